@@ -1,0 +1,49 @@
+/* buf.h - one growable byte buffer, used everywhere instead of ad-hoc
+ * realloc arithmetic. The contents are always NUL-terminated (data[len] ==
+ * 0) once anything was appended, so a buf can be used as a C string.
+ *
+ * Allocation failure aborts the program (annex is a command-line tool; there
+ * is nothing sensible to do on OOM). A buf marked secret (buf_init_secret)
+ * is cleansed with OPENSSL_cleanse whenever its storage is freed or moved,
+ * so key material never lingers in freed heap memory.
+ */
+#ifndef ANNEX_BUF_H
+#define ANNEX_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	int secret;
+};
+
+#define BUF_INIT { NULL, 0, 0, 0 }
+
+void buf_init(struct buf *b);
+void buf_init_secret(struct buf *b);
+void buf_free(struct buf *b);            /* cleanses if secret; buf_free of a zeroed buf is a no-op */
+void buf_reset(struct buf *b);           /* len = 0, keeps storage (cleansed if secret) */
+void buf_grow(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+const char *buf_cstr(const struct buf *b);   /* "" when empty */
+char *buf_steal(struct buf *b);          /* caller frees; buf is reset to empty */
+
+/* Small allocation helpers that abort on failure. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Frees a NUL-terminated secret string after cleansing it; NULL is a no-op. */
+void secret_free(char *s);
+
+#endif

@@ -1,0 +1,74 @@
+/* cli.h - the command line: one option table (condor_annex's names and
+ * minimum prefixes, then annex's unique-prefix extension; SPEC.md section
+ * 1) parsed into struct annex_opts. cli knows nothing of AWS or config: the
+ * command layer (cmd_*.c) merges these options with the config knobs. */
+#ifndef ANNEX_CLI_H
+#define ANNEX_CLI_H
+
+#include "annex/err.h"
+
+enum annex_command {
+	CMD_NONE = 0,      /* no command word: launch if -count/-slots, lease change if -duration alone */
+	CMD_HELP,
+	CMD_VERSION,
+	CMD_SETUP,
+	CMD_CHECK_SETUP,
+	CMD_LAUNCH,        /* -count or -slots given */
+	CMD_STATUS,        /* -status or bare "status" */
+	CMD_OFF,           /* -off: terminate now */
+	CMD_CONDOR_OFF,    /* bare "off": condor_off -annex X */
+	CMD_REAP,
+	CMD_CONFIG_VAL,
+	CMD_LEASE,         /* -annex-name X -duration H on a running annex */
+};
+
+struct annex_tag { char *name; char *value; };
+
+struct annex_opts {
+	enum annex_command command;
+
+	/* -setup's positional arguments (REGION, or KEY_FILE SECRET_FILE [URL], or FROM INSTANCE) */
+	char *setup_args[3];
+	int n_setup_args;
+	int setup_remove;           /* -setup -remove */
+
+	/* -config-val NAME... */
+	char **config_names;
+	int n_config_names;
+
+	char *annex_name;
+	long count;                 /* -count N, 0 when absent */
+	long slots;                 /* -slots N, 0 when absent */
+	long min_count;             /* -min-count M, 0 when absent */
+	double duration_h;          /* -duration; < 0 when absent */
+	double idle_h;              /* -idle; < 0 when absent */
+	int yes, dry_run, debug, wait, json, classad, no_owner;
+	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
+	char *owner;
+	char *instance_type;        /* -aws-on-demand-instance-type / -instance-type */
+	char *ami_id, *security_group_ids, *key_name, *instance_profile_arn;
+	char *user_data, *user_data_file;
+	char *default_user_data, *default_user_data_file;
+	char *spot_fleet_config_file;
+	char *odi_lease_function_arn, *sfr_lease_function_arn;
+	char *config_dir;
+	char *s3_config_path;
+	char *ssh_cidr;
+	char *region;
+	char *access_key_file, *secret_key_file;
+	char *ec2_url, *s3_url, *lambda_url, *events_url, *iam_url, *sts_url;
+	struct annex_tag *tags;
+	int n_tags;
+	/* which options were given, by canonical name, for the decline hints */
+	int given_instance_type, given_duration, given_idle;
+};
+
+/* Parses argv into opts (zeroed first). On a usage error returns -1 with
+ * err->code "Usage" and a one-line message naming the option. */
+int cli_parse(int argc, char **argv, struct annex_opts *opts, struct annex_err *err);
+void cli_opts_free(struct annex_opts *opts);
+
+/* The usage text printed by -help. */
+const char *cli_usage(void);
+
+#endif

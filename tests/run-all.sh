@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# run-all.sh - runs every test suite and ends with "N passed, M failed".
+#
+# A suite is a program that prints "N passed, M failed" as its last such
+# line and exits non-zero on failure: the C unit tests (build/tests/test_*),
+# the oracle runners (config cases, SigV4 vectors), every executable
+# tests/integration/test_*, the Python tests under tests/py (pytest), and a
+# short fuzz run. A suite that crashes or prints no summary counts as one
+# failure. ONLY=unit|cases|integration|py|fuzz runs one group.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SHARED=${SHARED:-$(cd .. && pwd)/shared}
+CONFIG_CASES=${CONFIG_CASES:-$SHARED/condor-config-cases/cases}
+SIGV4_CASES=${SIGV4_CASES:-$SHARED/sigv4-suite}
+export ANNEX_BIN=${ANNEX_BIN:-$PWD/$BUILD/annex}
+export ANNEX_BUILD=$PWD/$BUILD
+export ANNEX_SHARED=$SHARED
+export AWS_EC2_METADATA_DISABLED=true
+ONLY=${ONLY:-}
+total_pass=0
+total_fail=0
+failed_suites=()
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+
+run_suite() {
+	local name=$1; shift
+	local log="$logdir/$(echo "$name" | tr '/ ' '__').log"
+	local start=$SECONDS
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	else
+		p=0; f=0
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	printf '%-44s %4d passed, %d failed (%ds)\n' "$name" "$p" "$f" $((SECONDS - start))
+	if [ "$f" -ne 0 ]; then
+		failed_suites+=("$name")
+		grep -E '^(FAIL|not ok|E  |FAILED)' "$log" | head -n 40 | sed 's/^/    /'
+		[ -n "$line" ] || tail -n 30 "$log" | sed 's/^/    /'
+	fi
+}
+
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if want unit; then
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
+	done
+fi
+if want cases; then
+	[ -x "$BUILD/tools/check_config" ] && run_suite "cases/condor-config" "$BUILD/tools/check_config" "$CONFIG_CASES"
+	[ -x "$BUILD/tools/check_sigv4" ] && run_suite "cases/sigv4" "$BUILD/tools/check_sigv4" "$SIGV4_CASES"
+fi
+if want integration; then
+	for t in tests/integration/test_*; do
+		[ -x "$t" ] && run_suite "integration/$(basename "$t")" "$t"
+	done
+fi
+if want py && [ -d tests/py ]; then
+	run_suite "py/pytest" tests/lib/pytest-summary.sh tests/py
+fi
+if want fuzz && [ -x tests/fuzz/run.sh ]; then
+	run_suite "fuzz" tests/fuzz/run.sh "${FUZZ_SECONDS:-15}"
+fi
+
+if [ ${#failed_suites[@]} -ne 0 ]; then
+	echo "failed suites: ${failed_suites[*]}"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
