@@ -37,7 +37,7 @@ LIB      := $(BUILD)/libannex.a
 BIN      := $(BUILD)/annex
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_SRC := $(wildcard tests/cases/*.c) $(wildcard bench/*.c)
+TOOL_SRC := $(wildcard tests/cases/*.c) $(wildcard tests/tools/*.c) $(wildcard bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 EMBED    := $(wildcard src/lambda/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
@@ -74,6 +74,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tools/%: tests/cases/%.c $(LIB) | $(BUILD)/tools
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/tools
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tools/%: bench/%.c $(LIB) | $(BUILD)/tools
