@@ -1,0 +1,76 @@
+/* params.c - ordered name/value parameters (see include/annex/params.h). */
+#include "annex/params.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+void params_add(struct params *p, const char *name, const char *value)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->v[p->n].name = xstrdup(name);
+	p->v[p->n].value = xstrdup(value);
+	p->n++;
+}
+
+void params_addf(struct params *p, const char *name, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	params_add(p, name, buf_cstr(&b));
+	buf_free(&b);
+}
+
+const char *params_get(const struct params *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].name, name) == 0)
+			return p->v[i].value;
+	return NULL;
+}
+
+static void encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_putc(out, (char)c);
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}
+
+void params_encode(const struct params *p, struct buf *out)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (i)
+			buf_putc(out, '&');
+		encode(out, p->v[i].name);
+		buf_putc(out, '=');
+		encode(out, p->v[i].value);
+	}
+}
+
+void params_free(struct params *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].name);
+		secret_free(p->v[i].value);
+	}
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}
