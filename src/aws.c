@@ -1,0 +1,316 @@
+/* aws.c - the AWS context and one signed request with retries (see
+ * include/annex/aws.h). The protocols (aws_query.c, aws_rest.c) build
+ * requests and hand them to aws_send; error replies are decoded by
+ * aws_error.c; every trace line goes through trace.c's redaction. */
+#include "annex/aws.h"
+#include "annex/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define AWS_TRACE_BODY_MAX 16384
+
+static time_t aws_default_clock(void)
+{
+	return time(NULL);
+}
+
+static void aws_default_sleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static uint64_t aws_default_random(void)
+{
+	uint64_t r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint64_t)time(NULL) * 6364136223846793005ULL + 1442695040888963407ULL;
+	return r;
+}
+
+/* An integer from the environment within [lo, hi], else def. */
+static long aws_env_long(const char *name, long def, long lo, long hi)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return def;
+	return n;
+}
+
+int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct annex_err *err)
+{
+	struct aws_ctx *ctx;
+
+	*out = NULL;
+	if (aws_region_validate(opts->region, err) < 0) {
+		if (opts->creds)
+			creds_free(opts->creds);
+		return -1;
+	}
+	ctx = xcalloc(1, sizeof(*ctx));
+	ctx->region = xstrdup(opts->region);
+	if (opts->creds) {
+		ctx->creds = *opts->creds;
+		memset(opts->creds, 0, sizeof(*opts->creds));
+	}
+	for (int s = 0; s < AWS_N_SERVICES; s++)
+		if (aws_endpoint_resolve((enum aws_service)s, ctx->region, opts->option_url[s],
+					 opts->knob_url[s], &ctx->ep[s], err) < 0)
+			goto fail;
+	ctx->http = http_client_new(opts->http, err);
+	if (!ctx->http)
+		goto fail;
+	ctx->debug = opts->debug;
+	ctx->trace = opts->trace ? opts->trace : stderr;
+	ctx->max_attempts = (int)aws_env_long("ANNEX_MAX_ATTEMPTS", 5, 1, 100);
+	ctx->retry_base_ms = aws_env_long("ANNEX_RETRY_BASE_MS", 200, 0, 600000);
+	ctx->retry_cap_ms = aws_env_long("ANNEX_RETRY_CAP_MS", 20000, 0, 3600000);
+	ctx->clock = aws_default_clock;
+	ctx->sleep_ms = aws_default_sleep;
+	ctx->random = aws_default_random;
+	*out = ctx;
+	return 0;
+fail:
+	aws_ctx_free(ctx);
+	return -1;
+}
+
+void aws_ctx_free(struct aws_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (int s = 0; s < AWS_N_SERVICES; s++)
+		aws_endpoint_free(&ctx->ep[s]);
+	http_client_free(ctx->http);
+	sigv4_cache_clear(&ctx->sigcache);
+	creds_free(&ctx->creds);
+	free(ctx->region);
+	free(ctx);
+}
+
+void aws_reply_free(struct aws_reply *reply)
+{
+	if (!reply)
+		return;
+	http_response_free(&reply->http);
+	reply->status = 0;
+}
+
+/* One formatted trace line, through the redaction filter like all others. */
+__attribute__((format(printf, 2, 3)))
+static void aws_trace_line(struct aws_ctx *ctx, const char *fmt, ...)
+{
+	const char *known[] = { ctx->creds.secret_access_key, ctx->creds.session_token };
+	struct buf t = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&t, fmt, ap);
+	va_end(ap);
+	trace_write(ctx->trace, "annex: ", buf_cstr(&t), t.len, 0, known, 2);
+	buf_free(&t);
+}
+
+/* Whether a body with this content type may be shown in the trace: S3
+ * object bodies never are (an uploaded file may hold anything), XML on S3
+ * is; every other service's body is shown, redacted. */
+static int aws_trace_body_ok(enum aws_service svc, const char *content_type)
+{
+	if (svc != AWS_S3)
+		return 1;
+	return content_type && (strstr(content_type, "xml") != NULL);
+}
+
+static void aws_trace_request(struct aws_ctx *ctx, const struct aws_request *req, const char *url,
+			      const struct http_header *h, size_t nh, int attempt)
+{
+	const char *known[] = { ctx->creds.secret_access_key, ctx->creds.session_token };
+	const char *ctype = NULL;
+	struct buf t = BUF_INIT;
+
+	buf_printf(&t, "%s %s (%s %s, attempt %d of %d)\n", req->method, url, aws_service_name(req->svc),
+		   req->op ? req->op : "", attempt + 1, ctx->max_attempts);
+	for (size_t i = 0; i < nh; i++) {
+		buf_printf(&t, "%s: %s\n", h[i].name, h[i].value);
+		if (strcasecmp(h[i].name, "Content-Type") == 0)
+			ctype = h[i].value;
+	}
+	trace_write(ctx->trace, "annex: -> ", t.data, t.len, 0, known, 2);
+	if (req->body_len) {
+		if (aws_trace_body_ok(req->svc, ctype))
+			trace_write(ctx->trace, "annex: -> ", req->body, req->body_len, AWS_TRACE_BODY_MAX, known, 2);
+		else
+			aws_trace_line(ctx, "-> <%zu bytes of object data not shown>", req->body_len);
+	}
+	buf_free(&t);
+}
+
+static void aws_trace_reply(struct aws_ctx *ctx, const struct aws_request *req, const struct http_response *r)
+{
+	const char *known[] = { ctx->creds.secret_access_key, ctx->creds.session_token };
+	struct buf t = BUF_INIT;
+	const char *ctype = http_response_header(r, "Content-Type");
+
+	buf_printf(&t, "HTTP %ld (%ld ms)\n", r->status, r->elapsed_ms);
+	for (size_t i = 0; i < r->n_headers; i++)
+		buf_printf(&t, "%s: %s\n", r->headers[i].name, r->headers[i].value);
+	trace_write(ctx->trace, "annex: <- ", t.data, t.len, 0, known, 2);
+	if (r->body.len) {
+		if (aws_trace_body_ok(req->svc, ctype) || r->status >= 300)
+			trace_write(ctx->trace, "annex: <- ", r->body.data, r->body.len, AWS_TRACE_BODY_MAX, known, 2);
+		else
+			aws_trace_line(ctx, "<- <%zu bytes of object data not shown>", r->body.len);
+	}
+	buf_free(&t);
+}
+
+/* Signs one attempt: fills hdrs (Host, the request's headers, then the
+ * signer's) and returns how many; the values the signer added are owned by
+ * res. */
+static int aws_sign(struct aws_ctx *ctx, const struct aws_request *req, const char *host,
+		    const char *path, struct http_header *hdrs, size_t *nh,
+		    struct sigv4_result *res, struct annex_err *err)
+{
+	const struct aws_endpoint *ep = &ctx->ep[req->svc];
+	struct sigv4_header *sh = xcalloc(req->n_headers + 1, sizeof(*sh));
+	struct sigv4_request sr;
+	struct sigv4_params sp;
+	size_t n = 0;
+	int rc;
+
+	sh[n].name = "Host";
+	sh[n++].value = host;
+	for (size_t i = 0; i < req->n_headers; i++) {
+		sh[n].name = req->headers[i].name;
+		sh[n++].value = req->headers[i].value;
+	}
+	memset(&sr, 0, sizeof(sr));
+	sr.method = req->method;
+	sr.path = path;
+	sr.query = req->query;
+	sr.headers = sh;
+	sr.n_headers = n;
+	sr.body = req->body;
+	sr.body_len = req->body_len;
+	memset(&sp, 0, sizeof(sp));
+	sp.region = ep->signing_region;
+	sp.service = aws_service_name(req->svc);
+	sp.when = ctx->clock();
+	sp.access_key = ctx->creds.access_key_id;
+	sp.secret_key = ctx->creds.secret_access_key;
+	sp.token = ctx->creds.session_token;
+	sp.normalize = req->svc != AWS_S3;
+	sp.double_uri_encode = req->svc != AWS_S3;
+	/* S3 needs the payload hash; moto rejects Lambda GETs without it and AWS accepts it */
+	sp.sign_body = req->svc == AWS_S3 || req->svc == AWS_LAMBDA;
+	sp.cache = &ctx->sigcache;
+	memset(res, 0, sizeof(*res));
+	rc = sigv4_sign_header(&sr, &sp, res, err);
+	free(sh);
+	if (rc < 0)
+		return -1;
+	n = 0;
+	hdrs[n].name = "Host";
+	hdrs[n++].value = (char *)host;
+	for (size_t i = 0; i < req->n_headers; i++)
+		hdrs[n++] = req->headers[i];
+	for (int i = 0; i < res->n_added; i++) {
+		hdrs[n].name = res->added[i].name;
+		hdrs[n++].value = res->added[i].value;
+	}
+	*nh = n;
+	return 0;
+}
+
+int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_reply *reply,
+	     struct annex_err *caller_err)
+{
+	struct annex_err local, *err = caller_err ? caller_err : &local;
+	const struct aws_endpoint *ep;
+	struct buf host = BUF_INIT, path = BUF_INIT, url = BUF_INIT;
+	struct http_header *hdrs = NULL;
+	int ret = -1;
+
+	memset(reply, 0, sizeof(*reply));
+	if ((unsigned)req->svc >= AWS_N_SERVICES)
+		return annex_err_set(err, "Internal", "unknown AWS service %d", (int)req->svc);
+	ep = &ctx->ep[req->svc];
+	if (!ctx->creds.access_key_id || !ctx->creds.secret_access_key)
+		return annex_err_set(err, "Credentials", "%s %s: no AWS credentials",
+				     aws_service_name(req->svc), req->op ? req->op : req->method);
+	ctx->calls++;
+	buf_printf(&host, "%s%s", req->host_prefix ? req->host_prefix : "", ep->host);
+	buf_printf(&path, "%s%s", ep->base_path, req->path && *req->path ? req->path : "/");
+	buf_printf(&url, "%s://%s%s", ep->https ? "https" : "http", host.data, path.data);
+	if (req->query && *req->query)
+		buf_printf(&url, "?%s", req->query);
+	hdrs = xcalloc(req->n_headers + 1 + 4, sizeof(*hdrs));
+
+	for (int attempt = 0;; attempt++) {
+		struct sigv4_result sig;
+		struct http_request hr;
+		size_t nh = 0;
+		int rc;
+
+		annex_err_clear(err);
+		if (aws_sign(ctx, req, host.data, path.data, hdrs, &nh, &sig, err) < 0)
+			goto out;
+		if (ctx->debug)
+			aws_trace_request(ctx, req, url.data, hdrs, nh, attempt);
+		memset(&hr, 0, sizeof(hr));
+		hr.method = req->method;
+		hr.url = url.data;
+		hr.headers = hdrs;
+		hr.n_headers = nh;
+		hr.body = req->body;
+		hr.body_len = req->body_len;
+		http_response_free(&reply->http);
+		ctx->attempts++;
+		rc = http_perform(ctx->http, &hr, &reply->http, err);
+		sigv4_result_free(&sig);
+		if (rc == 0) {
+			reply->status = reply->http.status;
+			if (ctx->debug)
+				aws_trace_reply(ctx, req, &reply->http);
+			if (reply->status < 300 || (reply->status == 304 && req->svc == AWS_S3)) {
+				ret = 0;
+				goto out;
+			}
+			aws_error_decode(reply->status, &reply->http, err);
+		} else if (ctx->debug) {
+			aws_trace_line(ctx, "<- %s", err->msg);
+		}
+		if (!err->retryable || attempt + 1 >= ctx->max_attempts)
+			goto out;
+		{
+			long ms = aws_backoff_delay_ms(attempt, ctx->retry_base_ms, ctx->retry_cap_ms,
+						       ctx->random());
+			if (ctx->debug)
+				aws_trace_line(ctx, "retrying %s %s in %ld ms (%s)",
+					aws_service_name(req->svc), req->op ? req->op : req->method, ms, err->code);
+			ctx->sleep_ms(ms);
+		}
+	}
+out:
+	free(hdrs);
+	buf_free(&host);
+	buf_free(&path);
+	buf_free(&url);
+	return ret;
+}
