@@ -99,6 +99,8 @@ static void aws_error_from_xml(const struct http_response *resp, char *code, cha
 	else if (xml_is(root, "ErrorResponse"))
 		e = xml_find(root, "Error");
 	else
+		e = NULL;
+	if (!e)
 		e = xml_find_deep(root, "Error");
 	if (e) {
 		if (xml_text_buf(e, "Code", tmp, sizeof(tmp)) == 0)
