@@ -18,9 +18,24 @@
 #ifndef ANNEX_CREDS_H
 #define ANNEX_CREDS_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "annex/err.h"
+
+/* Which link of the chain produced the credentials. */
+enum creds_kind {
+	CREDS_NONE = 0,
+	CREDS_KEY_FILES,         /* key files named by options or knobs */
+	CREDS_CONDOR_DEFAULT,    /* ~/.condor/publicKeyFile + privateKeyFile (-setup) */
+	CREDS_ENV,               /* AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY */
+	CREDS_SHARED_FILE,       /* keys in ~/.aws/credentials or ~/.aws/config */
+	CREDS_PROCESS,           /* credential_process of a profile */
+	CREDS_INSTANCE_ROLE,     /* IMDSv2 */
+};
+
+/* The value of a key-file option or knob that means "the instance role". */
+#define CREDS_FROM_INSTANCE "FROM INSTANCE"
 
 struct aws_creds {
 	char *access_key_id;
@@ -28,6 +43,10 @@ struct aws_creds {
 	char *session_token;       /* secret, may be NULL */
 	time_t expiration;         /* 0 = does not expire */
 	char source[256];          /* human description: "key files (-aws-access-key-file ...)", "environment", ... */
+	/* Added by the creds module (appended; the fields above are unchanged): */
+	enum creds_kind kind;
+	char *access_key_path;     /* CREDS_KEY_FILES / CREDS_CONDOR_DEFAULT: the files read (not secret) */
+	char *secret_key_path;     /* so -setup can record them in the key-file knobs */
 };
 
 struct creds_opts {
@@ -46,6 +65,33 @@ int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct a
 /* Reads one key file (first line, trimmed) after the permission check. */
 int creds_read_key_file(const char *path, const char *origin, char **out, struct annex_err *err);
 
+/* Frees and cleanses every field; creds_free(NULL) and a second call are no-ops. */
 void creds_free(struct aws_creds *c);
+
+/* The pieces below are exposed for tests and for -check-setup. */
+
+/* Checks that path is a regular file owned by the effective user with no
+ * group/other permission bit; kind names it in the message ("secret key
+ * file"). fd >= 0: check that open file instead (no race with the open). */
+int creds_check_key_file_perms(const char *path, int fd, const char *kind, const char *origin,
+                               struct annex_err *err);
+
+/* Splits a credential_process command line the way the AWS CLI does
+ * (Python's shlex.split, POSIX mode). Returns a NULL-terminated vector the
+ * caller frees with creds_argv_free, or NULL with err set (unbalanced
+ * quotes, empty command). */
+char **creds_split_command(const char *cmd, struct annex_err *err);
+void creds_argv_free(char **argv);
+
+/* Parses credential JSON: the credential_process format (Version 1,
+ * AccessKeyId, SecretAccessKey, SessionToken, Expiration) when is_imds == 0,
+ * the IMDS role document (Code, AccessKeyId, SecretAccessKey, Token,
+ * Expiration) when is_imds == 1. what names the producer in messages. */
+int creds_parse_json(const char *json, size_t len, int is_imds, const char *what,
+                     struct aws_creds *out, struct annex_err *err);
+
+/* Fetches the instance role's credentials from IMDSv2 at base_url
+ * (e.g. "http://169.254.169.254"), 1 s connect and total timeout per call. */
+int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_err *err);
 
 #endif

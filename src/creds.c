@@ -1,0 +1,433 @@
+/* creds.c - the AWS credential chain (SPEC.md section 4): key files named by
+ * options or knobs, condor_annex's default key pair (-setup only), the
+ * environment, then the shared files (creds_profile.c) and the instance
+ * role (creds_imds.c). Also the pieces they share: key-file checks, the
+ * credential JSON parser, time parsing. No secret is ever put in a message
+ * or in `source`; every buffer that held one is cleansed before it is freed.
+ */
+#include "annex/creds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "annex/buf.h"
+#include "annex/creds_internal.h"
+
+#define KEY_FILE_MAX (64 * 1024)
+
+static const char CONDOR_PERMS_MSG[] =
+	"Secret key file must be accessible only by owner.  Please verify that your user "
+	"owns the file and that the file permissons are restricted to the owner.";
+
+void creds_tried_add(struct buf *tried, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (tried->len)
+		buf_puts(tried, "; ");
+	va_start(ap, fmt);
+	buf_vprintf(tried, fmt, ap);
+	va_end(ap);
+}
+
+char *creds_strdup_trim(const char *s, size_t len)
+{
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	return xstrndup(s, len);
+}
+
+int creds_parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0, oh, om;
+	long off = 0;
+	time_t t;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
+		return -1;
+	s += n;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2 || strlen(s) != 6)
+			return -1;
+		off = (oh * 3600L + om * 60L) * (*s == '+' ? 1 : -1);
+		s += 6;
+	} else if (*s) {
+		return -1;
+	}
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t - off;
+	return 0;
+}
+
+/* A secret key file is named "secret key file" in messages and gets
+ * condor_annex's own sentence; the origin (an option or knob name) says
+ * which one it is when the caller only has that. */
+static int origin_is_secret(const char *origin)
+{
+	return origin && (strcasestr(origin, "secret") || strcasestr(origin, "private"));
+}
+
+int creds_check_key_file_perms(const char *path, int fd, const char *kind, const char *origin,
+                               struct annex_err *err)
+{
+	struct stat st;
+	int secret = kind ? strstr(kind, "secret") != NULL : origin_is_secret(origin);
+	const char *k = kind ? kind : secret ? "secret key file" : "access key file";
+	const char *o = origin ? origin : k;
+	const char *tail = secret ? CONDOR_PERMS_MSG : "";
+	const char *sep = secret ? ". " : "";
+
+	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0)
+		return annex_err_set(err, "Credentials", "%s: cannot open %s %s: %s", o, k, path,
+		                     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return annex_err_set(err, "Credentials", "%s: %s %s is not a regular file", o, k, path);
+	if (st.st_uid != geteuid())
+		return annex_err_set(err, "Credentials",
+		                     "%s: %s %s is owned by uid %u, not by you (uid %u); use a copy you "
+		                     "own: cp %s NEWFILE && chmod 600 NEWFILE%s%s",
+		                     o, k, path, (unsigned)st.st_uid, (unsigned)geteuid(), path, sep, tail);
+	if (st.st_mode & 077)
+		return annex_err_set(err, "Credentials",
+		                     "%s: %s %s is %s by group or others (mode %04o); run: chmod 600 %s%s%s",
+		                     o, k, path, (st.st_mode & 044) ? "readable" : "accessible",
+		                     (unsigned)(st.st_mode & 07777), path, sep, tail);
+	return 0;
+}
+
+/* Reads a key file after the permission check on the open descriptor:
+ * its first line, trimmed. The bytes pass only through secret buffers. */
+static int read_key_file(const char *path, const char *kind, const char *origin, char **out,
+                         struct annex_err *err)
+{
+	struct buf b;
+	char chunk[4096];
+	const char *k = kind ? kind : origin_is_secret(origin) ? "secret key file" : "access key file";
+	const char *o = origin ? origin : k;
+	size_t line;
+	ssize_t n;
+	int fd, rc = -1;
+
+	*out = NULL;
+	buf_init_secret(&b);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return annex_err_set(err, "Credentials", "%s: cannot open %s %s: %s", o, k, path,
+		                     strerror(errno));
+	if (creds_check_key_file_perms(path, fd, k, o, err) != 0)
+		goto out;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			annex_err_set(err, "Credentials", "%s: reading %s %s: %s", o, k, path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > KEY_FILE_MAX) {
+			annex_err_set(err, "Credentials", "%s: %s %s is larger than %d bytes", o, k, path,
+			              KEY_FILE_MAX);
+			goto out;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	line = strcspn(buf_cstr(&b), "\n");
+	*out = creds_strdup_trim(buf_cstr(&b), line);
+	if (!**out) {
+		secret_free(*out);
+		*out = NULL;
+		annex_err_set(err, "Credentials", "%s: %s %s is empty (its first line holds the key)", o, k,
+		              path);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	buf_free(&b);
+	close(fd);
+	return rc;
+}
+
+int creds_read_key_file(const char *path, const char *origin, char **out, struct annex_err *err)
+{
+	return read_key_file(path, NULL, origin, out, err);
+}
+
+void creds_free(struct aws_creds *c)
+{
+	if (!c)
+		return;
+	free(c->access_key_id);
+	secret_free(c->secret_access_key);
+	secret_free(c->session_token);
+	free(c->access_key_path);
+	free(c->secret_key_path);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Copies a JSON string member; a secret one is cleansed inside json-c's
+ * object afterwards (json-c frees its strings without cleansing). */
+static char *json_take(struct json_object *obj, const char *key, int secret)
+{
+	struct json_object *v;
+	char *s;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = xstrndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	if (secret)
+		OPENSSL_cleanse((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	return s;
+}
+
+int creds_parse_json(const char *json, size_t len, int is_imds, const char *what,
+                     struct aws_creds *out, struct annex_err *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj, *v;
+	char *exp = NULL, *code = NULL;
+	int rc = -1;
+
+	if (!tok)
+		return annex_err_set(err, "Credentials", "%s: out of memory", what);
+	obj = json_tokener_parse_ex(tok, json, (int)len);
+	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(obj, json_type_object)) {
+		annex_err_set(err, "Credentials", "%s: output is not a JSON object", what);
+		goto out;
+	}
+	if (is_imds) {
+		code = json_take(obj, "Code", 0);
+		if (code && strcmp(code, "Success") != 0) {
+			annex_err_set(err, "Credentials", "%s: Code is \"%.64s\", not \"Success\"", what, code);
+			goto out;
+		}
+	} else if (!json_object_object_get_ex(obj, "Version", &v) ||
+	           !json_object_is_type(v, json_type_int) || json_object_get_int(v) != 1) {
+		annex_err_set(err, "Credentials", "%s: output lacks \"Version\": 1 (the only version annex "
+		              "and the AWS CLI understand)", what);
+		goto out;
+	}
+	out->access_key_id = json_take(obj, "AccessKeyId", 0);
+	out->secret_access_key = json_take(obj, "SecretAccessKey", 1);
+	out->session_token = json_take(obj, is_imds ? "Token" : "SessionToken", 1);
+	exp = json_take(obj, "Expiration", 0);
+	if (!out->access_key_id || !*out->access_key_id || !out->secret_access_key ||
+	    !*out->secret_access_key) {
+		annex_err_set(err, "Credentials", "%s: output lacks AccessKeyId or SecretAccessKey", what);
+		goto out;
+	}
+	if (out->session_token && !*out->session_token) {
+		secret_free(out->session_token);
+		out->session_token = NULL;
+	}
+	if (exp && creds_parse_time(exp, &out->expiration) != 0) {
+		annex_err_set(err, "Credentials", "%s: cannot parse Expiration \"%.64s\"", what, exp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(out->access_key_id);
+		secret_free(out->secret_access_key);
+		secret_free(out->session_token);
+		out->access_key_id = out->secret_access_key = out->session_token = NULL;
+	}
+	/* json-c keeps the raw text in its tokener's print buffer; wipe it. */
+	if (tok->pb && tok->pb->buf)
+		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+	free(exp);
+	free(code);
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return rc;
+}
+
+static char *passwd_home(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_dir ? xstrdup(pw->pw_dir) : NULL;
+}
+
+/* Links 1 and 2: the pair of key files the caller chose (option over knob). */
+static int from_key_files(const struct creds_opts *o, struct aws_creds *out, struct annex_err *err)
+{
+	const char *ao = o->access_key_origin ? o->access_key_origin : "access key file";
+	const char *so = o->secret_key_origin ? o->secret_key_origin : "secret key file";
+
+	if (!o->access_key_file || !*o->access_key_file)
+		return annex_err_set(err, "Credentials",
+		                     "%s names secret key file %s, but no access key file is set (use "
+		                     "-aws-access-key-file or ANNEX_DEFAULT_ACCESS_KEY_FILE)", so,
+		                     o->secret_key_file);
+	if (!o->secret_key_file || !*o->secret_key_file)
+		return annex_err_set(err, "Credentials",
+		                     "%s names access key file %s, but no secret key file is set (use "
+		                     "-aws-secret-key-file or ANNEX_DEFAULT_SECRET_KEY_FILE)", ao,
+		                     o->access_key_file);
+	if (read_key_file(o->access_key_file, "access key file", ao, &out->access_key_id, err) != 0 ||
+	    read_key_file(o->secret_key_file, "secret key file", so, &out->secret_access_key, err) != 0)
+		return -1;
+	out->kind = CREDS_KEY_FILES;
+	out->access_key_path = xstrdup(o->access_key_file);
+	out->secret_key_path = xstrdup(o->secret_key_file);
+	snprintf(out->source, sizeof(out->source), "key files (%s %s, %s %s)", ao, o->access_key_file,
+	         so, o->secret_key_file);
+	return 1;
+}
+
+/* condor_annex's default pair, tried by -setup only and only when both exist. */
+static int from_condor_default(const struct creds_opts *o, struct aws_creds *out,
+                               struct buf *tried, struct annex_err *err)
+{
+	char *home = o->passwd_home ? xstrdup(o->passwd_home) : passwd_home();
+	char *pub, *priv;
+	struct stat st;
+	int have_pub, have_priv, rc = 0;
+
+	if (!home) {
+		creds_tried_add(tried, "condor_annex's ~/.condor/publicKeyFile and privateKeyFile "
+		                "(no passwd entry for uid %u)", (unsigned)geteuid());
+		return 0;
+	}
+	pub = xasprintf("%s/.condor/publicKeyFile", home);
+	priv = xasprintf("%s/.condor/privateKeyFile", home);
+	have_pub = stat(pub, &st) == 0;
+	have_priv = stat(priv, &st) == 0;
+	if (!have_pub || !have_priv) {
+		creds_tried_add(tried, "condor_annex's default key files %s and %s (%s)", pub, priv,
+		                !have_pub && !have_priv ? "neither exists"
+		                : !have_pub ? "publicKeyFile missing" : "privateKeyFile missing");
+		goto out;
+	}
+	if (read_key_file(pub, "access key file", "condor_annex default", &out->access_key_id, err) != 0 ||
+	    read_key_file(priv, "secret key file", "condor_annex default", &out->secret_access_key,
+	                  err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	out->kind = CREDS_CONDOR_DEFAULT;
+	out->access_key_path = xstrdup(pub);
+	out->secret_key_path = xstrdup(priv);
+	snprintf(out->source, sizeof(out->source), "condor_annex's default key files (%s, %s)", pub,
+	         priv);
+	rc = 1;
+out:
+	free(home);
+	free(pub);
+	free(priv);
+	return rc;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* Link 3: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN,
+ * or the older AWS_SECURITY_TOKEN botocore still reads). One of the pair
+ * without the other is an error, as in the AWS CLI. */
+static int from_env(struct aws_creds *out, struct buf *tried, struct annex_err *err)
+{
+	const char *id = env_nonempty("AWS_ACCESS_KEY_ID");
+	const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
+	const char *token = env_nonempty("AWS_SESSION_TOKEN");
+
+	if (!token)
+		token = env_nonempty("AWS_SECURITY_TOKEN");
+	if (!id && !secret) {
+		creds_tried_add(tried, "environment AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (not set)");
+		return 0;
+	}
+	if (!id || !secret)
+		return annex_err_set(err, "Credentials", "%s is set but %s is not (set both or neither)",
+		                     id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+		                     id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+	out->access_key_id = creds_strdup_trim(id, strlen(id));
+	out->secret_access_key = creds_strdup_trim(secret, strlen(secret));
+	out->session_token = token ? creds_strdup_trim(token, strlen(token)) : NULL;
+	out->kind = CREDS_ENV;
+	snprintf(out->source, sizeof(out->source), "environment (AWS_ACCESS_KEY_ID%s)",
+	         token ? ", AWS_SESSION_TOKEN" : "");
+	return 1;
+}
+
+static int is_from_instance(const char *v)
+{
+	return v && strcmp(v, CREDS_FROM_INSTANCE) == 0;
+}
+
+int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct annex_err *err)
+{
+	static const struct creds_opts none;
+	const struct creds_opts *o = opts ? opts : &none;
+	struct buf tried = BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((o->access_key_file && *o->access_key_file) || (o->secret_key_file && *o->secret_key_file)) {
+		if (is_from_instance(o->access_key_file) || is_from_instance(o->secret_key_file))
+			rc = creds_from_imds(out, &tried, is_from_instance(o->access_key_file)
+			                     ? (o->access_key_origin ? o->access_key_origin : "access key file")
+			                     : (o->secret_key_origin ? o->secret_key_origin : "secret key file"),
+			                     err);
+		else
+			rc = from_key_files(o, out, err);
+		goto out;
+	}
+	creds_tried_add(&tried, "key-file options -aws-access-key-file/-aws-secret-key-file (not given)");
+	creds_tried_add(&tried, "knobs ANNEX_DEFAULT_ACCESS_KEY_FILE/ANNEX_DEFAULT_SECRET_KEY_FILE (not set)");
+	rc = 0;
+	if (o->try_condor_default_pair)
+		rc = from_condor_default(o, out, &tried, err);
+	if (rc == 0)
+		rc = from_env(out, &tried, err);
+	if (rc == 0)
+		rc = creds_from_profile(out, &tried, err);
+	if (rc == 0)
+		rc = creds_from_imds(out, &tried, NULL, err);
+	if (rc == 0)
+		annex_err_set(err, "Credentials", "no AWS credentials found; tried, in order: %s",
+		              buf_cstr(&tried));
+out:
+	buf_free(&tried);
+	if (rc != 1) {
+		creds_free(out);
+		return -1;
+	}
+	return 0;
+}
