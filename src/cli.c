@@ -376,7 +376,9 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 			o->config_names[k] = xstrdup(argv[*i + 1 + k]);
 		*i = argc - 1;
 		return cli_set_command(o, st, CMD_CONFIG_VAL, "-config-val", err);
-	case ID_HELP: return cli_set_command(o, st, CMD_HELP, "-help", err);
+	case ID_HELP:   /* wins over any command given before it */
+		o->command = CMD_HELP;
+		return 0;
 	case ID_VERSION: return cli_set_command(o, st, CMD_VERSION, "-version", err);
 	case ID_CHECK_SETUP: return cli_set_command(o, st, CMD_CHECK_SETUP, "-check-setup", err);
 	case ID_STATUS: return cli_set_command(o, st, CMD_STATUS, "-status", err);

@@ -9,16 +9,35 @@
 #include "annex/cmd.h"
 #include "annex/err.h"
 
+/* Writes s with control characters escaped (\n, \t, \xNN), so that a
+ * message quoting the user's text stays on one line. */
+static void main_put_line_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", stderr);
+		else if (c == '\t')
+			fputs("\\t", stderr);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 /* Prints err as the one line "annex: <message>"; a usage error adds the
  * hint line, as GNU tools do. */
 static void main_print_err(const struct annex_err *err)
 {
+	fputs("annex: ", stderr);
 	if (err->msg[0])
-		fprintf(stderr, "annex: %s\n", err->msg);
+		main_put_line_safe(err->msg);
 	else
-		fprintf(stderr, "annex: failed (%s)\n", err->code[0] ? err->code : "no message");
+		fprintf(stderr, "failed (%s)", err->code[0] ? err->code : "no message");
+	fputc('\n', stderr);
 	if (strcmp(err->code, "Usage") == 0)
-		fprintf(stderr, "Try 'annex -help' for more information.\n");
+		fputs("Try 'annex -help' for more information.\n", stderr);
 }
 
 /* Runs the parsed command; returns 0 or -1 with err set, and the exit
