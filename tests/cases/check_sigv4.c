@@ -456,7 +456,8 @@ int main(int argc, char **argv)
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct buf why = BUF_INIT;
 		char *dir = xasprintf("%s/%s", argv[1], names[i]);
