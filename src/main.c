@@ -1,14 +1,89 @@
 /* main.c - argv -> cli -> the command's function; prints the one error line.
- * The only place that prints an error or picks the exit status. */
+ * The only place that prints an error or picks the exit status: 0 on
+ * success (and after -help, -version), 1 on any failure. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-int main(int argc, char **argv)
+#include "annex/cli.h"
+#include "annex/cmd.h"
+#include "annex/err.h"
+
+/* Writes s with control characters escaped (\n, \t, \xNN), so that a
+ * message quoting the user's text stays on one line. */
+static void main_put_line_safe(const char *s)
 {
-	if (argc > 1 && strcmp(argv[1], "-version") == 0) {
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", stderr);
+		else if (c == '\t')
+			fputs("\\t", stderr);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
+/* Prints err as the one line "annex: <message>"; a usage error adds the
+ * hint line, as GNU tools do. */
+static void main_print_err(const struct annex_err *err)
+{
+	fputs("annex: ", stderr);
+	if (err->msg[0])
+		main_put_line_safe(err->msg);
+	else
+		fprintf(stderr, "failed (%s)", err->code[0] ? err->code : "no message");
+	fputc('\n', stderr);
+	if (strcmp(err->code, "Usage") == 0)
+		fputs("Try 'annex -help' for more information.\n", stderr);
+}
+
+/* Runs the parsed command; returns 0 or -1 with err set, and the exit
+ * status a command may choose itself (-config-val) in *status. */
+static int main_dispatch(const struct annex_opts *o, int *status, struct annex_err *err)
+{
+	*status = 0;
+	switch (o->command) {
+	case CMD_HELP:
+		fputs(cli_usage(), stdout);
+		return 0;
+	case CMD_VERSION:
 		printf("annex %s\n", ANNEX_VERSION);
 		return 0;
+	case CMD_CONFIG_VAL: return cmd_config_val(o, status, err);
+	case CMD_SETUP: return cmd_setup(o, err);
+	case CMD_CHECK_SETUP: return cmd_check_setup(o, err);
+	case CMD_LAUNCH: return cmd_launch(o, err);
+	case CMD_LEASE: return cmd_lease(o, err);
+	case CMD_STATUS: return cmd_status(o, err);
+	case CMD_OFF: return cmd_off(o, err);
+	case CMD_CONDOR_OFF: return cmd_condor_off(o, err);
+	case CMD_REAP: return cmd_reap(o, err);
+	case CMD_NONE:
+		break;
 	}
-	fprintf(stderr, "annex: nothing to do yet (try -version)\n");
-	return 1;
+	return annex_err_set(err, "Internal", "no command to run");
+}
+
+int main(int argc, char **argv)
+{
+	struct annex_opts opts;
+	struct annex_err err;
+	int status = 1, failed;
+
+	annex_err_clear(&err);
+	failed = cli_parse(argc, argv, &opts, &err) != 0 ||
+		 main_dispatch(&opts, &status, &err) != 0;
+	cli_opts_free(&opts);
+	if (fflush(stdout) != 0 && !failed) {
+		annex_err_set(&err, "Output", "writing standard output: %s", strerror(errno));
+		failed = 1;
+	}
+	if (failed) {
+		main_print_err(&err);
+		return 1;
+	}
+	return status;
 }

@@ -31,6 +31,16 @@ struct annex_opts {
 	char *setup_args[3];
 	int n_setup_args;
 	int setup_remove;           /* -setup -remove */
+	/* ... and what they mean (cli interprets them; setup_args stay as typed):
+	 * one argument is the region; "FROM INSTANCE" sets both key files to
+	 * "FROM INSTANCE" (the instance role); two or three arguments are the
+	 * key files (copied into access_key_file / secret_key_file, with
+	 * key_files_from_setup set) and condor_annex's CloudFormation URL,
+	 * which annex ignores with a note. */
+	char *setup_region;
+	char *setup_url;
+	int setup_from_instance;
+	int key_files_from_setup;
 
 	/* -config-val NAME... */
 	char **config_names;
@@ -67,6 +77,14 @@ struct annex_opts {
  * err->code "Usage" and a one-line message naming the option. */
 int cli_parse(int argc, char **argv, struct annex_opts *opts, struct annex_err *err);
 void cli_opts_free(struct annex_opts *opts);
+
+/* Matches one dash-argument (argv[i], "-name" or "--name") against the
+ * option table with SPEC.md section 1's two steps. On success returns 0 and
+ * sets *name to the full name (without dash) of the table entry matched,
+ * which for an alias is the alias (e.g. "aws-public-key-file",
+ * "instance-type"). On failure returns -1 with err->code "Usage": unknown
+ * option, or an ambiguous prefix naming the candidates. */
+int cli_match(const char *arg, const char **name, struct annex_err *err);
 
 /* The usage text printed by -help. */
 const char *cli_usage(void);

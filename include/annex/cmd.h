@@ -13,5 +13,8 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err);
 int cmd_launch(const struct annex_opts *o, struct annex_err *err);
 int cmd_status(const struct annex_opts *o, struct annex_err *err);
 int cmd_off(const struct annex_opts *o, struct annex_err *err);
+int cmd_lease(const struct annex_opts *o, struct annex_err *err);       /* -annex-name X -duration H */
+int cmd_reap(const struct annex_opts *o, struct annex_err *err);
+int cmd_condor_off(const struct annex_opts *o, struct annex_err *err);  /* bare "off" */
 
 #endif

@@ -30,7 +30,8 @@ struct sigv4_request {
 
 /* Derived-key cache: the key for (access key, date, region, service) is
  * computed once and reused; cleansed by sigv4_cache_clear. Not thread-safe
- * (annex is single-threaded). */
+ * (annex is single-threaded). Start it zeroed ({0}); it holds an OpenSSL
+ * context once used, so it must end with sigv4_cache_clear. */
 struct sigv4_cache {
 	char access_key[128];
 	char date[9];
@@ -39,6 +40,7 @@ struct sigv4_cache {
 	unsigned char key[32];
 	int valid;
 	unsigned long hits, misses;
+	void *mac;                          /* internal: HMAC context keyed with key (EVP_MAC_CTX) */
 };
 
 struct sigv4_params {
@@ -73,7 +75,12 @@ struct sigv4_result {
 	 * suite's order (Algorithm, Credential, Date, SignedHeaders, Expires,
 	 * Security-Token, Signature), joined with '&' */
 	struct buf presigned_query;
+	struct buf scratch;                 /* internal: reused working storage */
 };
+
+/* A result must start zeroed ({0}); it may then be passed to any number of
+ * signing calls, each of which recycles its storage (no allocation in the
+ * steady state), and is released with sigv4_result_free. */
 
 /* Signs with the Authorization header. Returns 0, or -1 with err set. */
 int sigv4_sign_header(const struct sigv4_request *req, const struct sigv4_params *p,

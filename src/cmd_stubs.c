@@ -1,0 +1,72 @@
+/* cmd_stubs.c - placeholders that keep the build linking until each
+ * command's real implementation lands. Each returns a "NotImplemented"
+ * error naming the command.
+ *
+ * DELETE EACH FUNCTION BELOW AS ITS REAL IMPLEMENTATION (src/cmd_*.c) IS
+ * MERGED, and this file once it is empty: a stub and the real function
+ * cannot both link. */
+#include "annex/cmd.h"
+
+/* delete when src/cmd_config_val.c lands (config engineer) */
+int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_err *err)
+{
+	(void)o;
+	*exit_status = 1;
+	return annex_err_set(err, "NotImplemented", "-config-val is not implemented yet");
+}
+
+/* delete when src/cmd_setup.c lands */
+int cmd_setup(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "-setup is not implemented yet");
+}
+
+/* delete when src/cmd_check_setup.c lands */
+int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "-check-setup is not implemented yet");
+}
+
+/* delete when src/cmd_launch.c lands */
+int cmd_launch(const struct annex_opts *o, struct annex_err *err)
+{
+	return annex_err_set(err, "NotImplemented", "%s is not implemented yet",
+			     o->slots > 0 ? "-slots (Spot Fleet launch)" : "-count (on-demand launch)");
+}
+
+/* delete when the lease change lands (with cmd_launch or its own file) */
+int cmd_lease(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "changing a lease (-duration) is not implemented yet");
+}
+
+/* delete when src/cmd_status.c lands */
+int cmd_status(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "-status is not implemented yet");
+}
+
+/* delete when src/cmd_off.c lands */
+int cmd_off(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "-off is not implemented yet");
+}
+
+/* delete when bare "off" (condor_off -annex X) lands */
+int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "off (condor_off -annex) is not implemented yet");
+}
+
+/* delete when src/cmd_reap.c lands */
+int cmd_reap(const struct annex_opts *o, struct annex_err *err)
+{
+	(void)o;
+	return annex_err_set(err, "NotImplemented", "-reap is not implemented yet");
+}
