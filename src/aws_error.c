@@ -108,7 +108,8 @@ static void aws_error_from_xml(const struct http_response *resp, char *code, cha
 		if (xml_text_buf(e, "Message", tmp, sizeof(tmp)) == 0)
 			aws_one_line(msg, ANNEX_ERR_MSG_MAX, tmp, strlen(tmp));
 	}
-	if (!*rid) {
+	{
+		/* the body's own request id wins over the header's */
 		xmlNode *r = xml_find_deep(root, "RequestId");
 		if (!r)
 			r = xml_find_deep(root, "RequestID");

@@ -182,7 +182,7 @@ static void t_5xx_and_reset(void)
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 
-	CHECK(start_server(&s, "503,reset,502,500") == 0);
+	CHECK(start_server(&s, "reset,503,502,500") == 0);
 	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
