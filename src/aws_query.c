@@ -49,15 +49,40 @@ void aws_url_encode(struct buf *out, const char *s, int keep_slash)
 	}
 }
 
+/* One form field, encoded as application/x-www-form-urlencoded the way
+ * botocore does it (Python's urlencode): unreserved A-Za-z0-9-_.~ kept,
+ * space as '+', everything else %XX. AWS hashes the body as sent, so %20
+ * would do as well; '+' is what emulators that re-encode the form expect. */
+static void aws_form_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_putc(out, (char)c);
+		} else if (c == ' ') {
+			buf_putc(out, '+');
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}
+
 void aws_query_body(struct buf *out, const char *action, const char *version, const struct params *p)
 {
 	buf_puts(out, "Action=");
-	aws_url_encode(out, action, 0);
+	aws_form_encode(out, action);
 	buf_puts(out, "&Version=");
-	aws_url_encode(out, version, 0);
-	if (p && p->n) {
+	aws_form_encode(out, version);
+	for (size_t i = 0; p && i < p->n; i++) {
 		buf_putc(out, '&');
-		params_encode(p, out);
+		aws_form_encode(out, p->v[i].name);
+		buf_putc(out, '=');
+		aws_form_encode(out, p->v[i].value);
 	}
 }
 

@@ -154,7 +154,8 @@ void aws_params_add_list(struct params *p, const char *prefix, const char *const
 void aws_params_add_members(struct params *p, const char *prefix, const char *const *values, size_t n);
 
 /* The form body: Action=...&Version=...&name=value..., each name and value
- * percent-encoded (unreserved A-Za-z0-9-_.~ kept, space as %20). */
+ * form-encoded as botocore does (unreserved A-Za-z0-9-_.~ kept, space as
+ * '+', the rest %XX). */
 void aws_query_body(struct buf *out, const char *action, const char *version,
 		    const struct params *p);
 /* The API version a query service speaks (EC2 2016-11-15, IAM 2010-05-08,

@@ -16,9 +16,10 @@ every request is answered normally. Faults:
 A normal answer: JSON {"Rules": [], "n": N} for X-Amz-Target requests, else
 an EC2 DescribeRegions reply whose requestId is "ok-N".
 
-Every request is logged as one JSON line: n, method, path, fault, and the
-X-Amz-Date and whether an Authorization header was present (never the
-signature itself). The port is written to PORTFILE once listening.
+Every request is logged as one JSON line: n, method, path (absolute when
+the server is used as a proxy), Host, fault, X-Amz-Date,
+x-amz-content-sha256, Content-MD5 and whether an Authorization header was
+present (never the signature itself). The port is written to PORTFILE once listening.
 """
 import json
 import os
@@ -101,7 +102,9 @@ def make_handler(state):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             n, fault = state.next()
-            state.log({"n": n, "method": self.command, "path": self.path, "fault": fault,
+            state.log({"n": n, "method": self.command, "path": self.path, "host": self.headers.get("Host"),
+                       "fault": fault, "content_sha256": self.headers.get("x-amz-content-sha256"),
+                       "content_md5": self.headers.get("Content-MD5"),
                        "x_amz_date": self.headers.get("X-Amz-Date"),
                        "authorized": "Authorization" in self.headers})
             if fault == "reset":

@@ -380,5 +380,71 @@ out:
 	stop_server(&s);
 }
 
+/* S3 addressing, seen through the server used as an HTTP proxy (so the
+ * AWS host names never resolve): virtual-hosted on an amazonaws.com
+ * endpoint, path-style for a bucket name that cannot be a DNS label and
+ * for a local endpoint; the key single-encoded; the payload hash and
+ * Content-MD5 sent. */
+static void t_s3_addressing_via_proxy(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx_opts o;
+	struct aws_creds c;
+	struct aws_ctx *ctx = NULL;
+	struct aws_reply reply;
+	struct annex_err err;
+	char proxy[64], local[64], *log;
+
+	CHECK(start_server(&s, "") == 0);
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", s.port);
+	snprintf(local, sizeof(local), "http://127.0.0.1:%d/", s.port);
+	setenv("http_proxy", proxy, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	c.access_key_id = xstrdup("AKIDS3");
+	c.secret_access_key = xstrdup(SECRET);
+	o.region = "eu-west-1";
+	o.creds = &c;
+	o.option_url[AWS_S3] = "http://s3.eu-west-1.amazonaws.com";
+	CHECK(aws_ctx_new(&o, &ctx, &err) == 0);
+	if (!ctx)
+		goto out;
+	CHECK(aws_s3(ctx, "PUT", "my-bucket", "dir/a b~c.txt", NULL, "hello", 5, "text/plain", &reply, &err) == 0);
+	aws_reply_free(&reply);
+	CHECK(aws_s3(ctx, "GET", "my.bucket", "k", "list-type=2", NULL, 0, NULL, &reply, &err) == 0);
+	aws_reply_free(&reply);
+	aws_ctx_free(ctx);
+	unsetenv("http_proxy");
+	/* a local endpoint: path-style, no proxy */
+	memset(&c, 0, sizeof(c));
+	c.access_key_id = xstrdup("AKIDS3");
+	c.secret_access_key = xstrdup(SECRET);
+	o.creds = &c;
+	o.option_url[AWS_S3] = local;
+	CHECK(aws_ctx_new(&o, &ctx, &err) == 0);
+	if (!ctx)
+		goto out;
+	CHECK(aws_s3(ctx, "GET", "my-bucket", NULL, NULL, NULL, 0, NULL, &reply, &err) == 0);
+	aws_reply_free(&reply);
+	aws_ctx_free(ctx);
+
+	log = read_log(&s);
+	CHECK(strstr(log, "\"path\": \"http://my-bucket.s3.eu-west-1.amazonaws.com/dir/a%20b~c.txt\", "
+			  "\"host\": \"my-bucket.s3.eu-west-1.amazonaws.com\"") != NULL);
+	/* sha256("hello"), and its MD5 in base64 */
+	CHECK(strstr(log, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824") != NULL);
+	CHECK(strstr(log, "\"content_md5\": \"XUFAKrxLKna5cZ2REBfFkg==\"") != NULL);
+	CHECK(strstr(log, "\"path\": \"http://s3.eu-west-1.amazonaws.com/my.bucket/k?list-type=2\", "
+			  "\"host\": \"s3.eu-west-1.amazonaws.com\"") != NULL);
+	CHECK(strstr(log, "\"path\": \"/my-bucket\"") != NULL);
+	free(log);
+out:
+	unsetenv("http_proxy");
+	stop_server(&s);
+}
+
 TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retryable), T(t_json_throttle),
-      T(t_connection_refused), T(t_connection_reuse), T(t_env_settings), T(t_debug_trace))
+      T(t_connection_refused), T(t_connection_reuse), T(t_env_settings), T(t_debug_trace),
+      T(t_s3_addressing_via_proxy))
