@@ -126,12 +126,13 @@ install_htcondor() {
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update || die "apt-get update failed"
 		apt-get install -y ca-certificates curl || die "apt-get install curl failed"
-		install -d -m 0755 /etc/apt/keyrings
+		install -d -m 0755 /etc/apt/keyrings /etc/apt/sources.list.d
 		curl -fsSL "$repo/keys/HTCondor-$series-Key" -o /etc/apt/keyrings/htcondor.asc ||
 			die "cannot download HTCondor's signing key"
 		chmod 0644 /etc/apt/keyrings/htcondor.asc
 		printf 'deb [signed-by=/etc/apt/keyrings/htcondor.asc] %s/%s/%s %s main\n' \
-			"$repo" "$id" "$series" "$codename" >/etc/apt/sources.list.d/htcondor.list
+			"$repo" "$id" "$series" "$codename" | put /etc/apt/sources.list.d/htcondor.list 0644 ||
+			die "cannot write /etc/apt/sources.list.d/htcondor.list"
 		apt-get update || die "apt-get update failed"
 		apt-get install -y condor || die "apt-get install condor failed"
 		;;
