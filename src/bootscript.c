@@ -211,8 +211,10 @@ int bootscript_render_config(const struct bootscript_values *v, struct buf *out,
 
 	if (check_values(v, err) < 0)
 		return -1;
-	if (v->owners && owners_list(v->owners, &owners, err) < 0)
+	if (v->owners && owners_list(v->owners, &owners, err) < 0) {
+		buf_free(&owners);
 		return -1;
+	}
 	host = collector_host(v->collector_addr);
 	buf_printf(out,
 		   "# Written by annex's boot script for annex %s; annex owns this file.\n"
