@@ -1,0 +1,49 @@
+#!/bin/bash
+# annex lease backstop (installed by annex's boot script as
+# /usr/local/libexec/annex/lease-watch, run by annex-lease.service):
+#   lease-watch LEASE_END_EPOCH
+# Powers the instance off (which terminates it) once the lease has ended.
+# The lease end is the instance's own htcondor:LeaseExpiration tag, read from
+# the metadata service on every round so that `annex -duration` is followed;
+# the last value read (at first the launch's LEASE_END_EPOCH) stands in when
+# the tag cannot be read. ANNEX_LEASE_POLL_S sets the round (default 60 s).
+set -u
+PATH=$PATH:/usr/sbin:/usr/bin:/sbin:/bin
+imds=http://169.254.169.254
+tag_path=latest/meta-data/tags/instance/htcondor:LeaseExpiration
+poll=${ANNEX_LEASE_POLL_S:-60}
+lease_end=${1:-}
+case "$lease_end" in
+'' | *[!0-9]*)
+	echo "lease-watch: usage: lease-watch LEASE_END_EPOCH" >&2
+	exit 2
+	;;
+esac
+
+read_tag() {
+	local token
+	token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token" 2>/dev/null) || return 1
+	curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/$tag_path" 2>/dev/null
+}
+
+while :; do
+	if tag=$(read_tag) && [ -n "$tag" ]; then
+		if end=$(date -u -d "$tag" +%s 2>/dev/null); then
+			if [ "$end" != "$lease_end" ]; then
+				echo "lease-watch: lease end is now $tag"
+			fi
+			lease_end=$end
+		else
+			echo "lease-watch: ignoring unreadable htcondor:LeaseExpiration '$tag'" >&2
+		fi
+	fi
+	now=$(date -u +%s)
+	if [ "$now" -ge "$lease_end" ]; then
+		echo "lease-watch: the lease ended at $(date -u -d "@$lease_end" +%Y-%m-%dT%H:%M:%SZ); powering off"
+		shutdown -h now || poweroff
+		exit 0
+	fi
+	wait_s=$((lease_end - now))
+	[ "$wait_s" -le "$poll" ] || wait_s=$poll
+	sleep "$wait_s"
+done

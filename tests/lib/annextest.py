@@ -1,0 +1,193 @@
+"""annextest.py - what annex's integration tests share.
+
+- enter_netns(): re-runs the test inside a private network namespace
+  (unshare --net --mount) with loopback up and a dummy interface holding
+  COLLECTOR_IP (TEST-NET-2), so a collector address that is not loopback can
+  be probed without any packet leaving the machine: the namespace has no
+  route anywhere else.
+- Checks: check(name, cond, detail), then summary() prints the
+  "N passed, M failed" line and returns the exit status.
+- Pool: a throwaway HTCondor pool config (CONDOR_CONFIG, LOCAL_CONFIG_DIR,
+  the pool password) and an environment for running annex against moto.
+- FaultProxy: tests/lib/faultproxy.py as a context manager.
+- run_annex(): runs the real binary ($ANNEX_BIN), optionally on a
+  pseudo-terminal with an answer typed at the prompt.
+"""
+import json
+import os
+import pty
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ANNEX = os.environ.get("ANNEX_BIN") or os.path.join(ROOT, "build", "annex")
+COLLECTOR_IP = "198.51.100.7"
+sys.path.insert(0, HERE)
+
+_results = []
+
+
+def check(name, cond, detail=""):
+    _results.append(bool(cond))
+    print(("PASS " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[:2000]), flush=True)
+    return bool(cond)
+
+
+def summary():
+    passed = sum(_results)
+    print("%d passed, %d failed" % (passed, len(_results) - passed), flush=True)
+    return 0 if passed == len(_results) and _results else 1
+
+
+def enter_netns():
+    if os.environ.get("ANNEX_TEST_NETNS") == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        subprocess.run(["ip", "link", "add", "annex0", "type", "dummy"], check=True)
+        subprocess.run(["ip", "addr", "add", COLLECTOR_IP + "/32", "dev", "annex0"], check=True)
+        subprocess.run(["ip", "link", "set", "annex0", "up"], check=True)
+        return
+    env = dict(os.environ, ANNEX_TEST_NETNS="1")
+    os.execvpe("unshare", ["unshare", "--net", "--mount", "--", sys.executable] + sys.argv, env)
+
+
+class Listener:
+    """A TCP port that accepts and closes: a collector that answers."""
+
+    def __init__(self, host=COLLECTOR_IP, port=9618):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(16)
+        self.stop = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+                c.close()
+            except OSError:
+                return
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+class Pool:
+    """A throwaway pool configuration: condor_config, config.d, password."""
+
+    def __init__(self, moto, collector=COLLECTOR_IP + ":9618", extra=""):
+        self.dir = tempfile.mkdtemp(prefix="annex-pool-")
+        os.chmod(self.dir, 0o755)
+        self.config_d = os.path.join(self.dir, "config.d")
+        os.makedirs(self.config_d)
+        self.home = os.path.join(self.dir, "home")
+        os.makedirs(self.home)
+        self.password_file = os.path.join(self.dir, "pool_password")
+        with open(self.password_file, "wb") as f:
+            f.write(b"s3cr3t-\x00\xff-pool-password")
+        os.chmod(self.password_file, 0o600)
+        self.moto = moto
+        self.image = None
+        if moto:
+            imgs = moto.client("ec2").describe_images(Owners=["amazon"])["Images"]
+            self.image = sorted(i["ImageId"] for i in imgs)[0]
+        self.config = os.path.join(self.dir, "condor_config")
+        with open(self.config, "w") as f:
+            f.write("COLLECTOR_HOST = %s\n" % collector)
+            f.write("SEC_PASSWORD_FILE = %s\n" % self.password_file)
+            f.write("LOCAL_CONFIG_DIR = %s\n" % self.config_d)
+            if self.image:
+                f.write("ANNEX_DEFAULT_ODI_IMAGE_ID = %s\n" % self.image)
+            f.write(extra)
+
+    def env(self, **over):
+        env = {
+            "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+            "HOME": self.home,
+            "CONDOR_CONFIG": self.config,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "ANNEX_RETRY_BASE_MS": "10",
+        }
+        if self.moto:
+            env.update(self.moto.env())
+        env.update({k: v for k, v in over.items() if v is not None})
+        for k in [k for k, v in over.items() if v is None]:
+            env.pop(k, None)
+        return env
+
+    def setup_file(self):
+        return os.path.join(self.config_d, "50-annex-setup")
+
+
+class FaultProxy:
+    def __init__(self, rules):
+        self.dir = tempfile.mkdtemp(prefix="annex-proxy-")
+        self.log = os.path.join(self.dir, "log.jsonl")
+        with open(os.path.join(self.dir, "rules.json"), "w") as f:
+            json.dump({"rules": rules}, f)
+        portfile = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faultproxy.py"),
+                                      os.path.join(self.dir, "rules.json"), self.log, portfile])
+        deadline = time.time() + 10
+        while not os.path.exists(portfile):
+            if time.time() > deadline:
+                raise RuntimeError("fault proxy did not start")
+            time.sleep(0.02)
+        self.url = "http://127.0.0.1:" + open(portfile).read().strip()
+
+    def env(self):
+        return {"http_proxy": self.url, "HTTP_PROXY": self.url, "no_proxy": "", "NO_PROXY": ""}
+
+    def calls(self):
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+def run_annex(args, env, answer=None, timeout=120):
+    """Runs annex; with answer, on a pseudo-terminal, typing answer at the
+    first prompt. Returns (exit status, stdout, stderr) (with a terminal,
+    stdout holds both)."""
+    if answer is None:
+        p = subprocess.run([ANNEX] + args, env=env, capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(ANNEX, [ANNEX] + args, env)
+    out = b""
+    sent = False
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"(Type 'yes' or 'no'): " in out:
+            os.write(fd, answer.encode() + b"\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace").replace("\r\n", "\n"), ""
