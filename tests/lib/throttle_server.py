@@ -2,7 +2,9 @@
 """throttle_server.py - a small AWS stand-in (standard library only) that
 fails the first requests it gets, then answers.
 
-    throttle_server.py FAULTS LOG.jsonl PORTFILE
+    throttle_server.py FAULTS LOG.jsonl PORTFILE [CERT.pem KEY.pem]
+
+With CERT and KEY it speaks HTTPS (for the TLS verification tests).
 
 FAULTS is a comma-separated list applied to requests 1, 2, 3, ... in turn;
 `name*N` repeats a fault N times, `ok` answers normally. After the list,
@@ -139,6 +141,11 @@ def main():
     open(log_path, "a").close()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(parse_faults(faults), log_path)))
     srv.daemon_threads = True
+    if len(sys.argv) > 5:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[4], sys.argv[5])
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
     with open(port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.replace(port_file + ".tmp", port_file)
