@@ -161,16 +161,18 @@ class FaultProxy:
         self.close()
 
 
-def run_annex(args, env, answer=None, timeout=120):
+def run_annex(args, env, answer=None, timeout=120, preexec=None):
     """Runs annex; with answer, on a pseudo-terminal, typing answer at the
     first prompt. Returns (exit status, stdout, stderr) (with a terminal,
     stdout holds both)."""
     if answer is None:
         p = subprocess.run([ANNEX] + args, env=env, capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, preexec_fn=preexec)
         return p.returncode, p.stdout, p.stderr
     pid, fd = pty.fork()
     if pid == 0:
+        if preexec:
+            preexec()
         os.execve(ANNEX, [ANNEX] + args, env)
     out = b""
     sent = False
