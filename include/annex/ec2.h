@@ -1,0 +1,48 @@
+/* ec2.h - the EC2 calls annex makes: the security group of -setup, and the
+ * instances, images and Spot Fleets of a launch. */
+#ifndef ANNEX_EC2_H
+#define ANNEX_EC2_H
+
+#include <stddef.h>
+
+#include "annex/aws.h"
+
+struct ec2_ids {
+	char **v;
+	size_t n, cap;
+};
+
+void ec2_ids_add(struct ec2_ids *ids, const char *id);
+void ec2_ids_free(struct ec2_ids *ids);
+
+/* The default VPC's id; an account without one gets a message saying so. */
+int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err);
+/* 1 found (*group_id set), 0 not found, -1 error. */
+int ec2_find_security_group(struct aws_ctx *ctx, const char *name, const char *vpc_id, char **group_id,
+			    struct annex_err *err);
+int ec2_security_group_exists(struct aws_ctx *ctx, const char *group_id, struct annex_err *err);
+int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char *description,
+			      const char *vpc_id, char **group_id, struct annex_err *err);
+/* Adds inbound TCP 22 from cidr; a duplicate rule counts as success. */
+int ec2_allow_ssh(struct aws_ctx *ctx, const char *group_id, const char *cidr, struct annex_err *err);
+int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct annex_err *err);
+
+/* 1 when the image exists (arch set to "x86_64"/"arm64" when given), 0 not, -1 error. */
+int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
+		     struct annex_err *err);
+
+/* Instances tagged key=value that are not terminated (or shutting down). */
+int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+			 struct annex_err *err);
+/* Runs params as RunInstances (DryRun=true when dry_run); the instance ids started. */
+int ec2_run_instances(struct aws_ctx *ctx, const struct params *params, struct ec2_ids *out,
+		      struct annex_err *err);
+int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
+int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
+			   struct annex_err *err);
+int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
+/* Spot Fleet requests tagged key=value that are not cancelled. */
+int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+			   struct annex_err *err);
+
+#endif

@@ -1,0 +1,36 @@
+/* iam.h - the IAM calls of -setup and -check-setup: roles with inline
+ * policies, and the nodes' instance profile. "Not found" is not an error:
+ * the getters return 0 and leave *arn NULL. */
+#ifndef ANNEX_IAM_H
+#define ANNEX_IAM_H
+
+#include "annex/aws.h"
+
+/* 1 found (*arn set, malloc'd), 0 not found, -1 error. */
+int iam_get_role(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err);
+int iam_create_role(struct aws_ctx *ctx, const char *name, const char *trust_doc,
+		    const char *description, char **arn, struct annex_err *err);
+int iam_put_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			const char *doc, struct annex_err *err);
+/* 1 when the role has an inline policy of that name, 0 not, -1 error. */
+int iam_has_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			struct annex_err *err);
+int iam_delete_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			   struct annex_err *err);
+int iam_delete_role(struct aws_ctx *ctx, const char *name, struct annex_err *err);
+
+/* 1 found (*arn set; *has_role 1 when `role` is in the profile), 0 not found, -1 error. */
+int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,
+			     char **arn, int *has_role, struct annex_err *err);
+int iam_create_instance_profile(struct aws_ctx *ctx, const char *name, char **arn,
+				struct annex_err *err);
+int iam_add_role_to_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,
+				     struct annex_err *err);
+int iam_remove_role_from_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,
+					  struct annex_err *err);
+int iam_delete_instance_profile(struct aws_ctx *ctx, const char *name, struct annex_err *err);
+
+/* The last path element of an ARN ("arn:aws:iam::1:role/x/y" -> "y"). */
+const char *iam_arn_name(const char *arn);
+
+#endif

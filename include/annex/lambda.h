@@ -1,0 +1,32 @@
+/* lambda.h - the Lambda calls of -setup and -check-setup. Functions are
+ * addressed by name (moto rejects ARN paths under signature checking, and
+ * the name is what annex chose anyway). */
+#ifndef ANNEX_LAMBDA_H
+#define ANNEX_LAMBDA_H
+
+#include <stddef.h>
+
+#include "annex/aws.h"
+
+struct lambda_function_spec {
+	const char *name;
+	const char *role_arn;
+	const char *runtime;        /* "python3.12" */
+	const char *handler;        /* "lease.handler" */
+	const char *description;
+	const void *zip;
+	size_t zip_len;
+	int timeout_s;
+};
+
+/* 1 found (*arn set), 0 not found, -1 error. */
+int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err);
+int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *spec, char **arn,
+			   struct annex_err *err);
+int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err);
+/* 1 when the function's resource policy holds statement `sid`, 0 not, -1 error. */
+int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
+int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,
+			  const char *source_arn, struct annex_err *err);
+
+#endif

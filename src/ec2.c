@@ -1,0 +1,328 @@
+/* ec2.c - EC2 calls: security group, images, instances, Spot Fleets. */
+#include "annex/ec2.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annex/xml.h"
+
+void ec2_ids_add(struct ec2_ids *ids, const char *id)
+{
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? ids->cap * 2 : 16;
+		ids->v = xrealloc(ids->v, ids->cap * sizeof(*ids->v));
+	}
+	ids->v[ids->n++] = xstrdup(id);
+}
+
+void ec2_ids_free(struct ec2_ids *ids)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		free(ids->v[i]);
+	free(ids->v);
+	memset(ids, 0, sizeof(*ids));
+}
+
+static int query(struct aws_ctx *ctx, const char *action, struct params *p, xmlDoc **doc,
+		 struct annex_err *err)
+{
+	int rc = aws_query(ctx, AWS_EC2, action, p, doc, err);
+	params_free(p);
+	return rc;
+}
+
+int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *item;
+
+	*vpc_id = NULL;
+	params_add(&p, "Filter.1.Name", "is-default");
+	params_add(&p, "Filter.1.Value.1", "true");
+	if (query(ctx, "DescribeVpcs", &p, &doc, err) != 0)
+		return -1;
+	item = xml_find_deep(xmlDocGetRootElement(doc), "vpcSet");
+	item = item ? xml_first(item, "item") : NULL;
+	if (item)
+		*vpc_id = xml_text(item, "vpcId");
+	xmlFreeDoc(doc);
+	if (!*vpc_id)
+		return annex_err_set(err, "NoDefaultVpc",
+			"region %s has no default VPC; create one with 'aws ec2 create-default-vpc --region %s'",
+			ctx->region, ctx->region);
+	return 0;
+}
+
+int ec2_find_security_group(struct aws_ctx *ctx, const char *name, const char *vpc_id, char **group_id,
+			    struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *set, *item;
+
+	*group_id = NULL;
+	params_add(&p, "Filter.1.Name", "group-name");
+	params_add(&p, "Filter.1.Value.1", name);
+	if (vpc_id) {
+		params_add(&p, "Filter.2.Name", "vpc-id");
+		params_add(&p, "Filter.2.Value.1", vpc_id);
+	}
+	if (query(ctx, "DescribeSecurityGroups", &p, &doc, err) != 0)
+		return -1;
+	set = xml_find_deep(xmlDocGetRootElement(doc), "securityGroupInfo");
+	item = set ? xml_first(set, "item") : NULL;
+	if (item)
+		*group_id = xml_text(item, "groupId");
+	xmlFreeDoc(doc);
+	return *group_id ? 1 : 0;
+}
+
+int ec2_security_group_exists(struct aws_ctx *ctx, const char *group_id, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "GroupId.1", group_id);
+	rc = query(ctx, "DescribeSecurityGroups", &p, &doc, err);
+	xmlFreeDoc(doc);
+	if (rc == 0)
+		return 1;
+	if (strncmp(err->code, "InvalidGroup", 12) == 0) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
+int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char *description,
+			      const char *vpc_id, char **group_id, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	*group_id = NULL;
+	params_add(&p, "GroupName", name);
+	params_add(&p, "GroupDescription", description);
+	params_add(&p, "VpcId", vpc_id);
+	params_add(&p, "TagSpecification.1.ResourceType", "security-group");
+	params_add(&p, "TagSpecification.1.Tag.1.Key", "htcondor:AnnexSetup");
+	params_add(&p, "TagSpecification.1.Tag.1.Value", "annex");
+	rc = query(ctx, "CreateSecurityGroup", &p, &doc, err);
+	if (rc == 0) {
+		*group_id = xml_text(xmlDocGetRootElement(doc), "groupId");
+		if (!*group_id)
+			rc = annex_err_set(err, "BadReply", "EC2 CreateSecurityGroup: reply without groupId");
+	}
+	xmlFreeDoc(doc);
+	if (rc != 0 && strcmp(err->code, "InvalidGroup.Duplicate") == 0) {
+		annex_err_clear(err);
+		return ec2_find_security_group(ctx, name, vpc_id, group_id, err) == 1 ? 0 : -1;
+	}
+	return rc;
+}
+
+int ec2_allow_ssh(struct aws_ctx *ctx, const char *group_id, const char *cidr, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "GroupId", group_id);
+	params_add(&p, "IpPermissions.1.IpProtocol", "tcp");
+	params_add(&p, "IpPermissions.1.FromPort", "22");
+	params_add(&p, "IpPermissions.1.ToPort", "22");
+	params_add(&p, "IpPermissions.1.IpRanges.1.CidrIp", cidr);
+	params_add(&p, "IpPermissions.1.IpRanges.1.Description", "SSH (annex -setup -ssh-cidr)");
+	rc = query(ctx, "AuthorizeSecurityGroupIngress", &p, &doc, err);
+	xmlFreeDoc(doc);
+	if (rc != 0 && strcmp(err->code, "InvalidPermission.Duplicate") == 0) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
+int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "GroupId", group_id);
+	rc = query(ctx, "DeleteSecurityGroup", &p, &doc, err);
+	xmlFreeDoc(doc);
+	if (rc != 0 && strncmp(err->code, "InvalidGroup", 12) == 0) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
+int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
+		     struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *set, *item;
+	int found = 0;
+
+	params_add(&p, "ImageId.1", image_id);
+	if (query(ctx, "DescribeImages", &p, &doc, err) != 0) {
+		if (strncmp(err->code, "InvalidAMIID", 12) == 0) {
+			annex_err_clear(err);
+			return 0;
+		}
+		return -1;
+	}
+	set = xml_find_deep(xmlDocGetRootElement(doc), "imagesSet");
+	item = set ? xml_first(set, "item") : NULL;
+	if (item) {
+		found = 1;
+		if (arch && xml_text_buf(item, "architecture", arch, arch_len) != 0)
+			snprintf(arch, arch_len, "x86_64");
+	}
+	xmlFreeDoc(doc);
+	return found;
+}
+
+/* Collects instance ids from a DescribeInstances page, skipping terminated
+ * and shutting-down instances. */
+static int collect_instances(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	struct ec2_ids *out = ud;
+	xmlNode *rs = xml_find_deep(xmlDocGetRootElement(doc), "reservationSet");
+
+	(void)err;
+	for (xmlNode *r = rs ? xml_first(rs, "item") : NULL; r; r = xml_next(r, "item")) {
+		xmlNode *is = xml_find(r, "instancesSet");
+		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
+			char state[32] = "", id[32] = "";
+			xml_text_buf(i, "instanceState/name", state, sizeof(state));
+			xml_text_buf(i, "instanceId", id, sizeof(id));
+			if (*id && strcmp(state, "terminated") != 0 && strcmp(state, "shutting-down") != 0)
+				ec2_ids_add(out, id);
+		}
+	}
+	return 0;
+}
+
+int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+			 struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	char *filter = xasprintf("tag:%s", key);
+	int rc;
+
+	params_add(&p, "Filter.1.Name", filter);
+	params_add(&p, "Filter.1.Value.1", value);
+	free(filter);
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeInstances", &p, collect_instances, out, err);
+	params_free(&p);
+	return rc;
+}
+
+int ec2_run_instances(struct aws_ctx *ctx, const struct params *params, struct ec2_ids *out,
+		      struct annex_err *err)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *set;
+
+	if (aws_query(ctx, AWS_EC2, "RunInstances", params, &doc, err) != 0)
+		return -1;
+	set = xml_find_deep(xmlDocGetRootElement(doc), "instancesSet");
+	for (xmlNode *i = set ? xml_first(set, "item") : NULL; i; i = xml_next(i, "item")) {
+		char id[32];
+		if (xml_text_buf(i, "instanceId", id, sizeof(id)) == 0)
+			ec2_ids_add(out, id);
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < ids->n && rc == 0; i += 500) {
+		size_t n = ids->n - i < 500 ? ids->n - i : 500;
+		aws_params_add_list(&p, "InstanceId", (const char *const *)ids->v + i, n);
+		rc = query(ctx, "TerminateInstances", &p, &doc, err);
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return rc;
+}
+
+int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
+			   struct annex_err *err)
+{
+	xmlDoc *doc = NULL;
+
+	*fleet_id = NULL;
+	if (aws_query(ctx, AWS_EC2, "RequestSpotFleet", params, &doc, err) != 0)
+		return -1;
+	*fleet_id = xml_text(xmlDocGetRootElement(doc), "spotFleetRequestId");
+	xmlFreeDoc(doc);
+	if (!*fleet_id)
+		return annex_err_set(err, "BadReply", "EC2 RequestSpotFleet: reply without spotFleetRequestId");
+	return 0;
+}
+
+int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	if (ids->n == 0)
+		return 0;
+	aws_params_add_list(&p, "SpotFleetRequestId", (const char *const *)ids->v, ids->n);
+	params_add(&p, "TerminateInstances", "true");
+	rc = query(ctx, "CancelSpotFleetRequests", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int collect_fleets(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	void **args = ud;
+	struct ec2_ids *out = args[0];
+	const char *key = args[1], *value = args[2];
+	xmlNode *set = xml_find_deep(xmlDocGetRootElement(doc), "spotFleetRequestConfigSet");
+
+	(void)err;
+	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
+		char state[32] = "", id[64] = "";
+		xmlNode *tags = xml_find(f, "tagSet");
+		int match = 0;
+		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
+		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
+		for (xmlNode *t = tags ? xml_first(tags, "item") : NULL; t; t = xml_next(t, "item")) {
+			char k[128] = "", v[256] = "";
+			xml_text_buf(t, "key", k, sizeof(k));
+			xml_text_buf(t, "value", v, sizeof(v));
+			if (strcmp(k, key) == 0 && strcmp(v, value) == 0)
+				match = 1;
+		}
+		if (match && *id && strncmp(state, "cancelled", 9) != 0)
+			ec2_ids_add(out, id);
+	}
+	return 0;
+}
+
+int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+			   struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	void *args[3] = { out, (void *)key, (void *)value };
+	int rc = aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetRequests", &p, collect_fleets, args, err);
+
+	params_free(&p);
+	return rc;
+}

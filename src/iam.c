@@ -1,0 +1,241 @@
+/* iam.c - IAM roles, inline policies and instance profiles (query protocol). */
+#include "annex/iam.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "annex/xml.h"
+
+/* Runs one IAM action; a NoSuchEntity reply becomes 0 ("not found"). */
+static int call(struct aws_ctx *ctx, const char *action, struct params *p, xmlDoc **doc,
+		struct annex_err *err)
+{
+	int rc = aws_query(ctx, AWS_IAM, action, p, doc, err);
+
+	params_free(p);
+	if (rc == 0)
+		return 1;
+	if (strcmp(err->code, "NoSuchEntity") == 0) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
+/* Runs a mutating action whose reply carries nothing annex needs; "already
+ * exists"/"not found" answers are mapped by the caller. */
+static int act(struct aws_ctx *ctx, const char *action, struct params *p, struct annex_err *err)
+{
+	xmlDoc *doc = NULL;
+	int rc = aws_query(ctx, AWS_IAM, action, p, &doc, err);
+
+	params_free(p);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int arn_from(xmlDoc *doc, const char *elem, char **arn, struct annex_err *err)
+{
+	xmlNode *n = xml_find_deep(xmlDocGetRootElement(doc), elem);
+
+	*arn = n ? xml_text(n, "Arn") : NULL;
+	if (!*arn)
+		return annex_err_set(err, "BadReply", "IAM reply without %s/Arn", elem);
+	return 0;
+}
+
+int iam_get_role(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	*arn = NULL;
+	params_add(&p, "RoleName", name);
+	rc = call(ctx, "GetRole", &p, &doc, err);
+	if (rc == 1 && arn_from(doc, "Role", arn, err) != 0)
+		rc = -1;
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int iam_create_role(struct aws_ctx *ctx, const char *name, const char *trust_doc,
+		    const char *description, char **arn, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	*arn = NULL;
+	params_add(&p, "RoleName", name);
+	params_add(&p, "AssumeRolePolicyDocument", trust_doc);
+	params_add(&p, "Description", description);
+	params_add(&p, "Tags.member.1.Key", "htcondor:AnnexSetup");
+	params_add(&p, "Tags.member.1.Value", "annex");
+	rc = aws_query(ctx, AWS_IAM, "CreateRole", &p, &doc, err);
+	params_free(&p);
+	if (rc == 0)
+		rc = arn_from(doc, "Role", arn, err);
+	xmlFreeDoc(doc);
+	if (rc != 0 && strcmp(err->code, "EntityAlreadyExists") == 0) {
+		annex_err_clear(err);
+		return iam_get_role(ctx, name, arn, err) == 1 ? 0 : -1;
+	}
+	return rc;
+}
+
+int iam_put_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			const char *doc, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+
+	params_add(&p, "RoleName", role);
+	params_add(&p, "PolicyName", policy_name);
+	params_add(&p, "PolicyDocument", doc);
+	return act(ctx, "PutRolePolicy", &p, err);
+}
+
+int iam_has_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "RoleName", role);
+	params_add(&p, "PolicyName", policy_name);
+	rc = call(ctx, "GetRolePolicy", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int iam_delete_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
+			   struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "RoleName", role);
+	params_add(&p, "PolicyName", policy_name);
+	rc = call(ctx, "DeleteRolePolicy", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+int iam_delete_role(struct aws_ctx *ctx, const char *name, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "RoleName", name);
+	rc = call(ctx, "DeleteRole", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,
+			     char **arn, int *has_role, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *prof, *roles;
+	int rc;
+
+	*arn = NULL;
+	*has_role = 0;
+	params_add(&p, "InstanceProfileName", name);
+	rc = call(ctx, "GetInstanceProfile", &p, &doc, err);
+	if (rc == 1) {
+		prof = xml_find_deep(xmlDocGetRootElement(doc), "InstanceProfile");
+		*arn = prof ? xml_text(prof, "Arn") : NULL;
+		if (!*arn) {
+			rc = annex_err_set(err, "BadReply", "IAM GetInstanceProfile: reply without Arn");
+		} else if ((roles = xml_find(prof, "Roles")) != NULL) {
+			for (xmlNode *m = xml_first(roles, "member"); m; m = xml_next(m, "member")) {
+				char *rn = xml_text(m, "RoleName");
+				if (rn && role && strcmp(rn, role) == 0)
+					*has_role = 1;
+				free(rn);
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int iam_create_instance_profile(struct aws_ctx *ctx, const char *name, char **arn,
+				struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc, has;
+
+	*arn = NULL;
+	params_add(&p, "InstanceProfileName", name);
+	rc = aws_query(ctx, AWS_IAM, "CreateInstanceProfile", &p, &doc, err);
+	params_free(&p);
+	if (rc == 0)
+		rc = arn_from(doc, "InstanceProfile", arn, err);
+	xmlFreeDoc(doc);
+	if (rc != 0 && strcmp(err->code, "EntityAlreadyExists") == 0) {
+		annex_err_clear(err);
+		return iam_get_instance_profile(ctx, name, NULL, arn, &has, err) == 1 ? 0 : -1;
+	}
+	return rc;
+}
+
+int iam_add_role_to_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,
+				     struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+
+	params_add(&p, "InstanceProfileName", profile);
+	params_add(&p, "RoleName", role);
+	if (act(ctx, "AddRoleToInstanceProfile", &p, err) == 0)
+		return 0;
+	if (strcmp(err->code, "LimitExceeded") == 0 || strcmp(err->code, "EntityAlreadyExists") == 0) {
+		/* a profile holds one role: it is there already */
+		annex_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
+int iam_remove_role_from_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,
+					  struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "InstanceProfileName", profile);
+	params_add(&p, "RoleName", role);
+	rc = call(ctx, "RemoveRoleFromInstanceProfile", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+int iam_delete_instance_profile(struct aws_ctx *ctx, const char *name, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "InstanceProfileName", name);
+	rc = call(ctx, "DeleteInstanceProfile", &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+const char *iam_arn_name(const char *arn)
+{
+	const char *slash = arn ? strrchr(arn, '/') : NULL;
+	const char *colon;
+
+	if (slash)
+		return slash + 1;
+	colon = arn ? strrchr(arn, ':') : NULL;
+	return colon ? colon + 1 : arn;
+}

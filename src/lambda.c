@@ -1,0 +1,146 @@
+/* lambda.c - Lambda functions by name: get, create, delete, resource policy. */
+#include "annex/lambda.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *function_path(const char *name, const char *suffix)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "/2015-03-31/functions/");
+	aws_url_encode(&b, name, 0);
+	if (suffix)
+		buf_puts(&b, suffix);
+	return buf_steal(&b);
+}
+
+static int not_found(struct annex_err *err)
+{
+	if (strcmp(err->code, "ResourceNotFoundException") == 0 || err->http_status == 404) {
+		annex_err_clear(err);
+		return 1;
+	}
+	return 0;
+}
+
+static char *arn_of(json_object *reply)
+{
+	json_object *cfg, *arn;
+
+	if (json_object_object_get_ex(reply, "Configuration", &cfg) &&
+	    json_object_object_get_ex(cfg, "FunctionArn", &arn))
+		return xstrdup(json_object_get_string(arn));
+	if (json_object_object_get_ex(reply, "FunctionArn", &arn))
+		return xstrdup(json_object_get_string(arn));
+	return NULL;
+}
+
+int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err)
+{
+	char *path = function_path(name, NULL);
+	json_object *out = NULL;
+	int rc = aws_rest_json(ctx, AWS_LAMBDA, "GET", path, NULL, NULL, &out, err);
+
+	free(path);
+	*arn = NULL;
+	if (rc != 0)
+		return not_found(err) ? 0 : -1;
+	*arn = arn_of(out);
+	json_object_put(out);
+	if (!*arn)
+		return annex_err_set(err, "BadReply", "Lambda GetFunction %s: reply without FunctionArn", name);
+	return 1;
+}
+
+int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *s, char **arn,
+			   struct annex_err *err)
+{
+	json_object *in = json_object_new_object(), *code = json_object_new_object(), *tags;
+	json_object *out = NULL;
+	char *b64 = xmalloc(4 * ((s->zip_len + 2) / 3) + 1);
+	int rc;
+
+	EVP_EncodeBlock((unsigned char *)b64, s->zip, (int)s->zip_len);
+	json_object_object_add(code, "ZipFile", json_object_new_string(b64));
+	free(b64);
+	json_object_object_add(in, "FunctionName", json_object_new_string(s->name));
+	json_object_object_add(in, "Runtime", json_object_new_string(s->runtime));
+	json_object_object_add(in, "Role", json_object_new_string(s->role_arn));
+	json_object_object_add(in, "Handler", json_object_new_string(s->handler));
+	json_object_object_add(in, "Description", json_object_new_string(s->description));
+	json_object_object_add(in, "Timeout", json_object_new_int(s->timeout_s));
+	json_object_object_add(in, "Code", code);
+	tags = json_object_new_object();
+	json_object_object_add(tags, "htcondor:AnnexSetup", json_object_new_string("annex"));
+	json_object_object_add(in, "Tags", tags);
+	rc = aws_rest_json(ctx, AWS_LAMBDA, "POST", "/2015-03-31/functions", NULL, in, &out, err);
+	json_object_put(in);
+	*arn = NULL;
+	if (rc == 0) {
+		*arn = arn_of(out);
+		if (!*arn)
+			rc = annex_err_set(err, "BadReply", "Lambda CreateFunction: reply without FunctionArn");
+	}
+	json_object_put(out);
+	return rc;
+}
+
+int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err)
+{
+	char *path = function_path(name, NULL);
+	int rc = aws_rest_json(ctx, AWS_LAMBDA, "DELETE", path, NULL, NULL, NULL, err);
+
+	free(path);
+	if (rc != 0 && not_found(err))
+		return 0;
+	return rc;
+}
+
+int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+{
+	char *path = function_path(name, "/policy");
+	json_object *out = NULL, *pol, *doc = NULL, *stmts;
+	int rc = aws_rest_json(ctx, AWS_LAMBDA, "GET", path, NULL, NULL, &out, err);
+	int found = 0;
+
+	free(path);
+	if (rc != 0)
+		return not_found(err) ? 0 : -1;
+	if (json_object_object_get_ex(out, "Policy", &pol))
+		doc = json_tokener_parse(json_object_get_string(pol));
+	if (doc && json_object_object_get_ex(doc, "Statement", &stmts) &&
+	    json_object_is_type(stmts, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(stmts); i++) {
+			json_object *st = json_object_array_get_idx(stmts, i), *id;
+			if (json_object_object_get_ex(st, "Sid", &id) &&
+			    strcmp(json_object_get_string(id), sid) == 0)
+				found = 1;
+		}
+	}
+	json_object_put(doc);
+	json_object_put(out);
+	return found;
+}
+
+int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,
+			  const char *source_arn, struct annex_err *err)
+{
+	char *path = function_path(name, "/policy");
+	json_object *in = json_object_new_object();
+	int rc;
+
+	json_object_object_add(in, "StatementId", json_object_new_string(sid));
+	json_object_object_add(in, "Action", json_object_new_string("lambda:InvokeFunction"));
+	json_object_object_add(in, "Principal", json_object_new_string(principal));
+	json_object_object_add(in, "SourceArn", json_object_new_string(source_arn));
+	rc = aws_rest_json(ctx, AWS_LAMBDA, "POST", path, NULL, in, NULL, err);
+	json_object_put(in);
+	free(path);
+	if (rc != 0 && strcmp(err->code, "ResourceConflictException") == 0) {
+		annex_err_clear(err);   /* the statement is there already */
+		return 0;
+	}
+	return rc;
+}
