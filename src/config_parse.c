@@ -31,6 +31,7 @@
 struct line_reader {
 	const char *p, *end;
 	int line;            /* physical line number of the last line read */
+	int raw;             /* metaknob bodies: split at newlines only, as HTCondor does */
 };
 
 /* Returns the next logical line (caller frees) or NULL at the end. A last
@@ -43,6 +44,14 @@ static char *next_line(struct line_reader *r)
 
 	if (r->p >= r->end)
 		return NULL;
+	if (r->raw) {
+		const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+		const char *e = nl ? nl : r->end;
+		char *line = xstrndup(r->p, (size_t)(e - r->p));
+		r->p = nl ? nl + 1 : r->end;
+		r->line++;
+		return line;
+	}
 	buf_puts(&b, "");
 	for (;;) {
 		if (r->p >= r->end) {
@@ -567,7 +576,7 @@ static int do_use(struct parse_ctx *pc, const char *category, const char *rhs, s
 			return perr(pc, err, "use %s: nesting too deep", category);
 		}
 		char *text = cfg_expand_meta_args(body, args);
-		struct line_reader tr = { text, text + strlen(text), 0 };
+		struct line_reader tr = { text, text + strlen(text), 0, 1 };
 		char *label = xasprintf("use %s:%s", category, knob);
 		char *src = pc->is_template ? xstrdup(pc->source) : xasprintf("%s:%d", pc->file, pc->line);
 		struct parse_ctx sub = { pc->cfg, label, 0, pc->depth + 1, 1, src };
@@ -842,7 +851,7 @@ static int parse_lines(struct parse_ctx *pc, struct line_reader *r, struct annex
 int cfg_parse_text(struct annex_config *cfg, const char *name, const char *text, size_t len,
 		   int depth, struct annex_err *err)
 {
-	struct line_reader r = { text, text + len, 0 };
+	struct line_reader r = { text, text + len, 0, 0 };
 	struct parse_ctx pc = { cfg, name, 0, depth, 0, NULL };
 	return parse_lines(&pc, &r, err);
 }
