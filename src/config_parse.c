@@ -657,6 +657,8 @@ static int do_statement(struct parse_ctx *pc, char *line, char **here_name, char
 	}
 	pop = ptr;
 	op = *ptr;
+	size_t name_end = (size_t)(ptr - line);
+	char name_end_ch = *ptr;
 	*ptr++ = 0;
 	if (op != '=' && op != ':') {
 		while (isspace((unsigned char)*ptr))
@@ -677,8 +679,10 @@ static int do_statement(struct parse_ctx *pc, char *line, char **here_name, char
 			}
 		}
 	}
-	if (op != '=' && op != ':' && op != '@')
-		return perr(pc, err, "syntax error: missing '=' after '%s'", line);
+	if (op != '=' && op != ':' && op != '@') {
+		line[name_end] = name_end_ch;   /* the whole line for the message */
+		return perr(pc, err, "syntax error: expected NAME = value, got '%s'", line);
+	}
 	while (isspace((unsigned char)*ptr))
 		ptr++;
 	rhs = ptr;
