@@ -23,7 +23,12 @@
 #include <strings.h>
 
 #define EXPAND_MAX_ROUNDS 10000
-#define EXPAND_MAX_WORK (64u * 1024 * 1024)
+#define EXPAND_MAX_WORK (16u * 1024 * 1024)
+#define EXPAND_MAX_NESTING 32
+
+/* How deep function arguments are being expanded ($INT(A) where A is
+ * $INT(A) would otherwise recurse forever). annex is single-threaded. */
+static int expand_nesting;
 
 enum macro_id {
 	M_NONE = 0,
@@ -978,8 +983,8 @@ static int evaluate(const struct annex_config *cfg, const char *value, const str
 }
 
 /* The expansion loop shared by full and self-only expansion. */
-static int expand_loop(const struct annex_config *cfg, const char *value, macro_skip_fn skip, void *ud,
-		       int do_dollar, char **out, struct annex_err *err)
+static int expand_loop_body(const struct annex_config *cfg, const char *value, macro_skip_fn skip, void *ud,
+			    int do_dollar, char **out, struct annex_err *err)
 {
 	char *cur = xstrdup(value);
 	size_t rounds = 0, work = 0;
@@ -1027,6 +1032,22 @@ static int expand_loop(const struct annex_config *cfg, const char *value, macro_
 	}
 	*out = cur;
 	return 0;
+}
+
+/* expand_loop_body with a bound on how deeply function arguments nest. */
+static int expand_loop(const struct annex_config *cfg, const char *value, macro_skip_fn skip, void *ud,
+		       int do_dollar, char **out, struct annex_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (expand_nesting >= EXPAND_MAX_NESTING)
+		return annex_err_set(err, "Config", "macro expansion nested too deep (a reference cycle?) in: %.80s",
+				     value);
+	expand_nesting++;
+	rc = expand_loop_body(cfg, value, skip, ud, do_dollar, out, err);
+	expand_nesting--;
+	return rc;
 }
 
 int cfg_expand(const struct annex_config *cfg, const char *value, char **out, struct annex_err *err)
