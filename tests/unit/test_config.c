@@ -5,8 +5,10 @@
 #include "annex/config.h"
 #include "harness.h"
 
+#include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmpdir[64];
@@ -237,6 +239,46 @@ static void t_include_loop_and_nested_error(void)
 	free(want);
 }
 
+/* An include the reader may not open is an error naming file:line. Root
+ * can open anything, so as root the load runs in a child dropped to
+ * nobody; the child reports the message through a pipe. */
+static void t_unreadable_include(void)
+{
+	char *secret = xasprintf("%s/secret.conf", tmpdir);
+	char *text = xasprintf("A = 1\ninclude : %s\n", secret);
+	char *want = xasprintf("/cfgtest/test.conf:2: include : cannot read config source %s: Permission denied", secret);
+	char got[2048] = "";
+	int fds[2];
+
+	write_file("secret.conf", "B = 2\n");
+	CHECK(chmod(secret, 0600) == 0);
+	CHECK(chmod(tmpdir, 0755) == 0);
+	CHECK(pipe(fds) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+				       setresuid(65534, 65534, 65534) < 0))
+			_exit(2);
+		const char *msg = load_error(text);
+		if (write(fds[1], msg, strlen(msg)) < 0)
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	ssize_t n = read(fds[0], got, sizeof got - 1);
+	got[n > 0 ? n : 0] = 0;
+	close(fds[0]);
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	CHECK_STR(got, want);
+	chmod(tmpdir, 0700);
+	free(secret);
+	free(text);
+	free(want);
+}
+
 static void t_local_name_precedence(void)
 {
 	struct annex_err err;
@@ -421,7 +463,7 @@ static void t_templates(void)
 
 TESTS(T(t_later_wins_and_lazy_expansion), T(t_defaults_and_self_reference), T(t_functions),
       T(t_continuation_comments_heredoc), T(t_if_elif_else), T(t_errors_name_file_and_line),
-      T(t_include_loop_and_nested_error), T(t_local_name_precedence), T(t_is_configured),
+      T(t_include_loop_and_nested_error), T(t_unreadable_include), T(t_local_name_precedence), T(t_is_configured),
       T(t_typed_getters), T(t_cycle_is_an_error), T(t_files_user_config_and_locals), T(t_templates))
 
 /* A fresh directory for the file tests, made before main runs. */
@@ -434,7 +476,7 @@ __attribute__((constructor)) static void make_tmpdir(void)
 
 __attribute__((destructor)) static void remove_tmpdir(void)
 {
-	char *cmd[] = { "a.conf", "b.conf", "condor_config", "d/10", "d/x.sh", "local", "user", NULL };
+	char *cmd[] = { "a.conf", "b.conf", "secret.conf", "condor_config", "d/10", "d/x.sh", "local", "user", NULL };
 	for (char **c = cmd; *c; c++) {
 		char *p = xasprintf("%s/%s", tmpdir, *c);
 		unlink(p);
