@@ -58,6 +58,7 @@ if want unit; then
 fi
 if want cases; then
 	[ -x "$BUILD/tools/check_config" ] && run_suite "cases/condor-config" "$BUILD/tools/check_config" "$CONFIG_CASES"
+	[ -x "$BUILD/tools/check_config" ] && run_suite "cases/annex-config" "$BUILD/tools/check_config" tests/cases/config
 	[ -x "$BUILD/tools/check_sigv4" ] && run_suite "cases/sigv4" "$BUILD/tools/check_sigv4" "$SIGV4_CASES"
 	[ -x "$BUILD/tools/check_sigv4" ] && run_suite "cases/sigv4-own" "$BUILD/tools/check_sigv4" tests/cases/sigv4
 fi

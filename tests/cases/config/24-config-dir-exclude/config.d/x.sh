@@ -1,0 +1,1 @@
+V = excluded-x.sh

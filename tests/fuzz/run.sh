@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# run.sh [SECONDS] - builds the config reader's libFuzzer target
+# (clang -fsanitize=fuzzer,address,undefined) and runs it for SECONDS
+# (default 15) on a seed corpus made of the config case files. Ends with
+# "1 passed, 0 failed" when nothing crashed, "0 passed, 1 failed" otherwise.
+set -u
+cd "$(dirname "$0")/../.."
+secs=${1:-15}
+build=${BUILD:-build}
+shared=${ANNEX_SHARED:-${SHARED:-$(cd .. && pwd)/shared}}
+out=$build/fuzz
+mkdir -p "$out"
+
+srcs="src/config.c src/config_parse.c src/config_expand.c src/config_tables.c src/buf.c src/err.c"
+if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iinclude -o "$out/fuzz_config" tests/fuzz/fuzz_config.c $srcs -lcrypto; then
+	echo "fuzz: cannot build the target (clang and libclang-rt-14-dev needed)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+i=0
+for f in "$shared"/condor-config-cases/cases/*/* "$shared"/condor-config-cases/cases/*/*/* \
+	tests/cases/config/*/* tests/cases/config/*/*/*; do
+	[ -f "$f" ] || continue
+	case "$f" in *expected.tsv|*query.txt|*/uid) continue ;; esac
+	cp "$f" "$corpus/seed$i"
+	i=$((i + 1))
+done
+
+# No environment that could point includes at anything of the host's.
+env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	"$out/fuzz_config" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+	-dict=tests/fuzz/config.dict -artifact_prefix="$out/" -print_final_stats=1 "$corpus" \
+	>"$out/fuzz.log" 2>&1
+rc=$?
+tail -n 12 "$out/fuzz.log"
+if [ "$rc" -eq 0 ]; then
+	echo "1 passed, 0 failed"
+	exit 0
+fi
+echo "fuzz: the target failed (exit $rc); the input is in $out/ (crash-*, leak-*, timeout-*)"
+grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz.log" | head -n 5
+echo "0 passed, 1 failed"
+exit 1
