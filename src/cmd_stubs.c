@@ -8,13 +8,6 @@
 #include "annex/cmd.h"
 
 /* delete when src/cmd_config_val.c lands (config engineer) */
-int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_err *err)
-{
-	(void)o;
-	*exit_status = 1;
-	return annex_err_set(err, "NotImplemented", "-config-val is not implemented yet");
-}
-
 /* delete when src/cmd_setup.c lands */
 int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 {

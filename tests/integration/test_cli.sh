@@ -119,7 +119,10 @@ else ko "newline in value" "rc=$rc lines=$(wc -l <"$tmp/err")"; fi
 # Parsed commands reach their function: until the real implementations
 # land, each answers in one line and exits 1 (not a usage error). Once a
 # command is implemented, its own tests take over and this list shrinks.
-for cmd in "-setup" "-check-setup" "-status" "status" "-reap" "-config-val X" \
+run -config-val ANNEX_TEST_SURELY_UNDEFINED
+if [ "$rc" -eq 1 ] && grep -qx 'Not defined: ANNEX_TEST_SURELY_UNDEFINED' "$tmp/err"; then ok "dispatch '-config-val'"
+else ko "dispatch '-config-val'" "rc=$rc err=$(cat "$tmp/err")"; fi
+for cmd in "-setup" "-check-setup" "-status" "status" "-reap" \
 	"-off -annex a" "off -annex a" "-count 1 -annex a" "-slots 2 -annex a" "-annex a -duration 1"; do
 	# shellcheck disable=SC2086
 	run $cmd
