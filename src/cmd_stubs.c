@@ -8,27 +8,6 @@
 #include "annex/cmd.h"
 
 /* delete when src/cmd_config_val.c lands (config engineer) */
-/* delete when src/cmd_setup.c lands */
-int cmd_setup(const struct annex_opts *o, struct annex_err *err)
-{
-	(void)o;
-	return annex_err_set(err, "NotImplemented", "-setup is not implemented yet");
-}
-
-/* delete when src/cmd_check_setup.c lands */
-int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
-{
-	(void)o;
-	return annex_err_set(err, "NotImplemented", "-check-setup is not implemented yet");
-}
-
-/* delete when src/cmd_launch.c lands */
-int cmd_launch(const struct annex_opts *o, struct annex_err *err)
-{
-	return annex_err_set(err, "NotImplemented", "%s is not implemented yet",
-			     o->slots > 0 ? "-slots (Spot Fleet launch)" : "-count (on-demand launch)");
-}
-
 /* delete when the lease change lands (with cmd_launch or its own file) */
 int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 {
@@ -41,13 +20,6 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 {
 	(void)o;
 	return annex_err_set(err, "NotImplemented", "-status is not implemented yet");
-}
-
-/* delete when src/cmd_off.c lands */
-int cmd_off(const struct annex_opts *o, struct annex_err *err)
-{
-	(void)o;
-	return annex_err_set(err, "NotImplemented", "-off is not implemented yet");
 }
 
 /* delete when bare "off" (condor_off -annex X) lands */

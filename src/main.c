@@ -82,7 +82,9 @@ int main(int argc, char **argv)
 		failed = 1;
 	}
 	if (failed) {
-		main_print_err(&err);
+		/* a declined prompt has said everything already */
+		if (strcmp(err.code, "Declined") != 0)
+			main_print_err(&err);
 		return 1;
 	}
 	return status;

@@ -1,0 +1,44 @@
+/* session.h - what every AWS-facing command starts from: the configuration
+ * read as HTCondor reads it, the region (SPEC.md section 3's order), the
+ * local name derived from it, the credentials, and an aws_ctx with every
+ * endpoint resolved. Commands read knobs through session_knob(), which
+ * applies the local name and subsystem prefixes. */
+#ifndef ANNEX_SESSION_H
+#define ANNEX_SESSION_H
+
+#include "annex/aws.h"
+#include "annex/cli.h"
+#include "annex/config.h"
+#include "annex/err.h"
+
+struct annex_session {
+	const struct annex_opts *opts;
+	struct annex_config *cfg;
+	char *region;
+	const char *region_source;     /* "-aws-region", "-setup REGION", "ANNEX_DEFAULT_AWS_REGION", ... */
+	char *local_name;
+	char *home;                    /* passwd home of the effective user */
+	struct aws_ctx *aws;           /* NULL until session_connect */
+	/* key files in use (NULL when credentials come from elsewhere) and
+	 * whether they are condor_annex's default pair found by -setup */
+	char *access_key_file, *secret_key_file;
+	int key_files_are_condor_default;
+};
+
+/* Reads the configuration, picks the region and sets the local name.
+ * Validates the region before anything talks to AWS. */
+int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err);
+
+/* Resolves credentials and builds the AWS context. for_setup lets the
+ * chain use condor_annex's ~/.condor key pair. */
+int session_connect(struct annex_session *s, int for_setup, struct annex_err *err);
+
+/* A knob's value (malloc'd) or NULL when not defined; errors (a bad
+ * $INT() say) are returned as -1. */
+int session_knob(const struct annex_session *s, const char *name, char **value, struct annex_err *err);
+/* Same, NULL on "not defined" or error (for optional knobs). */
+char *session_knob_or_null(const struct annex_session *s, const char *name);
+
+void session_close(struct annex_session *s);
+
+#endif

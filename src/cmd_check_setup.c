@@ -1,0 +1,312 @@
+/* cmd_check_setup.c - annex -check-setup: the knobs -setup records, the
+ * pool secret, the credentials, every setup resource, the Spot Fleet role
+ * and the collector address, one line each in condor_annex's words
+ * (SPEC.md section 5). Exit status 1 when anything is missing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annex/cmd.h"
+#include "annex/ec2.h"
+#include "annex/iam.h"
+#include "annex/lambda.h"
+#include "annex/launchplan.h"
+#include "annex/netcheck.h"
+#include "annex/s3.h"
+#include "annex/session.h"
+#include "annex/setupnames.h"
+#include "annex/sts.h"
+
+static const char *const required_knobs[] = {
+	"ANNEX_DEFAULT_S3_BUCKET",
+	"ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS",
+	"ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN",
+	"ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN",
+	"ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN",
+	"ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN",
+	"COLLECTOR_HOST",
+	"SEC_PASSWORD_FILE",
+};
+
+/* condor_annex's "Your setup is incomplete:" list. Returns the number unset. */
+static int check_knobs(struct annex_session *s)
+{
+	int unset = 0;
+
+	for (size_t i = 0; i < sizeof(required_knobs) / sizeof(required_knobs[0]); i++) {
+		char *v = session_knob_or_null(s, required_knobs[i]);
+		if (!v) {
+			if (!unset++)
+				puts("Your setup is incomplete:");
+			printf("\t%s is unset.\n", required_knobs[i]);
+		}
+		free(v);
+	}
+	return unset;
+}
+
+static int check_password_file(struct annex_session *s, struct annex_err *err)
+{
+	char *f = session_knob_or_null(s, "SEC_PASSWORD_FILE");
+	FILE *fp = f ? fopen(f, "rb") : NULL;
+	int rc = 0;
+
+	if (!fp) {
+		printf("Unable to open SEC_PASSWORD_FILE '%s': %s.  Either create this file (run "
+		       "'condor_store_cred -c add -f %s') or correct the value of SEC_PASSWORD_FILE (which you "
+		       "can locate by running 'condor_config_val -v SEC_PASSWORD_FILE').\n",
+		       f ? f : "", strerror(errno), f ? f : "");
+		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'", f ? f : "");
+	} else {
+		fclose(fp);
+	}
+	free(f);
+	return rc;
+}
+
+struct checker {
+	struct annex_session *s;
+	int failures;
+	int warnings;
+};
+
+static void begin(const char *what)
+{
+	printf("Checking %s... ", what);
+	fflush(stdout);
+}
+
+static void ok(void)
+{
+	puts("OK.");
+}
+
+static void fail(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("FAILED: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	c->failures++;
+}
+
+/* A result of a lookup: 1 found, 0 missing, -1 error (printed with AWS's words). */
+static void report(struct checker *c, int found, const struct annex_err *err, const char *missing)
+{
+	if (found == 1)
+		ok();
+	else if (found == 0)
+		fail(c, "%s; run 'annex -setup' to create it", missing);
+	else
+		fail(c, "%s", err->msg);
+}
+
+static void check_bucket(struct checker *c)
+{
+	struct annex_err err;
+	char *bucket = session_knob_or_null(c->s, "ANNEX_DEFAULT_S3_BUCKET");
+	char *what = xasprintf("bucket %s not found", bucket);
+
+	annex_err_clear(&err);
+	begin("for configuration bucket");
+	report(c, s3_bucket_exists(c->s->aws, bucket, &err), &err, what);
+	free(what);
+	free(bucket);
+}
+
+static void check_functions(struct checker *c)
+{
+	struct annex_err err;
+	char *odi = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN");
+	char *sfr = session_knob_or_null(c->s, "ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN");
+	const char *names[2] = { iam_arn_name(odi), iam_arn_name(sfr) };
+	char *arn = NULL;
+
+	annex_err_clear(&err);
+	begin("for Lambda functions");
+	for (int i = 0; i < 2; i++) {
+		int found;
+		if (i == 1 && strcmp(names[0], names[1]) == 0)
+			break;
+		found = lambda_get_function(c->s->aws, names[i], &arn, &err);
+		free(arn);
+		arn = NULL;
+		if (found != 1) {
+			char *what = xasprintf("function %s not found", names[i]);
+			report(c, found, &err, what);
+			free(what);
+			goto out;
+		}
+		found = lambda_has_permission(c->s->aws, names[i], SETUP_LEASE_PERMISSION, &err);
+		if (found != 1) {
+			char *what = xasprintf("function %s may not be invoked by CloudWatch Events (no %s "
+					       "permission), so leases would never end in the cloud", names[i],
+					       SETUP_LEASE_PERMISSION);
+			report(c, found, &err, what);
+			free(what);
+			goto out;
+		}
+	}
+	ok();
+out:
+	free(odi);
+	free(sfr);
+}
+
+static void check_profile(struct checker *c)
+{
+	struct annex_err err;
+	char *arn_knob = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
+	const char *name = iam_arn_name(arn_knob);
+	char *arn = NULL;
+	int has_role = 0, found;
+
+	annex_err_clear(&err);
+	begin("for instance profile");
+	found = iam_get_instance_profile(c->s->aws, name, NULL, &arn, &has_role, &err);
+	if (found == 1 && arn && strcmp(arn, arn_knob) != 0)
+		fail(c, "instance profile %s has ARN %s, not the configured %s; run 'annex -setup'", name, arn, arn_knob);
+	else {
+		char *what = xasprintf("instance profile %s not found", name);
+		report(c, found, &err, what);
+		free(what);
+	}
+	free(arn);
+	free(arn_knob);
+}
+
+static void check_groups(struct checker *c)
+{
+	struct annex_err err;
+	char *ids = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
+	char *save = NULL;
+
+	annex_err_clear(&err);
+	begin("for security group");
+	for (char *id = strtok_r(ids, ", ", &save); id; id = strtok_r(NULL, ", ", &save)) {
+		int found = ec2_security_group_exists(c->s->aws, id, &err);
+		if (found != 1) {
+			char *what = xasprintf("security group %s not found", id);
+			report(c, found, &err, what);
+			free(what);
+			free(ids);
+			return;
+		}
+	}
+	ok();
+	free(ids);
+}
+
+static void check_fleet_role(struct checker *c)
+{
+	struct annex_err err;
+	char *arn_knob = session_knob_or_null(c->s, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN");
+	char *arn = NULL, *what;
+
+	annex_err_clear(&err);
+	begin("for Spot Fleet role");
+	what = xasprintf("role %s not found", iam_arn_name(arn_knob));
+	report(c, iam_get_role(c->s->aws, iam_arn_name(arn_knob), &arn, &err), &err, what);
+	free(what);
+	free(arn);
+	free(arn_knob);
+}
+
+/* The address nodes will use: refused when loopback, link-local or
+ * unqualified; a name that does not resolve or a port that does not answer
+ * from here is only a warning (the pool's side of a NAT sees the world
+ * differently). */
+static void check_collector(struct checker *c)
+{
+	char *addr = session_knob_or_null(c->s, "ANNEX_COLLECTOR_ADDRESS");
+	const char *knob = "ANNEX_COLLECTOR_ADDRESS";
+	char host[256], why[256];
+	int port;
+
+	if (!addr) {
+		addr = session_knob_or_null(c->s, "COLLECTOR_HOST");
+		knob = "COLLECTOR_HOST";
+	}
+	begin("collector address");
+	switch (launchplan_classify_collector(addr, host, sizeof(host), &port)) {
+	case COLLECTOR_REFUSE_EMPTY:
+		fail(c, "neither ANNEX_COLLECTOR_ADDRESS nor COLLECTOR_HOST is set");
+		goto out;
+	case COLLECTOR_REFUSE_LOOPBACK:
+		fail(c, "%s = %s is a loopback address, which cloud nodes cannot reach; set "
+		     "ANNEX_COLLECTOR_ADDRESS to the address they should use", knob, addr);
+		goto out;
+	case COLLECTOR_REFUSE_LINK_LOCAL:
+		fail(c, "%s = %s is a link-local address, which cloud nodes cannot reach; set "
+		     "ANNEX_COLLECTOR_ADDRESS", knob, addr);
+		goto out;
+	case COLLECTOR_REFUSE_UNQUALIFIED:
+		fail(c, "%s = %s is not a fully qualified name; cloud nodes cannot resolve it; set "
+		     "ANNEX_COLLECTOR_ADDRESS to a public name or address", knob, addr);
+		goto out;
+	case COLLECTOR_WARN_PRIVATE:
+	case COLLECTOR_OK:
+		break;
+	}
+	if (netcheck_resolve(host, why, sizeof(why)) != 0 ||
+	    netcheck_tcp(host, port, 2000, why, sizeof(why)) != 0) {
+		printf("WARNING: %s:%d does not answer from here (%s). If the pool is behind NAT, forward "
+		       "port %d to the central manager and set ANNEX_COLLECTOR_ADDRESS to the public address.\n",
+		       host, port, why, port);
+		c->warnings++;
+	} else if (launchplan_classify_collector(addr, NULL, 0, NULL) == COLLECTOR_WARN_PRIVATE) {
+		printf("WARNING: %s is a private address; cloud nodes reach it only through a VPN or "
+		       "Direct Connect. Otherwise set ANNEX_COLLECTOR_ADDRESS to the public address.\n", host);
+		c->warnings++;
+	} else {
+		ok();
+	}
+out:
+	free(addr);
+}
+
+int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
+{
+	struct annex_session s;
+	struct checker c;
+	struct sts_identity id;
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	if (session_open(&s, o, err) != 0)
+		goto out;
+	c.s = &s;
+	if (check_knobs(&s) > 0) {
+		annex_err_set(err, "SetupIncomplete", "setup incomplete; run 'annex -setup'");
+		goto out;
+	}
+	if (check_password_file(&s, err) != 0)
+		goto out;
+	begin("security configuration");
+	if (session_connect(&s, 0, err) != 0 || sts_get_caller_identity(s.aws, &id, err) != 0) {
+		puts("FAILED.");
+		goto out;
+	}
+	ok();
+	check_bucket(&c);
+	check_functions(&c);
+	check_profile(&c);
+	check_groups(&c);
+	check_fleet_role(&c);
+	check_collector(&c);
+	if (c.failures) {
+		annex_err_set(err, "SetupIncomplete", "%d check%s failed; 'annex -setup' creates what is missing",
+			      c.failures, c.failures == 1 ? "" : "s");
+		goto out;
+	}
+	puts("Your setup looks OK.");
+	rc = 0;
+out:
+	session_close(&s);
+	return rc;
+}

@@ -1,0 +1,425 @@
+/* cmd_setup.c - annex -setup: creates the AWS side once, idempotently and
+ * resumably (every name is deterministic, every step looks before it
+ * creates), and records what it made where HTCondor reads it back. Also
+ * annex -setup -remove. SPEC.md sections 3 and 5. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annex/cmd.h"
+#include "annex/ec2.h"
+#include "annex/embedded.h"
+#include "annex/iam.h"
+#include "annex/knobfile.h"
+#include "annex/lambda.h"
+#include "annex/prompt.h"
+#include "annex/s3.h"
+#include "annex/session.h"
+#include "annex/setupnames.h"
+#include "annex/sts.h"
+
+char *setup_bucket_name(const char *account, const char *region)
+{
+	return xasprintf("htcondor-annex-%s-%s", account, region);
+}
+
+/* A policy document from policies/, with ${Partition}, ${Region} and
+ * ${AccountId} filled in. */
+static char *policy_doc(const char *file, const char *partition, const char *region, const char *account,
+			struct annex_err *err)
+{
+	char *path = xasprintf("policies/%s", file);
+	const struct annex_embedded *e = embedded_find(path);
+	struct buf out = BUF_INIT;
+	static const struct { const char *key; int which; } vars[] = {
+		{ "${Partition}", 0 }, { "${Region}", 1 }, { "${AccountId}", 2 },
+	};
+
+	free(path);
+	if (!e) {
+		annex_err_set(err, "Internal", "policy document %s is not built into annex", file);
+		return NULL;
+	}
+	for (size_t i = 0; i < e->len;) {
+		size_t k;
+		for (k = 0; k < sizeof(vars) / sizeof(vars[0]); k++) {
+			size_t kl = strlen(vars[k].key);
+			if (i + kl <= e->len && memcmp(e->data + i, vars[k].key, kl) == 0) {
+				buf_puts(&out, vars[k].which == 0 ? partition : vars[k].which == 1 ? region : account);
+				i += kl;
+				break;
+			}
+		}
+		if (k == sizeof(vars) / sizeof(vars[0]))
+			buf_putc(&out, e->data[i++]);
+	}
+	return buf_steal(&out);
+}
+
+/* Progress lines in condor_annex's words: "Creating X.." then " complete."
+ * (or " failed."), flushed so that a slow step shows what it waits for. */
+static void step_begin(const char *what)
+{
+	printf("Creating %s..", what);
+	fflush(stdout);
+}
+
+static int step_end(int rc)
+{
+	puts(rc == 0 ? " complete." : " failed.");
+	fflush(stdout);
+	return rc;
+}
+
+/* Whether err is IAM's eventual consistency showing through: a role or
+ * profile made seconds ago that another service cannot see yet. */
+static int is_iam_propagation(const struct annex_err *err)
+{
+	return (strcmp(err->code, "InvalidParameterValueException") == 0 &&
+		strstr(err->msg, "assume") != NULL) ||
+	       (strcmp(err->code, "InvalidParameterValue") == 0 && strstr(err->msg, "nstance Profile") != NULL);
+}
+
+/* Waits out IAM propagation: retries fn while it reports it, with
+ * exponential delays, for at most ANNEX_IAM_WAIT_S seconds (default 120). */
+static int iam_wait_limit_s(void)
+{
+	const char *v = getenv("ANNEX_IAM_WAIT_S");
+	return v && *v ? atoi(v) : 120;
+}
+
+struct setup_state {
+	struct annex_session *s;
+	char account[32];
+	char partition[16];
+	char *bucket;
+	char *lease_role_arn, *function_arn, *node_role_arn, *profile_arn, *fleet_role_arn, *group_id;
+};
+
+static int ensure_role(struct setup_state *st, const char *name, const char *trust_file,
+		       const char *policy_name, const char *policy_file, const char *description,
+		       char **arn, struct annex_err *err)
+{
+	struct aws_ctx *ctx = st->s->aws;
+	char *doc = NULL;
+	int rc, have;
+
+	if ((rc = iam_get_role(ctx, name, arn, err)) < 0)
+		return -1;
+	if (rc == 0) {
+		if (!(doc = policy_doc(trust_file, st->partition, st->s->region, st->account, err)))
+			return -1;
+		rc = iam_create_role(ctx, name, doc, description, arn, err);
+		free(doc);
+		if (rc != 0)
+			return -1;
+	}
+	if (!policy_file)
+		return 0;
+	if ((have = iam_has_role_policy(ctx, name, policy_name, err)) < 0)
+		return -1;
+	if (have)
+		return 0;
+	if (!(doc = policy_doc(policy_file, st->partition, st->s->region, st->account, err)))
+		return -1;
+	rc = iam_put_role_policy(ctx, name, policy_name, doc, err);
+	free(doc);
+	return rc;
+}
+
+static int ensure_bucket(struct setup_state *st, struct annex_err *err)
+{
+	int rc = s3_bucket_exists(st->s->aws, st->bucket, err);
+
+	if (rc < 0)
+		return -1;
+	return rc == 1 ? 0 : s3_create_bucket(st->s->aws, st->bucket, err);
+}
+
+static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
+{
+	struct aws_ctx *ctx = st->s->aws;
+	const struct annex_embedded *zip = embedded_find("lambda.zip");
+	struct lambda_function_spec spec;
+	char *source_arn;
+	int rc, waited_ms = 0, delay_ms = 500, said = 0;
+
+	if (ensure_role(st, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
+			"lease-function-policy.json", "annex lease function: ends expired annexes",
+			&st->lease_role_arn, err) != 0)
+		return -1;
+	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, err)) < 0)
+		return -1;
+	if (rc == 0) {
+		if (!zip)
+			return annex_err_set(err, "Internal", "the lease function's zip is not built into annex");
+		memset(&spec, 0, sizeof(spec));
+		spec.name = SETUP_LEASE_FUNCTION;
+		spec.role_arn = st->lease_role_arn;
+		spec.runtime = "python3.12";
+		spec.handler = "lease.handler";
+		spec.description = "annex: terminates annexes whose lease has expired";
+		spec.zip = zip->data;
+		spec.zip_len = zip->len;
+		spec.timeout_s = 60;
+		while ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) != 0 &&
+		       is_iam_propagation(err) && waited_ms < iam_wait_limit_s() * 1000) {
+			if (!said++) {
+				printf(" (waiting for IAM to make the new role usable)");
+				fflush(stdout);
+			}
+			usleep((useconds_t)delay_ms * 1000);
+			waited_ms += delay_ms;
+			delay_ms = delay_ms < 8000 ? delay_ms * 2 : 8000;
+		}
+		if (rc != 0)
+			return -1;
+	}
+	if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
+	rc = lambda_add_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, "events.amazonaws.com",
+				   source_arn, err);
+	free(source_arn);
+	return rc;
+}
+
+static int ensure_instance_profile(struct setup_state *st, struct annex_err *err)
+{
+	struct aws_ctx *ctx = st->s->aws;
+	int rc, has_role = 0;
+
+	if (ensure_role(st, SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY,
+			embedded_find("policies/node-policy.json") ? "node-policy.json" : NULL,
+			"annex execute nodes", &st->node_role_arn, err) != 0)
+		return -1;
+	rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &st->profile_arn, &has_role, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
+		return -1;
+	if (!has_role)
+		return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
+	return 0;
+}
+
+static int ensure_fleet_role(struct setup_state *st, struct annex_err *err)
+{
+	return ensure_role(st, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
+			   "spot-fleet-policy.json", "annex Spot Fleets", &st->fleet_role_arn, err);
+}
+
+static int ensure_security_group(struct setup_state *st, struct annex_err *err)
+{
+	struct aws_ctx *ctx = st->s->aws;
+	char *vpc = NULL;
+	int rc;
+
+	if (ec2_default_vpc(ctx, &vpc, err) != 0)
+		return -1;
+	rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &st->group_id, err);
+	if (rc == 0)
+		rc = ec2_create_security_group(ctx, SETUP_SECURITY_GROUP,
+					       "annex execute nodes: no inbound traffic (nodes connect out)",
+					       vpc, &st->group_id, err);
+	else
+		rc = rc < 0 ? -1 : 0;
+	free(vpc);
+	if (rc == 0 && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
+		rc = ec2_allow_ssh(ctx, st->group_id, st->s->opts->ssh_cidr, err);
+	return rc;
+}
+
+/* Where -setup records its knobs: the user config (0600) for a normal
+ * user; 50-annex-setup in the first LOCAL_CONFIG_DIR (0644) for root; NULL
+ * when root has no LOCAL_CONFIG_DIR. */
+static char *knob_file(struct annex_session *s, mode_t *mode)
+{
+	const char *dir;
+
+	if (geteuid() != 0) {
+		*mode = 0600;
+		return config_user_config_path(s->cfg) ? xstrdup(config_user_config_path(s->cfg)) : NULL;
+	}
+	*mode = 0644;
+	dir = config_local_config_dirs(s->cfg);
+	return dir ? xasprintf("%s/50-annex-setup", dir) : NULL;
+}
+
+static int record_knobs(struct setup_state *st, struct annex_err *err)
+{
+	struct annex_session *s = st->s;
+	struct knob k[12];
+	char *names[12] = { 0 };
+	size_t n = 0;
+	mode_t mode;
+	char *path = knob_file(s, &mode);
+	int rc;
+
+#define KNOB(knob_, value_) do { names[n] = xasprintf("%s." knob_, s->local_name); \
+	k[n].name = names[n]; k[n].value = (value_); n++; } while (0)
+	KNOB("ANNEX_DEFAULT_S3_BUCKET", st->bucket);
+	KNOB("ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN", st->function_arn);
+	KNOB("ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN", st->function_arn);
+	KNOB("ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN", st->profile_arn);
+	KNOB("ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN", st->fleet_role_arn);
+	KNOB("ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS", st->group_id);
+	if (s->access_key_file && (s->key_files_are_condor_default || s->opts->key_files_from_setup)) {
+		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", s->access_key_file);
+		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", s->secret_key_file);
+	}
+#undef KNOB
+	if ((s->opts->setup_region || s->opts->region) &&
+	    !config_is_configured(s->cfg, "ANNEX_DEFAULT_AWS_REGION")) {
+		k[n].name = "ANNEX_DEFAULT_AWS_REGION";
+		k[n].value = s->region;
+		n++;
+	}
+	if (!path) {
+		char *header = knobfile_header(s->local_name);
+		printf("As root, annex records its setup in a file of LOCAL_CONFIG_DIR, and none is configured.\n"
+		       "Add these lines to your HTCondor configuration:\n%s\n", header);
+		for (size_t i = 0; i < n; i++)
+			printf("%s = %s\n", k[i].name, k[i].value);
+		free(header);
+		rc = 0;
+	} else {
+		rc = knobfile_write_block(path, s->local_name, k, n, mode, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(path);
+	return rc;
+}
+
+static void state_free(struct setup_state *st)
+{
+	free(st->bucket);
+	free(st->lease_role_arn);
+	free(st->function_arn);
+	free(st->node_role_arn);
+	free(st->profile_arn);
+	free(st->fleet_role_arn);
+	free(st->group_id);
+}
+
+static int identify(struct setup_state *st, struct annex_err *err)
+{
+	struct sts_identity id;
+
+	if (sts_get_caller_identity(st->s->aws, &id, err) != 0)
+		return -1;
+	snprintf(st->account, sizeof(st->account), "%s", id.account);
+	snprintf(st->partition, sizeof(st->partition), "%s", id.partition);
+	st->bucket = setup_bucket_name(st->account, st->s->region);
+	return 0;
+}
+
+static int setup_remove(struct setup_state *st, struct annex_err *err);
+
+int cmd_setup(const struct annex_opts *o, struct annex_err *err)
+{
+	struct annex_session s;
+	struct setup_state st;
+	int rc = -1;
+
+	memset(&st, 0, sizeof(st));
+	if (session_open(&s, o, err) != 0)
+		goto out;
+	st.s = &s;
+	if (o->setup_url)
+		printf("Note: annex uses no CloudFormation; ignoring the URL '%s'.\n", o->setup_url);
+	if (session_connect(&s, 1, err) != 0 || identify(&st, err) != 0)
+		goto out;
+	if (o->setup_remove) {
+		rc = setup_remove(&st, err);
+		goto out;
+	}
+	step_begin("configuration bucket");
+	if (step_end(ensure_bucket(&st, err)) != 0)
+		goto out;
+	step_begin("Lambda functions");
+	if (step_end(ensure_lease_function(&st, err)) != 0)
+		goto out;
+	step_begin("instance profile");
+	if (step_end(ensure_instance_profile(&st, err)) != 0)
+		goto out;
+	step_begin("Spot Fleet role");
+	if (step_end(ensure_fleet_role(&st, err)) != 0)
+		goto out;
+	step_begin("security group");
+	if (step_end(ensure_security_group(&st, err)) != 0)
+		goto out;
+	if (record_knobs(&st, err) != 0)
+		goto out;
+	puts("Setup successful.");
+	rc = 0;
+out:
+	state_free(&st);
+	session_close(&s);
+	return rc;
+}
+
+/* -setup -remove: deletes exactly what setup made, by its names, after
+ * asking (unless -yes). Each piece already gone is skipped. */
+static int setup_remove(struct setup_state *st, struct annex_err *err)
+{
+	struct aws_ctx *ctx = st->s->aws;
+	char *vpc = NULL, *group = NULL;
+	mode_t mode;
+	char *path;
+	int rc;
+
+	printf("This deletes annex's setup in %s: the bucket %s, the function %s, the roles %s, %s and %s,\n"
+	       "the instance profile %s and the security group %s.\n",
+	       st->s->region, st->bucket, SETUP_LEASE_FUNCTION, SETUP_LEASE_ROLE, SETUP_NODE_ROLE,
+	       SETUP_FLEET_ROLE, SETUP_INSTANCE_PROFILE, SETUP_SECURITY_GROUP);
+	if (!st->s->opts->yes) {
+		int yes = prompt_yes_no("Is that OK?  (Type 'yes' or 'no'): ", err);
+		if (yes < 0)
+			return -1;
+		if (!yes) {
+			puts("Not removing the setup; user did not confirm.");
+			return annex_err_set(err, "Declined", "setup not removed");
+		}
+	}
+	rc = lambda_delete_function(ctx, SETUP_LEASE_FUNCTION, err);
+	if (rc == 0)
+		rc = iam_remove_role_from_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
+	if (rc == 0)
+		rc = iam_delete_instance_profile(ctx, SETUP_INSTANCE_PROFILE, err);
+	if (rc == 0)
+		rc = iam_delete_role_policy(ctx, SETUP_LEASE_ROLE, SETUP_LEASE_POLICY, err);
+	if (rc == 0)
+		rc = iam_delete_role(ctx, SETUP_LEASE_ROLE, err);
+	if (rc == 0)
+		rc = iam_delete_role_policy(ctx, SETUP_NODE_ROLE, SETUP_NODE_POLICY, err);
+	if (rc == 0)
+		rc = iam_delete_role(ctx, SETUP_NODE_ROLE, err);
+	if (rc == 0)
+		rc = iam_delete_role_policy(ctx, SETUP_FLEET_ROLE, SETUP_FLEET_POLICY, err);
+	if (rc == 0)
+		rc = iam_delete_role(ctx, SETUP_FLEET_ROLE, err);
+	if (rc == 0 && (rc = ec2_default_vpc(ctx, &vpc, err)) == 0 &&
+	    (rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &group, err)) == 1)
+		rc = ec2_delete_security_group(ctx, group, err);
+	if (rc == 0)
+		rc = s3_delete_bucket(ctx, st->bucket, err);
+	free(vpc);
+	free(group);
+	if (rc != 0)
+		return -1;
+	path = knob_file(st->s, &mode);
+	if (path && knobfile_remove_block(path, st->s->local_name, mode, err) != 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	puts("Setup removed.");
+	return 0;
+}
