@@ -280,6 +280,7 @@ int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_repl
 		hr.n_headers = nh;
 		hr.body = req->body;
 		hr.body_len = req->body_len;
+		hr.fresh_connection = ctx->fresh_connection;
 		http_response_free(&reply->http);
 		ctx->attempts++;
 		rc = http_perform(ctx->http, &hr, &reply->http, err);

@@ -310,7 +310,9 @@ static int run_instances(struct launch *l, struct ec2_ids *ids, struct annex_err
 							   ctx->random()));
 		}
 		annex_err_clear(err);
+		ctx->fresh_connection = 1;
 		rc = ec2_run_instances(ctx, &p, ids, err);
+		ctx->fresh_connection = 0;
 		if (rc == 0 || !err->retryable)
 			break;
 	}

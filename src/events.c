@@ -94,6 +94,9 @@ int events_delete_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *
 		out = NULL;
 	}
 	json_object_put(ids);
+	json_object_put(in);
+	in = json_object_new_object();
+	json_object_object_add(in, "Name", json_object_new_string(rule));
 	if (rc == 0)
 		rc = aws_json11(ctx, AWS_EVENTS, "DeleteRule", in, &out, err);
 	json_object_put(in);

@@ -105,6 +105,7 @@ struct aws_ctx {
 	int max_attempts;              /* ANNEX_MAX_ATTEMPTS, default 5 */
 	long retry_base_ms;            /* ANNEX_RETRY_BASE_MS, default 200 */
 	long retry_cap_ms;             /* default 20000 */
+	int fresh_connection;          /* next requests on a new connection (see http.h) */
 	time_t (*clock)(void);         /* signing time; default time() */
 	void (*sleep_ms)(long ms);     /* backoff sleep; default nanosleep */
 	uint64_t (*random)(void);      /* jitter source; default from /dev/urandom-seeded state */

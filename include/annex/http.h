@@ -26,6 +26,11 @@ struct http_request {
 	size_t n_headers;
 	const void *body;
 	size_t body_len;
+	/* Open a new connection for this request. libcurl silently re-sends a
+	 * request whose reused connection died before any reply; for a call that
+	 * spends money (RunInstances) that would be a second launch, so such
+	 * calls go on a fresh connection and annex decides about any resend. */
+	int fresh_connection;
 };
 
 struct http_response {
