@@ -123,7 +123,7 @@ run -config-val ANNEX_TEST_SURELY_UNDEFINED
 if [ "$rc" -eq 1 ] && grep -qx 'Not defined: ANNEX_TEST_SURELY_UNDEFINED' "$tmp/err"; then ok "dispatch '-config-val'"
 else ko "dispatch '-config-val'" "rc=$rc err=$(cat "$tmp/err")"; fi
 for cmd in "-setup" "-check-setup" "-status" "status" "-reap" \
-	"-off -annex a" "off -annex a" "-count 1 -annex a" "-slots 2 -annex a" "-annex a -duration 1"; do
+	"-off -annex a" "off -annex a" "-count 1 -annex a" "-slots 2 -annex a -aws-spot-fleet-config-file /nonexistent" "-annex a -duration 1"; do
 	# shellcheck disable=SC2086
 	run $cmd
 	if [ "$rc" -eq 0 ]; then

@@ -103,6 +103,8 @@ class MotoServer:
                 body = request.body or b""
                 if isinstance(body, str):
                     body = body.encode()
+                if "X-Amz-Content-SHA256" in request.headers:
+                    del request.headers["X-Amz-Content-SHA256"]
                 request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(body).hexdigest()
             c.meta.events.register("before-sign.lambda", add_hash)
         return c

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""annex -setup and -check-setup against moto with signature checking on.
+
+Runs inside a private network namespace (annextest.enter_netns) so that the
+collector address 198.51.100.7:9618 can be probed without leaving the host.
+As root (CI), setup records its knobs in LOCAL_CONFIG_DIR/50-annex-setup.
+"""
+import json
+import os
+import stat
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import annextest as T  # noqa: E402
+
+T.enter_netns()
+from motoserver import MotoServer  # noqa: E402
+
+ROOT = T.ROOT
+NAMES = {
+    "lease_role": "HTCondorAnnex-LeaseFunctionRole",
+    "function": "HTCondorAnnex-LeaseFunction",
+    "node_role": "HTCondorAnnex-NodeRole",
+    "profile": "HTCondorAnnex-InstanceProfile",
+    "fleet_role": "HTCondorAnnex-SpotFleetRole",
+    "group": "HTCondorAnnex-SecurityGroup",
+}
+EXPECTED_SETUP = [
+    "Creating configuration bucket.. complete.",
+    "Creating Lambda functions.. complete.",
+    "Creating instance profile.. complete.",
+    "Creating Spot Fleet role.. complete.",
+    "Creating security group.. complete.",
+    "Setup successful.",
+]
+EXPECTED_CHECK = [
+    "Checking security configuration... OK.",
+    "Checking for configuration bucket... OK.",
+    "Checking for Lambda functions... OK.",
+    "Checking for instance profile... OK.",
+    "Checking for security group... OK.",
+    "Checking for Spot Fleet role... OK.",
+    "Checking collector address... OK.",
+    "Your setup looks OK.",
+]
+
+
+def knobs(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if "=" in line and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                out[k.strip()] = v.strip()
+    return out
+
+
+def counts(m):
+    iam, ec2 = m.client("iam"), m.client("ec2")
+    return {
+        "buckets": len(m.client("s3").list_buckets()["Buckets"]),
+        "roles": len(iam.list_roles()["Roles"]),
+        "profiles": len(iam.list_instance_profiles()["InstanceProfiles"]),
+        "functions": len(m.client("lambda").list_functions()["Functions"]),
+        "groups": len([g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] == NAMES["group"]]),
+    }
+
+
+def policy_file(name, account):
+    text = open(os.path.join(ROOT, "policies", name)).read()
+    text = text.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace("${AccountId}", account)
+    return json.loads(text)
+
+
+def test_fresh_setup(m, pool):
+    rc, out, err = T.run_annex(["-setup"], pool.env())
+    T.check("setup exits 0", rc == 0, out + err)
+    T.check("setup prints condor_annex's progress lines", out.splitlines() == EXPECTED_SETUP, out + err)
+    path = pool.setup_file()
+    k = knobs(path)
+    T.check("root setup writes 50-annex-setup mode 0644", os.path.exists(path) and
+            stat.S_IMODE(os.stat(path).st_mode) == 0o644, path)
+    account = m.client("sts").get_caller_identity()["Account"]
+    bucket = "htcondor-annex-%s-us-east-1" % account
+    T.check("bucket knob is the deterministic name", k.get("us_east_1.ANNEX_DEFAULT_S3_BUCKET") == bucket, k)
+    T.check("bucket exists", bucket in [b["Name"] for b in m.client("s3").list_buckets()["Buckets"]])
+    iam = m.client("iam")
+    for role, trust, pol in (("lease_role", "lease-function-trust.json", "lease-function-policy.json"),
+                             ("fleet_role", "spot-fleet-trust.json", "spot-fleet-policy.json")):
+        r = iam.get_role(RoleName=NAMES[role])["Role"]
+        T.check("%s trust policy is the repo's" % role,
+                r["AssumeRolePolicyDocument"] == policy_file(trust, account), r["AssumeRolePolicyDocument"])
+        names = iam.list_role_policies(RoleName=NAMES[role])["PolicyNames"]
+        docs = [iam.get_role_policy(RoleName=NAMES[role], PolicyName=n)["PolicyDocument"] for n in names]
+        T.check("%s inline policy is the repo's" % role, docs == [policy_file(pol, account)], docs)
+        T.check("%s has no managed policy" % role,
+                iam.list_attached_role_policies(RoleName=NAMES[role])["AttachedPolicies"] == [])
+    fn = m.client("lambda").get_function(FunctionName=NAMES["function"])["Configuration"]
+    T.check("lease function: python3.12, lease.handler, the lease role",
+            fn["Runtime"] == "python3.12" and fn["Handler"] == "lease.handler"
+            and fn["Role"].endswith("/" + NAMES["lease_role"]), fn)
+    T.check("both lease-function knobs name it", k.get("us_east_1.ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN") ==
+            fn["FunctionArn"] == k.get("us_east_1.ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN"), k)
+    pol = json.loads(m.client("lambda").get_policy(FunctionName=NAMES["function"])["Policy"])
+    st = pol["Statement"][0]
+    T.check("lease function may be invoked by CloudWatch Events for annex's rules",
+            "events.amazonaws.com" in json.dumps(st["Principal"]) and
+            "arn:aws:events:us-east-1:%s:rule/*" % account in json.dumps(st.get("Condition", {})), st)
+    prof = iam.get_instance_profile(InstanceProfileName=NAMES["profile"])["InstanceProfile"]
+    T.check("instance profile holds the node role",
+            [r["RoleName"] for r in prof["Roles"]] == [NAMES["node_role"]], prof)
+    T.check("profile knob", k.get("us_east_1.ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN") == prof["Arn"], k)
+    T.check("fleet role knob", k.get("us_east_1.ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") ==
+            iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], k)
+    ec2 = m.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [NAMES["group"]]}])["SecurityGroups"]
+    T.check("one security group in the default VPC, no inbound rule",
+            len(groups) == 1 and groups[0]["VpcId"] == vpc and groups[0]["IpPermissions"] == [], groups)
+    T.check("group knob", groups and k.get("us_east_1.ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS") == groups[0]["GroupId"], k)
+    return counts(m)
+
+
+def test_second_run(m, pool, before):
+    rc, out, err = T.run_annex(["-setup"], pool.env())
+    T.check("second setup exits 0", rc == 0, out + err)
+    T.check("second setup creates nothing", counts(m) == before, (before, counts(m)))
+    T.check("second setup keeps one block in 50-annex-setup",
+            open(pool.setup_file()).read().count("# Generated by annex -setup for region us_east_1.") == 1)
+
+
+def test_check_setup(m, pool):
+    lst = T.Listener()
+    try:
+        rc, out, err = T.run_annex(["-check-setup"], pool.env())
+    finally:
+        lst.close()
+    T.check("check-setup OK", rc == 0 and out.splitlines() == EXPECTED_CHECK, out + err)
+    rc, out, err = T.run_annex(["-check-setup"], pool.env())
+    T.check("collector not answering is a warning, not a failure",
+            rc == 0 and "WARNING" in out and "Your setup looks OK." in out, out + err)
+
+
+def test_each_piece_deleted(m, pool):
+    iam, ec2 = m.client("iam"), m.client("ec2")
+    k = knobs(pool.setup_file())
+
+    def del_bucket():
+        m.client("s3").delete_bucket(Bucket=k["us_east_1.ANNEX_DEFAULT_S3_BUCKET"])
+
+    def del_function():
+        m.client("lambda").delete_function(FunctionName=NAMES["function"])
+
+    def del_profile():
+        iam.remove_role_from_instance_profile(InstanceProfileName=NAMES["profile"], RoleName=NAMES["node_role"])
+        iam.delete_instance_profile(InstanceProfileName=NAMES["profile"])
+
+    def del_group():
+        ec2.delete_security_group(GroupId=k["us_east_1.ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS"])
+
+    def del_fleet_role():
+        for n in iam.list_role_policies(RoleName=NAMES["fleet_role"])["PolicyNames"]:
+            iam.delete_role_policy(RoleName=NAMES["fleet_role"], PolicyName=n)
+        iam.delete_role(RoleName=NAMES["fleet_role"])
+
+    for what, fn, line in (("bucket", del_bucket, "Checking for configuration bucket... FAILED"),
+                           ("function", del_function, "Checking for Lambda functions... FAILED"),
+                           ("profile", del_profile, "Checking for instance profile... FAILED"),
+                           ("group", del_group, "Checking for security group... FAILED"),
+                           ("fleet role", del_fleet_role, "Checking for Spot Fleet role... FAILED")):
+        fn()
+        rc, out, err = T.run_annex(["-check-setup"], pool.env())
+        T.check("check-setup fails naming the deleted %s" % what,
+                rc == 1 and line in out and "annex -setup" in out + err, out + err)
+        rc, out, err = T.run_annex(["-setup"], pool.env())
+        T.check("setup recreates the deleted %s" % what, rc == 0, out + err)
+
+
+def test_errors(m, pool):
+    env = pool.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+    rc, out, err = T.run_annex(["-check-setup"], env)
+    T.check("no credentials: the sources tried are listed",
+            rc == 1 and "AWS_ACCESS_KEY_ID" in err and "credentials" in err.lower() and len(err.splitlines()) == 1,
+            out + err)
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-setup", "-aws-region", "us-east-one"], pool.env(**fp.env()))
+        T.check("bad region: clear error before any call",
+                rc == 1 and "us-east-one" in err and fp.calls() == [], (out, err, fp.calls()))
+    rc, out, err = T.run_annex(["-setup"], pool.env(AWS_SECRET_ACCESS_KEY="wrong-secret"))
+    T.check("wrong secret: AWS's error code", rc == 1 and ("SignatureDoesNotMatch" in err or
+                                                        "InvalidClientTokenId" in err), out + err)
+
+
+def test_interrupted_setup(m, pool):
+    """Fail the k-th mutating call, for every k; the next run finishes."""
+    k = 1
+    while True:
+        m.reset()
+        if os.path.exists(pool.setup_file()):
+            os.unlink(pool.setup_file())
+        with T.FaultProxy([{"call": "mutating", "nth": k, "fault": "500"}]) as fp:
+            rc, out, err = T.run_annex(["-setup"], pool.env(ANNEX_MAX_ATTEMPTS="1", **fp.env()))
+            mutating = [c for c in fp.calls() if c["mutating"]]
+        if len(mutating) < k:
+            T.check("setup makes %d mutating calls and survived each failing" % (k - 1), rc == 0, out + err)
+            break
+        T.check("failing mutating call %d (%s) fails setup with AWS's message" % (k, mutating[k - 1]["operation"]),
+                rc == 1 and "InternalError" in err, out + err)
+        rc, out, err = T.run_annex(["-setup"], pool.env())
+        c = counts(m)
+        T.check("after failure %d the next setup completes without duplicates" % k,
+                rc == 0 and c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and c["profiles"] == 1
+                and c["roles"] == 3, (out + err, c))
+        k += 1
+        if k > 40:
+            T.check("setup's mutating calls are bounded", False)
+            break
+
+
+def main():
+    with MotoServer() as m:
+        pool = T.Pool(m)
+        before = T.guarded(test_fresh_setup, m, pool)
+        T.guarded(test_second_run, m, pool, before)
+        T.guarded(test_check_setup, m, pool)
+        T.guarded(test_each_piece_deleted, m, pool)
+        T.guarded(test_errors, m, pool)
+        T.guarded(test_interrupted_setup, m, pool)
+    return T.summary()
+
+
+sys.exit(main())
