@@ -1,0 +1,421 @@
+"""lease.py - annex's lease function (AWS Lambda, handler `lease.handler`).
+
+Runtime python3.12 (also runs on 3.11); needs only boto3, which the Lambda
+runtime provides. `annex -setup` deploys it as HTCondorAnnex-LeaseFunction;
+every launch creates a CloudWatch Events (EventBridge) rule named by the
+annex id, `rate(5 minutes)`, whose one target calls this function with the
+constant input
+
+    {"AnnexName": "X", "AnnexId": "X_<uuid>",
+     "LeaseExpiration": "2026-11-25T23:00:00Z"}
+
+(docs/lease-function.md has the contract). Each run:
+
+1. finds the instances tagged `htcondor:AnnexId` = AnnexId and every
+   instance of any annex carrying a `htcondor:LeaseExpiration` tag, not
+   counting those already shutting down or terminated, and every Spot Fleet
+   request tagged `htcondor:AnnexId` that is still submitted, active or
+   modifying;
+2. groups them by annex id; an annex's lease is the latest
+   `htcondor:LeaseExpiration` among its live resources (tags are
+   authoritative: a lease change rewrites them, and a change that retagged
+   only part of an annex never ends it early); only when none of them
+   carries a readable tag does the input's LeaseExpiration count, only for
+   the input's own annex, and only when every Describe call succeeded (an
+   unseen tag may have extended the lease);
+3. for every annex whose lease has passed (lease <= now): cancels its Spot
+   Fleet requests with TerminateInstances=true, then terminates its
+   instances;
+4. when the input's annex has ended and every step for it succeeded,
+   removes the targets of the rule named AnnexId and deletes the rule. The
+   rule is the function's own retry timer, so it goes last and stays when
+   anything failed: the next run, five minutes later, tries again.
+
+A run with nothing to do makes only Describe/List calls. An API error on
+one piece is logged and recorded; the other pieces are still done. The run
+returns (and logs as one JSON line) a report; `handler` raises after doing
+all it could when the report holds errors, so that Lambda counts the
+invocation as failed. Every step is idempotent.
+
+All AWS clients come from `make_client`, which honours AWS_ENDPOINT_URL_EC2
+/ AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL (botocore before 1.28 does
+not read them itself); the tests point the function at a local emulator
+that way. Pagination is done by hand (NextToken, `paginate`) so that a
+wrapped client sees every call and a repeated token cannot loop until the
+function's timeout.
+"""
+import datetime
+import json
+import logging
+import os
+import re
+
+import boto3
+from botocore.exceptions import ClientError
+
+TAG_NAME = "htcondor:AnnexName"
+TAG_ID = "htcondor:AnnexId"
+TAG_LEASE = "htcondor:LeaseExpiration"
+
+LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
+ACTIVE_FLEET_STATES = ("submitted", "active", "modifying")
+
+PAGE_SIZE = 1000          # DescribeInstances MaxResults (5..1000)
+TERMINATE_BATCH = 500     # instance ids per TerminateInstances call
+CANCEL_BATCH = 100        # fleet ids per CancelSpotFleetRequests call
+REMOVE_TARGETS_BATCH = 100  # EventBridge's limit per RemoveTargets call
+LIST_TARGETS_LIMIT = 100    # ListTargetsByRule page size (1..100)
+
+ANNEX_NAME_RE = re.compile(r"^[A-Za-z0-9.-]{1,27}$")
+ANNEX_ID_RE = re.compile(r"^[A-Za-z0-9.-]{1,27}_[A-Za-z0-9-]{1,36}$")
+
+ENDPOINT_VARS = {
+    "ec2": ("AWS_ENDPOINT_URL_EC2",),
+    "events": ("AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_CLOUDWATCH_EVENTS"),
+}
+
+log = logging.getLogger("annex.lease")
+log.setLevel(logging.INFO)
+
+
+class LeaseFunctionError(Exception):
+    """Raised by `handler` after a run in which some step failed."""
+
+
+def make_client(service):
+    """A boto3 client for `service` ("ec2" or "events") in the function's
+    region, pointed at AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL when
+    one is set (the emulator in tests), else at AWS's regional endpoint."""
+    endpoint = None
+    for var in ENDPOINT_VARS.get(service, ()) + ("AWS_ENDPOINT_URL",):
+        if os.environ.get(var):
+            endpoint = os.environ[var]
+            break
+    kwargs = {}
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        kwargs["region_name"] = region
+    return boto3.client(service, **kwargs)
+
+
+def parse_time(value):
+    """The instant an ISO 8601 string (`2026-11-25T23:00:00Z`, an offset,
+    fractional seconds; no zone means UTC) or a number of seconds since the
+    epoch stands for, as an aware UTC datetime; None when unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+        return parse_time(float(text))
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.astimezone(datetime.timezone.utc)
+
+
+def iso(when):
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error_code(exc):
+    """AWS's error code of a failed call, or the exception's class name."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code", "Unknown")
+    return type(exc).__name__
+
+
+class PaginationError(Exception):
+    """A service handed back the NextToken it was just given."""
+
+
+def paginate(call, args, items):
+    """Every item of every page of `call(**args)`, `items(page)` picking a
+    page's items; follows NextToken, and stops with PaginationError when a
+    token repeats (a loop that would otherwise run until Lambda's timeout)."""
+    found, args, seen = [], dict(args), set()
+    while True:
+        page = call(**args)
+        found.extend(items(page))
+        token = page.get("NextToken")
+        if not token:
+            return found
+        if token in seen:
+            raise PaginationError("NextToken repeated; pagination does not advance")
+        seen.add(token)
+        args["NextToken"] = token
+
+
+def tags_of(resource):
+    return {t.get("Key"): t.get("Value") for t in resource.get("Tags") or []}
+
+
+def parse_event(event):
+    """(annex name, annex id, lease datetime, problems) from the rule's
+    input. A missing or malformed field gives None for it and one line in
+    problems; the run still sweeps by tags."""
+    problems = []
+    if not isinstance(event, dict):
+        return None, None, None, ["input is not a JSON object"]
+    name, annex_id, lease = event.get("AnnexName"), event.get("AnnexId"), None
+    if name is not None and not (isinstance(name, str) and ANNEX_NAME_RE.match(name)):
+        problems.append("AnnexName %r is not a valid annex name" % (name,))
+        name = None
+    if not (isinstance(annex_id, str) and ANNEX_ID_RE.match(annex_id)):
+        problems.append("AnnexId %r is missing or not of the form NAME_UUID" % (annex_id,))
+        annex_id = None
+    elif name is not None and not annex_id.startswith(name + "_"):
+        problems.append("AnnexId %r does not belong to AnnexName %r" % (annex_id, name))
+        annex_id = None
+    if "LeaseExpiration" in event:
+        lease = parse_time(event["LeaseExpiration"])
+        if lease is None:
+            problems.append("LeaseExpiration %r is not an ISO 8601 time" % (event["LeaseExpiration"],))
+    else:
+        problems.append("LeaseExpiration is missing")
+    return name, annex_id, lease, problems
+
+
+class Run:
+    """One invocation: the clients, the clock, and the report being built."""
+
+    def __init__(self, ec2, events, now):
+        self.ec2, self.events, self.now = ec2, events, now
+        self.report = {
+            "Now": iso(now),
+            "AnnexId": None,
+            "EndedAnnexes": [],
+            "TerminatedInstances": [],
+            "CancelledSpotFleetRequests": [],
+            "RemovedTargets": [],
+            "DeletedRule": None,
+            "Errors": [],
+        }
+        self.failed_annexes = set()
+        self.describe_failed = False
+
+    def error(self, operation, resource, exc, annex_id=None):
+        """Record (and log) a failed step; `annex_id` marks that annex as
+        not fully ended, which keeps its rule for the next run."""
+        if isinstance(exc, ClientError):
+            code, message = error_code(exc), exc.response.get("Error", {}).get("Message", "")
+        elif isinstance(exc, ValueError):
+            code, message = "Invalid", str(exc)
+        else:
+            code, message = type(exc).__name__, str(exc)[:300]
+        entry = {"Operation": operation, "Resource": resource, "Code": code, "Message": message}
+        self.report["Errors"].append(entry)
+        log.error(json.dumps(entry))
+        if annex_id:
+            self.failed_annexes.add(annex_id)
+
+    def describe_instances(self, filters):
+        """Every instance matching `filters` in a live state; None on error."""
+        args = {"Filters": filters + [{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
+                "MaxResults": PAGE_SIZE}
+        try:
+            return paginate(self.ec2.describe_instances, args,
+                            lambda page: [i for r in page.get("Reservations", []) for i in r.get("Instances", [])])
+        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+            self.error("DescribeInstances", json.dumps(filters), exc)
+            self.describe_failed = True
+            return None
+
+    def describe_fleets(self):
+        """Every Spot Fleet request of the region; None on error."""
+        try:
+            return paginate(self.ec2.describe_spot_fleet_requests, {},
+                            lambda page: page.get("SpotFleetRequestConfigs", []))
+        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+            self.error("DescribeSpotFleetRequests", "*", exc)
+            self.describe_failed = True
+            return None
+
+    def gather(self, input_id):
+        """annex id -> {"instances": [...], "fleets": [...], "leases": [...]}
+        for every annex with live resources (and the input's, even empty)."""
+        annexes = {}
+
+        def slot(annex_id):
+            return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "leases": []})
+
+        if input_id:
+            slot(input_id)
+        batches = []
+        if input_id:
+            batches.append(self.describe_instances([{"Name": "tag:" + TAG_ID, "Values": [input_id]}]))
+        batches.append(self.describe_instances([{"Name": "tag-key", "Values": [TAG_LEASE]}]))
+        for batch in batches:
+            for inst in batch or []:
+                tags = tags_of(inst)
+                annex_id = tags.get(TAG_ID)
+                if not annex_id:
+                    log.info("instance %s has a %s tag but no %s tag; left alone",
+                             inst["InstanceId"], TAG_LEASE, TAG_ID)
+                    continue
+                entry = slot(annex_id)
+                if inst["InstanceId"] not in entry["instances"]:
+                    entry["instances"][inst["InstanceId"]] = inst
+                    lease = parse_time(tags.get(TAG_LEASE))
+                    if lease:
+                        entry["leases"].append(lease)
+        for fleet in self.describe_fleets() or []:
+            if fleet.get("SpotFleetRequestState") not in ACTIVE_FLEET_STATES:
+                continue
+            tags = tags_of(fleet)
+            annex_id = tags.get(TAG_ID)
+            if not annex_id:
+                continue
+            entry = slot(annex_id)
+            entry["fleets"][fleet["SpotFleetRequestId"]] = fleet
+            lease = parse_time(tags.get(TAG_LEASE))
+            if lease:
+                entry["leases"].append(lease)
+        return annexes
+
+    def fleet_members(self, annex_id, fleet_id):
+        """The ids of the instances Spot Fleet request `fleet_id` runs; None
+        (and an error) when they cannot be listed."""
+        try:
+            return paginate(self.ec2.describe_spot_fleet_instances, {"SpotFleetRequestId": fleet_id},
+                            lambda page: [i["InstanceId"] for i in page.get("ActiveInstances", [])])
+        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+            self.error("DescribeSpotFleetInstances", fleet_id, exc, annex_id)
+            return None
+
+    def cancel_fleets(self, annex_id, fleet_ids):
+        """Cancel the Spot Fleet requests `fleet_ids` with
+        TerminateInstances=true and return the ids of the instances those
+        cancellations terminate, which then need no TerminateInstances of
+        their own (a request cancelled_terminating no longer counts as
+        active, so a later run terminates any of them still alive)."""
+        members = {fid: self.fleet_members(annex_id, fid) for fid in fleet_ids}
+        terminated_by_fleet = set()
+        for i in range(0, len(fleet_ids), CANCEL_BATCH):
+            chunk = fleet_ids[i:i + CANCEL_BATCH]
+            try:
+                reply = self.ec2.cancel_spot_fleet_requests(SpotFleetRequestIds=chunk, TerminateInstances=True)
+            except Exception as exc:  # noqa: BLE001
+                self.error("CancelSpotFleetRequests", ",".join(chunk), exc, annex_id)
+                continue
+            for ok in reply.get("SuccessfulFleetRequests", []):
+                fid = ok["SpotFleetRequestId"]
+                self.report["CancelledSpotFleetRequests"].append(fid)
+                terminated_by_fleet.update(members.get(fid) or [])
+                log.info("cancelled Spot Fleet request %s of annex %s", fid, annex_id)
+            for bad in reply.get("UnsuccessfulFleetRequests", []):
+                err = bad.get("Error", {})
+                exc = ClientError({"Error": {"Code": err.get("Code", "Unknown"),
+                                             "Message": err.get("Message", "")}}, "CancelSpotFleetRequests")
+                self.error("CancelSpotFleetRequests", bad.get("SpotFleetRequestId"), exc, annex_id)
+        return terminated_by_fleet
+
+    def terminate(self, annex_id, instance_ids):
+        for i in range(0, len(instance_ids), TERMINATE_BATCH):
+            chunk = instance_ids[i:i + TERMINATE_BATCH]
+            try:
+                reply = self.ec2.terminate_instances(InstanceIds=chunk)
+            except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+                self.error("TerminateInstances", ",".join(chunk), exc, annex_id)
+                continue
+            for change in reply.get("TerminatingInstances", []):
+                self.report["TerminatedInstances"].append(change["InstanceId"])
+            log.info("terminated %d instance(s) of annex %s: %s", len(chunk), annex_id, " ".join(chunk))
+
+    def delete_rule(self, annex_id):
+        """Remove every target of the rule `annex_id`, then the rule. A rule
+        that is already gone counts as done."""
+        try:
+            targets = paginate(self.events.list_targets_by_rule, {"Rule": annex_id, "Limit": LIST_TARGETS_LIMIT},
+                               lambda page: [t["Id"] for t in page.get("Targets", [])])
+        except Exception as exc:  # noqa: BLE001
+            if error_code(exc) != "ResourceNotFoundException":
+                self.error("ListTargetsByRule", annex_id, exc, annex_id)
+            return
+        for i in range(0, len(targets), REMOVE_TARGETS_BATCH):
+            chunk = targets[i:i + REMOVE_TARGETS_BATCH]
+            try:
+                reply = self.events.remove_targets(Rule=annex_id, Ids=chunk)
+            except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+                self.error("RemoveTargets", annex_id, exc, annex_id)
+                return
+            failed = {f.get("TargetId") for f in reply.get("FailedEntries", [])}
+            for f in reply.get("FailedEntries", []):
+                exc = ClientError({"Error": {"Code": f.get("ErrorCode", "Unknown"),
+                                             "Message": f.get("ErrorMessage", "")}}, "RemoveTargets")
+                self.error("RemoveTargets", "%s/%s" % (annex_id, f.get("TargetId")), exc, annex_id)
+            self.report["RemovedTargets"].extend(t for t in chunk if t not in failed)
+            if failed:
+                return
+        try:
+            self.events.delete_rule(Name=annex_id)
+        except Exception as exc:  # noqa: BLE001
+            if error_code(exc) != "ResourceNotFoundException":
+                self.error("DeleteRule", annex_id, exc, annex_id)
+                return
+        self.report["DeletedRule"] = annex_id
+        log.info("deleted rule %s and its %d target(s)", annex_id, len(targets))
+
+
+def run(event, ec2=None, events=None, now=None):
+    """Do one lease check for the rule input `event` and return the report
+    (a dict: what was ended, and the errors). `ec2`, `events` and `now` are
+    for tests; by default they come from `make_client` and the clock."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    ec2 = ec2 or make_client("ec2")
+    events = events or make_client("events")
+    r = Run(ec2, events, now)
+    _name, input_id, input_lease, problems = parse_event(event)
+    r.report["AnnexId"] = input_id
+    for problem in problems:
+        r.error("Input", json.dumps(event, default=str)[:300], ValueError(problem))
+
+    annexes = r.gather(input_id)
+    for annex_id in sorted(annexes):
+        entry = annexes[annex_id]
+        if entry["leases"]:
+            lease = max(entry["leases"])
+        elif annex_id == input_id and not r.describe_failed:
+            lease = input_lease
+        else:
+            lease = None
+        if lease is None or lease > now:
+            continue
+        r.report["EndedAnnexes"].append(annex_id)
+        log.info("annex %s: lease ended at %s", annex_id, iso(lease))
+        by_fleet = set()
+        if entry["fleets"]:
+            by_fleet = r.cancel_fleets(annex_id, sorted(entry["fleets"]))
+        instance_ids = sorted(i for i in entry["instances"] if i not in by_fleet)
+        if instance_ids:
+            r.terminate(annex_id, instance_ids)
+
+    if (input_id and input_id in r.report["EndedAnnexes"]
+            and input_id not in r.failed_annexes and not r.describe_failed):
+        r.delete_rule(input_id)
+    return r.report
+
+
+def handler(event, context):
+    """Lambda entry point: run, log the report, and fail the invocation
+    (after doing everything it could) when some step failed."""
+    report = run(event)
+    log.info(json.dumps(report))
+    if report["Errors"]:
+        raise LeaseFunctionError("%d step(s) failed: %s" % (
+            len(report["Errors"]),
+            "; ".join("%s %s: %s" % (e["Operation"], e["Resource"], e["Code"]) for e in report["Errors"][:5])))
+    return report
