@@ -24,8 +24,8 @@ constant input
    the input's own annex, and only when every Describe call succeeded (an
    unseen tag may have extended the lease);
 3. for every annex whose lease has passed (lease <= now): cancels its Spot
-   Fleet requests with TerminateInstances=true, then terminates its
-   instances;
+   Fleet requests with TerminateInstances=true, then terminates its other
+   instances (those of a fleet just cancelled are its fleet's to end);
 4. when the input's annex has ended and every step for it succeeded,
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
