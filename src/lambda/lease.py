@@ -24,8 +24,8 @@ constant input
    the input's own annex, and only when every Describe call succeeded (an
    unseen tag may have extended the lease);
 3. for every annex whose lease has passed (lease <= now): cancels its Spot
-   Fleet requests with TerminateInstances=true, then terminates its
-   instances;
+   Fleet requests with TerminateInstances=true, then terminates its other
+   instances (those of a fleet just cancelled are its fleet's to end);
 4. when the input's annex has ended and every step for it succeeded,
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
@@ -40,8 +40,9 @@ invocation as failed. Every step is idempotent.
 All AWS clients come from `make_client`, which honours AWS_ENDPOINT_URL_EC2
 / AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL (botocore before 1.28 does
 not read them itself); the tests point the function at a local emulator
-that way. Pagination is done by hand (NextToken) so that a wrapped client
-sees every call.
+that way. Pagination is done by hand (NextToken, `paginate`) so that a
+wrapped client sees every call and a repeated token cannot loop until the
+function's timeout.
 """
 import datetime
 import json
@@ -137,6 +138,27 @@ def error_code(exc):
     return type(exc).__name__
 
 
+class PaginationError(Exception):
+    """A service handed back the NextToken it was just given."""
+
+
+def paginate(call, args, items):
+    """Every item of every page of `call(**args)`, `items(page)` picking a
+    page's items; follows NextToken, and stops with PaginationError when a
+    token repeats (a loop that would otherwise run until Lambda's timeout)."""
+    found, args, seen = [], dict(args), set()
+    while True:
+        page = call(**args)
+        found.extend(items(page))
+        token = page.get("NextToken")
+        if not token:
+            return found
+        if token in seen:
+            raise PaginationError("NextToken repeated; pagination does not advance")
+        seen.add(token)
+        args["NextToken"] = token
+
+
 def tags_of(resource):
     return {t.get("Key"): t.get("Value") for t in resource.get("Tags") or []}
 
@@ -202,17 +224,11 @@ class Run:
 
     def describe_instances(self, filters):
         """Every instance matching `filters` in a live state; None on error."""
-        found = []
         args = {"Filters": filters + [{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
                 "MaxResults": PAGE_SIZE}
         try:
-            while True:
-                page = self.ec2.describe_instances(**args)
-                for reservation in page.get("Reservations", []):
-                    found.extend(reservation.get("Instances", []))
-                if not page.get("NextToken"):
-                    return found
-                args["NextToken"] = page["NextToken"]
+            return paginate(self.ec2.describe_instances, args,
+                            lambda page: [i for r in page.get("Reservations", []) for i in r.get("Instances", [])])
         except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
             self.error("DescribeInstances", json.dumps(filters), exc)
             self.describe_failed = True
@@ -220,14 +236,9 @@ class Run:
 
     def describe_fleets(self):
         """Every Spot Fleet request of the region; None on error."""
-        found, args = [], {}
         try:
-            while True:
-                page = self.ec2.describe_spot_fleet_requests(**args)
-                found.extend(page.get("SpotFleetRequestConfigs", []))
-                if not page.get("NextToken"):
-                    return found
-                args["NextToken"] = page["NextToken"]
+            return paginate(self.ec2.describe_spot_fleet_requests, {},
+                            lambda page: page.get("SpotFleetRequestConfigs", []))
         except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
             self.error("DescribeSpotFleetRequests", "*", exc)
             self.describe_failed = True
@@ -278,14 +289,9 @@ class Run:
     def fleet_members(self, annex_id, fleet_id):
         """The ids of the instances Spot Fleet request `fleet_id` runs; None
         (and an error) when they cannot be listed."""
-        members, args = [], {"SpotFleetRequestId": fleet_id}
         try:
-            while True:
-                page = self.ec2.describe_spot_fleet_instances(**args)
-                members.extend(i["InstanceId"] for i in page.get("ActiveInstances", []))
-                if not page.get("NextToken"):
-                    return members
-                args["NextToken"] = page["NextToken"]
+            return paginate(self.ec2.describe_spot_fleet_instances, {"SpotFleetRequestId": fleet_id},
+                            lambda page: [i["InstanceId"] for i in page.get("ActiveInstances", [])])
         except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
             self.error("DescribeSpotFleetInstances", fleet_id, exc, annex_id)
             return None
@@ -332,14 +338,9 @@ class Run:
     def delete_rule(self, annex_id):
         """Remove every target of the rule `annex_id`, then the rule. A rule
         that is already gone counts as done."""
-        targets, args = [], {"Rule": annex_id, "Limit": LIST_TARGETS_LIMIT}
         try:
-            while True:
-                page = self.events.list_targets_by_rule(**args)
-                targets.extend(t["Id"] for t in page.get("Targets", []))
-                if not page.get("NextToken"):
-                    break
-                args["NextToken"] = page["NextToken"]
+            targets = paginate(self.events.list_targets_by_rule, {"Rule": annex_id, "Limit": LIST_TARGETS_LIMIT},
+                               lambda page: [t["Id"] for t in page.get("Targets", [])])
         except Exception as exc:  # noqa: BLE001
             if error_code(exc) != "ResourceNotFoundException":
                 self.error("ListTargetsByRule", annex_id, exc, annex_id)

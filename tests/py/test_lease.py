@@ -1,0 +1,501 @@
+"""test_lease.py - the lease function (src/lambda/lease.py) as Python code,
+with boto3 against moto_server (signature checking on).
+
+Each test that touches AWS works in a region of its own (moto keeps EC2 and
+EventBridge state per region), creates its annexes the way annex launches
+them (instances and a Spot Fleet request tagged htcondor:AnnexName /
+AnnexId / LeaseExpiration, a rule and target named by the annex id), runs
+the function, and asserts what moto then holds and which calls the function
+made (clients wrapped by `Recorder`, which can also inject a ClientError).
+
+moto 5.2.1 keeps a Spot Fleet request's own tags (TagSpecifications of
+resource type spot-fleet-request) and returns them from
+DescribeSpotFleetRequests, so the fleet side is tested in full; it needs
+AllocationStrategy in the request (a 500 without it, unlike AWS), and it
+drops a cancelled request from DescribeSpotFleetRequests instead of showing
+it as cancelled_terminating, so `fleet_active` accepts both.
+"""
+import datetime
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+import lease
+
+UTC = datetime.timezone.utc
+MUTATING = {"terminate_instances", "cancel_spot_fleet_requests", "remove_targets", "delete_rule"}
+FUNCTION_ARN = "arn:aws:lambda:%s:123456789012:function:HTCondorAnnex-LeaseFunction"
+
+
+def now():
+    return datetime.datetime.now(UTC)
+
+
+def iso(when):
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+PAST = iso(now() - datetime.timedelta(hours=1))
+FUTURE = iso(now() + datetime.timedelta(hours=5))
+
+
+class Recorder:
+    """Wraps a boto3 client: records every call as (name, kwargs) in
+    `calls`; raises an injected ClientError for a call when `fail(name,
+    kwargs)` says so."""
+
+    def __init__(self, client, calls, fail=None):
+        self._client, self._calls, self._fail = client, calls, fail
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(**kwargs):
+            self._calls.append((name, kwargs))
+            if self._fail and self._fail(name, kwargs):
+                raise ClientError({"Error": {"Code": "InjectedFault", "Message": "injected by the test"}}, name)
+            return attr(**kwargs)
+        return call
+
+
+class World:
+    """One region of the emulator, with helpers to launch annexes there and
+    to look at what is left."""
+
+    def __init__(self, moto, region):
+        self.moto, self.region = moto, region
+        self.ec2 = moto.client("ec2", region)
+        self.events = moto.client("events", region)
+        self.ami = self.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        self.subnet = self.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        self.calls = []
+
+    def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False):
+        """An annex like annex launches it: `count` on-demand instances, a
+        Spot Fleet of `fleet` instances (0: none), the lease rule with one
+        target. `lease_tag` None leaves out the LeaseExpiration tag;
+        `id_only` tags htcondor:AnnexId alone. Returns a dict of ids."""
+        annex_id = "%s_%s" % (name, uuid.uuid4())
+        tags = [{"Key": "htcondor:AnnexId", "Value": annex_id}]
+        if not id_only:
+            tags.append({"Key": "htcondor:AnnexName", "Value": name})
+        if lease_tag is not None:
+            tags.append({"Key": "htcondor:LeaseExpiration", "Value": lease_tag})
+        out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": []}
+        if count:
+            r = self.ec2.run_instances(ImageId=self.ami, MinCount=count, MaxCount=count, InstanceType="t3.micro",
+                                       TagSpecifications=[{"ResourceType": "instance", "Tags": tags},
+                                                          {"ResourceType": "volume", "Tags": tags}])
+            out["instances"] = [i["InstanceId"] for i in r["Instances"]]
+        if fleet:
+            fid = self.ec2.request_spot_fleet(SpotFleetRequestConfig={
+                "IamFleetRole": "arn:aws:iam::123456789012:role/HTCondorAnnex-SpotFleetRole",
+                "TargetCapacity": fleet, "AllocationStrategy": "lowestPrice",
+                "TerminateInstancesWithExpiration": True,
+                "LaunchSpecifications": [{"ImageId": self.ami, "InstanceType": "t3.micro", "SubnetId": self.subnet,
+                                          "TagSpecifications": [{"ResourceType": "instance", "Tags": tags}]}],
+                "TagSpecifications": [{"ResourceType": "spot-fleet-request", "Tags": tags}],
+            })["SpotFleetRequestId"]
+            out["fleet"] = fid
+            out["fleet_instances"] = [i["InstanceId"] for i in
+                                      self.ec2.describe_spot_fleet_instances(SpotFleetRequestId=fid)["ActiveInstances"]]
+            assert len(out["fleet_instances"]) == fleet
+        if rule:
+            self.events.put_rule(Name=annex_id, ScheduleExpression="rate(5 minutes)", State="ENABLED",
+                                 Tags=[{"Key": "htcondor:AnnexName", "Value": name},
+                                       {"Key": "htcondor:AnnexId", "Value": annex_id}])
+            self.events.put_targets(Rule=annex_id, Targets=[{
+                "Id": annex_id, "Arn": FUNCTION_ARN % self.region,
+                "Input": json.dumps(self.event(out, rule_lease or lease_tag or PAST))}])
+        return out
+
+    @staticmethod
+    def event(annex, lease_value):
+        return {"AnnexName": annex["name"], "AnnexId": annex["id"], "LeaseExpiration": lease_value}
+
+    def states(self, ids):
+        found = {}
+        for r in self.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
+            for i in r["Instances"]:
+                found[i["InstanceId"]] = i["State"]["Name"]
+        return [found[i] for i in ids]
+
+    def ended(self, ids):
+        return all(s in ("shutting-down", "terminated") for s in self.states(ids))
+
+    def running(self, ids):
+        return all(s in ("pending", "running") for s in self.states(ids))
+
+    def fleet_active(self, fid):
+        for f in self.ec2.describe_spot_fleet_requests()["SpotFleetRequestConfigs"]:
+            if f["SpotFleetRequestId"] == fid:
+                return f["SpotFleetRequestState"] in ("submitted", "active", "modifying")
+        return False
+
+    def rule_exists(self, name):
+        try:
+            self.events.describe_rule(Name=name)
+            return True
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ResourceNotFoundException"
+            return False
+
+    def targets(self, name):
+        return [t["Id"] for t in self.events.list_targets_by_rule(Rule=name)["Targets"]]
+
+    def run(self, event, fail=None, at=None):
+        """Run the function with recording clients; returns the report."""
+        return lease.run(event, ec2=Recorder(self.ec2, self.calls, fail),
+                         events=Recorder(self.events, self.calls, fail), now=at)
+
+    def mutating_calls(self):
+        return [c for c in self.calls if c[0] in MUTATING]
+
+    def assert_untouched(self, a):
+        assert self.running(a["instances"] + a["fleet_instances"])
+        if a["fleet"]:
+            assert self.fleet_active(a["fleet"])
+        assert self.rule_exists(a["id"])
+        assert self.targets(a["id"]) == [a["id"]]
+
+    def assert_ended(self, a, rule_gone=True):
+        assert self.ended(a["instances"] + a["fleet_instances"])
+        if a["fleet"]:
+            assert not self.fleet_active(a["fleet"])
+        assert self.rule_exists(a["id"]) is not rule_gone
+
+
+@pytest.fixture
+def world(moto, fresh_region):
+    return World(moto, fresh_region)
+
+
+def fail_on(operation, match=None):
+    """A `fail` predicate: the boto3 method `operation`, optionally only when
+    `match(kwargs)` is true."""
+    return lambda name, kwargs: name == operation and (match is None or match(kwargs))
+
+
+def test_expired_annex_ended_through_handler_and_env_endpoint(moto, world, monkeypatch):
+    a = world.launch("render", PAST, count=2, fleet=2)
+    for k, v in moto.env().items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("AWS_REGION", world.region)
+    for var in ("AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_CLOUDWATCH_EVENTS"):
+        monkeypatch.delenv(var, raising=False)
+    report = lease.handler(world.event(a, PAST), None)
+    world.assert_ended(a)
+    assert report["Errors"] == []
+    assert report["EndedAnnexes"] == [a["id"]]
+    assert sorted(report["TerminatedInstances"]) == sorted(a["instances"])
+    assert report["CancelledSpotFleetRequests"] == [a["fleet"]]
+    assert report["RemovedTargets"] == [a["id"]]
+    assert report["DeletedRule"] == a["id"]
+
+
+def test_unexpired_annex_untouched_without_mutating_call(world):
+    b = world.launch("later", FUTURE)
+    report = world.run(world.event(b, FUTURE))
+    assert world.calls, "the function made no call at all"
+    assert world.mutating_calls() == []
+    assert report["EndedAnnexes"] == [] and report["Errors"] == []
+    world.assert_untouched(b)
+
+
+def test_expired_and_unexpired_side_by_side(world):
+    a = world.launch("old", PAST)
+    b = world.launch("new", FUTURE)
+    report = world.run(world.event(a, PAST))
+    world.assert_ended(a)
+    world.assert_untouched(b)
+    assert report["EndedAnnexes"] == [a["id"]]
+    # The fleet is cancelled (terminating its instances) before the
+    # on-demand instances go.
+    names = [c[0] for c in world.mutating_calls()]
+    assert names == ["cancel_spot_fleet_requests", "terminate_instances", "remove_targets", "delete_rule"]
+    assert world.mutating_calls()[0][1] == {"SpotFleetRequestIds": [a["fleet"]], "TerminateInstances": True}
+
+
+def test_tags_win_over_stale_expired_input(world):
+    a = world.launch("extended", FUTURE, rule_lease=PAST)
+    report = world.run(world.event(a, PAST))
+    assert world.mutating_calls() == []
+    assert report["EndedAnnexes"] == []
+    world.assert_untouched(a)
+
+
+def test_tags_win_over_stale_unexpired_input(world):
+    a = world.launch("shortened", PAST, rule_lease=FUTURE)
+    report = world.run(world.event(a, FUTURE))
+    world.assert_ended(a)
+    assert report["DeletedRule"] == a["id"]
+
+
+def test_other_expired_annex_caught_but_its_rule_left_to_itself(world):
+    mine = world.launch("mine", FUTURE)
+    other = world.launch("other", PAST)
+    report = world.run(world.event(mine, FUTURE))
+    world.assert_untouched(mine)
+    world.assert_ended(other, rule_gone=False)
+    assert world.targets(other["id"]) == [other["id"]]
+    assert report["EndedAnnexes"] == [other["id"]]
+    assert report["DeletedRule"] is None
+    # The other annex's own run then finds nothing left but its rule.
+    world.calls.clear()
+    report = world.run(world.event(other, PAST))
+    assert [c[0] for c in world.mutating_calls()] == ["remove_targets", "delete_rule"]
+    assert not world.rule_exists(other["id"])
+    world.assert_untouched(mine)
+
+
+def test_second_run_is_idempotent(world):
+    a = world.launch("twice", PAST)
+    first = world.run(world.event(a, PAST))
+    assert first["DeletedRule"] == a["id"]
+    world.calls.clear()
+    second = world.run(world.event(a, PAST))
+    assert world.mutating_calls() == []
+    assert second["Errors"] == [] and second["DeletedRule"] is None
+    world.assert_ended(a)
+
+
+def test_input_lease_counts_when_no_resource_has_a_lease_tag(world):
+    a = world.launch("untagged", None, fleet=0, rule_lease=PAST)
+    world.run(world.event(a, PAST))
+    world.assert_ended(a)
+    b = world.launch("untagged2", None, fleet=0, rule_lease=FUTURE)
+    world.calls.clear()
+    world.run(world.event(b, FUTURE))
+    assert world.mutating_calls() == []
+    world.assert_untouched(b)
+
+
+def test_partial_retag_uses_the_latest_lease(world):
+    a = world.launch("partial", FUTURE, count=1, fleet=0)
+    world.ec2.create_tags(Resources=a["instances"], Tags=[{"Key": "htcondor:LeaseExpiration", "Value": PAST}])
+    extra = world.ec2.run_instances(ImageId=world.ami, MinCount=1, MaxCount=1, TagSpecifications=[{
+        "ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "partial"},
+                                             {"Key": "htcondor:AnnexId", "Value": a["id"]},
+                                             {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}]}])
+    ids = a["instances"] + [i["InstanceId"] for i in extra["Instances"]]
+    world.run(world.event(a, PAST))
+    assert world.mutating_calls() == []
+    assert world.running(ids)
+
+
+def test_instance_without_annex_id_left_alone(world):
+    r = world.ec2.run_instances(ImageId=world.ami, MinCount=1, MaxCount=1, TagSpecifications=[{
+        "ResourceType": "instance", "Tags": [{"Key": "htcondor:LeaseExpiration", "Value": PAST}]}])
+    a = world.launch("neighbour", PAST, fleet=0)
+    world.run(world.event(a, PAST))
+    world.assert_ended(a)
+    assert world.running([r["Instances"][0]["InstanceId"]])
+    assert [c[1] for c in world.calls if c[0] == "terminate_instances"] == [{"InstanceIds": sorted(a["instances"])}]
+
+
+def test_nothing_left_and_rule_gone_makes_no_mutating_call(world):
+    a = {"id": "ghost_%s" % uuid.uuid4(), "name": "ghost"}
+    report = world.run(world.event(a, PAST))
+    assert world.mutating_calls() == []
+    assert report["Errors"] == [] and report["EndedAnnexes"] == [a["id"]]
+    assert "list_targets_by_rule" in [c[0] for c in world.calls]
+
+
+def test_expired_input_with_only_the_rule_left_deletes_it(world):
+    a = world.launch("leftover", PAST, count=0, fleet=0)
+    report = world.run(world.event(a, PAST))
+    assert report["DeletedRule"] == a["id"]
+    assert not world.rule_exists(a["id"])
+
+
+def test_terminate_error_leaves_the_rest_done_and_next_run_finishes(world):
+    a = world.launch("flaky", PAST, count=2, fleet=1)
+    c = world.launch("bystander", PAST, fleet=0, rule=False)
+    report = world.run(world.event(a, PAST),
+                       fail=fail_on("terminate_instances", lambda kw: a["instances"][0] in kw["InstanceIds"]))
+    assert [(e["Operation"], e["Code"]) for e in report["Errors"]] == [("TerminateInstances", "InjectedFault")]
+    assert a["instances"][0] in report["Errors"][0]["Resource"]
+    assert world.running(a["instances"])
+    assert not world.fleet_active(a["fleet"]) and world.ended(a["fleet_instances"])
+    assert world.ended(c["instances"])
+    # The rule is the retry timer: kept while anything of its annex failed.
+    assert world.rule_exists(a["id"]) and world.targets(a["id"]) == [a["id"]]
+    assert "delete_rule" not in [x[0] for x in world.calls]
+    report = world.run(world.event(a, PAST))
+    assert report["Errors"] == []
+    world.assert_ended(a)
+
+
+def test_cancel_error_leaves_the_rest_done(world):
+    a = world.launch("nofleetcancel", PAST, count=2, fleet=1)
+    report = world.run(world.event(a, PAST), fail=fail_on("cancel_spot_fleet_requests"))
+    assert [e["Operation"] for e in report["Errors"]] == ["CancelSpotFleetRequests"]
+    assert world.ended(a["instances"])
+    assert world.fleet_active(a["fleet"])
+    assert world.rule_exists(a["id"])
+
+
+def test_describe_fleets_error_still_terminates_instances(world):
+    a = world.launch("blindfleet", PAST, count=2, fleet=1)
+    report = world.run(world.event(a, PAST), fail=fail_on("describe_spot_fleet_requests"))
+    assert [e["Operation"] for e in report["Errors"]] == ["DescribeSpotFleetRequests"]
+    assert world.ended(a["instances"] + a["fleet_instances"])
+    assert world.fleet_active(a["fleet"])
+    assert world.rule_exists(a["id"])
+
+
+def test_describe_instances_error_never_falls_back_to_input_lease(world):
+    # Instance tags (unseen when DescribeInstances fails) may have extended
+    # the lease; the input's lease alone must not end the annex then.
+    a = world.launch("blind", None, count=1, fleet=1, rule_lease=PAST)
+    report = world.run(world.event(a, PAST), fail=fail_on("describe_instances"))
+    assert {e["Operation"] for e in report["Errors"]} == {"DescribeInstances"}
+    assert world.mutating_calls() == []
+    world.assert_untouched(a)
+
+
+def test_remove_targets_error_keeps_rule_until_next_run(world):
+    a = world.launch("sticky", PAST)
+    report = world.run(world.event(a, PAST), fail=fail_on("remove_targets"))
+    assert [e["Operation"] for e in report["Errors"]] == ["RemoveTargets"]
+    world.assert_ended(a, rule_gone=False)
+    assert "delete_rule" not in [x[0] for x in world.calls]
+    report = world.run(world.event(a, PAST))
+    assert report["Errors"] == [] and report["DeletedRule"] == a["id"]
+    assert not world.rule_exists(a["id"])
+
+
+def test_delete_rule_error_reported_after_everything_else(world):
+    a = world.launch("undeletable", PAST)
+    report = world.run(world.event(a, PAST), fail=fail_on("delete_rule"))
+    assert [e["Operation"] for e in report["Errors"]] == ["DeleteRule"]
+    assert world.ended(a["instances"] + a["fleet_instances"])
+    assert world.targets(a["id"]) == []
+    assert report["DeletedRule"] is None
+
+
+def test_handler_raises_after_doing_the_rest(world, monkeypatch):
+    a = world.launch("loud", PAST, fleet=1)
+    fail = fail_on("cancel_spot_fleet_requests")
+    monkeypatch.setattr(lease, "make_client", lambda service: Recorder(
+        world.ec2 if service == "ec2" else world.events, world.calls, fail))
+    with pytest.raises(lease.LeaseFunctionError, match="CancelSpotFleetRequests"):
+        lease.handler(world.event(a, PAST), None)
+    assert world.ended(a["instances"])
+
+
+def test_invalid_input_still_sweeps_by_tags(world, monkeypatch):
+    c = world.launch("sweep", PAST, fleet=1, rule=False)
+    report = world.run({"AnnexName": "x y", "LeaseExpiration": "soon"})
+    ops = [e["Operation"] for e in report["Errors"]]
+    assert ops == ["Input", "Input", "Input"]
+    assert report["EndedAnnexes"] == [c["id"]]
+    assert world.ended(c["instances"] + c["fleet_instances"])
+    assert "list_targets_by_rule" not in [x[0] for x in world.calls]
+
+
+def test_pagination_reaches_every_page(world, monkeypatch):
+    monkeypatch.setattr(lease, "PAGE_SIZE", 5)
+    monkeypatch.setattr(lease, "TERMINATE_BATCH", 4)
+    a = world.launch("wide", PAST, count=0, fleet=0)
+    ids = []
+    for _ in range(11):  # one reservation each, so moto pages them
+        r = world.ec2.run_instances(ImageId=world.ami, MinCount=1, MaxCount=1, TagSpecifications=[{
+            "ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "wide"},
+                                                 {"Key": "htcondor:AnnexId", "Value": a["id"]},
+                                                 {"Key": "htcondor:LeaseExpiration", "Value": PAST}]}])
+        ids.append(r["Instances"][0]["InstanceId"])
+    world.events.put_targets(Rule=a["id"], Targets=[
+        {"Id": "extra%d" % i, "Arn": FUNCTION_ARN % world.region} for i in range(4)])
+    report = world.run(world.event(a, PAST))
+    assert report["Errors"] == []
+    assert world.ended(ids)
+    assert sorted(report["TerminatedInstances"]) == sorted(ids)
+    assert len([c for c in world.calls if c[0] == "describe_instances"]) >= 4
+    assert len([c for c in world.calls if c[0] == "terminate_instances"]) == 3
+    assert sorted(report["RemovedTargets"]) == sorted([a["id"]] + ["extra%d" % i for i in range(4)])
+    assert not world.rule_exists(a["id"])
+
+
+class LoopingTargets:
+    """An EventBridge stand-in whose ListTargetsByRule hands back the token
+    it was given (moto 5.2.1 does that when Limit is below the target
+    count); records the calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def list_targets_by_rule(self, **kwargs):
+        self.calls.append(("list_targets_by_rule", kwargs))
+        return {"Targets": [{"Id": "t"}], "NextToken": "same"}
+
+    def __getattr__(self, name):
+        def call(**kwargs):
+            self.calls.append((name, kwargs))
+            raise AssertionError("unexpected call " + name)
+        return call
+
+
+def test_repeated_next_token_stops_with_an_error(world):
+    a = world.launch("loop", PAST, fleet=0, rule=False)
+    events = LoopingTargets()
+    report = lease.run(world.event(a, PAST), ec2=world.ec2, events=events)
+    assert [(e["Operation"], e["Code"]) for e in report["Errors"]] == [("ListTargetsByRule", "PaginationError")]
+    assert len(events.calls) == 2
+    assert world.ended(a["instances"])
+
+
+def test_lease_boundary_is_inclusive(world):
+    at = datetime.datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
+    a = world.launch("edge", "2030-01-01T12:00:01Z", fleet=0)
+    world.run(world.event(a, "2030-01-01T12:00:01Z"), at=at)
+    assert world.mutating_calls() == []
+    world.run(world.event(a, "2030-01-01T12:00:01Z"), at=at + datetime.timedelta(seconds=1))
+    world.assert_ended(a)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2026-11-25T23:00:00Z", datetime.datetime(2026, 11, 25, 23, 0, 0, tzinfo=UTC)),
+    ("2026-11-25T23:00:00.250Z", datetime.datetime(2026, 11, 25, 23, 0, 0, 250000, tzinfo=UTC)),
+    ("2026-11-26T01:00:00+02:00", datetime.datetime(2026, 11, 25, 23, 0, 0, tzinfo=UTC)),
+    ("2026-11-25T23:00:00", datetime.datetime(2026, 11, 25, 23, 0, 0, tzinfo=UTC)),
+    (1795647600, datetime.datetime(2026, 11, 25, 23, 0, 0, tzinfo=UTC)),
+    ("1795647600", datetime.datetime(2026, 11, 25, 23, 0, 0, tzinfo=UTC)),
+    ("tomorrow", None), ("", None), (None, None), (True, None), ("2026-13-01T00:00:00Z", None),
+])
+def test_parse_time(text, expected):
+    assert lease.parse_time(text) == expected
+
+
+@pytest.mark.parametrize("event,problems", [
+    ({"AnnexName": "a", "AnnexId": "a_0f1e", "LeaseExpiration": "2026-11-25T23:00:00Z"}, 0),
+    ({"AnnexId": "a_0f1e", "LeaseExpiration": "2026-11-25T23:00:00Z"}, 0),
+    ({"AnnexName": "b", "AnnexId": "a_0f1e", "LeaseExpiration": "2026-11-25T23:00:00Z"}, 1),
+    ({"AnnexName": "a", "AnnexId": "a", "LeaseExpiration": "2026-11-25T23:00:00Z"}, 1),
+    ({"AnnexName": "a", "AnnexId": "a_0f1e"}, 1),
+    ("not a dict", 1),
+])
+def test_parse_event(event, problems):
+    assert len(lease.parse_event(event)[3]) == problems
+
+
+def test_make_client_endpoint_from_environment(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_EVENTBRIDGE",
+                "AWS_ENDPOINT_URL_CLOUDWATCH_EVENTS"):
+        monkeypatch.delenv(var, raising=False)
+    assert lease.make_client("ec2").meta.endpoint_url == "https://ec2.eu-west-1.amazonaws.com"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    assert lease.make_client("ec2").meta.endpoint_url == "http://127.0.0.1:1"
+    assert lease.make_client("events").meta.endpoint_url == "http://127.0.0.1:1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:2")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://127.0.0.1:3")
+    assert lease.make_client("ec2").meta.endpoint_url == "http://127.0.0.1:2"
+    assert lease.make_client("events").meta.endpoint_url == "http://127.0.0.1:3"
+    assert lease.make_client("ec2").meta.region_name == "eu-west-1"
