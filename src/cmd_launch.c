@@ -19,6 +19,7 @@
 #include "annex/fleetconfig.h"
 #include "annex/launchplan.h"
 #include "annex/prompt.h"
+#include "annex/runcmd.h"
 #include "annex/session.h"
 
 struct launch {
@@ -38,6 +39,8 @@ struct launch {
 	time_t lease_end;
 	char lease_iso[21];
 	struct buf user_data_b64;     /* secret: holds the pool password */
+	char series[16];              /* HTCondor series the nodes install if absent */
+	char series_why[256];
 	json_object *fleet_cfg;
 	char *rule_arn;
 };
@@ -175,6 +178,23 @@ static int validate_local(struct launch *l, struct annex_err *err)
 	return 0;
 }
 
+/* The HTCondor series nodes install when their image has none: the
+ * pool's own (from the local condor_version) while HTCondor's repository
+ * carries it, else the current LTS. */
+static void pick_series(struct launch *l)
+{
+	char *argv[] = { "condor_version", NULL };
+	struct buf out = BUF_INIT;
+	struct annex_err e;
+	int status = 1;
+
+	if (runcmd_exists("condor_version"))
+		runcmd_capture(argv, &out, &status, &e);
+	bootscript_pick_series(status == 0 ? buf_cstr(&out) : NULL, l->series, sizeof(l->series),
+			       l->series_why, sizeof(l->series_why));
+	buf_free(&out);
+}
+
 static int build_user_data(struct launch *l, struct annex_err *err)
 {
 	struct bootscript_values v;
@@ -191,7 +211,7 @@ static int build_user_data(struct launch *l, struct annex_err *err)
 	v.owners = l->owners;
 	v.password = l->password;
 	v.password_len = l->password_len;
-	v.series = BOOTSCRIPT_LTS_SERIES;
+	v.series = l->series;
 	v.user_script = l->user_script;
 	v.user_script_len = l->user_script_len;
 	buf_init_secret(&ud);
@@ -520,12 +540,14 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	l.annex_id = launchplan_annex_id(o->annex_name, l.uuid);
 	l.lease_end = launchplan_lease_end(time(NULL), l.lease_h);
 	launchplan_iso8601(l.lease_end, l.lease_iso);
+	pick_series(&l);
 	if (build_user_data(&l, err) != 0)
 		goto out;
 	if (o->dry_run) {
 		rc = dry_run(&l, err);
 		goto out;
 	}
+	printf("%s.\n", l.series_why);
 	puts("Starting annex...");
 	fflush(stdout);
 	if (register_lease(&l, err) != 0) {

@@ -211,6 +211,23 @@ def test_spot_fleet(m, pool):
     T.check("fleet instances carry annex's tags", len(live(m, "farm")) > 0, live(m, "farm"))
 
 
+def test_series(m, pool):
+    """The nodes install the pool's own HTCondor series, read from the local
+    condor_version, while HTCondor's repository carries it."""
+    bindir = os.path.join(pool.dir, "fakebin")
+    os.makedirs(bindir, exist_ok=True)
+    with open(os.path.join(bindir, "condor_version"), "w") as f:
+        f.write("#!/bin/sh\necho '$CondorVersion: 24.0.3 2024-12-01 BuildID: 1 $'\n"
+                "echo '$CondorPlatform: x86_64_Debian12 $'\n")
+    os.chmod(os.path.join(bindir, "condor_version"), 0o755)
+    env = pool.env(PATH=bindir + ":/usr/bin:/bin:/usr/sbin:/sbin")
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "series", "-yes"], env)
+    inst = live(m, "series")
+    T.check("series: the pool's 24.0 is printed and put in the boot script",
+            rc == 0 and "HTCondor 24.0 on the nodes: the pool runs 24.0.3." in out and inst and
+            b"24.0" in user_data(m, inst[0]["InstanceId"]), out + err)
+
+
 def test_off(m, pool, annex_id):
     rc, out, err = T.run_annex(["-off", "-annex-name", "render"], pool.env())
     T.check("-off ends the annex: instances terminated, rule gone", rc == 0 and not live(m, "render") and
@@ -231,6 +248,7 @@ def main():
         T.guarded(test_lost_reply, m, pool)
         T.guarded(test_runinstances_fails, m, pool)
         T.guarded(test_spot_fleet, m, pool)
+        T.guarded(test_series, m, pool)
         T.guarded(test_off, m, pool, annex_id)
     return T.summary()
 
