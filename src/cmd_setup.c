@@ -184,7 +184,7 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 		return 0;
 	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
 	rc = lambda_add_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, "events.amazonaws.com",
-				   source_arn, err);
+				   source_arn, st->account, err);
 	free(source_arn);
 	return rc;
 }

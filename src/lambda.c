@@ -125,7 +125,7 @@ int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid
 }
 
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,
-			  const char *source_arn, struct annex_err *err)
+			  const char *source_arn, const char *source_account, struct annex_err *err)
 {
 	char *path = function_path(name, "/policy");
 	json_object *in = json_object_new_object();
@@ -135,6 +135,8 @@ int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid
 	json_object_object_add(in, "Action", json_object_new_string("lambda:InvokeFunction"));
 	json_object_object_add(in, "Principal", json_object_new_string(principal));
 	json_object_object_add(in, "SourceArn", json_object_new_string(source_arn));
+	if (source_account)
+		json_object_object_add(in, "SourceAccount", json_object_new_string(source_account));
 	rc = aws_rest_json(ctx, AWS_LAMBDA, "POST", path, NULL, in, NULL, err);
 	json_object_put(in);
 	free(path);

@@ -26,7 +26,9 @@ int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spe
 int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err);
 /* 1 when the function's resource policy holds statement `sid`, 0 not, -1 error. */
 int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
+/* source_account (may be NULL) guards against a confused deputy: only
+ * rules of that account may invoke the function. */
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,
-			  const char *source_arn, struct annex_err *err);
+			  const char *source_arn, const char *source_account, struct annex_err *err);
 
 #endif

@@ -105,7 +105,8 @@ def test_fresh_setup(m, pool):
     st = pol["Statement"][0]
     T.check("lease function may be invoked by CloudWatch Events for annex's rules",
             "events.amazonaws.com" in json.dumps(st["Principal"]) and
-            "arn:aws:events:us-east-1:%s:rule/*" % account in json.dumps(st.get("Condition", {})), st)
+            "arn:aws:events:us-east-1:%s:rule/*" % account in json.dumps(st.get("Condition", {})) and
+            '"AWS:SourceAccount": "%s"' % account in json.dumps(st.get("Condition", {})), st)
     prof = iam.get_instance_profile(InstanceProfileName=NAMES["profile"])["InstanceProfile"]
     T.check("instance profile holds the node role",
             [r["RoleName"] for r in prof["Roles"]] == [NAMES["node_role"]], prof)
