@@ -1,6 +1,7 @@
 /* aws_query.c - the query protocol (EC2, IAM, STS): parameter lists, the
  * form body, the call and its paging (see include/annex/aws.h). */
 #include "annex/aws.h"
+#include "annex/sigv4.h"
 #include "annex/xml.h"
 
 #include <libxml/parser.h>
@@ -32,21 +33,11 @@ void aws_params_add_members(struct params *p, const char *prefix, const char *co
 		aws_params_addn(p, values[i], "%s.member.%zu", prefix, i + 1);
 }
 
+/* The URL encoding SigV4 expects of paths and query values is the
+ * signer's own (one definition for both). */
 void aws_url_encode(struct buf *out, const char *s, int keep_slash)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-			buf_putc(out, (char)c);
-		} else {
-			buf_putc(out, '%');
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
-		}
-	}
+	sigv4_uri_encode(out, s, strlen(s), keep_slash);
 }
 
 /* One form field, encoded as application/x-www-form-urlencoded the way

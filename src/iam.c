@@ -34,6 +34,23 @@ static int act(struct aws_ctx *ctx, const char *action, struct params *p, struct
 	return rc;
 }
 
+/* An action with one or two name parameters whose reply carries nothing
+ * annex needs: 1 done/found, 0 NoSuchEntity, -1 error. */
+static int named(struct aws_ctx *ctx, const char *action, const char *k1, const char *v1,
+		 const char *k2, const char *v2, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, k1, v1);
+	if (k2)
+		params_add(&p, k2, v2);
+	rc = call(ctx, action, &p, &doc, err);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
 static int arn_from(xmlDoc *doc, const char *elem, char **arn, struct annex_err *err)
 {
 	xmlNode *n = xml_find_deep(xmlDocGetRootElement(doc), elem);
@@ -98,41 +115,18 @@ int iam_put_role_policy(struct aws_ctx *ctx, const char *role, const char *polic
 int iam_has_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
 			struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	int rc;
-
-	params_add(&p, "RoleName", role);
-	params_add(&p, "PolicyName", policy_name);
-	rc = call(ctx, "GetRolePolicy", &p, &doc, err);
-	xmlFreeDoc(doc);
-	return rc;
+	return named(ctx, "GetRolePolicy", "RoleName", role, "PolicyName", policy_name, err);
 }
 
 int iam_delete_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
 			   struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	int rc;
-
-	params_add(&p, "RoleName", role);
-	params_add(&p, "PolicyName", policy_name);
-	rc = call(ctx, "DeleteRolePolicy", &p, &doc, err);
-	xmlFreeDoc(doc);
-	return rc < 0 ? -1 : 0;
+	return named(ctx, "DeleteRolePolicy", "RoleName", role, "PolicyName", policy_name, err) < 0 ? -1 : 0;
 }
 
 int iam_delete_role(struct aws_ctx *ctx, const char *name, struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	int rc;
-
-	params_add(&p, "RoleName", name);
-	rc = call(ctx, "DeleteRole", &p, &doc, err);
-	xmlFreeDoc(doc);
-	return rc < 0 ? -1 : 0;
+	return named(ctx, "DeleteRole", "RoleName", name, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
 int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,
@@ -206,27 +200,13 @@ int iam_add_role_to_instance_profile(struct aws_ctx *ctx, const char *profile, c
 int iam_remove_role_from_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,
 					  struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	int rc;
-
-	params_add(&p, "InstanceProfileName", profile);
-	params_add(&p, "RoleName", role);
-	rc = call(ctx, "RemoveRoleFromInstanceProfile", &p, &doc, err);
-	xmlFreeDoc(doc);
-	return rc < 0 ? -1 : 0;
+	return named(ctx, "RemoveRoleFromInstanceProfile", "InstanceProfileName", profile, "RoleName", role,
+		     err) < 0 ? -1 : 0;
 }
 
 int iam_delete_instance_profile(struct aws_ctx *ctx, const char *name, struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	int rc;
-
-	params_add(&p, "InstanceProfileName", name);
-	rc = call(ctx, "DeleteInstanceProfile", &p, &doc, err);
-	xmlFreeDoc(doc);
-	return rc < 0 ? -1 : 0;
+	return named(ctx, "DeleteInstanceProfile", "InstanceProfileName", name, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
 const char *iam_arn_name(const char *arn)

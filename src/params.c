@@ -36,34 +36,6 @@ const char *params_get(const struct params *p, const char *name)
 	return NULL;
 }
 
-static void encode(struct buf *out, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~') {
-			buf_putc(out, (char)c);
-		} else {
-			buf_putc(out, '%');
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
-		}
-	}
-}
-
-void params_encode(const struct params *p, struct buf *out)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		if (i)
-			buf_putc(out, '&');
-		encode(out, p->v[i].name);
-		buf_putc(out, '=');
-		encode(out, p->v[i].value);
-	}
-}
-
 void params_free(struct params *p)
 {
 	for (size_t i = 0; i < p->n; i++) {

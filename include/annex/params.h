@@ -1,6 +1,6 @@
 /* params.h - an ordered list of name/value pairs: the parameters of a
  * query-protocol request (EC2, IAM, STS), built by the service modules and
- * form-encoded by the transport. Values may hold secrets (UserData carries
+ * form-encoded by aws_query_body(). Values may hold secrets (UserData carries
  * the pool password), so every value is cleansed when freed. */
 #ifndef ANNEX_PARAMS_H
 #define ANNEX_PARAMS_H
@@ -26,9 +26,6 @@ void params_addf(struct params *p, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Value of the first parameter called name, or NULL. */
 const char *params_get(const struct params *p, const char *name);
-/* Appends name=value&... with SigV4's percent-encoding (RFC 3986
- * unreserved characters kept). */
-void params_encode(const struct params *p, struct buf *out);
 void params_free(struct params *p);
 
 #endif
