@@ -21,6 +21,7 @@
 #include "annex/prompt.h"
 #include "annex/runcmd.h"
 #include "annex/session.h"
+#include "annex/ssm.h"
 
 struct launch {
 	struct annex_session s;
@@ -501,7 +502,9 @@ static int confirm(struct launch *l, struct annex_err *err)
 	return annex_err_set(err, "Declined", "%s", "");
 }
 
-/* The image: -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID. */
+/* The image: -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID, else
+ * the current Amazon Linux 2023 image for the instance type's architecture
+ * (a public SSM parameter). It must exist (DescribeImages). */
 static int pick_image(struct launch *l, struct annex_err *err)
 {
 	char arch[16];
@@ -510,9 +513,18 @@ static int pick_image(struct launch *l, struct annex_err *err)
 	if (l->fleet)
 		return 0;
 	l->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
-	if (!l->image_id)
-		return annex_err_set(err, "Config", "no image: give -aws-on-demand-ami-id or set "
-				     "ANNEX_DEFAULT_ODI_IMAGE_ID (an Amazon Linux 2023 image works)");
+	if (!l->image_id) {
+		const char *want = launchplan_arch_of_type(l->instance_type);
+		char *param = xasprintf("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", want);
+		rc = ssm_get_parameter(l->s.aws, param, &l->image_id, err);
+		if (rc == 0)
+			printf("Using the current Amazon Linux 2023 image for %s, %s (set ANNEX_DEFAULT_ODI_IMAGE_ID "
+			       "or -aws-on-demand-ami-id to choose another).\n", want, l->image_id);
+		free(param);
+		if (rc != 0)
+			return annex_err_prefix(err, "looking up the Amazon Linux 2023 image (give "
+						"-aws-on-demand-ami-id or set ANNEX_DEFAULT_ODI_IMAGE_ID)");
+	}
 	rc = ec2_image_exists(l->s.aws, l->image_id, arch, sizeof(arch), err);
 	if (rc == 0)
 		return annex_err_set(err, "InvalidAMIID.NotFound", "image %s does not exist in %s",

@@ -59,6 +59,22 @@ bad:
 	return annex_err_set(err, "Usage", "%s '%s' is not an EC2 instance type (e.g. m5.large)", option, type);
 }
 
+const char *launchplan_arch_of_type(const char *type)
+{
+	const char *p = type;
+
+	if (strncmp(type, "a1.", 3) == 0)
+		return "arm64";
+	while (*p && *p != '.' && !isdigit((unsigned char)*p))
+		p++;
+	while (isdigit((unsigned char)*p))
+		p++;
+	for (; *p && *p != '.' && *p != '-'; p++)
+		if (*p == 'g')
+			return "arm64";
+	return "x86_64";
+}
+
 int launchplan_uuid(char out[37], struct annex_err *err)
 {
 	unsigned char b[16];

@@ -19,6 +19,11 @@ int launchplan_check_name(const char *name, struct annex_err *err);
 /* Checks an instance type's shape ("m5.large", "g4dn.xlarge", "u-6tb1.metal"). */
 int launchplan_check_instance_type(const char *type, const char *option, struct annex_err *err);
 
+/* "arm64" for Graviton instance types (a1, and families whose letters
+ * after the generation digit include 'g': m6g, c7gn, t4g, is4gen, g5g),
+ * else "x86_64". Assumes a type launchplan_check_instance_type accepted. */
+const char *launchplan_arch_of_type(const char *type);
+
 /* Writes a random (version 4) UUID, 36 characters + NUL. */
 int launchplan_uuid(char out[37], struct annex_err *err);
 

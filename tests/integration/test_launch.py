@@ -228,6 +228,20 @@ def test_series(m, pool):
             b"24.0" in user_data(m, inst[0]["InstanceId"]), out + err)
 
 
+def test_default_image(m, pool):
+    """No image configured: the current Amazon Linux 2023 image of the
+    instance type's architecture, from the public SSM parameter."""
+    ssm = m.client("ssm")
+    for itype, arch, name in (("m5.large", "x86_64", "al2x86"), ("m6g.large", "arm64", "al2arm")):
+        want = ssm.get_parameter(
+            Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch)["Parameter"]["Value"]
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", name, "-instance-type", itype, "-yes"],
+                                   pool.env(_CONDOR_ANNEX_DEFAULT_ODI_IMAGE_ID=""))
+        inst = live(m, name)
+        T.check("default image for %s is AL2023 %s" % (itype, arch),
+                rc == 0 and inst and inst[0]["ImageId"] == want and want in out, (out, err, inst))
+
+
 def test_off(m, pool, annex_id):
     rc, out, err = T.run_annex(["-off", "-annex-name", "render"], pool.env())
     T.check("-off ends the annex: instances terminated, rule gone", rc == 0 and not live(m, "render") and
@@ -249,6 +263,7 @@ def main():
         T.guarded(test_runinstances_fails, m, pool)
         T.guarded(test_spot_fleet, m, pool)
         T.guarded(test_series, m, pool)
+        T.guarded(test_default_image, m, pool)
         T.guarded(test_off, m, pool, annex_id)
     return T.summary()
 

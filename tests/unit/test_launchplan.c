@@ -31,6 +31,18 @@ static void t_instance_types(void)
 	CHECK(strstr(e.msg, "-instance-type") != NULL);
 }
 
+static void t_arch(void)
+{
+	const char *arm[] = { "m6g.large", "c7gn.xlarge", "t4g.micro", "is4gen.large", "g5g.xlarge", "a1.medium",
+			      "x2gd.large", "hpc7g.4xlarge", "r8g.large" };
+	const char *x86[] = { "m5.large", "g4dn.xlarge", "c7i.4xlarge", "m7i-flex.large", "m3.medium", "inf2.xlarge",
+			      "u-6tb1.metal", "g5.xlarge" };
+	for (size_t i = 0; i < sizeof arm / sizeof *arm; i++)
+		CHECK_STR(launchplan_arch_of_type(arm[i]), "arm64");
+	for (size_t i = 0; i < sizeof x86 / sizeof *x86; i++)
+		CHECK_STR(launchplan_arch_of_type(x86[i]), "x86_64");
+}
+
 static void t_uuid_and_id(void)
 {
 	char a[37], b[37];
@@ -103,4 +115,4 @@ static void t_prompts(void)
 	CHECK(!launchplan_is_yes(NULL));
 }
 
-TESTS(T(t_names), T(t_instance_types), T(t_uuid_and_id), T(t_lease), T(t_collector), T(t_prompts))
+TESTS(T(t_names), T(t_instance_types), T(t_arch), T(t_uuid_and_id), T(t_lease), T(t_collector), T(t_prompts))
