@@ -11,6 +11,7 @@
 
 #include "annex/cmd.h"
 #include "annex/condorsetup.h"
+#include "annex/creds.h"
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
@@ -343,6 +344,10 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 	if (s->access_key_file && (s->key_files_are_condor_default || s->opts->key_files_from_setup)) {
 		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", s->access_key_file);
 		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", s->secret_key_file);
+	} else if (s->opts->setup_from_instance) {
+		/* as condor_annex records -setup FROM INSTANCE: later commands use the role */
+		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", CREDS_FROM_INSTANCE);
+		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", CREDS_FROM_INSTANCE);
 	}
 #undef KNOB
 	if ((s->opts->setup_region || s->opts->region) &&
