@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "annex/cmd.h"
+#include "annex/condorsetup.h"
 #include "annex/ec2.h"
 #include "annex/iam.h"
 #include "annex/lambda.h"
@@ -29,13 +30,18 @@ static const char *const required_knobs[] = {
 	"SEC_PASSWORD_FILE",
 };
 
-/* condor_annex's "Your setup is incomplete:" list. Returns the number unset. */
-static int check_knobs(struct annex_session *s)
+/* condor_annex's "Your setup is incomplete:" list. Returns the number unset.
+ * On a condor_annex setup the Spot Fleet role (annex's own piece, which
+ * condor_annex never made) is reported by its own check line instead. */
+static int check_knobs(struct annex_session *s, int condor_setup)
 {
 	int unset = 0;
 
 	for (size_t i = 0; i < sizeof(required_knobs) / sizeof(required_knobs[0]); i++) {
-		char *v = session_knob_or_null(s, required_knobs[i]);
+		char *v;
+		if (condor_setup && strcmp(required_knobs[i], "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") == 0)
+			continue;
+		v = session_knob_or_null(s, required_knobs[i]);
 		if (!v) {
 			if (!unset++)
 				puts("Your setup is incomplete:");
@@ -69,6 +75,9 @@ struct checker {
 	struct annex_session *s;
 	int failures;
 	int warnings;
+	int condor_pieces;          /* CONDORSETUP_* bits taken from condor_annex's block */
+	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
+	int n_missing;
 };
 
 static void begin(const char *what)
@@ -142,6 +151,8 @@ static void check_functions(struct checker *c)
 			free(what);
 			goto out;
 		}
+		if (c->condor_pieces & CONDORSETUP_FUNCTIONS)
+			continue;
 		found = lambda_has_permission(c->s->aws, names[i], SETUP_LEASE_PERMISSION, &err);
 		if (found != 1) {
 			char *what = xasprintf("function %s may not be invoked by CloudWatch Events (no %s "
@@ -151,6 +162,13 @@ static void check_functions(struct checker *c)
 			free(what);
 			goto out;
 		}
+	}
+	if (c->condor_pieces & CONDORSETUP_FUNCTIONS) {
+		fail(c, "%s %s condor_annex's, not annex's lease function (annex's lease rules need annex's "
+		     "function and its CloudWatch Events permission)", names[0],
+		     strcmp(names[0], names[1]) == 0 ? "is" : "and its Spot Fleet twin are");
+		c->missing[c->n_missing++] = "the lease function";
+		goto out;
 	}
 	ok();
 out:
@@ -202,6 +220,24 @@ static void check_groups(struct checker *c)
 	free(ids);
 }
 
+/* The key pair ANNEX_DEFAULT_ODI_KEY_NAME names, when one is configured
+ * (condor_annex's setup makes one; annex's does not). */
+static void check_key_pair(struct checker *c)
+{
+	struct annex_err err;
+	char *name = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_KEY_NAME");
+	char *what;
+
+	if (!name)
+		return;
+	annex_err_clear(&err);
+	begin("for key pair");
+	what = xasprintf("key pair %s (ANNEX_DEFAULT_ODI_KEY_NAME) not found; create it or unset the knob", name);
+	report(c, ec2_key_pair_exists(c->s->aws, name, &err), &err, what);
+	free(what);
+	free(name);
+}
+
 static void check_fleet_role(struct checker *c)
 {
 	struct annex_err err;
@@ -210,6 +246,12 @@ static void check_fleet_role(struct checker *c)
 
 	annex_err_clear(&err);
 	begin("for Spot Fleet role");
+	if (!arn_knob) {
+		fail(c, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN is unset (annex's own Spot Fleet role; condor_annex's "
+		     "setup has none)");
+		c->missing[c->n_missing++] = "the Spot Fleet role";
+		return;
+	}
 	what = xasprintf("role %s not found", iam_arn_name(arn_knob));
 	report(c, iam_get_role(c->s->aws, iam_arn_name(arn_knob), &arn, &err), &err, what);
 	free(what);
@@ -275,13 +317,23 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	struct annex_session s;
 	struct checker c;
 	struct sts_identity id;
+	struct condorsetup cs;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
+	memset(&cs, 0, sizeof(cs));
 	if (session_open(&s, o, err) != 0)
 		goto out;
 	c.s = &s;
-	if (check_knobs(&s) > 0) {
+	if (condorsetup_find(s.cfg, s.local_name, &cs, err) < 0)
+		goto out;
+	if ((c.condor_pieces = condorsetup_pieces(&cs, s.cfg)) != 0) {
+		char *what = condorsetup_describe(c.condor_pieces);
+		printf("This setup comes from condor_annex's -setup (its HTCondorAnnex-* CloudFormation stacks, "
+		       "recorded in %s): its %s.\n", cs.file, what);
+		free(what);
+	}
+	if (check_knobs(&s, cs.file != NULL) > 0) {
 		annex_err_set(err, "SetupIncomplete", "setup incomplete; run 'annex -setup'");
 		goto out;
 	}
@@ -297,8 +349,17 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	check_functions(&c);
 	check_profile(&c);
 	check_groups(&c);
+	check_key_pair(&c);
 	check_fleet_role(&c);
 	check_collector(&c);
+	if (c.n_missing) {
+		char *reused = condorsetup_describe(c.condor_pieces & (CONDORSETUP_BUCKET | CONDORSETUP_PROFILE |
+								       CONDORSETUP_GROUP));
+		printf("annex's own pieces are missing: %s%s%s. 'annex -setup' adds them%s%s.\n", c.missing[0],
+		       c.n_missing > 1 ? " and " : "", c.n_missing > 1 ? c.missing[1] : "",
+		       *reused ? " and reuses condor_annex's " : "", reused);
+		free(reused);
+	}
 	if (c.failures) {
 		annex_err_set(err, "SetupIncomplete", "%d check%s failed; 'annex -setup' creates what is missing",
 			      c.failures, c.failures == 1 ? "" : "s");
@@ -307,6 +368,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	puts("Your setup looks OK.");
 	rc = 0;
 out:
+	condorsetup_free(&cs);
 	session_close(&s);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "annex/bootscript.h"
 #include "annex/cmd.h"
+#include "annex/configdir.h"
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/fleetconfig.h"
@@ -34,6 +35,8 @@ struct launch {
 	size_t password_len;
 	unsigned char *user_script;
 	size_t user_script_len;
+	struct bootscript_file *config_files;   /* -config-dir */
+	size_t n_config_files;
 	double lease_h, idle_h;
 	char uuid[37];
 	char *annex_id;
@@ -155,13 +158,21 @@ static int validate_local(struct launch *l, struct annex_err *err)
 	if (l->password_len == 0)
 		return annex_err_set(err, "Config", "SEC_PASSWORD_FILE '%s' is empty", l->password_file);
 
-	if (o->user_data_file && read_file(o->user_data_file, "-aws-user-data-file", &l->user_script,
-					   &l->user_script_len, err) != 0)
-		return -1;
-	if (o->user_data && !o->user_data_file) {
-		l->user_script = (unsigned char *)xstrdup(o->user_data);
-		l->user_script_len = strlen(o->user_data);
+	/* The user's own script, run after annex's: -aws-user-data[-file], else
+	 * condor_annex's -aws-default-user-data[-file] ("used when the user gives
+	 * none"; cli allows only one of the four). */
+	if (o->user_data_file || o->default_user_data_file) {
+		const char *f = o->user_data_file ? o->user_data_file : o->default_user_data_file;
+		if (read_file(f, o->user_data_file ? "-aws-user-data-file" : "-aws-default-user-data-file",
+			      &l->user_script, &l->user_script_len, err) != 0)
+			return -1;
+	} else if (o->user_data || o->default_user_data) {
+		const char *ud = o->user_data ? o->user_data : o->default_user_data;
+		l->user_script = (unsigned char *)xstrdup(ud);
+		l->user_script_len = strlen(ud);
 	}
+	if (o->config_dir && configdir_load(o->config_dir, &l->config_files, &l->n_config_files, err) != 0)
+		return -1;
 	if (l->fleet && fleetconfig_load(o->spot_fleet_config_file, &l->fleet_cfg, err) != 0)
 		return -1;
 
@@ -215,8 +226,18 @@ static int build_user_data(struct launch *l, struct annex_err *err)
 	v.series = l->series;
 	v.user_script = l->user_script;
 	v.user_script_len = l->user_script_len;
+	v.config_files = l->config_files;
+	v.n_config_files = l->n_config_files;
 	buf_init_secret(&ud);
 	rc = bootscript_user_data(&v, &ud, &gz, err);
+	if (rc != 0 && l->o->config_dir && strcmp(err->code, "BootScript") == 0 && strstr(err->msg, "AWS allows")) {
+		char why[sizeof(err->msg)];
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return annex_err_set(err, "UserDataTooLarge",
+			"-config-dir %s: its %zu file%s make the user-data too large for AWS's 16 KB limit (%s); "
+			"keep only what the nodes need there", l->o->config_dir, l->n_config_files,
+			l->n_config_files == 1 ? "" : "s", why);
+	}
 	if (rc == 0 && ud.len > ANNEX_USER_DATA_MAX)
 		rc = annex_err_set(err, "UserDataTooLarge",
 			"the user-data (annex's boot script%s) is %zu bytes, over AWS's limit of %d",
@@ -465,6 +486,7 @@ static void launch_free(struct launch *l)
 		OPENSSL_cleanse(l->user_script, l->user_script_len);
 		free(l->user_script);
 	}
+	configdir_free(l->config_files, l->n_config_files);
 	free(l->annex_id);
 	free(l->rule_arn);
 	buf_free(&l->user_data_b64);

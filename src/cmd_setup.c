@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "annex/cmd.h"
+#include "annex/condorsetup.h"
+#include "annex/creds.h"
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
@@ -97,6 +99,8 @@ struct setup_state {
 	char partition[16];
 	char *bucket;
 	char *lease_role_arn, *function_arn, *node_role_arn, *profile_arn, *fleet_role_arn, *group_id;
+	struct condorsetup cs;        /* condor_annex's -setup block, if any */
+	int condor_pieces;            /* CONDORSETUP_* bits in effect from it */
 };
 
 static int ensure_role(struct setup_state *st, const char *name, const char *trust_file,
@@ -235,6 +239,74 @@ static int ensure_security_group(struct setup_state *st, struct annex_err *err)
 	return rc;
 }
 
+/* condor_annex's pieces (SPEC.md section 5, issue 10): when the knobs in
+ * effect come from condor_annex's -setup block and name a bucket, an
+ * instance profile or security groups that exist, annex uses them rather
+ * than making its own beside them. Each returns 1 reused, 0 not (annex
+ * makes its own), -1 on an AWS error. */
+static int reuse_bucket(struct setup_state *st, struct annex_err *err)
+{
+	const char *name = condorsetup_value(&st->cs, "ANNEX_DEFAULT_S3_BUCKET");
+	int rc;
+
+	if (!(st->condor_pieces & CONDORSETUP_BUCKET))
+		return 0;
+	if ((rc = s3_bucket_exists(st->s->aws, name, err)) <= 0) {
+		if (rc == 0)
+			printf("condor_annex's configuration bucket %s does not exist; annex makes its own.\n", name);
+		return rc;
+	}
+	free(st->bucket);
+	st->bucket = xstrdup(name);
+	printf("Reusing condor_annex's configuration bucket %s.\n", name);
+	return 1;
+}
+
+static int reuse_instance_profile(struct setup_state *st, struct annex_err *err)
+{
+	const char *arn = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
+	int rc, has_role = 0;
+
+	if (!(st->condor_pieces & CONDORSETUP_PROFILE))
+		return 0;
+	rc = iam_get_instance_profile(st->s->aws, iam_arn_name(arn), NULL, &st->profile_arn, &has_role, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			printf("condor_annex's instance profile %s does not exist; annex makes its own.\n",
+			       iam_arn_name(arn));
+		free(st->profile_arn);
+		st->profile_arn = NULL;
+		return rc;
+	}
+	printf("Reusing condor_annex's instance profile %s.\n", iam_arn_name(arn));
+	return 1;
+}
+
+static int reuse_security_group(struct setup_state *st, struct annex_err *err)
+{
+	const char *ids = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
+	char *list, *save = NULL, *first = NULL;
+	int rc = 1;
+
+	if (!(st->condor_pieces & CONDORSETUP_GROUP))
+		return 0;
+	list = xstrdup(ids);
+	for (char *id = strtok_r(list, ", ", &save); id && rc == 1; id = strtok_r(NULL, ", ", &save)) {
+		if (!first)
+			first = id;
+		if ((rc = ec2_security_group_exists(st->s->aws, id, err)) == 0)
+			printf("condor_annex's security group %s does not exist; annex makes its own.\n", id);
+	}
+	if (rc == 1 && first && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
+		rc = ec2_allow_ssh(st->s->aws, first, st->s->opts->ssh_cidr, err) == 0 ? 1 : -1;
+	if (rc == 1 && first) {
+		st->group_id = xstrdup(ids);
+		printf("Reusing condor_annex's security group %s.\n", ids);
+	}
+	free(list);
+	return first ? rc : 0;
+}
+
 /* Where -setup records its knobs: the user config (0600) for a normal
  * user; 50-annex-setup in the first LOCAL_CONFIG_DIR (0644) for root; NULL
  * when root has no LOCAL_CONFIG_DIR. */
@@ -272,6 +344,10 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 	if (s->access_key_file && (s->key_files_are_condor_default || s->opts->key_files_from_setup)) {
 		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", s->access_key_file);
 		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", s->secret_key_file);
+	} else if (s->opts->setup_from_instance) {
+		/* as condor_annex records -setup FROM INSTANCE: later commands use the role */
+		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", CREDS_FROM_INSTANCE);
+		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", CREDS_FROM_INSTANCE);
 	}
 #undef KNOB
 	if ((s->opts->setup_region || s->opts->region) &&
@@ -306,6 +382,7 @@ static void state_free(struct setup_state *st)
 	free(st->profile_arn);
 	free(st->fleet_role_arn);
 	free(st->group_id);
+	condorsetup_free(&st->cs);
 }
 
 static int identify(struct setup_state *st, struct annex_err *err)
@@ -326,7 +403,7 @@ int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
 	struct setup_state st;
-	int rc = -1;
+	int rc = -1, r;
 
 	memset(&st, 0, sizeof(st));
 	if (session_open(&s, o, err) != 0)
@@ -340,21 +417,36 @@ int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 		rc = setup_remove(&st, err);
 		goto out;
 	}
-	step_begin("configuration bucket");
-	if (step_end(ensure_bucket(&st, err)) != 0)
+	if (condorsetup_find(s.cfg, s.local_name, &st.cs, err) < 0)
 		goto out;
+	st.condor_pieces = condorsetup_pieces(&st.cs, s.cfg);
+	if ((r = reuse_bucket(&st, err)) < 0)
+		goto out;
+	if (r == 0) {
+		step_begin("configuration bucket");
+		if (step_end(ensure_bucket(&st, err)) != 0)
+			goto out;
+	}
 	step_begin("Lambda functions");
 	if (step_end(ensure_lease_function(&st, err)) != 0)
 		goto out;
-	step_begin("instance profile");
-	if (step_end(ensure_instance_profile(&st, err)) != 0)
+	if ((r = reuse_instance_profile(&st, err)) < 0)
 		goto out;
+	if (r == 0) {
+		step_begin("instance profile");
+		if (step_end(ensure_instance_profile(&st, err)) != 0)
+			goto out;
+	}
 	step_begin("Spot Fleet role");
 	if (step_end(ensure_fleet_role(&st, err)) != 0)
 		goto out;
-	step_begin("security group");
-	if (step_end(ensure_security_group(&st, err)) != 0)
+	if ((r = reuse_security_group(&st, err)) < 0)
 		goto out;
+	if (r == 0) {
+		step_begin("security group");
+		if (step_end(ensure_security_group(&st, err)) != 0)
+			goto out;
+	}
 	if (record_knobs(&st, err) != 0)
 		goto out;
 	puts("Setup successful.");

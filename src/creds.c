@@ -142,9 +142,15 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 	*out = NULL;
 	buf_init_secret(&b);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		int e = errno;
+		/* a file another user owns is often unreadable too: say why,
+		 * in condor_annex's words, rather than only "permission denied" */
+		if (e == EACCES && creds_check_key_file_perms(path, -1, k, o, err) != 0)
+			return -1;
 		return annex_err_set(err, "Credentials", "%s: cannot open %s %s: %s", o, k, path,
-		                     strerror(errno));
+		                     strerror(e));
+	}
 	if (creds_check_key_file_perms(path, fd, k, o, err) != 0)
 		goto out;
 	for (;;) {

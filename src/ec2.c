@@ -97,6 +97,24 @@ int ec2_security_group_exists(struct aws_ctx *ctx, const char *group_id, struct 
 	return -1;
 }
 
+int ec2_key_pair_exists(struct aws_ctx *ctx, const char *name, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	int rc;
+
+	params_add(&p, "KeyName.1", name);
+	rc = query(ctx, "DescribeKeyPairs", &p, &doc, err);
+	xmlFreeDoc(doc);
+	if (rc == 0)
+		return 1;
+	if (strcmp(err->code, "InvalidKeyPair.NotFound") == 0) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
 int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char *description,
 			      const char *vpc_id, char **group_id, struct annex_err *err)
 {

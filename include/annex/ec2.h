@@ -21,6 +21,8 @@ int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err);
 int ec2_find_security_group(struct aws_ctx *ctx, const char *name, const char *vpc_id, char **group_id,
 			    struct annex_err *err);
 int ec2_security_group_exists(struct aws_ctx *ctx, const char *group_id, struct annex_err *err);
+/* 1 when the EC2 key pair exists, 0 when it does not. */
+int ec2_key_pair_exists(struct aws_ctx *ctx, const char *name, struct annex_err *err);
 int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char *description,
 			      const char *vpc_id, char **group_id, struct annex_err *err);
 /* Adds inbound TCP 22 from cidr; a duplicate rule counts as success. */
