@@ -13,6 +13,7 @@
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
+#include "annex/iamwait.h"
 #include "annex/knobfile.h"
 #include "annex/lambda.h"
 #include "annex/prompt.h"
@@ -74,23 +75,6 @@ static int step_end(int rc)
 	return rc;
 }
 
-/* Whether err is IAM's eventual consistency showing through: a role or
- * profile made seconds ago that another service cannot see yet. */
-static int is_iam_propagation(const struct annex_err *err)
-{
-	return (strcmp(err->code, "InvalidParameterValueException") == 0 &&
-		strstr(err->msg, "assume") != NULL) ||
-	       (strcmp(err->code, "InvalidParameterValue") == 0 && strstr(err->msg, "nstance Profile") != NULL);
-}
-
-/* Waits out IAM propagation: retries fn while it reports it, with
- * exponential delays, for at most ANNEX_IAM_WAIT_S seconds (default 120). */
-static int iam_wait_limit_s(void)
-{
-	const char *v = getenv("ANNEX_IAM_WAIT_S");
-	return v && *v ? atoi(v) : 120;
-}
-
 struct setup_state {
 	struct annex_session *s;
 	char account[32];
@@ -144,8 +128,9 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 	struct aws_ctx *ctx = st->s->aws;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
+	struct iamwait w;
 	char *source_arn;
-	int rc, waited_ms = 0, delay_ms = 500, said = 0;
+	int rc;
 
 	if (ensure_role(st, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
 			"lease-function-policy.json", "annex lease function: ends expired annexes",
@@ -165,15 +150,16 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		while ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) != 0 &&
-		       is_iam_propagation(err) && waited_ms < iam_wait_limit_s() * 1000) {
-			if (!said++) {
+		/* IAM propagation: retry only CreateFunction, bounded (iamwait.h) */
+		for (iamwait_init(&w);;) {
+			if ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) == 0)
+				break;
+			if (w.waits == 0 && w.limit_ms > 0 && iamwait_is_propagation(err)) {
 				printf(" (waiting for IAM to make the new role usable)");
 				fflush(stdout);
 			}
-			usleep((useconds_t)delay_ms * 1000);
-			waited_ms += delay_ms;
-			delay_ms = delay_ms < 8000 ? delay_ms * 2 : 8000;
+			if (!iamwait_again(&w, err, ctx->sleep_ms, "the role " SETUP_LEASE_ROLE " (for Lambda)"))
+				break;
 		}
 		if (rc != 0)
 			return -1;
