@@ -355,8 +355,10 @@ out:
  * asking (unless -yes). Each piece already gone is skipped. */
 static int setup_remove(struct setup_state *st, struct annex_err *err)
 {
+	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
 	struct aws_ctx *ctx = st->s->aws;
-	char *vpc = NULL, *group = NULL;
+	char *vpc = NULL, *group = NULL, *profile = NULL;
+	int has_role = 0;
 	mode_t mode;
 	char *path;
 	int rc;
@@ -375,22 +377,20 @@ static int setup_remove(struct setup_state *st, struct annex_err *err)
 		}
 	}
 	rc = lambda_delete_function(ctx, SETUP_LEASE_FUNCTION, err);
-	if (rc == 0)
-		rc = iam_remove_role_from_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_instance_profile(ctx, SETUP_INSTANCE_PROFILE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_LEASE_ROLE, SETUP_LEASE_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_LEASE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_NODE_ROLE, SETUP_NODE_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_NODE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_FLEET_ROLE, SETUP_FLEET_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_FLEET_ROLE, err);
+	/* a profile holding a role cannot be deleted; RemoveRoleFromInstanceProfile
+	 * only when it does hold it (an interrupted removal may have done it) */
+	if (rc == 0 && (rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &profile,
+						      &has_role, err)) == 1) {
+		rc = has_role ? iam_remove_role_from_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE,
+								      err) : 0;
+		if (rc == 0)
+			rc = iam_delete_instance_profile(ctx, SETUP_INSTANCE_PROFILE, err);
+	}
+	/* a role with policies cannot be deleted: its inline policies go first
+	 * (the node role has none unless the user added some) */
+	for (size_t i = 0; rc == 0 && i < sizeof(roles) / sizeof(roles[0]); i++)
+		if ((rc = iam_empty_role(ctx, roles[i], err)) == 0)
+			rc = iam_delete_role(ctx, roles[i], err);
 	if (rc == 0 && (rc = ec2_default_vpc(ctx, &vpc, err)) == 0 &&
 	    (rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &group, err)) == 1)
 		rc = ec2_delete_security_group(ctx, group, err);
@@ -398,6 +398,7 @@ static int setup_remove(struct setup_state *st, struct annex_err *err)
 		rc = s3_delete_bucket(ctx, st->bucket, err);
 	free(vpc);
 	free(group);
+	free(profile);
 	if (rc != 0)
 		return -1;
 	path = knob_file(st->s, &mode);
