@@ -219,7 +219,10 @@ common_success() {
 # cval FILE NAME: the value of NAME as annex's own config reader (-config-val)
 # reads FILE as the whole configuration (clean environment: no _CONDOR_
 # overrides; as root there is no user config); "Not defined: NAME" if unset.
-cval() { env -i PATH=/usr/bin:/bin CONDOR_CONFIG="$1" "$ANNEX" -config-val "$2" 2>&1; }
+cval() {
+	env -i PATH=/usr/bin:/bin ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+		CONDOR_CONFIG="$1" "$ANNEX" -config-val "$2" 2>&1
+}
 val_is() { [ "$(cval "$1" "$2")" = "$3" ]; }
 # words_are FILE NAME WORDS...: NAME's value, split into words, is WORDS
 # (a self-referencing list such as STARTD_ATTRS = $(STARTD_ATTRS) X starts
