@@ -90,7 +90,7 @@ build-tests: deps $(BIN) $(UNIT_BIN) $(TOOL_BIN)
 	@if [ "$(BUILD)" = build ]; then cp $(BIN) annex; fi
 
 test: test-deps build-tests
-	@BUILD=$(BUILD) SHARED=$(SHARED) CONFIG_CASES=$(CONFIG_CASES) SIGV4_CASES=$(SIGV4_CASES) \
+	@BUILD=$(BUILD) ANNEX_BIN=$(CURDIR)/$(BUILD)/annex SHARED=$(SHARED) CONFIG_CASES=$(CONFIG_CASES) SIGV4_CASES=$(SIGV4_CASES) \
 		tests/run-all.sh
 
 unit: build-tests
@@ -126,6 +126,8 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/annex
 	install -d $(DESTDIR)$(PREFIX)/share/doc/annex
 	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/annex/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/annex/examples
+	install -m 0644 $(wildcard examples/*) $(DESTDIR)$(PREFIX)/share/doc/annex/examples/
 
 clean:
 	rm -rf build build-asan annex

@@ -18,6 +18,7 @@
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/fleetconfig.h"
+#include "annex/iamwait.h"
 #include "annex/launchplan.h"
 #include "annex/prompt.h"
 #include "annex/runcmd.h"
@@ -331,17 +332,22 @@ static int register_lease(struct launch *l, struct annex_err *err)
 /* Launch with our own retry: a RunInstances whose reply was lost may have
  * started instances, so before sending it again annex looks for instances
  * tagged with this annex id, and adopts them if there are any. The resend
- * carries the same ClientToken, so AWS itself also refuses a double launch. */
+ * carries the same ClientToken, so AWS itself also refuses a double launch.
+ * An instance profile that IAM has not yet propagated to EC2 ("Invalid IAM
+ * Instance Profile") started nothing: that call alone is sent again after a
+ * growing delay, bounded by ANNEX_IAM_WAIT_S (iamwait.h). */
 static int run_instances(struct launch *l, struct ec2_ids *ids, struct annex_err *err)
 {
 	struct aws_ctx *ctx = l->s.aws;
 	struct params p = PARAMS_INIT;
-	int saved = ctx->max_attempts, attempt, rc = -1;
+	struct iamwait w;
+	int saved = ctx->max_attempts, attempt = 0, iam_retry = 0, rc = -1;
 
 	run_params(l, &p, 0);
 	ctx->max_attempts = 1;
-	for (attempt = 0; attempt < saved; attempt++) {
-		if (attempt > 0) {
+	iamwait_init(&w);
+	while (attempt < saved) {
+		if (attempt > 0 && !iam_retry) {
 			struct annex_err e2;
 			annex_err_clear(&e2);
 			if (ec2_instances_by_tag(ctx, "htcondor:AnnexId", l->annex_id, ids, &e2) == 0 && ids->n > 0) {
@@ -355,8 +361,22 @@ static int run_instances(struct launch *l, struct ec2_ids *ids, struct annex_err
 		ctx->fresh_connection = 1;
 		rc = ec2_run_instances(ctx, &p, ids, err);
 		ctx->fresh_connection = 0;
-		if (rc == 0 || !err->retryable)
+		if (rc == 0)
 			break;
+		if (iamwait_is_propagation(err)) {
+			if (w.waits == 0 && w.limit_ms > 0) {
+				printf("Waiting for IAM to make the instance profile usable by EC2 (at most %ld s)...\n",
+				       w.limit_ms / 1000);
+				fflush(stdout);
+			}
+			if (!(iam_retry = iamwait_again(&w, err, ctx->sleep_ms, "the instance profile")))
+				break;
+			continue;
+		}
+		iam_retry = 0;
+		if (!err->retryable)
+			break;
+		attempt++;
 	}
 	ctx->max_attempts = saved;
 	params_free(&p);

@@ -15,6 +15,7 @@
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
+#include "annex/iamwait.h"
 #include "annex/knobfile.h"
 #include "annex/lambda.h"
 #include "annex/prompt.h"
@@ -76,23 +77,6 @@ static int step_end(int rc)
 	return rc;
 }
 
-/* Whether err is IAM's eventual consistency showing through: a role or
- * profile made seconds ago that another service cannot see yet. */
-static int is_iam_propagation(const struct annex_err *err)
-{
-	return (strcmp(err->code, "InvalidParameterValueException") == 0 &&
-		strstr(err->msg, "assume") != NULL) ||
-	       (strcmp(err->code, "InvalidParameterValue") == 0 && strstr(err->msg, "nstance Profile") != NULL);
-}
-
-/* Waits out IAM propagation: retries fn while it reports it, with
- * exponential delays, for at most ANNEX_IAM_WAIT_S seconds (default 120). */
-static int iam_wait_limit_s(void)
-{
-	const char *v = getenv("ANNEX_IAM_WAIT_S");
-	return v && *v ? atoi(v) : 120;
-}
-
 struct setup_state {
 	struct annex_session *s;
 	char account[32];
@@ -148,8 +132,9 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 	struct aws_ctx *ctx = st->s->aws;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
+	struct iamwait w;
 	char *source_arn;
-	int rc, waited_ms = 0, delay_ms = 500, said = 0;
+	int rc;
 
 	if (ensure_role(st, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
 			"lease-function-policy.json", "annex lease function: ends expired annexes",
@@ -169,15 +154,16 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		while ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) != 0 &&
-		       is_iam_propagation(err) && waited_ms < iam_wait_limit_s() * 1000) {
-			if (!said++) {
+		/* IAM propagation: retry only CreateFunction, bounded (iamwait.h) */
+		for (iamwait_init(&w);;) {
+			if ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) == 0)
+				break;
+			if (w.waits == 0 && w.limit_ms > 0 && iamwait_is_propagation(err)) {
 				printf(" (waiting for IAM to make the new role usable)");
 				fflush(stdout);
 			}
-			usleep((useconds_t)delay_ms * 1000);
-			waited_ms += delay_ms;
-			delay_ms = delay_ms < 8000 ? delay_ms * 2 : 8000;
+			if (!iamwait_again(&w, err, ctx->sleep_ms, "the role " SETUP_LEASE_ROLE " (for Lambda)"))
+				break;
 		}
 		if (rc != 0)
 			return -1;
@@ -461,8 +447,10 @@ out:
  * asking (unless -yes). Each piece already gone is skipped. */
 static int setup_remove(struct setup_state *st, struct annex_err *err)
 {
+	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
 	struct aws_ctx *ctx = st->s->aws;
-	char *vpc = NULL, *group = NULL;
+	char *vpc = NULL, *group = NULL, *profile = NULL;
+	int has_role = 0;
 	mode_t mode;
 	char *path;
 	int rc;
@@ -481,22 +469,20 @@ static int setup_remove(struct setup_state *st, struct annex_err *err)
 		}
 	}
 	rc = lambda_delete_function(ctx, SETUP_LEASE_FUNCTION, err);
-	if (rc == 0)
-		rc = iam_remove_role_from_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_instance_profile(ctx, SETUP_INSTANCE_PROFILE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_LEASE_ROLE, SETUP_LEASE_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_LEASE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_NODE_ROLE, SETUP_NODE_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_NODE_ROLE, err);
-	if (rc == 0)
-		rc = iam_delete_role_policy(ctx, SETUP_FLEET_ROLE, SETUP_FLEET_POLICY, err);
-	if (rc == 0)
-		rc = iam_delete_role(ctx, SETUP_FLEET_ROLE, err);
+	/* a profile holding a role cannot be deleted; RemoveRoleFromInstanceProfile
+	 * only when it does hold it (an interrupted removal may have done it) */
+	if (rc == 0 && (rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &profile,
+						      &has_role, err)) == 1) {
+		rc = has_role ? iam_remove_role_from_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE,
+								      err) : 0;
+		if (rc == 0)
+			rc = iam_delete_instance_profile(ctx, SETUP_INSTANCE_PROFILE, err);
+	}
+	/* a role with policies cannot be deleted: its inline policies go first
+	 * (the node role has none unless the user added some) */
+	for (size_t i = 0; rc == 0 && i < sizeof(roles) / sizeof(roles[0]); i++)
+		if ((rc = iam_empty_role(ctx, roles[i], err)) == 0)
+			rc = iam_delete_role(ctx, roles[i], err);
 	if (rc == 0 && (rc = ec2_default_vpc(ctx, &vpc, err)) == 0 &&
 	    (rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &group, err)) == 1)
 		rc = ec2_delete_security_group(ctx, group, err);
@@ -504,6 +490,7 @@ static int setup_remove(struct setup_state *st, struct annex_err *err)
 		rc = s3_delete_bucket(ctx, st->bucket, err);
 	free(vpc);
 	free(group);
+	free(profile);
 	if (rc != 0)
 		return -1;
 	path = knob_file(st->s, &mode);

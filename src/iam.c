@@ -129,6 +129,81 @@ int iam_delete_role(struct aws_ctx *ctx, const char *name, struct annex_err *err
 	return named(ctx, "DeleteRole", "RoleName", name, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
+struct name_list {
+	char **v;
+	size_t n;
+};
+
+/* One page of ListRolePolicies (PolicyNames/member) or of
+ * ListAttachedRolePolicies (AttachedPolicies/member/PolicyArn). */
+static int collect_names(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	struct name_list *l = ud;
+	xmlNode *res = xml_find_deep(xmlDocGetRootElement(doc), "PolicyNames");
+	int attached = res == NULL;
+
+	(void)err;
+	if (attached)
+		res = xml_find_deep(xmlDocGetRootElement(doc), "AttachedPolicies");
+	for (xmlNode *m = xml_first(res, "member"); m; m = xml_next(m, "member")) {
+		char *name = attached ? xml_text(m, "PolicyArn") : xml_text(m, NULL);
+		if (!name)
+			continue;
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = name;
+	}
+	return 0;
+}
+
+static void name_list_free(struct name_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Lists a role's inline or attached policies; a missing role is an empty list. */
+static int list_role_policies(struct aws_ctx *ctx, const char *action, const char *role, struct name_list *l,
+			      struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	int rc;
+
+	params_add(&p, "RoleName", role);
+	rc = aws_query_paginate(ctx, AWS_IAM, action, &p, collect_names, l, err);
+	params_free(&p);
+	if (rc != 0 && strcmp(err->code, "NoSuchEntity") == 0) {
+		annex_err_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+int iam_empty_role(struct aws_ctx *ctx, const char *role, struct annex_err *err)
+{
+	struct name_list l = { 0 };
+	int rc = list_role_policies(ctx, "ListRolePolicies", role, &l, err);
+
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		rc = iam_delete_role_policy(ctx, role, l.v[i], err);
+	name_list_free(&l);
+	if (rc == 0)
+		rc = list_role_policies(ctx, "ListAttachedRolePolicies", role, &l, err);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct params p = PARAMS_INIT;
+		xmlDoc *doc = NULL;
+
+		params_add(&p, "RoleName", role);
+		params_add(&p, "PolicyArn", l.v[i]);
+		rc = call(ctx, "DetachRolePolicy", &p, &doc, err) < 0 ? -1 : 0;
+		xmlFreeDoc(doc);
+	}
+	name_list_free(&l);
+	return rc;
+}
+
 int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,
 			     char **arn, int *has_role, struct annex_err *err)
 {

@@ -22,7 +22,14 @@ total_pass=0
 total_fail=0
 failed_suites=()
 logdir=$(mktemp -d)
-trap 'rm -rf "$logdir"' EXIT
+# Sanitizer reports (make asan) from every process, whatever user it runs as
+# and whether or not its test looks at its stderr or exit status, land here;
+# each report file counts as one failure at the end.
+sanlog=$(mktemp -d /tmp/annex-san.XXXXXX)
+chmod 1777 "$sanlog"
+trap 'rm -rf "$logdir" "$sanlog"' EXIT
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$sanlog/asan:detect_leaks=1"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$sanlog/ubsan:print_stacktrace=1"
 
 run_suite() {
 	local name=$1; shift
@@ -74,6 +81,16 @@ if want fuzz && [ -x tests/fuzz/run.sh ]; then
 	run_suite "fuzz" tests/fuzz/run.sh "${FUZZ_SECONDS:-15}"
 fi
 
+reports=$(find "$sanlog" -type f | sort)
+if [ -n "$reports" ]; then
+	n=$(echo "$reports" | wc -l)
+	total_fail=$((total_fail + n))
+	failed_suites+=("sanitizers($n reports)")
+	for r in $reports; do
+		echo "sanitizer report $r:"
+		head -n 30 "$r" | sed 's/^/    /'
+	done
+fi
 if [ ${#failed_suites[@]} -ne 0 ]; then
 	echo "failed suites: ${failed_suites[*]}"
 fi

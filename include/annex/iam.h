@@ -18,6 +18,10 @@ int iam_has_role_policy(struct aws_ctx *ctx, const char *role, const char *polic
 int iam_delete_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
 			   struct annex_err *err);
 int iam_delete_role(struct aws_ctx *ctx, const char *name, struct annex_err *err);
+/* Makes a role deletable: deletes every inline policy it has and detaches
+ * every managed policy (the managed policies themselves stay). A role that
+ * does not exist is not an error. 0 or -1. */
+int iam_empty_role(struct aws_ctx *ctx, const char *role, struct annex_err *err);
 
 /* 1 found (*arn set; *has_role 1 when `role` is in the profile), 0 not found, -1 error. */
 int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,

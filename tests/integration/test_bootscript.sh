@@ -16,6 +16,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${ANNEX_BUILD:-$PWD/build}
 GEN=$BUILD/tools/bootscript_gen
+ANNEX=${ANNEX_BIN:-$BUILD/annex}
 REPO=https://research.cs.wisc.edu/htcondor/repo
 INSTANCE_ID=i-0123456789abcdef0
 LEASE_END=1900000000
@@ -215,6 +216,45 @@ common_success() {
 	t "$c: no power-off during boot" lacks_text "$calls" "shutdown"
 }
 
+# cval FILE NAME: the value of NAME as annex's own config reader (-config-val)
+# reads FILE as the whole configuration (clean environment: no _CONDOR_
+# overrides; as root there is no user config); "Not defined: NAME" if unset.
+cval() {
+	env -i PATH=/usr/bin:/bin ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+		CONDOR_CONFIG="$1" "$ANNEX" -config-val "$2" 2>&1
+}
+val_is() { [ "$(cval "$1" "$2")" = "$3" ]; }
+# words_are FILE NAME WORDS...: NAME's value, split into words, is WORDS
+# (a self-referencing list such as STARTD_ATTRS = $(STARTD_ATTRS) X starts
+# with whatever the earlier value was; only the words matter to HTCondor).
+words_are() { local f=$1 n=$2; shift 2; [ "$(cval "$f" "$n" | xargs)" = "$*" ]; }
+
+# config_read CASE COLLECTOR PASSWORD_FILE START: the node's 50-annex.config
+# read back by annex -config-val gives the values SPEC.md section 7 intends.
+config_read() {
+	local c=$1 f=$work/$1/root/etc/condor/config.d/50-annex.config k
+	t "$c: config-val COLLECTOR_HOST" val_is "$f" COLLECTOR_HOST "$2"
+	t "$c: config-val CONDOR_HOST is the collector's host" val_is "$f" CONDOR_HOST "${2%:*}"
+	t "$c: config-val SEC_PASSWORD_FILE" val_is "$f" SEC_PASSWORD_FILE "$3"
+	for k in SEC_DAEMON_AUTHENTICATION SEC_DAEMON_INTEGRITY SEC_NEGOTIATOR_AUTHENTICATION SEC_NEGOTIATOR_INTEGRITY; do
+		t "$c: config-val $k REQUIRED" val_is "$f" "$k" REQUIRED
+	done
+	t "$c: config-val SEC_DAEMON_AUTHENTICATION_METHODS" val_is "$f" SEC_DAEMON_AUTHENTICATION_METHODS PASSWORD
+	t "$c: config-val SEC_NEGOTIATOR_AUTHENTICATION_METHODS" val_is "$f" SEC_NEGOTIATOR_AUTHENTICATION_METHODS PASSWORD
+	t "$c: config-val ALLOW_DAEMON" val_is "$f" ALLOW_DAEMON 'condor_pool@*'
+	t "$c: config-val AnnexName is a string" val_is "$f" AnnexName '"nat-test"'
+	t "$c: config-val IsAnnex" val_is "$f" IsAnnex TRUE
+	t "$c: config-val EC2InstanceID is a string" val_is "$f" EC2InstanceID "\"$INSTANCE_ID\""
+	t "$c: config-val STARTD_NOCLAIM_SHUTDOWN is the idle limit" val_is "$f" STARTD_NOCLAIM_SHUTDOWN 900
+	t "$c: config-val STARTD_ATTRS" words_are "$f" STARTD_ATTRS AnnexName IsAnnex EC2InstanceID
+	t "$c: config-val MASTER_ATTRS" words_are "$f" MASTER_ATTRS AnnexName IsAnnex EC2InstanceID
+	t "$c: config-val CCB_ADDRESS is the collector" val_is "$f" CCB_ADDRESS "$2"
+	t "$c: config-val START" val_is "$f" START "$4"
+	t "$c: config-val DAEMON_LIST (use ROLE : Execute)" words_are "$f" DAEMON_LIST MASTER STARTD
+	t "$c: config-val MASTER.DAEMON_SHUTDOWN_FAST is the master's only" \
+		val_is "$f" DAEMON_SHUTDOWN_FAST "Not defined: DAEMON_SHUTDOWN_FAST"
+}
+
 # --- distribution families, HTCondor absent --------------------------------
 run_family() { # CASE ID VERSION
 	make_root "$1" "$2" "$3"
@@ -222,6 +262,7 @@ run_family() { # CASE ID VERSION
 	lint "$1"
 	boot "$1"
 	common_success "$1"
+	config_read "$1" 203.0.113.1:9618 /etc/condor/passwords.d/POOL 'True && stringListMember(Owner, "alice, bob")'
 }
 
 run_family al2023 amzn 2023
@@ -275,6 +316,7 @@ t "series24: 24.x repository" has_line "$r/etc/apt/sources.list.d/htcondor.list"
 	"deb [signed-by=/etc/apt/keyrings/htcondor.asc] $REPO/debian/24.x bookworm main"
 t "series24: 24.x key" has_text "$c" "$REPO/keys/HTCondor-24.x-Key"
 t "series24: no START clause without owners" lacks_text "$r/etc/condor/config.d/50-annex.config" "START ="
+config_read series24 203.0.113.1:9618 /etc/condor/passwords.d/POOL True
 t "series24: extra config 1 exact" cmp -s "$work/extra1" "$r/etc/condor/config.d/10-mine.config"
 t "series24: extra config 2 exact" cmp -s "$work/extra2" "$r/etc/condor/config.d/zz-last"
 t "series24: extra config 0644" mode_is "$r/etc/condor/config.d/10-mine.config" "644 root root"
@@ -298,6 +340,7 @@ t "present: config names that file" has_line "$r/etc/condor/config.d/50-annex.co
 t "present: START for the owner" has_line "$r/etc/condor/config.d/50-annex.config" \
 	'START = $(START) && stringListMember(Owner, "alice")'
 t "present: restarted" has_line "$c" "systemctl restart condor"
+config_read present 203.0.113.1:9618 /etc/condor/pool_password 'True && stringListMember(Owner, "alice")'
 t "present: user's script last" has_line <(tail -n 1 "$c") "user-script uid=0 arg-count=0"
 
 # --- unsupported distribution: a clear message, nothing installed ------------

@@ -57,7 +57,7 @@ probe() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	mkdir -p "$tmp/home"
-	env -i PATH=/usr/bin:/bin HOME="$tmp/home" "${envs[@]}" "$PROBE" "$@" >"$tmp/out" 2>"$tmp/err"
+	env -i PATH=/usr/bin:/bin HOME="$tmp/home" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" "${envs[@]}" "$PROBE" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 

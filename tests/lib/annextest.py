@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ANNEX = os.environ.get("ANNEX_BIN") or os.path.join(ROOT, "build", "annex")
 COLLECTOR_IP = "198.51.100.7"
+SANITIZER_VARS = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
 sys.path.insert(0, HERE)
 
 _results = []
@@ -129,6 +130,9 @@ class Pool:
             "AWS_EC2_METADATA_DISABLED": "true",
             "ANNEX_RETRY_BASE_MS": "10",
         }
+        for k in SANITIZER_VARS:   # make asan: reports go where run-all.sh collects them
+            if k in os.environ:
+                env[k] = os.environ[k]
         if self.moto:
             env.update(self.moto.env())
         env.update({k: v for k, v in over.items() if v is not None})

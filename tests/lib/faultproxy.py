@@ -10,16 +10,23 @@ otherwise. Rules are matched by call number:
         {"call": "mutating", "nth": 3, "fault": "503"},
         {"call": "RunInstances", "nth": 1, "fault": "drop_reply"},
         {"call": "any", "nth": 2, "fault": "reset"},
-        {"call": "ListBuckets", "nth": 1, "fault": "delay", "seconds": 3}
+        {"call": "ListBuckets", "nth": 1, "fault": "delay", "seconds": 3},
+        {"call": "POST /2015-03-31", "nth": 1, "times": 3, "fault": "reply",
+         "status": 400, "content_type": "application/json",
+         "body": "{\"__type\": \"InvalidParameterValueException\", ...}"}
     ]}
 
 `call` is an operation name (query `Action=`, JSON `X-Amz-Target` suffix,
 or a REST operation named "METHOD /first-path-segment"), "mutating" (any
 operation that is not Describe*/List*/Get*/Check*/Head*/a GET or HEAD), or
-"any"; `nth` counts the matching calls from 1. Faults: "500", "503",
+"any"; `nth` counts the matching calls from 1; `times` (default 1) makes
+the rule hit that many matching calls from the nth on (0: every one from the
+nth on). Faults: "500", "503",
 "throttle" (the protocol's own throttling error), "reset" (connection reset,
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
-connection closed: a lost reply), "delay" (forwarded after `seconds`).
+connection closed: a lost reply), "delay" (forwarded after `seconds`),
+"reply" (nothing forwarded; answers `status` with `body` and
+`content_type`, default text/xml: any error AWS could send).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
 UserData removed).
@@ -78,7 +85,8 @@ class State:
                 if not hit:
                     continue
                 self.counts[i] = self.counts.get(i, 0) + 1
-                if self.counts[i] == r.get("nth", 1) and chosen is None:
+                first, times = r.get("nth", 1), r.get("times", 1)
+                if chosen is None and self.counts[i] >= first and (times == 0 or self.counts[i] < first + times):
                     chosen = r
             return n, chosen
 
@@ -134,6 +142,14 @@ def make_handler(state):
                             + fault.encode() + b"</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>")
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            if fault == "reply":
+                data = rule.get("body", "").encode()
+                self.send_response(int(rule.get("status", 400)))
+                self.send_header("Content-Type", rule.get("content_type", "text/xml"))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
 	struct annex_err err;
 	struct params p = PARAMS_INIT;
-	json_object *cfg;
+	json_object *cfg = NULL;
 	int raw = argc > 2 && strcmp(argv[1], "-raw") == 0;
 	const struct fleet_tag tags[] = {
 		{ "htcondor:AnnexName", "render" },
@@ -35,21 +35,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fleet_params [-raw] CONFIG.json\n");
 		return 2;
 	}
-	if (fleetconfig_load(argv[argc - 1], &cfg, &err) || fleetconfig_apply(cfg, &s, &err)) {
-		fprintf(stderr, "fleet_params: %s\n", err.msg);
-		return 1;
-	}
+	if (fleetconfig_load(argv[argc - 1], &cfg, &err) || fleetconfig_apply(cfg, &s, &err))
+		goto fail;
 	if (raw) {
 		puts(json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN));
 	} else {
-		if (fleetconfig_to_params(cfg, &p, &err)) {
-			fprintf(stderr, "fleet_params: %s\n", err.msg);
-			return 1;
-		}
+		if (fleetconfig_to_params(cfg, &p, &err))
+			goto fail;
 		for (size_t i = 0; i < p.n; i++)
 			printf("%s=%s\n", p.v[i].name, p.v[i].value);
 	}
 	params_free(&p);
 	json_object_put(cfg);
 	return 0;
+fail:
+	fprintf(stderr, "fleet_params: %s\n", err.msg);
+	params_free(&p);
+	json_object_put(cfg);
+	return 1;
 }
