@@ -6,7 +6,7 @@
 # network namespace; the real-AWS refusal runs in one with no route at all.
 # Ends with "N passed, M failed"; exits non-zero on failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export ANNEX_BIN=${ANNEX_BIN:-$PWD/build/annex}
 pass=0
 fail=0
@@ -31,7 +31,7 @@ in_order() {
 }
 
 # The emulator run, with the host's credentials and endpoints out of sight.
-ls -d /tmp/annex-demo.* 2>/dev/null | sort >"$tmp/before"
+find /tmp -maxdepth 1 -name "annex-demo.*" | sort >"$tmp/before"
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	-u AWS_ENDPOINT_URL -u ANNEX_DEMO_REAL_AWS scripts/demo.sh >"$tmp/out" 2>&1 </dev/null
 rc=$?
@@ -91,7 +91,7 @@ if [ -n "$port" ] && ! pgrep -f -- "moto_server -H 127.0.0.1 -p $port\$" >/dev/n
 else
 	ko "emulator stopped" "port '$port' still served"
 fi
-ls -d /tmp/annex-demo.* 2>/dev/null | sort >"$tmp/after"
+find /tmp -maxdepth 1 -name "annex-demo.*" | sort >"$tmp/after"
 if cmp -s "$tmp/before" "$tmp/after"; then ok "work directory removed"; else
 	ko "work directory removed" "$(comm -13 "$tmp/before" "$tmp/after")"; fi
 
