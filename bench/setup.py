@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""setup.py - `annex -setup` against moto (signature checking on): its AWS
+calls, their critical path and its wall time, from nothing and again with
+nothing to create; and, in the same run, the same resources made by an AWS
+CLI script doing the same calls (bench/aws-cli-setup.sh).
+
+Calls are counted by the recording proxy (tests/lib/faultproxy.py, no
+rules), independently of annex. Wall times are measured without the proxy,
+each run on an emulator reset to nothing (the median of
+BENCH_SETUP_REPS runs, default 5; the CLI script BENCH_SETUP_CLI_REPS,
+default 1). Prints one line per figure.
+"""
+import io
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
+
+ROLES = {"HTCondorAnnex-LeaseFunctionRole": "lease", "HTCondorAnnex-NodeRole": "node",
+         "HTCondorAnnex-SpotFleetRole": "fleet"}
+
+
+def chain_of(call):
+    """Which independent chain of setup a call belongs to. Dependencies:
+    every call needs the account (GetCallerIdentity); the function needs the
+    lease role; the instance profile needs the node role; the bucket, the
+    fleet role and the security group need nothing else."""
+    op, p, url = call["operation"], call["params"], call["url"]
+    if op == "GetCallerIdentity":
+        return "identity"
+    if "/2015-03-31/functions" in url:
+        return "lease"
+    if "InstanceProfile" in op:
+        return "node"
+    if p.get("RoleName") in ROLES:
+        return ROLES[p["RoleName"]]
+    if p.get("Version") == "2016-11-15":
+        return "group"
+    if op.startswith(("HEAD ", "PUT ", "GET ")):
+        return "bucket"
+    return "other:" + op
+
+
+def critical_path(calls):
+    """Round trips on the critical path if the independent chains ran side
+    by side: the account first, then the longest chain."""
+    chains = {}
+    for c in calls:
+        chains.setdefault(chain_of(c), []).append(c["operation"])
+    first = len(chains.pop("identity", []))
+    return first + max((len(v) for v in chains.values()), default=0), chains
+
+
+def counted(pool, args):
+    with B.annextest.FaultProxy([]) as fp:
+        r = B.Run([B.ANNEX] + args, pool.env(**fp.env()))
+        calls = fp.calls()
+    return r, calls
+
+
+def resources(m):
+    """What exists in the emulator: the bench refuses a baseline that did
+    not make what annex makes."""
+    iam = m.client("iam")
+    return {
+        "bucket": len(m.client("s3").list_buckets()["Buckets"]),
+        "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("HTCondorAnnex-")),
+        "role policies": sum(len(iam.list_role_policies(RoleName=n)["PolicyNames"]) for n in ROLES),
+        "profile roles": [r["RoleName"] for p in iam.list_instance_profiles()["InstanceProfiles"] for r in p["Roles"]],
+        "functions": [f["FunctionName"] for f in m.client("lambda").list_functions()["Functions"]],
+        "function policy": "events.amazonaws.com" in m.client("lambda").get_policy(
+            FunctionName="HTCondorAnnex-LeaseFunction")["Policy"],
+        "groups": len([g for g in m.client("ec2").describe_security_groups()["SecurityGroups"]
+                       if g["GroupName"] == "HTCondorAnnex-SecurityGroup"]),
+    }
+
+
+def lease_zip(path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(os.path.join(B.ROOT, "src", "lambda", "lease.py"), "lease.py")
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+
+
+def main():
+    reps = B.reps("BENCH_SETUP_REPS", 5)
+    cli_reps = B.reps("BENCH_SETUP_CLI_REPS", 1)
+    work = tempfile.mkdtemp(prefix="annex-bench-setup-")
+    zpath = os.path.join(work, "lease.zip")
+    lease_zip(zpath)
+    cli = [os.path.join(B.HERE, "aws-cli-setup.sh"), zpath]
+    with B.MotoServer() as m:
+        pool = B.annextest.Pool(m)
+        # the calls, as the proxy saw them
+        r1, calls1 = counted(pool, ["-setup"])
+        r1.ok("annex -setup")
+        want = resources(m)
+        r2, calls2 = counted(pool, ["-setup"])
+        r2.ok("annex -setup (again)")
+        # wall times, no proxy, from nothing each time
+        fresh, again = [], []
+        for _ in range(reps):
+            m.reset()
+            fresh.append(B.Run([B.ANNEX, "-setup"], pool.env()).ok("annex -setup").wall)
+            again.append(B.Run([B.ANNEX, "-setup"], pool.env()).ok("annex -setup (again)").wall)
+        # the AWS CLI script: counted once through the proxy, then timed
+        m.reset()
+        with B.annextest.FaultProxy([]) as fp:
+            B.Run(cli, B.cli_env(m, pool.home, fp.env())).ok("aws-cli-setup.sh")
+            cli_calls = fp.calls()
+        got = resources(m)
+        if got != want:
+            B.die("the AWS CLI script made %r, annex %r" % (got, want))
+        cli_wall = []
+        for _ in range(cli_reps):
+            m.reset()
+            cli_wall.append(B.Run(cli, B.cli_env(m, pool.home)).ok("aws-cli-setup.sh").wall)
+    shutil.rmtree(pool.dir, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    crit, chains = critical_path(calls1)
+    longest = max((k for k in chains), key=lambda k: len(chains[k]))
+    a, b = B.median(fresh), B.median(cli_wall)
+    print("setup calls: %d, wall: %.2f s" % (len(calls1), a))
+    print("setup round trips on the critical path: %d (all calls are sequential today); with its %d independent "
+          "chains in parallel: %d (GetCallerIdentity, then the %s chain's %d)"
+          % (len(calls1), len(chains), crit, longest, len(chains[longest])))
+    print("setup again (nothing to create) calls: %d, mutating: %d, wall: %.2f s"
+          % (len(calls2), sum(1 for c in calls2 if c["mutating"]), B.median(again)))
+    print("setup by the aws-cli script (same resources): calls: %d, wall: %.2f s" % (len(cli_calls), b))
+    print("setup wall ratio aws-cli / annex: %.1f" % (b / a))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
