@@ -1,6 +1,7 @@
 /* annexscan.c - DescribeInstances and DescribeSpotFleetRequests pages
  * turned into status_report entries. Only the fields -status shows are
  * read: id, state, type and the htcondor: tags. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,10 +70,12 @@ static int annexscan_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 	return 0;
 }
 
-int annexscan_instances(struct aws_ctx *ctx, const char *name, struct status_report *r, struct annex_err *err)
+int annexscan_instances(struct aws_ctx *ctx, const char *name, long page_size, struct status_report *r,
+			struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
 	struct annexscan_ctx c = { r, name };
+	char size[24];
 	int rc;
 
 	if (name) {
@@ -82,7 +85,8 @@ int annexscan_instances(struct aws_ctx *ctx, const char *name, struct status_rep
 		params_add(&p, "Filter.1.Name", "tag-key");
 		params_add(&p, "Filter.1.Value.1", ANNEXSCAN_TAG_NAME);
 	}
-	params_add(&p, "MaxResults", "1000");
+	snprintf(size, sizeof(size), "%ld", page_size > 0 ? page_size : 1000);
+	params_add(&p, "MaxResults", size);
 	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeInstances", &p, annexscan_instance_page, &c, err);
 	params_free(&p);
 	return rc;

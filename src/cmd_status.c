@@ -51,10 +51,32 @@ static void cmd_status_pool(struct status_report *r)
 	free(exe);
 }
 
+/* ANNEX_STATUS_PAGE_SIZE: DescribeInstances' MaxResults (5..1000, default
+ * 1000), like the AWS CLI's --page-size. */
+static int cmd_status_page_size(const struct annex_session *s, long *size, struct annex_err *err)
+{
+	char *v = NULL, *end = NULL;
+
+	*size = 1000;
+	if (session_knob(s, "ANNEX_STATUS_PAGE_SIZE", &v, err) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	*size = strtol(v, &end, 10);
+	if (end == v || *end || *size < 5 || *size > 1000) {
+		annex_err_set(err, "Config", "ANNEX_STATUS_PAGE_SIZE = '%s': want a number from 5 to 1000", v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
 int cmd_status(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
 	struct status_report r = { 0 };
+	long page_size;
 	int rc = -1;
 
 	if (o->classad && o->json)
@@ -64,7 +86,8 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
 		goto out;
 	r.annex_name = o->annex_name;
-	if (annexscan_instances(s.aws, o->annex_name, &r, err) != 0 ||
+	if (cmd_status_page_size(&s, &page_size, err) != 0 ||
+	    annexscan_instances(s.aws, o->annex_name, page_size, &r, err) != 0 ||
 	    annexscan_fleets(s.aws, o->annex_name, &r, err) != 0)
 		goto out;
 	status_report_sort(&r);
