@@ -8,20 +8,6 @@
 #include "annex/cmd.h"
 
 /* delete when src/cmd_config_val.c lands (config engineer) */
-/* delete when the lease change lands (with cmd_launch or its own file) */
-int cmd_lease(const struct annex_opts *o, struct annex_err *err)
-{
-	(void)o;
-	return annex_err_set(err, "NotImplemented", "changing a lease (-duration) is not implemented yet");
-}
-
-/* delete when src/cmd_status.c lands */
-int cmd_status(const struct annex_opts *o, struct annex_err *err)
-{
-	(void)o;
-	return annex_err_set(err, "NotImplemented", "-status is not implemented yet");
-}
-
 /* delete when bare "off" (condor_off -annex X) lands */
 int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
 {

@@ -1,0 +1,24 @@
+/* poolstatus.h - which EC2 instances joined the pool, from HTCondor's own
+ * condor_status (SPEC.md section 2: annex links no HTCondor library). Run
+ * with posix_spawn, no shell; used by -status (and -wait, -reap). */
+#ifndef ANNEX_POOLSTATUS_H
+#define ANNEX_POOLSTATUS_H
+
+#include "annex/err.h"
+
+/* The condor_status to run: $ANNEX_CONDOR_STATUS (a path, or a name looked
+ * up on PATH) when set and not empty, else condor_status on PATH. Returns
+ * a malloc'd path, or NULL with *why set to a one-line reason (malloc'd). */
+char *poolstatus_find(char **why);
+
+/* Called once per startd ad of the annex that names an EC2InstanceID. */
+typedef void (*poolstatus_fn)(const char *annex, const char *instance_id, void *ud);
+
+/* Runs `EXE -annex NAME -af Name AnnexName EC2InstanceID State Activity
+ * EnteredCurrentState` (stdin /dev/null, stderr passed through) and calls
+ * fn for each output line whose AnnexName is NAME and whose EC2InstanceID
+ * looks like an instance id. -1 with err ("PoolStatus") when it cannot be
+ * started, is killed, or exits non-zero. */
+int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err);
+
+#endif

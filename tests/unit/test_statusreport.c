@@ -1,0 +1,125 @@
+/* test_statusreport.c - the formats of annex -status from a hand-made
+ * report: condor_annex's tables (wrap, summary), ClassAd words, lease
+ * lines, nothing-found lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "annex/buf.h"
+#include "annex/statusreport.h"
+#include "harness.h"
+
+static char *render(const struct status_report *r, void (*fn)(const struct status_report *, FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	fn(r, f);
+	fclose(f);
+	return text;
+}
+
+static void t_camel(void)
+{
+	char w[64];
+
+	status_report_camel("shutting-down", w, sizeof(w));
+	CHECK_STR(w, "ShuttingDown");
+	status_report_camel("in-pool", w, sizeof(w));
+	CHECK_STR(w, "InPool");
+	status_report_camel("running", w, sizeof(w));
+	CHECK_STR(w, "Running");
+}
+
+static void t_nothing(void)
+{
+	struct status_report r = { 0 };
+	char *s = render(&r, status_report_print_human);
+
+	CHECK_STR(s, "Found no instances in any annex.\n");
+	free(s);
+	r.annex_name = "x";
+	s = render(&r, status_report_print_human);
+	CHECK_STR(s, "Found no machines in that annex.\n");
+	free(s);
+	s = render(&r, status_report_print_classads);
+	CHECK_STR(s, "Found no machines in that annex.\n");
+	free(s);
+}
+
+/* Eight 19-character ids after "running": the fourth would end at column
+ * 87, so it starts a new line indented by strlen("running"). */
+static void t_named_wrap(void)
+{
+	struct status_report r = { 0 };
+	char id[32], *s;
+
+	r.annex_name = "a";
+	r.now = 1000;
+	for (int i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "i-%017d", i);
+		status_report_add_instance(&r, id, "running", "a", "a_1", "m5.large", "1970-01-01T01:00:00Z");
+	}
+	status_report_add_instance(&r, "i-zzzzzzzzzzzzzzzzz", "pending", "a", "a_1", "m5.large",
+				   "1970-01-01T01:00:00Z");
+	status_report_sort(&r);
+	CHECK(status_report_mark_in_pool(&r, "a", "i-00000000000000004") == 1);
+	CHECK(status_report_mark_in_pool(&r, "b", "i-00000000000000004") == 0);
+	r.pool_known = 1;
+	s = render(&r, status_report_print_human);
+	CHECK_STR(s, "STATE          COUNT\n"
+		     "in-pool            1\n"
+		     "pending            1\n"
+		     "running            4\n"
+		     "TOTAL              6\n"
+		     "\n"
+		     "Instances not in the pool, grouped by state:\n"
+		     "pending i-zzzzzzzzzzzzzzzzz\n"
+		     "running i-00000000000000000 i-00000000000000001 i-00000000000000002\n"
+		     "        i-00000000000000003\n"
+		     "\n"
+		     "Lease of a_1: 0.72 hours remaining (until 1970-01-01T01:00:00Z).\n"
+		     "Instance types: m5.large 6.\n");
+	free(s);
+	status_report_free(&r);
+}
+
+static void t_summary_and_ads(void)
+{
+	struct status_report r = { 0 };
+	char *s;
+
+	r.now = 0;
+	status_report_add_instance(&r, "i-2", "running", "bb", NULL, NULL, NULL);
+	status_report_add_instance(&r, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
+	status_report_add_instance(&r, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
+	status_report_sort(&r);
+	CHECK_INT(r.n, 2);
+	r.pool_known = 0;
+	r.pool_note = xstrdup("Pool membership is not shown: test.");
+	s = render(&r, status_report_print_human);
+	CHECK_STR(s, "NAME                        TOTAL running shutting-down\n"
+		     "aa                              1       0             1\n"
+		     "bb                              1       1             0\n"
+		     "\n"
+		     "NAME                        STATUS        INSTANCES...\n"
+		     "aa                          shutting-down i-1\n"
+		     "bb                          running       i-2\n"
+		     "\n"
+		     "aa: Instance types: c5.large 1.\n"
+		     "bb: Lease of instances without htcondor:AnnexId: no htcondor:LeaseExpiration tag.\n"
+		     "bb: Instance types: unknown 1.\n"
+		     "Pool membership is not shown: test.\n");
+	free(s);
+	s = render(&r, status_report_print_classads);
+	CHECK(strstr(s, "AnnexID = \"aa\"\n") != NULL);
+	CHECK(strstr(s, "NumInstancesShuttingDown = 1\n") != NULL);
+	CHECK(strstr(s, "ShuttingDownInstancesList = { \"i-1\" }\n") != NULL);
+	CHECK(strstr(s, "MyType = \"Annex\"\n") != NULL);
+	CHECK(strstr(s, "PoolMembershipKnown = false\n") != NULL);
+	CHECK(strstr(s, "\n\nAnnexID = \"bb\"\n") != NULL);
+	free(s);
+	status_report_free(&r);
+}
+
+TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads))
