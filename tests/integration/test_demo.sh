@@ -66,15 +66,10 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 expect "launch: annex started with its id" \
 	"^Annex started\.  Its identity with the cloud provider is 'demo_[0-9a-f-]{36}'\."
-# -status: the real command once it lands, else the note and EC2's own list
-# of the two instances the launch made.
-if grep -q '^(annex -status is not built yet' "$tmp/out"; then
-	n=$(grep -Ec '^i-[0-9a-f]+ m5\.large (pending|running)$' "$tmp/out")
-	if [ "$n" -eq 2 ]; then ok "status (fallback): EC2 lists the 2 m5.large instances"; else
-		ko "status (fallback): EC2 lists the 2 m5.large instances" "found $n"; fi
-else
-	expect "status: the annex named" 'demo'
-fi
+# -status: condor_annex's table for the annex, its two instances running
+expect "status: condor_annex's header" '^STATE          COUNT$'
+expect "status: two instances running" '^running            2$'
+expect "status: total" '^TOTAL              2$'
 expect "off: both instances terminated, the lease rule removed" \
 	"^Annex 'demo': terminated 2 instances, cancelled 0 Spot Fleet requests, removed 1 lease rule\.$"
 expect "final line" '^==> Done: setup, check, launch, status and teardown all ran against the emulator\.$'
