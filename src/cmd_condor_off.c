@@ -1,0 +1,41 @@
+/* cmd_condor_off.c - condor_annex's bare word `off`: `annex off -annex-name
+ * X` runs `condor_off -annex X`, as condor_annex does. HTCondor then shuts
+ * the annex's daemons down, and the master's shutdown program powers each
+ * node off, which terminates it (InstanceInitiatedShutdownBehavior). This
+ * is not `-off`, which terminates the instances through EC2 right away. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "annex/cmd.h"
+#include "annex/launchplan.h"
+#include "annex/runcmd.h"
+
+int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
+{
+	const char *tool = getenv("ANNEX_CONDOR_OFF");
+	struct buf out = BUF_INIT;
+	int status = 1;
+
+	if (launchplan_check_name(o->annex_name, err) != 0)
+		return -1;
+	if (!tool || !*tool)
+		tool = "condor_off";
+	if (!runcmd_exists(tool))
+		return annex_err_set(err, "NoCondorOff",
+			"off runs condor_off -annex %s, and %s is not on PATH (set ANNEX_CONDOR_OFF to it); "
+			"'annex -off -annex-name %s' terminates the instances through EC2 instead",
+			o->annex_name, tool, o->annex_name);
+	{
+		char *argv[] = { (char *)tool, "-annex", o->annex_name, NULL };
+		if (runcmd_capture(argv, &out, &status, err) != 0) {
+			buf_free(&out);
+			return -1;
+		}
+	}
+	fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+	if (status != 0)
+		return annex_err_set(err, "CondorOffFailed", "%s -annex %s exited with status %d", tool,
+				     o->annex_name, status);
+	return 0;
+}
