@@ -1,7 +1,10 @@
 /* buf.c - growable buffer and allocation helpers (see include/annex/buf.h). */
 #include "annex/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +184,34 @@ char *buf_steal(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max_len)
+{
+	char chunk[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), saved;
+	size_t start = b->len;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (max_len && b->len - start + (size_t)n > max_len) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	saved = errno;
+	if (b->secret)
+		OPENSSL_cleanse(chunk, sizeof(chunk));
+	close(fd);
+	errno = saved;
+	return n < 0 ? -1 : 0;
 }

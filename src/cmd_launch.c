@@ -55,17 +55,12 @@ static int read_file(const char *path, const char *what, unsigned char **data, s
 		     struct annex_err *err)
 {
 	struct buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "rb");
 
 	buf_init_secret(&b);
-	if (!f)
+	if (buf_read_file(&b, path, 0) != 0) {
+		buf_free(&b);
 		return annex_err_set(err, "Usage", "%s '%s': %s", what, path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	fclose(f);
+	}
 	*len = b.len;
 	*data = (unsigned char *)buf_steal(&b);
 	return 0;

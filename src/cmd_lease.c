@@ -144,9 +144,7 @@ int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 	       n_rules == 1 ? "" : "s");
 	rc = 0;
 out:
-	for (size_t i = 0; i < n_rules; i++)
-		free(rules[i]);
-	free(rules);
+	events_names_free(rules, n_rules);
 	free(prefix);
 	ec2_ids_free(&ids);
 	status_report_free(&fleets);

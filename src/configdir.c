@@ -22,22 +22,12 @@ static int read_one(const char *dir, const char *path, unsigned char **data, siz
 		    struct annex_err *err)
 {
 	struct buf b;
-	char chunk[4096];
-	size_t got;
-	FILE *f = fopen(path, "rb");
 
 	buf_init_secret(&b);
-	if (!f)
-		return annex_err_set(err, "Usage", "-config-dir %s: cannot read %s: %s", dir, path, strerror(errno));
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, got);
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	if (ferror(f)) {
-		fclose(f);
+	if (buf_read_file(&b, path, 0) != 0) {
 		buf_free(&b);
-		return annex_err_set(err, "Usage", "-config-dir %s: cannot read %s", dir, path);
+		return annex_err_set(err, "Usage", "-config-dir %s: cannot read %s: %s", dir, path, strerror(errno));
 	}
-	fclose(f);
 	*len = b.len;
 	*data = (unsigned char *)buf_steal(&b);
 	if (!*data)

@@ -67,32 +67,11 @@ static char *expand_home(const char *path)
 /* Reads a whole file into a secret buffer. Returns 1 read, 0 absent, -1 error. */
 static int read_file_secret(const char *path, struct buf *b, struct annex_err *err)
 {
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0) {
+	if (buf_read_file(b, path, SHARED_FILE_MAX) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return annex_err_set(err, "Credentials", "cannot open %s: %s", path, strerror(errno));
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b->len + (size_t)n > SHARED_FILE_MAX) {
-			n = -1;
-			errno = EFBIG;
-			break;
-		}
-		buf_append(b, chunk, (size_t)n);
-	}
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	close(fd);
-	if (n < 0)
 		return annex_err_set(err, "Credentials", "reading %s: %s", path, strerror(errno));
+	}
 	return 1;
 }
 

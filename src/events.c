@@ -143,3 +143,10 @@ int events_list_rules(struct aws_ctx *ctx, const char *prefix, char ***names, si
 	*n = lc.n;
 	return rc;
 }
+
+void events_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

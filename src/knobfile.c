@@ -21,22 +21,8 @@ char *knobfile_header(const char *local_name)
 /* Reads the whole file into b; a missing file reads as empty. */
 static int read_all(const char *path, struct buf *b, struct annex_err *err)
 {
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
+	if (buf_read_file(b, path, 0) != 0 && errno != ENOENT)
 		return annex_err_set(err, "Config", "cannot read %s: %s", path, strerror(errno));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(b, chunk, n);
-	if (ferror(f)) {
-		fclose(f);
-		return annex_err_set(err, "Config", "cannot read %s: %s", path, strerror(errno));
-	}
-	fclose(f);
 	return 0;
 }
 

@@ -35,6 +35,11 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 const char *buf_cstr(const struct buf *b);   /* "" when empty */
 char *buf_steal(struct buf *b);          /* caller frees; buf is reset to empty */
 
+/* Appends the whole file at path to b (binary-safe; the read buffer is
+ * cleansed when b is secret). At most max_len bytes (0: no limit). Returns
+ * 0, or -1 with errno set (ENOENT for a missing file, EFBIG past max_len). */
+int buf_read_file(struct buf *b, const char *path, size_t max_len);
+
 /* Small allocation helpers that abort on failure. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -20,5 +20,7 @@ int events_delete_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *
 /* Names of the rules whose name starts with prefix (malloc'd array of malloc'd strings). */
 int events_list_rules(struct aws_ctx *ctx, const char *prefix, char ***names, size_t *n,
 		      struct annex_err *err);
+/* Frees what events_list_rules returned. */
+void events_names_free(char **names, size_t n);
 
 #endif

@@ -3,7 +3,9 @@
 #include "annex/err.h"
 #include "harness.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static void t_buf_append_printf(void)
 {
@@ -36,6 +38,30 @@ static void t_buf_grow_large(void)
 	CHECK(b.data == NULL);
 }
 
+static void t_read_file(void)
+{
+	char path[] = "/tmp/annex-buf-XXXXXX";
+	int fd = mkstemp(path);
+	struct buf b;
+	static const char data[] = "bin\0ary\xff";
+
+	CHECK(fd >= 0);
+	CHECK_INT(write(fd, data, sizeof(data) - 1), sizeof(data) - 1);
+	close(fd);
+	buf_init_secret(&b);
+	buf_puts(&b, ">");
+	CHECK_INT(buf_read_file(&b, path, 0), 0);
+	CHECK_INT(b.len, 1 + sizeof(data) - 1);
+	CHECK(memcmp(b.data + 1, data, sizeof(data) - 1) == 0);
+	buf_reset(&b);
+	CHECK_INT(buf_read_file(&b, path, 4), -1);
+	CHECK_INT(errno, EFBIG);
+	unlink(path);
+	CHECK_INT(buf_read_file(&b, path, 0), -1);
+	CHECK_INT(errno, ENOENT);
+	buf_free(&b);
+}
+
 static void t_err(void)
 {
 	struct annex_err e;
@@ -48,4 +74,4 @@ static void t_err(void)
 	CHECK_INT(annex_err_set(NULL, "X", "y"), -1);
 }
 
-TESTS(T(t_buf_append_printf), T(t_buf_grow_large), T(t_err))
+TESTS(T(t_buf_append_printf), T(t_buf_grow_large), T(t_read_file), T(t_err))
