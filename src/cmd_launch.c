@@ -167,6 +167,9 @@ static int validate_local(struct launch *l, struct annex_err *err)
 		l->user_script = (unsigned char *)xstrdup(ud);
 		l->user_script_len = strlen(ud);
 	}
+	if (o->s3_config_path)
+		printf("Note: annex carries -config-dir inside the user-data, not through S3; ignoring "
+		       "-aws-s3-config-path %s.\n", o->s3_config_path);
 	if (o->config_dir && configdir_load(o->config_dir, &l->config_files, &l->n_config_files, err) != 0)
 		return -1;
 	if (l->fleet && fleetconfig_load(o->spot_fleet_config_file, &l->fleet_cfg, err) != 0)

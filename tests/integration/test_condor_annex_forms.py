@@ -193,8 +193,10 @@ def test_aliases_config_dir_default_user_data(m, lst):
     with open(udf, "wb") as f:
         f.write(script)
     rc, out, err = T.run_annex(["-count", "1", "-annex-name", "cfgdir", "-yes", "-config-dir", cdir,
-                                "-aws-default-user-data-file", udf] + alias, env)
+                                "-aws-default-user-data-file", udf, "-aws-s3-config-path", "s3://b/p"] + alias, env)
     T.check("launch with the aliases, -config-dir and -aws-default-user-data-file exits 0", rc == 0, out + err)
+    T.check("-aws-s3-config-path is accepted and ignored with a note",
+            "ignoring -aws-s3-config-path s3://b/p" in out, out)
     ud = user_data_of(m, "cfgdir")
     text = ud.decode("utf-8", "replace") if ud else ""
     names = bash_array(text, "extra_config_names")
