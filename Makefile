@@ -5,7 +5,7 @@
 #   make asan            every test under AddressSanitizer + UBSan
 #   make check-config CONFIG_CASES=DIR    HTCondor config oracle cases
 #   make check-sigv4  SIGV4_CASES=DIR     SigV4 official vectors
-#   make bench-sigv4 | bench-setup | bench-launch
+#   make bench-sigv4 | bench-setup | bench-launch | bench-status
 #   make demo            the whole workflow against a local AWS emulator
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -42,7 +42,7 @@ TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 EMBED    := $(wildcard src/lambda/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
 .PHONY: all deps test-deps test unit asan check-config check-sigv4 fuzz \
-        bench-sigv4 bench-setup bench-launch demo install clean
+        bench-sigv4 bench-setup bench-launch bench-status demo install clean
 
 all: deps annex
 
@@ -117,6 +117,10 @@ bench-setup: test-deps build-tests
 
 bench-launch: test-deps build-tests
 	@bench/launch.sh
+
+# annex -status over BENCH_STATUS_N instances (moto's tag filtering dominates the wall time)
+bench-status: test-deps build-tests
+	@ANNEX_BIN=$(CURDIR)/$(BUILD)/annex python3 bench/bench_status.py $(or $(BENCH_STATUS_N),2000)
 
 demo: test-deps annex
 	@scripts/demo.sh

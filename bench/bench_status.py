@@ -24,14 +24,22 @@ with MotoServer() as m:
     d = tempfile.mkdtemp()
     cfg = os.path.join(d, "condor_config"); open(cfg, "w").write("")
     aenv = dict(m.env(), PATH="/usr/bin:/bin", HOME=d, CONDOR_CONFIG=cfg)
+    import resource
+
+    def timed(argv, e):
+        t = time.time()
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run(argv, env=e, capture_output=True, text=True)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return p, time.time() - t, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+
+    annex = os.environ.get("ANNEX_BIN", os.path.join(ROOT, "build", "annex"))
     for args in (["-status"], ["-status", "-annex-name", "bench"], ["-status", "-json"]):
-        import resource
-        t = time.time(); r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        p = subprocess.run([os.environ.get("ANNEX_BIN", os.path.join(ROOT, "build", "annex"))] + args, env=aenv, capture_output=True, text=True)
-        dt = time.time() - t; r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print("  annex cpu %.2fs" % (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime))
-        print("annex %s: %.2fs rc=%d lines=%d %s" % (" ".join(args), dt, p.returncode, len(p.stdout.splitlines()), p.stderr[:200]))
-    t = time.time()
-    subprocess.run(["aws", "ec2", "describe-instances", "--filters", "Name=tag-key,Values=htcondor:AnnexName", "--endpoint-url", m.url,
-                    "--region", "us-east-1", "--output", "json"], env=env, check=True, stdout=subprocess.DEVNULL)
-    print("aws ec2 describe-instances: %.2fs" % (time.time() - t))
+        p, wall, cpu = timed([annex] + args, aenv)
+        print("annex %s: wall %.2f s, cpu %.2f s, rc=%d, %d lines %s" % (
+            " ".join(args), wall, cpu, p.returncode, len(p.stdout.splitlines()), p.stderr[:200]))
+    p, awall, acpu = timed(["aws", "ec2", "describe-instances", "--filters", "Name=tag-key,Values=htcondor:AnnexName",
+                            "--endpoint-url", m.url, "--region", "us-east-1", "--output", "json"], env)
+    p, wall, cpu = timed([annex, "-status", "-json"], aenv)
+    print("status %d: annex -json cpu %.2f s, aws ec2 describe-instances cpu %.2f s, ratio %.1f; "
+          "wall %.2f s vs %.2f s (moto's filtering dominates)" % (N, cpu, acpu, acpu / cpu if cpu else 0, wall, awall))
