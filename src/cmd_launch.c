@@ -416,17 +416,17 @@ static int dry_run(struct launch *l, struct annex_err *err)
 
 /* Something after the launch failed or the launch fell short: end what was
  * started; if that fails too, say exactly what runs and how to end it. */
-static void undo_instances(struct launch *l, const struct ec2_ids *ids)
+static int undo_instances(struct launch *l, const struct ec2_ids *ids)
 {
 	struct annex_err e;
 
 	if (ids->n == 0)
-		return;
+		return 0;
 	annex_err_clear(&e);
 	if (ec2_terminate_instances(l->s.aws, ids, &e) == 0) {
 		fprintf(stderr, "annex: terminated the %zu instance%s this launch started.\n", ids->n,
 			ids->n == 1 ? "" : "s");
-		return;
+		return 0;
 	}
 	fprintf(stderr, "annex: could not terminate the instances this launch started (%s). They are still "
 		"running; end them with:\n  aws ec2 terminate-instances --region %s --instance-ids", e.msg,
@@ -434,6 +434,37 @@ static void undo_instances(struct launch *l, const struct ec2_ids *ids)
 	for (size_t i = 0; i < ids->n; i++)
 		fprintf(stderr, " %s", ids->v[i]);
 	fputc('\n', stderr);
+	return -1;
+}
+
+static void undo_lease(struct launch *l);
+
+/* After a failed launch: end whatever it may have started (instances by
+ * this annex id, or a Spot Fleet request with it), and remove the lease
+ * rule only when nothing of this launch can still be running; otherwise the
+ * rule stays, so the cloud-side lease ends what is left at the lease end. */
+static void undo_launch(struct launch *l, struct ec2_ids *ids)
+{
+	struct annex_err e;
+	struct ec2_ids fleets = { 0 };
+	int clean;
+
+	annex_err_clear(&e);
+	if (l->fleet)
+		clean = ec2_spot_fleets_by_tag(l->s.aws, "htcondor:AnnexId", l->annex_id, &fleets, &e) == 0 &&
+			ec2_cancel_spot_fleets(l->s.aws, &fleets, &e) == 0;
+	else
+		clean = ec2_instances_by_tag(l->s.aws, "htcondor:AnnexId", l->annex_id, ids, &e) == 0 &&
+			undo_instances(l, ids) == 0;
+	ec2_ids_free(&fleets);
+	if (clean) {
+		undo_lease(l);
+		return;
+	}
+	if (e.msg[0])
+		fprintf(stderr, "annex: could not tell whether this launch started anything (%s).\n", e.msg);
+	fprintf(stderr, "annex: the lease rule %s stays, so the lease function ends what this launch left "
+		"running at %s at the latest.\n", l->annex_id, l->lease_iso);
 }
 
 static void undo_lease(struct launch *l)
@@ -609,13 +640,7 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	}
 	rc = l.fleet ? launch_fleet(&l, err) : run_instances(&l, &ids, err);
 	if (rc != 0) {
-		struct annex_err e2;
-		/* a failed launch may still have started something: look before removing the guard */
-		annex_err_clear(&e2);
-		if (!l.fleet && ec2_instances_by_tag(l.s.aws, "htcondor:AnnexId", l.annex_id, &ids, &e2) == 0 &&
-		    ids.n > 0)
-			undo_instances(&l, &ids);
-		undo_lease(&l);
+		undo_launch(&l, &ids);
 		goto out;
 	}
 	if (!l.fleet && (long)ids.n < l.count)

@@ -26,7 +26,9 @@ nth on). Faults: "500", "503",
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
 connection closed: a lost reply), "delay" (forwarded after `seconds`),
 "reply" (nothing forwarded; answers `status` with `body` and
-`content_type`, default text/xml: any error AWS could send).
+`content_type`, default text/xml: any error AWS could send),
+"forward_reply" (forwarded, so the call takes effect, then answered like
+"reply": a call that did its work but reports failure).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
 UserData removed).
@@ -117,6 +119,14 @@ def make_handler(state):
             self.connection.close()
             self.close_connection = True
 
+        def _rule_reply(self, rule):
+            data = rule.get("body", "").encode()
+            self.send_response(int(rule.get("status", 400)))
+            self.send_header("Content-Type", rule.get("content_type", "text/xml"))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _handle(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -147,13 +157,7 @@ def make_handler(state):
                 self.wfile.write(data)
                 return
             if fault == "reply":
-                data = rule.get("body", "").encode()
-                self.send_response(int(rule.get("status", 400)))
-                self.send_header("Content-Type", rule.get("content_type", "text/xml"))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self._rule_reply(rule)
             if fault == "delay":
                 time.sleep(float(rule.get("seconds", 1)))
             url = urllib.parse.urlsplit(self.path)
@@ -166,6 +170,8 @@ def make_handler(state):
             conn.close()
             if fault == "drop_reply":
                 return self._reset()
+            if fault == "forward_reply":
+                return self._rule_reply(rule)
             self.send_response(resp.status)
             for k, v in resp.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Nothing is leaked by a launch that fails after instances started.
+
+A RunInstances that launched its instances but answers with an error that
+annex does not retry (the fault proxy forwards it, then replaces the reply)
+must end in: the instances this launch started terminated, the lease rule
+removed, AWS's error on stderr. If terminating fails too, annex prints the
+instance ids and the exact command that ends them.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import annextest as T  # noqa: E402
+
+T.enter_netns()
+from motoserver import MotoServer  # noqa: E402
+
+BAD = ("<Response><Errors><Error><Code>InvalidParameterCombination</Code><Message>injected after the launch"
+       "</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>")
+
+
+def live(m, name):
+    res = m.client("ec2").describe_instances(Filters=[
+        {"Name": "tag:htcondor:AnnexName", "Values": [name]},
+        {"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
+    return [i["InstanceId"] for r in res for i in r["Instances"]]
+
+
+def test_cleanup(m, pool):
+    rule = {"call": "RunInstances", "nth": 1, "fault": "forward_reply", "status": 400, "body": BAD}
+    with T.FaultProxy([rule]) as fp:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "halfway", "-yes"], pool.env(**fp.env()))
+        ops = [c["operation"] for c in fp.calls()]
+    T.check("the launch fails with AWS's error", rc == 1 and "InvalidParameterCombination" in err, out + err)
+    T.check("the instances it started are terminated, and annex says so",
+            live(m, "halfway") == [] and "terminated the 2 instances this launch started" in err and
+            "TerminateInstances" in ops, (out, err, ops))
+    T.check("its lease rule is removed", m.client("events").list_rules(NamePrefix="halfway_")["Rules"] == [])
+
+
+def test_cleanup_fails(m, pool):
+    rules = [{"call": "RunInstances", "nth": 1, "fault": "forward_reply", "status": 400, "body": BAD},
+             {"call": "TerminateInstances", "nth": 1, "times": 0, "fault": "500"}]
+    with T.FaultProxy(rules) as fp:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "stranded", "-yes"],
+                                   pool.env(ANNEX_MAX_ATTEMPTS="1", **fp.env()))
+    ids = live(m, "stranded")
+    cmd = re.search(r"aws ec2 terminate-instances --region us-east-1 --instance-ids ((?:i-[0-9a-f]+ ?)+)", err)
+    T.check("termination failing too: annex prints the running ids and the exact command",
+            rc == 1 and len(ids) == 2 and cmd and sorted(cmd.group(1).split()) == sorted(ids), (err, ids))
+    T.check("... and the lease rule stays, so the cloud-side lease still ends them",
+            len(m.client("events").list_rules(NamePrefix="stranded_")["Rules"]) == 1 and
+            "the lease rule stranded_" in err and "stays" in err, err)
+    if cmd:   # the printed command works: run it (through boto3) and nothing is left
+        m.client("ec2").terminate_instances(InstanceIds=cmd.group(1).split())
+    T.check("the printed ids end everything", live(m, "stranded") == [])
+
+
+def main():
+    with MotoServer() as m:
+        pool = T.Pool(m)
+        rc, out, err = T.run_annex(["-setup"], pool.env())
+        if T.check("setup", rc == 0, out + err):
+            T.guarded(test_cleanup, m, pool)
+            T.guarded(test_cleanup_fails, m, pool)
+    return T.summary()
+
+
+sys.exit(main())
