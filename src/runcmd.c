@@ -54,8 +54,8 @@ int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, i
 		   struct annex_err *err)
 {
 	posix_spawn_file_actions_t fa;
-	int fds[2], rc, wstatus;
-	pid_t pid;
+	int fds[2], rc, wstatus, read_errno = 0;
+	pid_t pid, waited;
 	char chunk[4096];
 	ssize_t n;
 
@@ -77,13 +77,18 @@ int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, i
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			read_errno = errno;
 			break;
 		}
 		buf_append(out, chunk, (size_t)n);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+	while ((waited = waitpid(pid, &wstatus, 0)) < 0 && errno == EINTR)
 		;
+	if (waited < 0)
+		return annex_err_set(err, "Exec", "waiting for %s: %s", argv[0], strerror(errno));
+	if (read_errno)
+		return annex_err_set(err, "Exec", "reading the output of %s: %s", argv[0], strerror(read_errno));
 	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
 	return 0;
 }

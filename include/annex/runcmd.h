@@ -15,7 +15,8 @@ enum runcmd_stderr {
 /* Runs argv[0] (looked up in PATH when it has no '/') with argv, stdin
  * from /dev/null, stderr as se says; appends its stdout to out and stores
  * in *status its exit status, or -N when signal N killed it. -1 with err
- * ("Exec") when it cannot be started at all. */
+ * ("Exec") when it cannot be started, its output cannot be read or its
+ * exit status cannot be had (SIGCHLD ignored). */
 int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, int *status,
 		   struct annex_err *err);
 
