@@ -27,15 +27,12 @@ int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
 			o->annex_name, tool, o->annex_name);
 	{
 		char *argv[] = { (char *)tool, "-annex", o->annex_name, NULL };
-		if (runcmd_capture(argv, &out, &status, err) != 0) {
+		if (runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, err) != 0) {
 			buf_free(&out);
 			return -1;
 		}
 	}
 	fputs(buf_cstr(&out), stdout);
 	buf_free(&out);
-	if (status != 0)
-		return annex_err_set(err, "CondorOffFailed", "%s -annex %s exited with status %d", tool,
-				     o->annex_name, status);
-	return 0;
+	return runcmd_check(status, err, "CondorOffFailed", "%s -annex %s", tool, o->annex_name);
 }

@@ -200,7 +200,7 @@ static void pick_series(struct launch *l)
 	int status = 1;
 
 	if (runcmd_exists("condor_version"))
-		runcmd_capture(argv, &out, &status, &e);
+		runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, &e);
 	bootscript_pick_series(status == 0 ? buf_cstr(&out) : NULL, l->series, sizeof(l->series),
 			       l->series_why, sizeof(l->series_why));
 	buf_free(&out);

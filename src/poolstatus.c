@@ -3,48 +3,12 @@
  * of `condor_status -annex NAME`), one call per annex; its output is one
  * line per startd ad, attribute values separated by spaces, "undefined"
  * for a missing attribute. */
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "annex/buf.h"
 #include "annex/poolstatus.h"
-
-extern char **environ;
-
-static int poolstatus_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/* name with a '/' is a path; else the first executable PATH entry. */
-static char *poolstatus_which(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return poolstatus_executable(name) ? xstrdup(name) : NULL;
-	if (!path || !*path)
-		return NULL;
-	copy = xstrdup(path);
-	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
-		if (poolstatus_executable(cand))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
-	return found;
-}
+#include "annex/runcmd.h"
 
 char *poolstatus_find(char **why)
 {
@@ -53,13 +17,13 @@ char *poolstatus_find(char **why)
 
 	*why = NULL;
 	if (named && *named) {
-		exe = poolstatus_which(named);
+		exe = runcmd_which(named);
 		if (!exe)
 			*why = xasprintf("Pool membership is not shown: ANNEX_CONDOR_STATUS names '%s', which is not "
 					 "an executable file.", named);
 		return exe;
 	}
-	exe = poolstatus_which("condor_status");
+	exe = runcmd_which("condor_status");
 	if (!exe)
 		*why = xstrdup("Pool membership is not shown: condor_status is not on PATH (or set "
 			       "ANNEX_CONDOR_STATUS to it).");
@@ -84,45 +48,12 @@ int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void 
 {
 	char *argv[] = { (char *)exe, "-annex", (char *)annex, "-af", "Name", "AnnexName", "EC2InstanceID",
 			 "State", "Activity", "EnteredCurrentState", NULL };
-	posix_spawn_file_actions_t fa;
 	struct buf out = BUF_INIT;
-	int fds[2], status = 0, rc = -1;
-	pid_t pid;
+	int status, rc = -1;
 
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return annex_err_set(err, "PoolStatus", "running %s: pipe: %s", exe, strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	errno = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (errno != 0) {
-		annex_err_set(err, "PoolStatus", "running %s: %s", exe, strerror(errno));
-		close(fds[0]);
-		return -1;
-	}
-	for (;;) {
-		char chunk[65536];
-		ssize_t k = read(fds[0], chunk, sizeof(chunk));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		buf_append(&out, chunk, (size_t)k);
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(status)) {
-		annex_err_set(err, "PoolStatus", "%s -annex %s was killed by signal %d", exe, annex, WTERMSIG(status));
+	if (runcmd_capture(argv, RUNCMD_STDERR_INHERIT, &out, &status, err) != 0 ||
+	    runcmd_check(status, err, "PoolStatus", "%s -annex %s", exe, annex) != 0)
 		goto out;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		annex_err_set(err, "PoolStatus", "%s -annex %s exited with status %d", exe, annex,
-			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		goto out;
-	}
 	if (out.len) {
 		char *save = NULL;
 		for (char *line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))

@@ -4,47 +4,68 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-int runcmd_exists(const char *name)
+static int runcmd_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *runcmd_which(const char *name)
 {
 	const char *path = getenv("PATH");
-	char *dirs, *save = NULL;
-	int found = 0;
+	char *dirs, *save = NULL, *found = NULL;
 
 	if (!name || !*name)
-		return 0;
+		return NULL;
 	if (strchr(name, '/'))
-		return access(name, X_OK) == 0;
+		return runcmd_executable(name) ? xstrdup(name) : NULL;
 	dirs = xstrdup(path ? path : "/usr/bin:/bin");
 	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", *d ? d : ".", name);
-		found = access(full, X_OK) == 0;
-		free(full);
+		char *full = xasprintf("%s/%s", d, name);
+		if (runcmd_executable(full))
+			found = full;
+		else
+			free(full);
 	}
 	free(dirs);
 	return found;
 }
 
-int runcmd_capture(char *const argv[], struct buf *out, int *status, struct annex_err *err)
+int runcmd_exists(const char *name)
+{
+	char *path = runcmd_which(name);
+
+	free(path);
+	return path != NULL;
+}
+
+int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, int *status,
+		   struct annex_err *err)
 {
 	posix_spawn_file_actions_t fa;
-	int fds[2], rc, wstatus;
-	pid_t pid;
+	int fds[2], rc, wstatus, read_errno = 0;
+	pid_t pid, waited;
 	char chunk[4096];
 	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
-		return annex_err_set(err, "Exec", "pipe: %s", strerror(errno));
+		return annex_err_set(err, "Exec", "cannot run %s: pipe: %s", argv[0], strerror(errno));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (se == RUNCMD_STDERR_DISCARD)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
@@ -56,13 +77,33 @@ int runcmd_capture(char *const argv[], struct buf *out, int *status, struct anne
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			read_errno = errno;
 			break;
 		}
 		buf_append(out, chunk, (size_t)n);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+	while ((waited = waitpid(pid, &wstatus, 0)) < 0 && errno == EINTR)
 		;
-	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	if (waited < 0)
+		return annex_err_set(err, "Exec", "waiting for %s: %s", argv[0], strerror(errno));
+	if (read_errno)
+		return annex_err_set(err, "Exec", "reading the output of %s: %s", argv[0], strerror(read_errno));
+	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
 	return 0;
+}
+
+int runcmd_check(int status, struct annex_err *err, const char *code, const char *fmt, ...)
+{
+	char what[ANNEX_ERR_MSG_MAX];
+	va_list ap;
+
+	if (status == 0)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (status < 0)
+		return annex_err_set(err, code, "%s was killed by signal %d", what, -status);
+	return annex_err_set(err, code, "%s exited with status %d", what, status);
 }

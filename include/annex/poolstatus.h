@@ -1,6 +1,6 @@
 /* poolstatus.h - which EC2 instances joined the pool, from HTCondor's own
  * condor_status (SPEC.md section 2: annex links no HTCondor library). Run
- * with posix_spawn, no shell; used by -status (and -wait, -reap). */
+ * through runcmd.c, no shell; used by -status (and -wait, -reap). */
 #ifndef ANNEX_POOLSTATUS_H
 #define ANNEX_POOLSTATUS_H
 
@@ -17,8 +17,8 @@ typedef void (*poolstatus_fn)(const char *annex, const char *instance_id, void *
 /* Runs `EXE -annex NAME -af Name AnnexName EC2InstanceID State Activity
  * EnteredCurrentState` (stdin /dev/null, stderr passed through) and calls
  * fn for each output line whose AnnexName is NAME and whose EC2InstanceID
- * looks like an instance id. -1 with err ("PoolStatus") when it cannot be
- * started, is killed, or exits non-zero. */
+ * looks like an instance id. -1 with err when it cannot be started
+ * ("Exec"), is killed or exits non-zero ("PoolStatus"). */
 int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err);
 
 #endif

@@ -1,17 +1,37 @@
-/* runcmd.h - running a local HTCondor tool (condor_version, condor_status)
- * without a shell, capturing its standard output. */
+/* runcmd.h - running a local HTCondor tool (condor_version, condor_off,
+ * condor_status) without a shell, capturing its standard output. */
 #ifndef ANNEX_RUNCMD_H
 #define ANNEX_RUNCMD_H
 
 #include "annex/buf.h"
 #include "annex/err.h"
 
-/* Runs argv[0] (looked up in PATH) with argv, stdin from /dev/null, stderr
- * discarded; appends its stdout to out and stores its exit status (or 128 +
- * signal) in *status. -1 with err when it cannot be started at all. */
-int runcmd_capture(char *const argv[], struct buf *out, int *status, struct annex_err *err);
+/* Where the tool's standard error goes. */
+enum runcmd_stderr {
+	RUNCMD_STDERR_DISCARD, /* to /dev/null */
+	RUNCMD_STDERR_INHERIT  /* to annex's own stderr */
+};
 
-/* 1 when name is an executable file in PATH (or a path that is). */
+/* Runs argv[0] (looked up in PATH when it has no '/') with argv, stdin
+ * from /dev/null, stderr as se says; appends its stdout to out and stores
+ * in *status its exit status, or -N when signal N killed it. -1 with err
+ * ("Exec") when it cannot be started, its output cannot be read or its
+ * exit status cannot be had (SIGCHLD ignored). */
+int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, int *status,
+		   struct annex_err *err);
+
+/* 0 when status (from runcmd_capture) is 0; else -1 with err (code) "WHAT
+ * exited with status N" or "WHAT was killed by signal N", WHAT formatted
+ * from fmt. */
+int runcmd_check(int status, struct annex_err *err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The executable regular file name names: name itself when it has a '/',
+ * else the first one in PATH's directories (an empty entry is the current
+ * directory; PATH unset is /usr/bin:/bin). malloc'd, or NULL. */
+char *runcmd_which(const char *name);
+
+/* 1 when runcmd_which finds name. */
 int runcmd_exists(const char *name);
 
 #endif

@@ -15,12 +15,13 @@ cat >"$tmp/bin/condor_off" <<STUB
 #!/bin/sh
 printf '%s\n' "\$@" >"$tmp/argv"
 echo "Sent \"Kill-All-Daemons\" command to master ip-10-0-0-1.ec2.internal"
+[ -n "\${CONDOR_OFF_SIGNAL:-}" ] && kill -\$CONDOR_OFF_SIGNAL \$\$
 exit \${CONDOR_OFF_EXIT:-0}
 STUB
 chmod +x "$tmp/bin/condor_off"
 : >"$tmp/condor_config"
 run() { env -i PATH="$1" HOME="$tmp" CONDOR_CONFIG="$tmp/condor_config" AWS_EC2_METADATA_DISABLED=true \
-	${CONDOR_OFF_EXIT:+CONDOR_OFF_EXIT=$CONDOR_OFF_EXIT} "$ANNEX" off -annex-name render >"$tmp/out" 2>"$tmp/err"; }
+	${CONDOR_OFF_EXIT:+CONDOR_OFF_EXIT=$CONDOR_OFF_EXIT} ${CONDOR_OFF_SIGNAL:+CONDOR_OFF_SIGNAL=$CONDOR_OFF_SIGNAL} "$ANNEX" off -annex-name render >"$tmp/out" 2>"$tmp/err"; }
 
 run "$tmp/bin:/usr/bin:/bin"; rc=$?
 if [ "$rc" -eq 0 ] && [ "$(cat "$tmp/argv")" = "$(printf -- '-annex\nrender')" ] &&
@@ -30,6 +31,11 @@ else ko "off runs condor_off -annex NAME" "rc=$rc argv=$(cat "$tmp/argv" 2>/dev/
 CONDOR_OFF_EXIT=1 run "$tmp/bin:/usr/bin:/bin"; rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'condor_off -annex render exited with status 1' "$tmp/err"; then ok "a failing condor_off fails off"
 else ko "a failing condor_off fails off" "rc=$rc err=$(cat "$tmp/err")"; fi
+
+CONDOR_OFF_SIGNAL=TERM run "$tmp/bin:/usr/bin:/bin"; rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'condor_off -annex render was killed by signal 15$' "$tmp/err"; then
+	ok "a condor_off killed by a signal is said to be killed, not to exit"
+else ko "a condor_off killed by a signal" "rc=$rc err=$(cat "$tmp/err")"; fi
 
 rm -f "$tmp/argv"
 run "/usr/bin:/bin"; rc=$?

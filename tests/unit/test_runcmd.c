@@ -1,0 +1,121 @@
+/* test_runcmd.c - runcmd: spawning a tool without a shell, capturing its
+ * output, how it ended, and the PATH lookup. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "annex/runcmd.h"
+#include "harness.h"
+
+static void t_capture_output_and_status(void)
+{
+	char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	struct buf out = BUF_INIT;
+	struct annex_err err;
+	int status = 99;
+
+	annex_err_clear(&err);
+	CHECK_INT(runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, &err), 0);
+	CHECK_STR(buf_cstr(&out), "out\n");
+	CHECK_INT(status, 3);
+	CHECK_INT(runcmd_check(status, &err, "Tool", "sh -c %s", "x"), -1);
+	CHECK_STR(err.code, "Tool");
+	CHECK_STR(err.msg, "sh -c x exited with status 3");
+	buf_free(&out);
+}
+
+static void t_killed_by_signal(void)
+{
+	char *argv[] = { "sh", "-c", "kill -KILL $$", NULL };
+	struct buf out = BUF_INIT;
+	struct annex_err err;
+	int status = 0;
+
+	annex_err_clear(&err);
+	CHECK_INT(runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, &err), 0);
+	CHECK_INT(status, -9);
+	CHECK_INT(runcmd_check(status, &err, "Tool", "%s", "sh"), -1);
+	CHECK_STR(err.msg, "sh was killed by signal 9");
+	CHECK_INT(runcmd_check(0, &err, "Tool", "%s", "sh"), 0);
+	buf_free(&out);
+}
+
+static void t_cannot_start(void)
+{
+	char *argv[] = { "/nonexistent/annex-no-such-tool", NULL };
+	struct buf out = BUF_INIT;
+	struct annex_err err;
+	int status = 0;
+
+	annex_err_clear(&err);
+	CHECK_INT(runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, &err), -1);
+	CHECK_STR(err.code, "Exec");
+	CHECK(strstr(err.msg, "cannot run /nonexistent/annex-no-such-tool: ") == err.msg);
+	buf_free(&out);
+}
+
+/* With SIGCHLD ignored (inherited across exec from a parent that set it)
+ * the child is reaped by the kernel and waitpid fails with ECHILD: there
+ * is no exit status to report, so the run is an error, never a status
+ * read from an unset variable. */
+static void t_no_status_when_children_are_not_waitable(void)
+{
+	char *argv[] = { "sh", "-c", "exit 7", NULL };
+	struct buf out = BUF_INIT;
+	struct annex_err err;
+	int status = 0, rc;
+
+	annex_err_clear(&err);
+	signal(SIGCHLD, SIG_IGN);
+	rc = runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, &err);
+	signal(SIGCHLD, SIG_DFL);
+	CHECK_INT(rc, -1);
+	CHECK_STR(err.code, "Exec");
+	CHECK(strstr(err.msg, "waiting for sh: ") == err.msg);
+	buf_free(&out);
+}
+
+static void t_which(void)
+{
+	char dir[] = "/tmp/test_runcmd.XXXXXX";
+	char *tool, *sub, *path, *found, *want, *old = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	tool = xasprintf("%s/tool", dir);
+	sub = xasprintf("%s/sub", dir);
+	f = fopen(tool, "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	CHECK(mkdir(sub, 0755) == 0);
+	path = xasprintf("%s/sub/..:%s", dir, dir);
+	setenv("PATH", path, 1);
+	CHECK(runcmd_which("tool") == NULL);            /* not executable yet */
+	chmod(tool, 0755);
+	found = runcmd_which("tool");
+	want = xasprintf("%s/sub/../tool", dir);
+	CHECK_STR(found, want);
+	free(found);
+	free(want);
+	CHECK(runcmd_which("sub") == NULL);             /* a directory is not a tool */
+	CHECK(runcmd_exists("tool") == 1);
+	CHECK(runcmd_exists(tool) == 1);
+	CHECK(runcmd_exists(sub) == 0);
+	CHECK(runcmd_exists("") == 0);
+	if (old)
+		setenv("PATH", old, 1);
+	else
+		unsetenv("PATH");
+	remove(tool);
+	rmdir(sub);
+	rmdir(dir);
+	free(tool);
+	free(sub);
+	free(path);
+	free(old);
+}
+
+TESTS(T(t_capture_output_and_status), T(t_killed_by_signal), T(t_cannot_start),
+      T(t_no_status_when_children_are_not_waitable), T(t_which))
