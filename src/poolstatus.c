@@ -32,19 +32,46 @@ char *poolstatus_find(char **why)
 
 /* Calls fn for one -af line when its AnnexName (2nd value) is annex and
  * its EC2InstanceID (3rd value) is an instance id. */
-static void poolstatus_line(char *line, const char *annex, poolstatus_fn fn, void *ud)
+static void poolstatus_line(char *line, const char *annex, poolstatus_ad_fn fn, void *ud)
 {
-	char *tok[3], *save = NULL;
+	char *tok[6], *save = NULL, *end = NULL;
+	struct poolstatus_ad ad;
 	int n = 0;
 
-	for (char *t = strtok_r(line, " \t\r", &save); t && n < 3; t = strtok_r(NULL, " \t\r", &save))
+	for (char *t = strtok_r(line, " \t\r", &save); t && n < 6; t = strtok_r(NULL, " \t\r", &save))
 		tok[n++] = t;
 	if (n < 3 || strcmp(tok[1], annex) != 0 || strncmp(tok[2], "i-", 2) != 0 || strlen(tok[2]) > 32)
 		return;
-	fn(annex, tok[2], ud);
+	ad.annex = annex;
+	ad.instance_id = tok[2];
+	ad.state = n > 3 ? tok[3] : "undefined";
+	ad.activity = n > 4 ? tok[4] : "undefined";
+	ad.entered = n > 5 ? strtoll(tok[5], &end, 10) : -1;
+	if (n > 5 && (end == tok[5] || *end || ad.entered < 0))
+		ad.entered = -1;
+	fn(&ad, ud);
+}
+
+struct poolstatus_ids {
+	poolstatus_fn fn;
+	void *ud;
+};
+
+static void poolstatus_id_only(const struct poolstatus_ad *ad, void *ud)
+{
+	struct poolstatus_ids *c = ud;
+
+	c->fn(ad->annex, ad->instance_id, c->ud);
 }
 
 int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err)
+{
+	struct poolstatus_ids c = { fn, ud };
+
+	return poolstatus_annex_ads(exe, annex, poolstatus_id_only, &c, err);
+}
+
+int poolstatus_annex_ads(const char *exe, const char *annex, poolstatus_ad_fn fn, void *ud, struct annex_err *err)
 {
 	char *argv[] = { (char *)exe, "-annex", (char *)annex, "-af", "Name", "AnnexName", "EC2InstanceID",
 			 "State", "Activity", "EnteredCurrentState", NULL };

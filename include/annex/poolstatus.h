@@ -21,4 +21,20 @@ typedef void (*poolstatus_fn)(const char *annex, const char *instance_id, void *
  * ("Exec"), is killed or exits non-zero ("PoolStatus"). */
 int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err);
 
+/* One startd ad of the -af query, as printed ("undefined" for a missing
+ * attribute); entered is EnteredCurrentState, -1 when not a number. */
+struct poolstatus_ad {
+	const char *annex;
+	const char *instance_id;
+	const char *state;
+	const char *activity;
+	long long entered;
+};
+typedef void (*poolstatus_ad_fn)(const struct poolstatus_ad *ad, void *ud);
+
+/* The same query as poolstatus_annex, with every column of each line
+ * (used by -reap, which needs State and EnteredCurrentState). */
+int poolstatus_annex_ads(const char *exe, const char *annex, poolstatus_ad_fn fn, void *ud,
+			 struct annex_err *err);
+
 #endif

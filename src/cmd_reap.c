@@ -1,0 +1,304 @@
+/* cmd_reap.c - annex -reap [-annex-name X] [-dry-run]: the submit host's
+ * guard (SPEC.md section 8), meant for cron. Under a lock (reaplock.c) it
+ * scans what AWS holds of the annexes (reapscan.c), asks condor_status
+ * which instances joined the pool and how long they have been unclaimed
+ * (poolstatus.c), lets reap.c decide, and acts: an annex whose lease has
+ * passed ends whole (its Spot Fleets cancelled, its instances terminated,
+ * its lease rule deleted last); instances that never joined the pool
+ * within the grace, or stayed unclaimed past their idle limit, are
+ * terminated one by one. One line per annex acted on; nothing at all when
+ * there is nothing to do. A failure on one annex is reported on stderr and
+ * the others are still done; the exit status is then 1. docs/reap.md. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "annex/buf.h"
+#include "annex/cmd.h"
+#include "annex/ec2.h"
+#include "annex/events.h"
+#include "annex/launchplan.h"
+#include "annex/poolstatus.h"
+#include "annex/reap.h"
+#include "annex/reaplock.h"
+#include "annex/reapscan.h"
+#include "annex/session.h"
+
+#define REAP_DEFAULT_JOIN_GRACE_S 900
+#define REAP_DEFAULT_LOCK_WAIT_S 60
+
+/* A setting: the environment variable of that name when set and not
+ * empty, else the config knob (so _CONDOR_<NAME> and config files work
+ * too); malloc'd, NULL when neither says. */
+static int cmd_reap_setting(const struct annex_session *s, const char *name, char **value,
+			    struct annex_err *err)
+{
+	const char *env = getenv(name);
+
+	*value = NULL;
+	if (env && *env) {
+		*value = xstrdup(env);
+		return 0;
+	}
+	return session_knob(s, name, value, err) < 0 ? -1 : 0;
+}
+
+/* A whole number of seconds from cmd_reap_setting, dflt when unset. */
+static int cmd_reap_seconds(const struct annex_session *s, const char *name, long dflt, long *out,
+			    struct annex_err *err)
+{
+	char *v = NULL, *end = NULL;
+
+	*out = dflt;
+	if (cmd_reap_setting(s, name, &v, err) != 0)
+		return -1;
+	if (!v)
+		return 0;
+	*out = strtol(v, &end, 10);
+	if (end == v || *end || *out < 0) {
+		annex_err_set(err, "Config", "%s = '%s': want a whole number of seconds", name, v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
+struct cmd_reap_pool {
+	struct reap_world *w;
+	const char *name;
+};
+
+/* Records one startd ad on the instance it names, in whichever launch of
+ * the annex holds that instance. */
+static void cmd_reap_ad(const struct poolstatus_ad *ad, void *ud)
+{
+	struct cmd_reap_pool *c = ud;
+
+	for (size_t i = 0; i < c->w->n; i++) {
+		struct reap_instance *in;
+		if (strcmp(c->w->v[i].name, c->name) != 0)
+			continue;
+		in = reap_annex_instance(&c->w->v[i], ad->instance_id);
+		if (in)
+			reap_instance_add_ad(in, ad->state, ad->entered);
+	}
+}
+
+/* 1 when the annex's pool view matters: its lease has not passed and an
+ * instance is pending or running. */
+static int cmd_reap_wants_pool(const struct reap_annex *a, time_t now)
+{
+	time_t lease = reap_annex_lease(a);
+
+	if (lease != -1 && lease <= now)
+		return 0;
+	for (size_t i = 0; i < a->n_inst; i++)
+		if (strcmp(a->inst[i].state, "pending") == 0 || strcmp(a->inst[i].state, "running") == 0)
+			return 1;
+	return 0;
+}
+
+/* Runs condor_status once per annex name that needs it. Without a
+ * condor_status nothing is said (cron); one that fails is a warning, and
+ * that annex's pool view stays unknown, so nothing is ended for pool
+ * reasons on a collector outage. */
+static void cmd_reap_pool(struct reap_world *w, time_t now)
+{
+	char *why = NULL, *exe = NULL;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct cmd_reap_pool c = { w, w->v[i].name };
+		struct annex_err perr;
+		int seen = 0;
+		if (!cmd_reap_wants_pool(&w->v[i], now) || w->v[i].pool_known)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(w->v[k].name, c.name) == 0 && cmd_reap_wants_pool(&w->v[k], now);
+		if (seen)
+			continue;
+		if (!exe && !why)
+			exe = poolstatus_find(&why);
+		if (!exe)
+			break;
+		annex_err_clear(&perr);
+		if (poolstatus_annex_ads(exe, c.name, cmd_reap_ad, &c, &perr) != 0) {
+			fprintf(stderr, "annex: warning: %s; not checking annex '%s' against the pool.\n", perr.msg,
+				c.name);
+			continue;
+		}
+		for (size_t k = i; k < w->n; k++)
+			if (strcmp(w->v[k].name, c.name) == 0)
+				w->v[k].pool_known = 1;
+	}
+	free(exe);
+	free(why);
+}
+
+static const char *cmd_reap_s(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* "lease expired T" or what the pool showed. */
+static void cmd_reap_reason(struct buf *line, const struct reap_plan *plan, const struct reap_policy *pol)
+{
+	if (plan->end_all) {
+		char iso[21];
+		launchplan_iso8601(plan->lease, iso);
+		buf_printf(line, "lease expired %s", iso);
+		return;
+	}
+	if (plan->n_not_joined)
+		buf_printf(line, "%zu instance%s not in the pool %ld s after launch", plan->n_not_joined,
+			   cmd_reap_s(plan->n_not_joined), pol->join_grace_s);
+	if (plan->n_not_joined && plan->n_idle)
+		buf_puts(line, ", ");
+	if (plan->n_idle)
+		buf_printf(line, "%zu instance%s unclaimed past the idle limit", plan->n_idle, cmd_reap_s(plan->n_idle));
+}
+
+/* Acts on one annex's plan, appending what was done to done; -1 with err
+ * at the first failure (the lease rule, the lease function's retry timer,
+ * is then kept for the next run). */
+static int cmd_reap_act(struct aws_ctx *ctx, const struct reap_annex *a, const struct reap_plan *plan, int dry_run,
+			struct buf *done, struct annex_err *err)
+{
+	struct ec2_ids fleets = { 0 }, ids = { 0 };
+	int rc = -1;
+
+	for (size_t i = 0; plan->cancel_fleets && i < a->n_fleets; i++)
+		ec2_ids_add(&fleets, a->fleets[i].id);
+	for (size_t i = 0; i < a->n_inst; i++)
+		if (plan->why[i] != REAP_KEEP)
+			ec2_ids_add(&ids, a->inst[i].id);
+	if (fleets.n) {
+		if (!dry_run && ec2_cancel_spot_fleets(ctx, &fleets, err) != 0)
+			goto out;
+		buf_printf(done, "%s%s %zu Spot Fleet request%s", done->len ? ", " : "",
+			   dry_run ? "would cancel" : "cancelled", fleets.n, cmd_reap_s(fleets.n));
+	}
+	if (ids.n) {
+		if (!dry_run && ec2_terminate_instances(ctx, &ids, err) != 0)
+			goto out;
+		buf_printf(done, "%s%s %zu instance%s", done->len ? ", " : "",
+			   dry_run ? "would terminate" : "terminated", ids.n, cmd_reap_s(ids.n));
+		if (!plan->end_all) {
+			buf_puts(done, " (");
+			for (size_t i = 0; i < ids.n; i++)
+				buf_printf(done, "%s%s", i ? " " : "", ids.v[i]);
+			buf_puts(done, ")");
+		}
+	}
+	if (plan->delete_rule && a->id) {
+		if (!dry_run && events_delete_rule(ctx, a->id, err) != 0)
+			goto out;
+		buf_printf(done, "%s%s 1 lease rule", done->len ? ", " : "", dry_run ? "would remove" : "removed");
+	}
+	rc = 0;
+out:
+	ec2_ids_free(&fleets);
+	ec2_ids_free(&ids);
+	return rc;
+}
+
+/* Plans and acts on every annex; counts those acted on and those that
+ * failed. */
+static void cmd_reap_all(struct aws_ctx *ctx, const struct reap_world *w, const struct reap_policy *pol,
+			 int dry_run, size_t *acted, size_t *failed)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct reap_annex *a = &w->v[i];
+		struct reap_plan plan;
+		struct buf line = BUF_INIT, done = BUF_INIT;
+		struct annex_err aerr;
+		reap_plan_make(a, pol, &plan);
+		if (!reap_plan_acts(&plan)) {
+			reap_plan_free(&plan);
+			continue;
+		}
+		(*acted)++;
+		annex_err_clear(&aerr);
+		buf_printf(&line, "Annex '%s'", a->name);
+		if (a->id)
+			buf_printf(&line, " (%s)", a->id);
+		buf_puts(&line, ": ");
+		cmd_reap_reason(&line, &plan, pol);
+		if (cmd_reap_act(ctx, a, &plan, dry_run, &done, &aerr) == 0) {
+			printf("%s; %s.\n", buf_cstr(&line), buf_cstr(&done));
+		} else {
+			(*failed)++;
+			fflush(stdout);
+			fprintf(stderr, "annex: %s; %s%sfailed: %s (the next run tries again).\n", buf_cstr(&line),
+				buf_cstr(&done), done.len ? "; then " : "", aerr.msg);
+		}
+		buf_free(&line);
+		buf_free(&done);
+		reap_plan_free(&plan);
+	}
+}
+
+/* Reads the settings, then takes the lock; *fd is -2 when another run
+ * holds it past the wait. */
+static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, struct annex_err *err)
+{
+	char *configured = NULL;
+	long wait_s;
+
+	*fd = -1;
+	if (cmd_reap_setting(s, "ANNEX_REAP_LOCK_FILE", &configured, err) != 0 ||
+	    cmd_reap_seconds(s, "ANNEX_REAP_LOCK_WAIT", REAP_DEFAULT_LOCK_WAIT_S, &wait_s, err) != 0) {
+		free(configured);
+		return -1;
+	}
+	*path = reaplock_path(configured);
+	free(configured);
+	*fd = reaplock_acquire(*path, wait_s * 1000, err);
+	return *fd == -1 ? -1 : 0;
+}
+
+int cmd_reap(const struct annex_opts *o, struct annex_err *err)
+{
+	struct annex_session s;
+	struct reap_world w = { 0 };
+	struct reap_policy pol = { 0 };
+	char *lock_path = NULL;
+	size_t acted = 0, failed = 0;
+	int lock_fd = -1, rc = -1;
+
+	if (o->annex_name && launchplan_check_name(o->annex_name, err) != 0)
+		return -1;
+	if (session_open(&s, o, err) != 0)
+		goto out;
+	if (cmd_reap_seconds(&s, "ANNEX_REAP_JOIN_GRACE", REAP_DEFAULT_JOIN_GRACE_S, &pol.join_grace_s, err) != 0 ||
+	    cmd_reap_seconds(&s, "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", 900, &pol.default_idle_s, err) != 0 ||
+	    cmd_reap_lock(&s, &lock_fd, &lock_path, err) != 0)
+		goto out;
+	if (lock_fd == -2) {
+		printf("Another annex -reap is running (it holds %s); this run did nothing.\n", lock_path);
+		rc = 0;
+		goto out;
+	}
+	if (session_connect(&s, 0, err) != 0 ||
+	    reapscan_instances(s.aws, o->annex_name, &w, err) != 0 ||
+	    reapscan_fleets(s.aws, o->annex_name, &w, err) != 0 ||
+	    reapscan_rules(s.aws, o->annex_name, &w, err) != 0)
+		goto out;
+	reap_world_sort(&w);
+	pol.now = time(NULL);
+	cmd_reap_pool(&w, pol.now);
+	cmd_reap_all(s.aws, &w, &pol, o->dry_run, &acted, &failed);
+	if (failed) {
+		annex_err_set(err, "Reap", "%zu of %zu annex%s to reap could not be ended completely; the next run "
+			      "tries again", failed, acted, acted == 1 ? "" : "es");
+		goto out;
+	}
+	rc = 0;
+out:
+	reaplock_release(lock_fd);
+	free(lock_path);
+	reap_world_free(&w);
+	session_close(&s);
+	return rc;
+}
