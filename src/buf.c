@@ -186,15 +186,13 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
-int buf_read_file(struct buf *b, const char *path, size_t max_len)
+int buf_read_fd(struct buf *b, int fd, size_t max_len)
 {
 	char chunk[4096];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), saved;
 	size_t start = b->len;
+	int saved;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
@@ -211,7 +209,19 @@ int buf_read_file(struct buf *b, const char *path, size_t max_len)
 	saved = errno;
 	if (b->secret)
 		OPENSSL_cleanse(chunk, sizeof(chunk));
-	close(fd);
 	errno = saved;
 	return n < 0 ? -1 : 0;
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = buf_read_fd(b, fd, max_len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }

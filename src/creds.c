@@ -132,11 +132,9 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
                          struct annex_err *err)
 {
 	struct buf b;
-	char chunk[4096];
 	const char *k = kind ? kind : origin_is_secret(origin) ? "secret key file" : "access key file";
 	const char *o = origin ? origin : k;
 	size_t line;
-	ssize_t n;
 	int fd, rc = -1;
 
 	*out = NULL;
@@ -153,22 +151,13 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 	}
 	if (creds_check_key_file_perms(path, fd, k, o, err) != 0)
 		goto out;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			annex_err_set(err, "Credentials", "%s: reading %s %s: %s", o, k, path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > KEY_FILE_MAX) {
+	if (buf_read_fd(&b, fd, KEY_FILE_MAX) != 0) {
+		if (errno == EFBIG)
 			annex_err_set(err, "Credentials", "%s: %s %s is larger than %d bytes", o, k, path,
 			              KEY_FILE_MAX);
-			goto out;
-		}
-		buf_append(&b, chunk, (size_t)n);
+		else
+			annex_err_set(err, "Credentials", "%s: reading %s %s: %s", o, k, path, strerror(errno));
+		goto out;
 	}
 	line = strcspn(buf_cstr(&b), "\n");
 	*out = creds_strdup_trim(buf_cstr(&b), line);
@@ -181,7 +170,6 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 	}
 	rc = 0;
 out:
-	OPENSSL_cleanse(chunk, sizeof(chunk));
 	buf_free(&b);
 	close(fd);
 	return rc;

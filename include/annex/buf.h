@@ -39,6 +39,8 @@ char *buf_steal(struct buf *b);          /* caller frees; buf is reset to empty 
  * cleansed when b is secret). At most max_len bytes (0: no limit). Returns
  * 0, or -1 with errno set (ENOENT for a missing file, EFBIG past max_len). */
 int buf_read_file(struct buf *b, const char *path, size_t max_len);
+/* The same from an open descriptor, read to its end (not closed). */
+int buf_read_fd(struct buf *b, int fd, size_t max_len);
 
 /* Small allocation helpers that abort on failure. */
 void *xmalloc(size_t n);
