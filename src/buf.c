@@ -1,6 +1,7 @@
 /* buf.c - growable buffer and allocation helpers (see include/annex/buf.h). */
 #include "annex/buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -50,6 +51,17 @@ char *xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
+}
+
+char *xstrndup_trim(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
 }
 
 char *xasprintf(const char *fmt, ...)

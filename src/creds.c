@@ -40,17 +40,6 @@ void creds_tried_add(struct buf *tried, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *creds_strdup_trim(const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return xstrndup(s, len);
-}
-
 int creds_parse_time(const char *s, time_t *out)
 {
 	struct tm tm;
@@ -160,7 +149,7 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 		goto out;
 	}
 	line = strcspn(buf_cstr(&b), "\n");
-	*out = creds_strdup_trim(buf_cstr(&b), line);
+	*out = xstrndup_trim(buf_cstr(&b), line);
 	if (!**out) {
 		secret_free(*out);
 		*out = NULL;
@@ -371,9 +360,9 @@ static int from_env(struct aws_creds *out, struct buf *tried, struct annex_err *
 		return annex_err_set(err, "Credentials", "%s is set but %s is not (set both or neither)",
 		                     id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 		                     id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	out->access_key_id = creds_strdup_trim(id, strlen(id));
-	out->secret_access_key = creds_strdup_trim(secret, strlen(secret));
-	out->session_token = token ? creds_strdup_trim(token, strlen(token)) : NULL;
+	out->access_key_id = xstrndup_trim(id, strlen(id));
+	out->secret_access_key = xstrndup_trim(secret, strlen(secret));
+	out->session_token = token ? xstrndup_trim(token, strlen(token)) : NULL;
 	out->kind = CREDS_ENV;
 	snprintf(out->source, sizeof(out->source), "environment (AWS_ACCESS_KEY_ID%s)",
 	         token ? ", AWS_SESSION_TOKEN" : "");

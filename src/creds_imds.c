@@ -128,7 +128,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	if (imds_call(h, "PUT", base, "/latest/api/token",
 	              "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL_S, &reply, err) != 0)
 		goto out;
-	token = creds_strdup_trim(buf_cstr(&reply), reply.len);
+	token = xstrndup_trim(buf_cstr(&reply), reply.len);
 	if (!token_ok(token)) {
 		annex_err_set(err, "Credentials", "PUT %s/latest/api/token: the reply is not a token", base);
 		goto out;
@@ -137,7 +137,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	if (imds_call(h, "GET", base, "/latest/meta-data/iam/security-credentials/", buf_cstr(&hdr),
 	              &reply, err) != 0)
 		goto out;
-	role = creds_strdup_trim(buf_cstr(&reply), strcspn(buf_cstr(&reply), "\n"));
+	role = xstrndup_trim(buf_cstr(&reply), strcspn(buf_cstr(&reply), "\n"));
 	if (!role_name_ok(role)) {
 		annex_err_set(err, "Credentials", "GET %s/latest/meta-data/iam/security-credentials/: "
 		              "\"%.64s\" is not a role name", base, role);

@@ -48,6 +48,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* The first n bytes of s without leading and trailing whitespace, as a new string. */
+char *xstrndup_trim(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Frees a NUL-terminated secret string after cleansing it; NULL is a no-op. */
