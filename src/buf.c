@@ -1,6 +1,7 @@
 /* buf.c - growable buffer and allocation helpers (see include/annex/buf.h). */
 #include "annex/buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -50,6 +51,17 @@ char *xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
+}
+
+char *xstrndup_trim(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
 }
 
 char *xasprintf(const char *fmt, ...)
@@ -186,15 +198,13 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
-int buf_read_file(struct buf *b, const char *path, size_t max_len)
+int buf_read_fd(struct buf *b, int fd, size_t max_len)
 {
 	char chunk[4096];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), saved;
 	size_t start = b->len;
+	int saved;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
@@ -211,7 +221,19 @@ int buf_read_file(struct buf *b, const char *path, size_t max_len)
 	saved = errno;
 	if (b->secret)
 		OPENSSL_cleanse(chunk, sizeof(chunk));
-	close(fd);
 	errno = saved;
 	return n < 0 ? -1 : 0;
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = buf_read_fd(b, fd, max_len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }

@@ -486,17 +486,6 @@ static int lookup_or_literal(const struct annex_config *cfg, const char *name, c
 	return 0;
 }
 
-static char *trimmed(const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return xstrndup(s, len);
-}
-
 /* Splits list at commas into trimmed items; drops empty items when
  * keep_empty is 0 (HTCondor's split()). */
 static char **split_list(const char *list, int keep_empty, size_t *n)
@@ -508,7 +497,7 @@ static char **split_list(const char *list, int keep_empty, size_t *n)
 	for (;;) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
-		char *item = trimmed(p, len);
+		char *item = xstrndup_trim(p, len);
 		if (*item || keep_empty) {
 			if (cnt == cap) {
 				cap = cap ? cap * 2 : 8;

@@ -40,17 +40,6 @@ void creds_tried_add(struct buf *tried, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *creds_strdup_trim(const char *s, size_t len)
-{
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return xstrndup(s, len);
-}
-
 int creds_parse_time(const char *s, time_t *out)
 {
 	struct tm tm;
@@ -132,11 +121,9 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
                          struct annex_err *err)
 {
 	struct buf b;
-	char chunk[4096];
 	const char *k = kind ? kind : origin_is_secret(origin) ? "secret key file" : "access key file";
 	const char *o = origin ? origin : k;
 	size_t line;
-	ssize_t n;
 	int fd, rc = -1;
 
 	*out = NULL;
@@ -153,25 +140,16 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 	}
 	if (creds_check_key_file_perms(path, fd, k, o, err) != 0)
 		goto out;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			annex_err_set(err, "Credentials", "%s: reading %s %s: %s", o, k, path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > KEY_FILE_MAX) {
+	if (buf_read_fd(&b, fd, KEY_FILE_MAX) != 0) {
+		if (errno == EFBIG)
 			annex_err_set(err, "Credentials", "%s: %s %s is larger than %d bytes", o, k, path,
 			              KEY_FILE_MAX);
-			goto out;
-		}
-		buf_append(&b, chunk, (size_t)n);
+		else
+			annex_err_set(err, "Credentials", "%s: reading %s %s: %s", o, k, path, strerror(errno));
+		goto out;
 	}
 	line = strcspn(buf_cstr(&b), "\n");
-	*out = creds_strdup_trim(buf_cstr(&b), line);
+	*out = xstrndup_trim(buf_cstr(&b), line);
 	if (!**out) {
 		secret_free(*out);
 		*out = NULL;
@@ -181,7 +159,6 @@ static int read_key_file(const char *path, const char *kind, const char *origin,
 	}
 	rc = 0;
 out:
-	OPENSSL_cleanse(chunk, sizeof(chunk));
 	buf_free(&b);
 	close(fd);
 	return rc;
@@ -383,9 +360,9 @@ static int from_env(struct aws_creds *out, struct buf *tried, struct annex_err *
 		return annex_err_set(err, "Credentials", "%s is set but %s is not (set both or neither)",
 		                     id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 		                     id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	out->access_key_id = creds_strdup_trim(id, strlen(id));
-	out->secret_access_key = creds_strdup_trim(secret, strlen(secret));
-	out->session_token = token ? creds_strdup_trim(token, strlen(token)) : NULL;
+	out->access_key_id = xstrndup_trim(id, strlen(id));
+	out->secret_access_key = xstrndup_trim(secret, strlen(secret));
+	out->session_token = token ? xstrndup_trim(token, strlen(token)) : NULL;
 	out->kind = CREDS_ENV;
 	snprintf(out->source, sizeof(out->source), "environment (AWS_ACCESS_KEY_ID%s)",
 	         token ? ", AWS_SESSION_TOKEN" : "");

@@ -12,7 +12,6 @@
  * local calls with their own timeouts, no signing, no retries.
  */
 #include <curl/curl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
+#include "annex/http.h"
 
 #define IMDS_DEFAULT "http://169.254.169.254"
 #define IMDS_TIMEOUT_MS 1000L
@@ -36,14 +36,6 @@ static size_t imds_write(char *data, size_t size, size_t nmemb, void *userp)
 		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
 	buf_append(b, data, n);
 	return n;
-}
-
-/* Frees a header list after cleansing it (it may carry the IMDS token). */
-static void slist_free_secret(struct curl_slist *l)
-{
-	for (struct curl_slist *p = l; p; p = p->next)
-		OPENSSL_cleanse(p->data, strlen(p->data));
-	curl_slist_free_all(l);
 }
 
 /* One IMDS call: method on base+path with hdrs; the reply body lands in
@@ -77,7 +69,7 @@ static int imds_call(CURL *h, const char *method, const char *base, const char *
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
 	}
 	rc = curl_easy_perform(h);
-	slist_free_secret(hdrs);
+	http_slist_free_secret(hdrs); /* it carries the IMDS token */
 	if (rc != CURLE_OK) {
 		annex_err_set(err, "Credentials", "%s %s: %s", method, url,
 		              errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -136,7 +128,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	if (imds_call(h, "PUT", base, "/latest/api/token",
 	              "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL_S, &reply, err) != 0)
 		goto out;
-	token = creds_strdup_trim(buf_cstr(&reply), reply.len);
+	token = xstrndup_trim(buf_cstr(&reply), reply.len);
 	if (!token_ok(token)) {
 		annex_err_set(err, "Credentials", "PUT %s/latest/api/token: the reply is not a token", base);
 		goto out;
@@ -145,7 +137,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	if (imds_call(h, "GET", base, "/latest/meta-data/iam/security-credentials/", buf_cstr(&hdr),
 	              &reply, err) != 0)
 		goto out;
-	role = creds_strdup_trim(buf_cstr(&reply), strcspn(buf_cstr(&reply), "\n"));
+	role = xstrndup_trim(buf_cstr(&reply), strcspn(buf_cstr(&reply), "\n"));
 	if (!role_name_ok(role)) {
 		annex_err_set(err, "Credentials", "GET %s/latest/meta-data/iam/security-credentials/: "
 		              "\"%.64s\" is not a role name", base, role);

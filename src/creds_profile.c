@@ -92,7 +92,7 @@ static int section_matches(const char *sec, const char *profile, int config_styl
 static void set_value(char **slot, const char *v, size_t len)
 {
 	secret_free(*slot);
-	*slot = creds_strdup_trim(v, len);
+	*slot = xstrndup_trim(v, len);
 }
 
 /* Parses INI text and collects the keys annex uses from profile's section. */
@@ -116,7 +116,7 @@ static void profile_parse(const char *text, const char *profile, int config_styl
 			if (!close || (size_t)(close - line - 1) >= sizeof(sec))
 				continue;
 			n = (size_t)(close - line - 1);
-			char *t = creds_strdup_trim(line + 1, n);
+			char *t = xstrndup_trim(line + 1, n);
 			snprintf(sec, sizeof(sec), "%s", t);
 			free(t);
 			in = section_matches(sec, profile, config_style);

@@ -2,6 +2,7 @@
 #include "annex/http.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -125,8 +126,16 @@ static int http_retryable(CURLcode rc)
 	}
 }
 
+void http_slist_free_secret(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p; p = p->next)
+		OPENSSL_cleanse(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
 /* Adds "Name: value" to a curl header list; an empty value needs curl's
- * "Name;" spelling or curl would drop the header. */
+ * "Name;" spelling or curl would drop the header. The line may carry the
+ * signature or a session token, so every copy of it is cleansed. */
 static struct curl_slist *http_add_header(struct curl_slist *list, const char *name, const char *value)
 {
 	struct curl_slist *l;
@@ -137,9 +146,9 @@ static struct curl_slist *http_add_header(struct curl_slist *list, const char *n
 	else
 		line = xasprintf("%s;", name);
 	l = curl_slist_append(list, line);
-	free(line);
+	secret_free(line);
 	if (!l) {
-		curl_slist_free_all(list);
+		http_slist_free_secret(list);
 		return NULL;
 	}
 	return l;
@@ -223,7 +232,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	if (!http_has_header(req, "Content-Type")) {
 		struct curl_slist *l = curl_slist_append(hdrs, "Content-Type:");
 		if (!l) {
-			curl_slist_free_all(hdrs);
+			http_slist_free_secret(hdrs);
 			goto oom;
 		}
 		hdrs = l;
@@ -246,7 +255,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	ret = 0;
 out:
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
+	http_slist_free_secret(hdrs);
 	return ret;
 oom:
 	annex_err_set(err, "Transport", "%s %s: out of memory building headers", req->method, where);

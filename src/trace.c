@@ -255,11 +255,13 @@ void trace_write(FILE *f, const char *prefix, const char *text, size_t len, size
 	end = p + show;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *next = nl ? nl + 1 : end;
+		size_t n = (size_t)((nl ? nl : end) - p);
+
 		if (n && p[n - 1] == '\r')
 			n--;
 		fprintf(f, "%s%.*s\n", prefix, (int)n, p);
-		p += (nl ? (size_t)(nl - p) + 1 : n);
+		p = next;
 	}
 	fputs(buf_cstr(&note), f);
 	buf_free(&note);

@@ -39,6 +39,8 @@ char *buf_steal(struct buf *b);          /* caller frees; buf is reset to empty 
  * cleansed when b is secret). At most max_len bytes (0: no limit). Returns
  * 0, or -1 with errno set (ENOENT for a missing file, EFBIG past max_len). */
 int buf_read_file(struct buf *b, const char *path, size_t max_len);
+/* The same from an open descriptor, read to its end (not closed). */
+int buf_read_fd(struct buf *b, int fd, size_t max_len);
 
 /* Small allocation helpers that abort on failure. */
 void *xmalloc(size_t n);
@@ -46,6 +48,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* The first n bytes of s without leading and trailing whitespace, as a new string. */
+char *xstrndup_trim(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Frees a NUL-terminated secret string after cleansing it; NULL is a no-op. */

@@ -23,9 +23,6 @@ void creds_tried_add(struct buf *tried, const char *fmt, ...) __attribute__((for
  * optional fraction, Z or +hh:mm). Returns 0 or -1. */
 int creds_parse_time(const char *s, time_t *out);
 
-/* Copies s into a fresh heap string, trimmed of surrounding whitespace. */
-char *creds_strdup_trim(const char *s, size_t len);
-
 /* Link 4: the shared files ~/.aws/credentials and ~/.aws/config. */
 int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_err *err);
 

@@ -68,6 +68,12 @@ int http_perform(struct http_client *c, const struct http_request *req,
 const char *http_response_header(const struct http_response *resp, const char *name);
 void http_response_free(struct http_response *resp);
 
+/* Frees a libcurl header list after cleansing every line: request headers
+ * carry the signature and session tokens (the IMDS client builds its own
+ * list and frees it here too). NULL is a no-op. */
+struct curl_slist;
+void http_slist_free_secret(struct curl_slist *l);
+
 /* How many new connections the client opened so far (connection reuse
  * keeps this below the number of requests). */
 long http_client_connections(const struct http_client *c);

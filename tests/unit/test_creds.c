@@ -304,6 +304,32 @@ static void t_read_key_file_api(void)
 	CHECK_INT(creds_check_key_file_perms(P("k"), -1, "secret key file", "x", &err), 0);
 }
 
+/* A key file is read whole up to 64 KiB and refused past that. */
+static void t_read_key_file_size(void)
+{
+	struct annex_err err;
+	char *big = malloc(64 * 1024 + 2), *s = NULL;
+
+	fresh();
+	memset(big, 'k', 64 * 1024);
+	big[0] = 'A';
+	big[64 * 1024] = 0;
+	write_file(P("k"), big, 0600);
+	annex_err_clear(&err);
+	CHECK_INT(creds_read_key_file(P("k"), "-aws-access-key-file", &s, &err), 0);
+	CHECK(s && strlen(s) == 64 * 1024 && s[0] == 'A');
+	secret_free(s);
+	s = NULL;
+	strcpy(big + 64 * 1024, "k");
+	write_file(P("k"), big, 0600);
+	CHECK_INT(creds_read_key_file(P("k"), "-aws-access-key-file", &s, &err), -1);
+	CHECK(s == NULL);
+	CHECK_STR(err.code, "Credentials");
+	CHECK_HAS(err.msg, "-aws-access-key-file: access key file ");
+	CHECK_HAS(err.msg, "is larger than 65536 bytes");
+	free(big);
+}
+
 static void default_pair(mode_t pmode)
 {
 	write_file(P("pw/.condor/publicKeyFile"), "AKIADEFAULT\n", 0600);
@@ -757,7 +783,7 @@ TESTS(T(t_setup_tmp),
       T(t_access_key_file_refused),
       T(t_key_file_other_owner_refused),
       T(t_key_file_problems),
-      T(t_read_key_file_api),
+      T(t_read_key_file_api), T(t_read_key_file_size),
       T(t_condor_default_pair),
       T(t_condor_default_pair_refused),
       T(t_env),
