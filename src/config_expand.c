@@ -902,13 +902,15 @@ static int fn_filename(const struct annex_config *cfg, enum macro_id id, const c
 	case 6: end = ixx; break;
 	default:
 		if (ixn > 0) {
-			/* the basename plus num_dirs directories */
-			size_t seps[4096], n_seps = 0;
-			for (size_t i = 0; i < strlen(b) && n_seps < 4096; i++)
-				if (b[i] == '/' || b[i] == '\\')
-					seps[n_seps++] = i + 1;
-			size_t keep = n_seps > (size_t)num_dirs ? n_seps - (size_t)num_dirs : 0;
-			start = keep ? seps[keep - 1] : 0;
+			/* the basename plus num_dirs directories: start after
+			 * the (num_dirs + 1)-th separator from the end */
+			size_t seen = 0;
+			for (size_t i = ixn; i > 0; i--) {
+				if ((b[i - 1] == '/' || b[i - 1] == '\\') && ++seen > (size_t)num_dirs) {
+					start = i;
+					break;
+				}
+			}
 			if ((parts & 3) == 2)
 				end = ixx;
 			else if ((parts & 3) == 0) {
