@@ -59,11 +59,6 @@ struct macro_pos {
 /* Decides which macros a scan reports: returns 1 to skip this one. */
 typedef int (*macro_skip_fn)(void *ud, enum macro_id id, const char *body, size_t len);
 
-static int cfg_isidchar(int c)
-{
-	return isalnum(c) || c == '_' || c == '.' || c == '/';
-}
-
 static enum macro_id check_prefix(const char *dollar, size_t len, enum body_chars *bodychars)
 {
 	static const struct { const char *name; enum macro_id id; } pre[] = {
@@ -152,7 +147,7 @@ static enum macro_id next_macro(const char *value, size_t search, struct macro_p
 						continue;
 					}
 				}
-				if (!cfg_isidchar((unsigned char)c)) {
+				if (!cfg_is_name_char((unsigned char)c)) {
 					bad = 1;
 					break;
 				}
