@@ -119,7 +119,6 @@ static const struct cli_option cli_options[] = {
 struct cli_state {
 	const char *command_word;   /* how the command was spelled, for messages */
 	int n_user_data;            /* -aws-[default-]user-data[-file] given */
-	int remove;                 /* -remove seen */
 };
 
 /* condor_annex's is_dash_arg_prefix(): after one dash, arg must be a prefix
@@ -139,7 +138,8 @@ static int cli_condor_matches(const char *arg, const struct cli_option *opt)
 	       strncmp(arg, opt->name, len) == 0;
 }
 
-int cli_match(const char *arg, const char **name, struct annex_err *err)
+/* The table entry arg names (see cli_match), or NULL with err set. */
+static const struct cli_option *cli_find(const char *arg, struct annex_err *err)
 {
 	const struct cli_option *found = NULL;
 	const char *s;
@@ -148,16 +148,15 @@ int cli_match(const char *arg, const char **name, struct annex_err *err)
 	int dashdash;
 	size_t len, i;
 
-	*name = NULL;
-	if (arg[0] != '-')
-		return annex_err_set(err, "Usage", "unexpected argument '%s'", arg);
+	if (arg[0] != '-') {
+		annex_err_set(err, "Usage", "unexpected argument '%s'", arg);
+		return NULL;
+	}
 
 	/* Step 1: condor_annex's table, in order; the first match wins. */
 	for (i = 0; i < CLI_N_OPTIONS; i++) {
-		if (cli_options[i].condor_min > 0 && cli_condor_matches(arg, &cli_options[i])) {
-			*name = cli_options[i].name;
-			return 0;
-		}
+		if (cli_options[i].condor_min > 0 && cli_condor_matches(arg, &cli_options[i]))
+			return &cli_options[i];
 	}
 
 	/* Step 2: annex's extension, any case. An exact name wins; else the
@@ -169,10 +168,8 @@ int cli_match(const char *arg, const char **name, struct annex_err *err)
 	if (len == 0)
 		goto unknown;
 	for (i = 0; i < CLI_N_OPTIONS; i++) {
-		if (strcasecmp(s, cli_options[i].name) == 0) {
-			*name = cli_options[i].name;
-			return 0;
-		}
+		if (strcasecmp(s, cli_options[i].name) == 0)
+			return &cli_options[i];
 	}
 	if (dashdash)
 		goto unknown;
@@ -184,10 +181,8 @@ int cli_match(const char *arg, const char **name, struct annex_err *err)
 		if (!ids_seen[cli_options[i].id]++)
 			n_ids++;
 	}
-	if (n_ids == 1) {
-		*name = found->name;
-		return 0;
-	}
+	if (n_ids == 1)
+		return found;
 	if (n_ids > 1) {
 		struct buf list = BUF_INIT;
 		for (i = 0; i < CLI_N_OPTIONS; i++) {
@@ -196,20 +191,19 @@ int cli_match(const char *arg, const char **name, struct annex_err *err)
 		}
 		annex_err_set(err, "Usage", "ambiguous option '%s': could be %s", arg, buf_cstr(&list));
 		buf_free(&list);
-		return -1;
+		return NULL;
 	}
 unknown:
-	return annex_err_set(err, "Usage", "unknown option '%s'", arg);
+	annex_err_set(err, "Usage", "unknown option '%s'", arg);
+	return NULL;
 }
 
-/* The table entry named exactly name (a pointer cli_match returned). */
-static const struct cli_option *cli_option_named(const char *name)
+int cli_match(const char *arg, const char **name, struct annex_err *err)
 {
-	for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
-		if (cli_options[i].name == name)
-			return &cli_options[i];
-	}
-	return NULL;
+	const struct cli_option *opt = cli_find(arg, err);
+
+	*name = opt ? opt->name : NULL;
+	return opt ? 0 : -1;
 }
 
 /* The string field an option id fills, or NULL for other kinds. */
@@ -342,7 +336,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_DRY_RUN: o->dry_run = 1; return 0;
 	case ID_WAIT: o->wait = 1; return 0;
 	case ID_JSON: o->json = 1; return 0;
-	case ID_REMOVE: st->remove = 1; o->setup_remove = 1; return 0;
+	case ID_REMOVE: o->setup_remove = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -428,7 +422,7 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 	int spot = o->slots > 0 || o->aws_spot_fleet || o->spot_fleet_config_file;
 	const char *start_word = spot ? "-slots" : "-count";
 
-	if (st->remove && o->command != CMD_SETUP)
+	if (o->setup_remove && o->command != CMD_SETUP)
 		return annex_err_set(err, "Usage", "-remove goes only with -setup (annex -setup -remove)");
 	if (st->n_user_data > 1)
 		return annex_err_set(err, "Usage", "you may specify no more than one of -aws-[default-]user-data[-file]");
@@ -484,8 +478,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 
 int cli_parse(int argc, char **argv, struct annex_opts *o, struct annex_err *err)
 {
-	struct cli_state st = { "", 0, 0 };
-	const char *name;
+	struct cli_state st = { "", 0 };
+	const struct cli_option *opt;
 
 	memset(o, 0, sizeof *o);
 	o->duration_h = -1;
@@ -502,9 +496,7 @@ int cli_parse(int argc, char **argv, struct annex_opts *o, struct annex_err *err
 				return -1;
 			continue;
 		}
-		if (cli_match(arg, &name, err))
-			return -1;
-		if (cli_apply(cli_option_named(name), argc, argv, &i, o, &st, err))
+		if (!(opt = cli_find(arg, err)) || cli_apply(opt, argc, argv, &i, o, &st, err))
 			return -1;
 		/* condor_annex stops at -help and prints the usage: so does annex */
 		if (o->command == CMD_HELP)

@@ -117,22 +117,16 @@ int condorsetup_find(const struct annex_config *cfg, const char *local_name, str
 {
 	const char *path = config_user_config_path(cfg);
 	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	FILE *f;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!path || !config_user_config_read(cfg))
 		return 0;
-	if (!(f = fopen(path, "r"))) {
-		if (errno == ENOENT)
-			return 0;
-		return annex_err_set(err, "Config", "cannot read %s: %s", path, strerror(errno));
+	if (buf_read_file(&b, path, 0) != 0) {
+		rc = errno == ENOENT ? 0 : annex_err_set(err, "Config", "cannot read %s: %s", path, strerror(errno));
+		buf_free(&b);
+		return rc;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
 	rc = condorsetup_parse(buf_cstr(&b), path, local_name, out);
 	buf_free(&b);
 	return rc;

@@ -115,6 +115,21 @@ void cfg_insert(struct annex_config *cfg, const char *name, const char *value,
 	}
 }
 
+int cfg_is_name_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '.' || c == '/';
+}
+
+int cfg_is_valid_name(const char *name)
+{
+	if (!*name)
+		return 0;
+	for (; *name; name++)
+		if (!cfg_is_name_char((unsigned char)*name))
+			return 0;
+	return 1;
+}
+
 void cfg_warn(struct annex_config *cfg, const char *fmt, ...)
 {
 	va_list ap;
@@ -444,11 +459,7 @@ static int read_environment(struct annex_config *cfg, struct annex_err *err)
 		if (!eq || eq == *e + 8)
 			continue;
 		char *name = xstrndup(*e + 8, (size_t)(eq - *e - 8));
-		int ok = 1;
-		for (const char *p = name; *p; p++)
-			if (!isalnum((unsigned char)*p) && !strchr("_./", *p))
-				ok = 0;
-		if (ok) {
+		if (cfg_is_valid_name(name)) {
 			char *value = NULL, *src = xasprintf("environment (%.*s)", (int)(eq - *e), *e);
 			if (cfg_expand_self(cfg, eq + 1, name, &value, err) < 0) {
 				annex_err_prefix(err, "environment variable %.*s", (int)(eq - *e), *e);
@@ -571,7 +582,7 @@ char *config_local_name_from_region(const char *region)
 {
 	char *s = xstrdup(region ? region : "");
 	for (char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_./", *p))
+		if (!cfg_is_name_char((unsigned char)*p))
 			*p = '_';
 	return s;
 }

@@ -59,11 +59,6 @@ struct macro_pos {
 /* Decides which macros a scan reports: returns 1 to skip this one. */
 typedef int (*macro_skip_fn)(void *ud, enum macro_id id, const char *body, size_t len);
 
-static int cfg_isidchar(int c)
-{
-	return isalnum(c) || c == '_' || c == '.' || c == '/';
-}
-
 static enum macro_id check_prefix(const char *dollar, size_t len, enum body_chars *bodychars)
 {
 	static const struct { const char *name; enum macro_id id; } pre[] = {
@@ -152,7 +147,7 @@ static enum macro_id next_macro(const char *value, size_t search, struct macro_p
 						continue;
 					}
 				}
-				if (!cfg_isidchar((unsigned char)c)) {
+				if (!cfg_is_name_char((unsigned char)c)) {
 					bad = 1;
 					break;
 				}
@@ -891,13 +886,15 @@ static int fn_filename(const struct annex_config *cfg, enum macro_id id, const c
 	case 6: end = ixx; break;
 	default:
 		if (ixn > 0) {
-			/* the basename plus num_dirs directories */
-			size_t seps[4096], n_seps = 0;
-			for (size_t i = 0; i < strlen(b) && n_seps < 4096; i++)
-				if (b[i] == '/' || b[i] == '\\')
-					seps[n_seps++] = i + 1;
-			size_t keep = n_seps > (size_t)num_dirs ? n_seps - (size_t)num_dirs : 0;
-			start = keep ? seps[keep - 1] : 0;
+			/* the basename plus num_dirs directories: start after
+			 * the (num_dirs + 1)-th separator from the end */
+			size_t seen = 0;
+			for (size_t i = ixn; i > 0; i--) {
+				if ((b[i - 1] == '/' || b[i - 1] == '\\') && ++seen > (size_t)num_dirs) {
+					start = i;
+					break;
+				}
+			}
 			if ((parts & 3) == 2)
 				end = ixx;
 			else if ((parts & 3) == 0) {

@@ -66,6 +66,10 @@ struct cfg_item *cfg_find_prefixed(const struct annex_config *cfg, const char *p
 void cfg_insert(struct annex_config *cfg, const char *name, const char *value,
 		const char *source, enum cfg_origin origin);
 void cfg_warn(struct annex_config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* HTCondor's parameter-name characters (letters, digits, _ . /), and a
+ * name made only of them (not empty). */
+int cfg_is_name_char(int c);
+int cfg_is_valid_name(const char *name);
 
 /* The raw value a lookup of name finds (LOCALNAME., SUBSYS., plain; each
  * config before table default), or NULL. *item is the config item when it

@@ -488,16 +488,6 @@ static int line_is_if(struct annex_config *cfg, struct if_stack *s, const char *
 
 /* ---- statements ---- */
 
-static int is_valid_param_name(const char *name)
-{
-	if (!*name)
-		return 0;
-	for (; *name; name++)
-		if (!isalnum((unsigned char)*name) && !strchr("_./", *name))
-			return 0;
-	return 1;
-}
-
 struct parse_ctx {
 	struct annex_config *cfg;
 	const char *file;       /* for messages */
@@ -743,7 +733,7 @@ static int do_statement(struct parse_ctx *pc, char *line, char **here_name, char
 		ename = xstrdup(name);
 	else if (cfg_expand(pc->cfg, name, &ename, err) < 0)
 		return perr(pc, err, "%s", err->msg);
-	if (!is_valid_param_name(ename)) {
+	if (!cfg_is_valid_name(ename)) {
 		perr(pc, err, "Illegal Identifier: <%s>", ename);
 		free(ename);
 		return -1;

@@ -25,13 +25,12 @@ static int read_one(const char *dir, const char *path, unsigned char **data, siz
 
 	buf_init_secret(&b);
 	if (buf_read_file(&b, path, 0) != 0) {
+		annex_err_set(err, "Usage", "-config-dir %s: cannot read %s: %s", dir, path, strerror(errno));
 		buf_free(&b);
-		return annex_err_set(err, "Usage", "-config-dir %s: cannot read %s: %s", dir, path, strerror(errno));
+		return -1;
 	}
 	*len = b.len;
 	*data = (unsigned char *)buf_steal(&b);
-	if (!*data)
-		*data = (unsigned char *)xstrdup("");
 	return 0;
 }
 

@@ -373,6 +373,26 @@ static void t_cycle_is_an_error(void)
 	config_free(cfg);
 }
 
+/* $Fd keeps the basename and as many directories as it has d's, however
+ * many directories the path has (5000 here: more than any fixed table). */
+static void t_filename_parts_of_a_deep_path(void)
+{
+	struct buf text = BUF_INIT;
+	struct annex_err err;
+
+	buf_puts(&text, "P = /");
+	for (int i = 0; i < 5000; i++)
+		buf_printf(&text, "d%d/", i);
+	buf_puts(&text, "file.txt\nF1 = $Fdn(P)\nF2 = $Fddnx(P)\nF3 = $Fd(P)\n");
+	struct annex_config *cfg = load_text(buf_cstr(&text), NULL, &err);
+	CHECK_STR(cfg ? "" : err.msg, "");
+	CHECK_STR(get(cfg, "F1"), "d4999/file");
+	CHECK_STR(get(cfg, "F2"), "d4998/d4999/file.txt");
+	CHECK_STR(get(cfg, "F3"), "d4999/");
+	config_free(cfg);
+	buf_free(&text);
+}
+
 static void t_files_user_config_and_locals(void)
 {
 	char *root = xasprintf("%s/condor_config", tmpdir);
@@ -464,7 +484,7 @@ static void t_templates(void)
 TESTS(T(t_later_wins_and_lazy_expansion), T(t_defaults_and_self_reference), T(t_functions),
       T(t_continuation_comments_heredoc), T(t_if_elif_else), T(t_errors_name_file_and_line),
       T(t_include_loop_and_nested_error), T(t_unreadable_include), T(t_local_name_precedence), T(t_is_configured),
-      T(t_typed_getters), T(t_cycle_is_an_error), T(t_files_user_config_and_locals), T(t_templates))
+      T(t_typed_getters), T(t_cycle_is_an_error), T(t_filename_parts_of_a_deep_path), T(t_files_user_config_and_locals), T(t_templates))
 
 /* A fresh directory for the file tests, made before main runs. */
 __attribute__((constructor)) static void make_tmpdir(void)
