@@ -16,18 +16,6 @@ void params_add(struct params *p, const char *name, const char *value)
 	p->n++;
 }
 
-void params_addf(struct params *p, const char *name, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	params_add(p, name, buf_cstr(&b));
-	buf_free(&b);
-}
-
 const char *params_get(const struct params *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)

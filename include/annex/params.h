@@ -22,8 +22,6 @@ struct params {
 #define PARAMS_INIT { NULL, 0, 0 }
 
 void params_add(struct params *p, const char *name, const char *value);
-void params_addf(struct params *p, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Value of the first parameter called name, or NULL. */
 const char *params_get(const struct params *p, const char *name);
 void params_free(struct params *p);
