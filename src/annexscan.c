@@ -6,40 +6,8 @@
 #include <string.h>
 
 #include "annex/annexscan.h"
+#include "annex/ec2.h"
 #include "annex/xml.h"
-
-#define ANNEXSCAN_TAG_NAME "htcondor:AnnexName"
-
-struct annexscan_tags {
-	char *name, *id, *lease;
-};
-
-/* Reads the three htcondor: tags of a tagSet. */
-static void annexscan_read_tags(xmlNode *set, struct annexscan_tags *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (xmlNode *it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
-		char key[64];
-		char **slot = NULL;
-		if (xml_text_buf(it, "key", key, sizeof(key)) != 0)
-			continue;
-		if (strcmp(key, ANNEXSCAN_TAG_NAME) == 0)
-			slot = &t->name;
-		else if (strcmp(key, "htcondor:AnnexId") == 0)
-			slot = &t->id;
-		else if (strcmp(key, "htcondor:LeaseExpiration") == 0)
-			slot = &t->lease;
-		if (slot && !*slot)
-			*slot = xml_text(it, "value");
-	}
-}
-
-static void annexscan_tags_free(struct annexscan_tags *t)
-{
-	free(t->name);
-	free(t->id);
-	free(t->lease);
-}
 
 struct annexscan_ctx {
 	struct status_report *r;
@@ -56,15 +24,15 @@ static int annexscan_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 		xmlNode *is = xml_find(res, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
 			char id[32] = "", state[32] = "", type[64] = "";
-			struct annexscan_tags t;
+			struct ec2_annex_tags t;
 			xml_text_buf(i, "instanceId", id, sizeof(id));
 			xml_text_buf(i, "instanceState/name", state, sizeof(state));
 			xml_text_buf(i, "instanceType", type, sizeof(type));
-			annexscan_read_tags(xml_find(i, "tagSet"), &t);
+			ec2_read_annex_tags(xml_find(i, "tagSet"), &t);
 			if (*id && *state && t.name && *t.name && (!c->name || strcmp(t.name, c->name) == 0))
 				status_report_add_instance(c->r, id, state, t.name, t.id, *type ? type : NULL,
 							   t.lease);
-			annexscan_tags_free(&t);
+			ec2_annex_tags_free(&t);
 		}
 	}
 	return 0;
@@ -78,13 +46,7 @@ int annexscan_instances(struct aws_ctx *ctx, const char *name, long page_size, s
 	char size[24];
 	int rc;
 
-	if (name) {
-		params_add(&p, "Filter.1.Name", "tag:" ANNEXSCAN_TAG_NAME);
-		params_add(&p, "Filter.1.Value.1", name);
-	} else {
-		params_add(&p, "Filter.1.Name", "tag-key");
-		params_add(&p, "Filter.1.Value.1", ANNEXSCAN_TAG_NAME);
-	}
+	ec2_add_annex_filter(&p, name);
 	snprintf(size, sizeof(size), "%ld", page_size > 0 ? page_size : 1000);
 	params_add(&p, "MaxResults", size);
 	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeInstances", &p, annexscan_instance_page, &c, err);
@@ -101,16 +63,16 @@ static int annexscan_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
 		char id[64] = "", state[64] = "", target[32] = "";
 		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
-		struct annexscan_tags t;
+		struct ec2_annex_tags t;
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
 		xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target));
-		annexscan_read_tags(xml_find(f, "tagSet"), &t);
+		ec2_read_annex_tags(xml_find(f, "tagSet"), &t);
 		if (*id && t.name && *t.name && (!c->name || strcmp(t.name, c->name) == 0))
 			status_report_add_fleet(c->r, id, *state ? state : "unknown", t.name,
 						valid && *valid ? valid : NULL, *target ? strtol(target, NULL, 10) : -1);
 		free(valid);
-		annexscan_tags_free(&t);
+		ec2_annex_tags_free(&t);
 	}
 	return 0;
 }

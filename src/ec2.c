@@ -32,6 +32,47 @@ static int query(struct aws_ctx *ctx, const char *action, struct params *p, xmlD
 	return rc;
 }
 
+void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (xmlNode *it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
+		char key[64];
+		char **slot = NULL;
+		if (xml_text_buf(it, "key", key, sizeof(key)) != 0)
+			continue;
+		if (strcmp(key, EC2_TAG_ANNEX_NAME) == 0)
+			slot = &t->name;
+		else if (strcmp(key, "htcondor:AnnexId") == 0)
+			slot = &t->id;
+		else if (strcmp(key, "htcondor:LeaseExpiration") == 0)
+			slot = &t->lease;
+		else if (strcmp(key, "htcondor:IdleTimeout") == 0)
+			slot = &t->idle;
+		if (slot && !*slot)
+			*slot = xml_text(it, "value");
+	}
+}
+
+void ec2_annex_tags_free(struct ec2_annex_tags *t)
+{
+	free(t->name);
+	free(t->id);
+	free(t->lease);
+	free(t->idle);
+	memset(t, 0, sizeof(*t));
+}
+
+void ec2_add_annex_filter(struct params *p, const char *name)
+{
+	if (name) {
+		params_add(p, "Filter.1.Name", "tag:" EC2_TAG_ANNEX_NAME);
+		params_add(p, "Filter.1.Value.1", name);
+	} else {
+		params_add(p, "Filter.1.Name", "tag-key");
+		params_add(p, "Filter.1.Value.1", EC2_TAG_ANNEX_NAME);
+	}
+}
+
 int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;

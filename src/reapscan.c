@@ -7,43 +7,8 @@
 #include <string.h>
 
 #include "annex/reapscan.h"
+#include "annex/ec2.h"
 #include "annex/xml.h"
-
-#define REAPSCAN_TAG_NAME "htcondor:AnnexName"
-
-struct reapscan_tags {
-	char *name, *id, *lease, *idle;
-};
-
-/* Reads annex's htcondor: tags of a tagSet. */
-static void reapscan_read_tags(xmlNode *set, struct reapscan_tags *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (xmlNode *it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
-		char key[64];
-		char **slot = NULL;
-		if (xml_text_buf(it, "key", key, sizeof(key)) != 0)
-			continue;
-		if (strcmp(key, REAPSCAN_TAG_NAME) == 0)
-			slot = &t->name;
-		else if (strcmp(key, "htcondor:AnnexId") == 0)
-			slot = &t->id;
-		else if (strcmp(key, "htcondor:LeaseExpiration") == 0)
-			slot = &t->lease;
-		else if (strcmp(key, "htcondor:IdleTimeout") == 0)
-			slot = &t->idle;
-		if (slot && !*slot)
-			*slot = xml_text(it, "value");
-	}
-}
-
-static void reapscan_tags_free(struct reapscan_tags *t)
-{
-	free(t->name);
-	free(t->id);
-	free(t->lease);
-	free(t->idle);
-}
 
 /* An empty tag value counts as absent. */
 static const char *reapscan_nonempty(const char *s)
@@ -78,16 +43,16 @@ static int reapscan_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 		xmlNode *is = xml_find(res, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
 			char id[32] = "", state[32] = "", launched[64] = "";
-			struct reapscan_tags t;
+			struct ec2_annex_tags t;
 			xml_text_buf(i, "instanceId", id, sizeof(id));
 			xml_text_buf(i, "instanceState/name", state, sizeof(state));
 			xml_text_buf(i, "launchTime", launched, sizeof(launched));
-			reapscan_read_tags(xml_find(i, "tagSet"), &t);
+			ec2_read_annex_tags(xml_find(i, "tagSet"), &t);
 			if (*id && *state && reapscan_nonempty(t.name) && (!c->name || strcmp(t.name, c->name) == 0))
 				reap_annex_add_instance(reap_world_annex(c->w, t.name, reapscan_nonempty(t.id)), id,
 							state, reap_parse_time(launched), reap_parse_time(t.lease),
 							reapscan_seconds(t.idle));
-			reapscan_tags_free(&t);
+			ec2_annex_tags_free(&t);
 		}
 	}
 	return 0;
@@ -100,13 +65,7 @@ int reapscan_instances(struct aws_ctx *ctx, const char *name, struct reap_world 
 	struct reapscan_ctx c = { w, name };
 	int rc;
 
-	if (name) {
-		params_add(&p, "Filter.1.Name", "tag:" REAPSCAN_TAG_NAME);
-		params_add(&p, "Filter.1.Value.1", name);
-	} else {
-		params_add(&p, "Filter.1.Name", "tag-key");
-		params_add(&p, "Filter.1.Value.1", REAPSCAN_TAG_NAME);
-	}
+	ec2_add_annex_filter(&p, name);
 	params_add(&p, "Filter.2.Name", "instance-state-name");
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
 		char key[32];
@@ -127,16 +86,16 @@ static int reapscan_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
 		char id[64] = "", state[64] = "";
-		struct reapscan_tags t;
+		struct ec2_annex_tags t;
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
-		reapscan_read_tags(xml_find(f, "tagSet"), &t);
+		ec2_read_annex_tags(xml_find(f, "tagSet"), &t);
 		if (*id && (strcmp(state, "submitted") == 0 || strcmp(state, "active") == 0 ||
 			    strcmp(state, "modifying") == 0) &&
 		    reapscan_nonempty(t.name) && (!c->name || strcmp(t.name, c->name) == 0))
 			reap_annex_add_fleet(reap_world_annex(c->w, t.name, reapscan_nonempty(t.id)), id,
 					     reap_parse_time(t.lease));
-		reapscan_tags_free(&t);
+		ec2_annex_tags_free(&t);
 	}
 	return 0;
 }

@@ -15,6 +15,22 @@ struct ec2_ids {
 void ec2_ids_add(struct ec2_ids *ids, const char *id);
 void ec2_ids_free(struct ec2_ids *ids);
 
+#define EC2_TAG_ANNEX_NAME "htcondor:AnnexName"
+
+/* annex's htcondor: tags of one resource (malloc'd values, NULL when absent). */
+struct ec2_annex_tags {
+	char *name, *id, *lease, *idle;
+};
+
+/* Reads htcondor:AnnexName, AnnexId, LeaseExpiration and IdleTimeout from
+ * an EC2 <tagSet> (the first of each wins); set may be NULL. */
+void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t);
+void ec2_annex_tags_free(struct ec2_annex_tags *t);
+
+/* Adds Filter.1 selecting annex resources: tag:htcondor:AnnexName = name,
+ * or, with name NULL, every resource carrying that tag key. */
+void ec2_add_annex_filter(struct params *p, const char *name);
+
 /* The default VPC's id; an account without one gets a message saying so. */
 int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err);
 /* 1 found (*group_id set), 0 not found, -1 error. */
