@@ -25,7 +25,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wno-format-nonliteral -g $(OPT) $(SAN) -Iinclude -I$(BUILD)/gen \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS += $(SAN)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -lpthread
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DANNEX_VERSION='"$(VERSION)"'

@@ -55,6 +55,20 @@ def critical_path(calls):
     return first + max((len(v) for v in chains.values()), default=0), chains
 
 
+DELAY_S = 0.1
+SLOW = [{"call": "any", "nth": 1, "times": 0, "fault": "delay", "seconds": DELAY_S}]
+
+
+def slowed(argv, env_of):
+    """One run through a proxy adding DELAY_S to every request, as a far
+    region would: wall time, calls, and round trips on the critical path
+    as the proxy saw them (calls chained by time: each began after the one
+    before it had ended)."""
+    with B.annextest.FaultProxy(SLOW) as fp:
+        r = B.Run(argv, env_of(fp.env()))
+        return r, len(fp.calls()), fp.critical_path()
+
+
 def counted(pool, args):
     with B.annextest.FaultProxy([]) as fp:
         r = B.Run([B.ANNEX] + args, pool.env(**fp.env()))
@@ -116,6 +130,13 @@ def main():
         got = resources(m)
         if got != want:
             B.die("the AWS CLI script made %r, annex %r" % (got, want))
+        # both through a proxy adding 100 ms per request, from nothing
+        m.reset()
+        r, slow_calls, slow_crit = slowed([B.ANNEX, "-setup"], lambda e: pool.env(**e))
+        r.ok("annex -setup (slowed)")
+        m.reset()
+        rc, cli_slow_calls, cli_slow_crit = slowed(cli, lambda e: B.cli_env(m, pool.home, e))
+        rc.ok("aws-cli-setup.sh (slowed)")
         cli_wall = []
         for _ in range(cli_reps):
             m.reset()
@@ -126,9 +147,13 @@ def main():
     longest = max((k for k in chains), key=lambda k: len(chains[k]))
     a, b = B.median(fresh), B.median(cli_wall)
     print("setup calls: %d, wall: %.2f s" % (len(calls1), a))
-    print("setup round trips on the critical path: %d (all calls are sequential today); with its %d independent "
-          "chains in parallel: %d (GetCallerIdentity, then the %s chain's %d)"
-          % (len(calls1), len(chains), crit, longest, len(chains[longest])))
+    print("setup round trips on the critical path, by its dependencies: %d of %d calls (%d independent chains "
+          "side by side: GetCallerIdentity, then the %s chain's %d)"
+          % (crit, len(calls1), len(chains), longest, len(chains[longest])))
+    print("setup through a proxy adding %d ms per request: annex: %d calls, %d round trips on the critical path, "
+          "%.2f s; aws-cli script: %d calls, %d round trips, %.2f s; wall ratio aws-cli / annex: %.1f"
+          % (DELAY_S * 1000, slow_calls, slow_crit, r.wall, cli_slow_calls, cli_slow_crit, rc.wall,
+             rc.wall / r.wall))
     print("setup again (nothing to create) calls: %d, mutating: %d, wall: %.2f s"
           % (len(calls2), sum(1 for c in calls2 if c["mutating"]), B.median(again)))
     print("setup by the aws-cli script (same resources): calls: %d, wall: %.2f s" % (len(cli_calls), b))

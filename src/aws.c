@@ -73,7 +73,12 @@ int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct an
 		if (aws_endpoint_resolve((enum aws_service)s, ctx->region, opts->option_url[s],
 					 opts->knob_url[s], &ctx->ep[s], err) < 0)
 			goto fail;
-	ctx->http = http_client_new(opts->http, err);
+	if (opts->http) {
+		ctx->http_opts = *opts->http;
+		ctx->http_opts.ca_bundle = opts->http->ca_bundle ? xstrdup(opts->http->ca_bundle) : NULL;
+		ctx->http_opts.user_agent = opts->http->user_agent ? xstrdup(opts->http->user_agent) : NULL;
+	}
+	ctx->http = http_client_new(&ctx->http_opts, err);
 	if (!ctx->http)
 		goto fail;
 	ctx->debug = opts->debug;
@@ -95,6 +100,15 @@ void aws_ctx_free(struct aws_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	if (ctx->parent) {
+		/* a forked context (aws_parallel.c) borrows the rest from its parent */
+		http_client_free(ctx->http);
+		sigv4_cache_clear(&ctx->sigcache);
+		free(ctx);
+		return;
+	}
+	free((char *)ctx->http_opts.ca_bundle);
+	free((char *)ctx->http_opts.user_agent);
 	for (int s = 0; s < AWS_N_SERVICES; s++)
 		aws_endpoint_free(&ctx->ep[s]);
 	http_client_free(ctx->http);
@@ -123,7 +137,9 @@ static void aws_trace_line(struct aws_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&t, fmt, ap);
 	va_end(ap);
+	flockfile(ctx->trace);
 	trace_write(ctx->trace, "annex: ", buf_cstr(&t), t.len, 0, known, 2);
+	funlockfile(ctx->trace);
 	buf_free(&t);
 }
 
@@ -151,6 +167,7 @@ static void aws_trace_request(struct aws_ctx *ctx, const struct aws_request *req
 		if (strcasecmp(h[i].name, "Content-Type") == 0)
 			ctype = h[i].value;
 	}
+	flockfile(ctx->trace);      /* one request's lines together, whatever other threads trace */
 	trace_write(ctx->trace, "annex: -> ", t.data, t.len, 0, known, 2);
 	if (req->body_len) {
 		if (aws_trace_body_ok(req->svc, ctype))
@@ -158,6 +175,7 @@ static void aws_trace_request(struct aws_ctx *ctx, const struct aws_request *req
 		else
 			aws_trace_line(ctx, "-> <%zu bytes of object data not shown>", req->body_len);
 	}
+	funlockfile(ctx->trace);
 	buf_free(&t);
 }
 
@@ -170,6 +188,7 @@ static void aws_trace_reply(struct aws_ctx *ctx, const struct aws_request *req, 
 	buf_printf(&t, "HTTP %ld (%ld ms)\n", r->status, r->elapsed_ms);
 	for (size_t i = 0; i < r->n_headers; i++)
 		buf_printf(&t, "%s: %s\n", r->headers[i].name, r->headers[i].value);
+	flockfile(ctx->trace);
 	trace_write(ctx->trace, "annex: <- ", t.data, t.len, 0, known, 2);
 	if (r->body.len) {
 		if (aws_trace_body_ok(req->svc, ctype) || r->status >= 300)
@@ -177,6 +196,7 @@ static void aws_trace_reply(struct aws_ctx *ctx, const struct aws_request *req, 
 		else
 			aws_trace_line(ctx, "<- <%zu bytes of object data not shown>", r->body.len);
 	}
+	funlockfile(ctx->trace);
 	buf_free(&t);
 }
 

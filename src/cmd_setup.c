@@ -18,6 +18,7 @@
 #include "annex/iamwait.h"
 #include "annex/knobfile.h"
 #include "annex/lambda.h"
+#include "annex/progress.h"
 #include "annex/prompt.h"
 #include "annex/s3.h"
 #include "annex/session.h"
@@ -62,21 +63,6 @@ static char *policy_doc(const char *file, const char *partition, const char *reg
 	return buf_steal(&out);
 }
 
-/* Progress lines in condor_annex's words: "Creating X.." then " complete."
- * (or " failed."), flushed so that a slow step shows what it waits for. */
-static void step_begin(const char *what)
-{
-	printf("Creating %s..", what);
-	fflush(stdout);
-}
-
-static int step_end(int rc)
-{
-	puts(rc == 0 ? " complete." : " failed.");
-	fflush(stdout);
-	return rc;
-}
-
 struct setup_state {
 	struct annex_session *s;
 	char account[32];
@@ -87,11 +73,39 @@ struct setup_state {
 	int condor_pieces;            /* CONDORSETUP_* bits in effect from it */
 };
 
-static int ensure_role(struct setup_state *st, const char *name, const char *trust_file,
+/* One of setup's independent chains (the bucket; the lease role and
+ * function; the node role and instance profile; the fleet role; the
+ * security group), run beside the others by aws_run_parallel on a context
+ * of its own. A chain writes only its own fields of the shared state, and
+ * prints through pg, which shows every chain's lines in this order. */
+struct setup_chain {
+	struct setup_state *st;
+	struct progress *pg;
+	size_t step;
+	struct aws_ctx *ctx;          /* the chain's own (aws_run_parallel) */
+	int (*run)(struct setup_chain *c, struct annex_err *err);
+};
+
+/* Progress lines in condor_annex's words: "Creating X.." then " complete."
+ * (or " failed."), shown at once while this chain is the first unfinished
+ * one, so that a slow step shows what it waits for. */
+static void step_begin(struct setup_chain *c, const char *what)
+{
+	progress_printf(c->pg, c->step, "Creating %s..", what);
+}
+
+static int step_end(struct setup_chain *c, int rc)
+{
+	progress_printf(c->pg, c->step, "%s\n", rc == 0 ? " complete." : " failed.");
+	return rc;
+}
+
+static int ensure_role(struct setup_chain *c, const char *name, const char *trust_file,
 		       const char *policy_name, const char *policy_file, const char *description,
 		       char **arn, struct annex_err *err)
 {
-	struct aws_ctx *ctx = st->s->aws;
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
 	char *doc = NULL;
 	int rc, have;
 
@@ -118,25 +132,26 @@ static int ensure_role(struct setup_state *st, const char *name, const char *tru
 	return rc;
 }
 
-static int ensure_bucket(struct setup_state *st, struct annex_err *err)
+static int ensure_bucket(struct setup_chain *c, struct annex_err *err)
 {
-	int rc = s3_bucket_exists(st->s->aws, st->bucket, err);
+	int rc = s3_bucket_exists(c->ctx, c->st->bucket, err);
 
 	if (rc < 0)
 		return -1;
-	return rc == 1 ? 0 : s3_create_bucket(st->s->aws, st->bucket, err);
+	return rc == 1 ? 0 : s3_create_bucket(c->ctx, c->st->bucket, err);
 }
 
-static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
+static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 {
-	struct aws_ctx *ctx = st->s->aws;
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
 	struct iamwait w;
 	char *source_arn;
 	int rc;
 
-	if (ensure_role(st, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
+	if (ensure_role(c, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
 			"lease-function-policy.json", "annex lease function: ends expired annexes",
 			&st->lease_role_arn, err) != 0)
 		return -1;
@@ -159,8 +174,7 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 			if ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) == 0)
 				break;
 			if (w.waits == 0 && w.limit_ms > 0 && iamwait_is_propagation(err)) {
-				printf(" (waiting for IAM to make the new role usable)");
-				fflush(stdout);
+				progress_printf(c->pg, c->step, " (waiting for IAM to make the new role usable)");
 			}
 			if (!iamwait_again(&w, err, ctx->sleep_ms, "the role " SETUP_LEASE_ROLE " (for Lambda)"))
 				break;
@@ -179,12 +193,13 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 	return rc;
 }
 
-static int ensure_instance_profile(struct setup_state *st, struct annex_err *err)
+static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 {
-	struct aws_ctx *ctx = st->s->aws;
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
 	int rc, has_role = 0;
 
-	if (ensure_role(st, SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY,
+	if (ensure_role(c, SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY,
 			embedded_find("policies/node-policy.json") ? "node-policy.json" : NULL,
 			"annex execute nodes", &st->node_role_arn, err) != 0)
 		return -1;
@@ -198,15 +213,16 @@ static int ensure_instance_profile(struct setup_state *st, struct annex_err *err
 	return 0;
 }
 
-static int ensure_fleet_role(struct setup_state *st, struct annex_err *err)
+static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 {
-	return ensure_role(st, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
-			   "spot-fleet-policy.json", "annex Spot Fleets", &st->fleet_role_arn, err);
+	return ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
+			   "spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err);
 }
 
-static int ensure_security_group(struct setup_state *st, struct annex_err *err)
+static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 {
-	struct aws_ctx *ctx = st->s->aws;
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
 	char *vpc = NULL;
 	int rc;
 
@@ -230,46 +246,49 @@ static int ensure_security_group(struct setup_state *st, struct annex_err *err)
  * instance profile or security groups that exist, annex uses them rather
  * than making its own beside them. Each returns 1 reused, 0 not (annex
  * makes its own), -1 on an AWS error. */
-static int reuse_bucket(struct setup_state *st, struct annex_err *err)
+static int reuse_bucket(struct setup_chain *c, struct annex_err *err)
 {
+	struct setup_state *st = c->st;
 	const char *name = condorsetup_value(&st->cs, "ANNEX_DEFAULT_S3_BUCKET");
 	int rc;
 
 	if (!(st->condor_pieces & CONDORSETUP_BUCKET))
 		return 0;
-	if ((rc = s3_bucket_exists(st->s->aws, name, err)) <= 0) {
+	if ((rc = s3_bucket_exists(c->ctx, name, err)) <= 0) {
 		if (rc == 0)
-			printf("condor_annex's configuration bucket %s does not exist; annex makes its own.\n", name);
+			progress_printf(c->pg, c->step, "condor_annex's configuration bucket %s does not exist; annex makes its own.\n", name);
 		return rc;
 	}
 	free(st->bucket);
 	st->bucket = xstrdup(name);
-	printf("Reusing condor_annex's configuration bucket %s.\n", name);
+	progress_printf(c->pg, c->step, "Reusing condor_annex's configuration bucket %s.\n", name);
 	return 1;
 }
 
-static int reuse_instance_profile(struct setup_state *st, struct annex_err *err)
+static int reuse_instance_profile(struct setup_chain *c, struct annex_err *err)
 {
+	struct setup_state *st = c->st;
 	const char *arn = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
 	int rc, has_role = 0;
 
 	if (!(st->condor_pieces & CONDORSETUP_PROFILE))
 		return 0;
-	rc = iam_get_instance_profile(st->s->aws, iam_arn_name(arn), NULL, &st->profile_arn, &has_role, err);
+	rc = iam_get_instance_profile(c->ctx, iam_arn_name(arn), NULL, &st->profile_arn, &has_role, err);
 	if (rc <= 0) {
 		if (rc == 0)
-			printf("condor_annex's instance profile %s does not exist; annex makes its own.\n",
+			progress_printf(c->pg, c->step, "condor_annex's instance profile %s does not exist; annex makes its own.\n",
 			       iam_arn_name(arn));
 		free(st->profile_arn);
 		st->profile_arn = NULL;
 		return rc;
 	}
-	printf("Reusing condor_annex's instance profile %s.\n", iam_arn_name(arn));
+	progress_printf(c->pg, c->step, "Reusing condor_annex's instance profile %s.\n", iam_arn_name(arn));
 	return 1;
 }
 
-static int reuse_security_group(struct setup_state *st, struct annex_err *err)
+static int reuse_security_group(struct setup_chain *c, struct annex_err *err)
 {
+	struct setup_state *st = c->st;
 	const char *ids = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
 	char *list, *save = NULL, *first = NULL;
 	int rc = 1;
@@ -280,14 +299,14 @@ static int reuse_security_group(struct setup_state *st, struct annex_err *err)
 	for (char *id = strtok_r(list, ", ", &save); id && rc == 1; id = strtok_r(NULL, ", ", &save)) {
 		if (!first)
 			first = id;
-		if ((rc = ec2_security_group_exists(st->s->aws, id, err)) == 0)
-			printf("condor_annex's security group %s does not exist; annex makes its own.\n", id);
+		if ((rc = ec2_security_group_exists(c->ctx, id, err)) == 0)
+			progress_printf(c->pg, c->step, "condor_annex's security group %s does not exist; annex makes its own.\n", id);
 	}
 	if (rc == 1 && first && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
-		rc = ec2_allow_ssh(st->s->aws, first, st->s->opts->ssh_cidr, err) == 0 ? 1 : -1;
+		rc = ec2_allow_ssh(c->ctx, first, st->s->opts->ssh_cidr, err) == 0 ? 1 : -1;
 	if (rc == 1 && first) {
 		st->group_id = xstrdup(ids);
-		printf("Reusing condor_annex's security group %s.\n", ids);
+		progress_printf(c->pg, c->step, "Reusing condor_annex's security group %s.\n", ids);
 	}
 	free(list);
 	return first ? rc : 0;
@@ -383,13 +402,103 @@ static int identify(struct setup_state *st, struct annex_err *err)
 	return 0;
 }
 
+/* The chains; each looks before it creates. A piece condor_annex's setup
+ * made is used instead of annex's own where it still exists. */
+static int chain_bucket(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_bucket(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "configuration bucket");
+	return step_end(c, ensure_bucket(c, err));
+}
+
+static int chain_lease_function(struct setup_chain *c, struct annex_err *err)
+{
+	step_begin(c, "Lambda functions");
+	return step_end(c, ensure_lease_function(c, err));
+}
+
+static int chain_instance_profile(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_instance_profile(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "instance profile");
+	return step_end(c, ensure_instance_profile(c, err));
+}
+
+static int chain_fleet_role(struct setup_chain *c, struct annex_err *err)
+{
+	step_begin(c, "Spot Fleet role");
+	return step_end(c, ensure_fleet_role(c, err));
+}
+
+static int chain_security_group(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_security_group(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "security group");
+	return step_end(c, ensure_security_group(c, err));
+}
+
+static int setup_chain_task(struct aws_ctx *ctx, void *ud, struct annex_err *err)
+{
+	struct setup_chain *c = ud;
+	int rc;
+
+	c->ctx = ctx;
+	rc = c->run(c, err);
+	progress_done(c->pg, c->step);
+	return rc;
+}
+
+/* Runs the chains side by side (after GetCallerIdentity, they depend on
+ * nothing but themselves), so setup takes as many round trips as its
+ * longest chain rather than the sum of all. Every chain runs to its end
+ * even when another fails (what they make costs nothing and a next setup
+ * reuses it); the first failed chain in the listed order gives the error. */
+static int setup_create(struct setup_state *st, struct annex_err *err)
+{
+	static int (*const run[])(struct setup_chain *, struct annex_err *) = {
+		chain_bucket, chain_lease_function, chain_instance_profile, chain_fleet_role,
+		chain_security_group,
+	};
+	enum { N_CHAINS = sizeof(run) / sizeof(run[0]) };
+	struct setup_chain chains[N_CHAINS];
+	struct aws_task tasks[N_CHAINS];
+	struct progress *pg;
+	int rc;
+
+	fflush(stdout);
+	pg = progress_new(stdout, N_CHAINS);
+	memset(tasks, 0, sizeof(tasks));
+	for (size_t i = 0; i < N_CHAINS; i++) {
+		chains[i] = (struct setup_chain){ .st = st, .pg = pg, .step = i, .run = run[i] };
+		tasks[i].fn = setup_chain_task;
+		tasks[i].ud = &chains[i];
+	}
+	rc = aws_run_parallel(st->s->aws, tasks, N_CHAINS);
+	progress_free(pg);
+	for (size_t i = 0; rc != 0 && i < N_CHAINS; i++)
+		if (tasks[i].rc != 0) {
+			*err = tasks[i].err;
+			return -1;
+		}
+	return rc;
+}
+
 static int setup_remove(struct setup_state *st, struct annex_err *err);
 
 int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
 	struct setup_state st;
-	int rc = -1, r;
+	int rc = -1;
 
 	memset(&st, 0, sizeof(st));
 	if (session_open(&s, o, err) != 0)
@@ -406,33 +515,8 @@ int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 	if (condorsetup_find(s.cfg, s.local_name, &st.cs, err) < 0)
 		goto out;
 	st.condor_pieces = condorsetup_pieces(&st.cs, s.cfg);
-	if ((r = reuse_bucket(&st, err)) < 0)
+	if (setup_create(&st, err) != 0)
 		goto out;
-	if (r == 0) {
-		step_begin("configuration bucket");
-		if (step_end(ensure_bucket(&st, err)) != 0)
-			goto out;
-	}
-	step_begin("Lambda functions");
-	if (step_end(ensure_lease_function(&st, err)) != 0)
-		goto out;
-	if ((r = reuse_instance_profile(&st, err)) < 0)
-		goto out;
-	if (r == 0) {
-		step_begin("instance profile");
-		if (step_end(ensure_instance_profile(&st, err)) != 0)
-			goto out;
-	}
-	step_begin("Spot Fleet role");
-	if (step_end(ensure_fleet_role(&st, err)) != 0)
-		goto out;
-	if ((r = reuse_security_group(&st, err)) < 0)
-		goto out;
-	if (r == 0) {
-		step_begin("security group");
-		if (step_end(ensure_security_group(&st, err)) != 0)
-			goto out;
-	}
 	if (record_knobs(&st, err) != 0)
 		goto out;
 	puts("Setup successful.");

@@ -109,12 +109,35 @@ struct aws_ctx {
 	time_t (*clock)(void);         /* signing time; default time() */
 	void (*sleep_ms)(long ms);     /* backoff sleep; default nanosleep */
 	uint64_t (*random)(void);      /* jitter source; default from /dev/urandom-seeded state */
+	struct http_opts http_opts;    /* what the client was made with (a forked context makes its own) */
+	struct aws_ctx *parent;        /* a forked context: region, endpoints and creds are the parent's */
 };
 
 /* Builds a context: validates the region, resolves every endpoint, creates
  * the HTTP client. On failure nothing is kept (the creds are freed). */
 int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct annex_err *err);
 void aws_ctx_free(struct aws_ctx *ctx);
+
+/* ---- independent calls at once (aws_parallel.c) ---- */
+
+/* A piece of work that makes AWS calls on its own context, independent of
+ * the others run beside it: it must not share mutable state with them
+ * except through what its ud points to. */
+struct aws_task {
+	int (*fn)(struct aws_ctx *ctx, void *ud, struct annex_err *err);
+	void *ud;
+	int rc;                       /* set by aws_run_parallel: fn's return value */
+	struct annex_err err;         /* set by aws_run_parallel: fn's error */
+};
+
+/* Runs every task at once, each in a thread of its own on a context forked
+ * from ctx (its own connection and signing-key cache; the region,
+ * endpoints, credentials, retry settings and hooks are ctx's), and returns
+ * when all have ended: 0 when every task returned 0, else -1 (each task's
+ * rc and err say which failed and why). The forked contexts' call counters
+ * are added to ctx. With n == 1, or when a thread cannot be started, tasks
+ * run one after another on ctx itself. */
+int aws_run_parallel(struct aws_ctx *ctx, struct aws_task *tasks, size_t n);
 
 /* ---- one signed request with retries (aws.c) ---- */
 

@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
@@ -218,6 +219,37 @@ def test_interrupted_setup(m, pool):
             break
 
 
+def test_chains_at_once(m, pool):
+    """Setup's independent chains (the bucket; the lease role then the
+    function; the node role then the instance profile; the fleet role; the
+    security group) run side by side after GetCallerIdentity: with every
+    call slowed by the proxy, the round trips on the critical path are those
+    of the longest chain, not the sum of all calls."""
+    m.reset()
+    if os.path.exists(pool.setup_file()):
+        os.unlink(pool.setup_file())
+    slow = [{"call": "any", "nth": 1, "times": 0, "fault": "delay", "seconds": 0.1}]
+    with T.FaultProxy(slow) as fp:
+        start = time.time()
+        rc, out, err = T.run_annex(["-setup"], pool.env(**fp.env()))
+        wall = time.time() - start
+        calls, path = fp.calls(), fp.critical_path()
+    T.check("slowed setup succeeds with the usual lines in the usual order",
+            rc == 0 and out.splitlines() == EXPECTED_SETUP, out + err)
+    lease = [c for c in calls if "/2015-03-31" in c["url"] or
+             c["params"].get("RoleName") == NAMES["lease_role"]]
+    # the measure chains calls by their times, so a call of another chain
+    # that happens to start as one ends may stretch it by one
+    T.check("critical path: GetCallerIdentity and the lease chain (%d calls), not all %d calls" %
+            (len(lease), len(calls)), 1 + len(lease) <= path <= 2 + len(lease) and path < len(calls) / 2,
+            (path, len(calls)))
+    T.check("wall time follows the critical path, not the number of calls",
+            wall < 0.1 * len(calls), (wall, len(calls)))
+    c = counts(m)
+    T.check("everything made once", c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and
+            c["profiles"] == 1 and c["roles"] == 3, c)
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -227,6 +259,7 @@ def main():
         T.guarded(test_each_piece_deleted, m, pool)
         T.guarded(test_errors, m, pool)
         T.guarded(test_interrupted_setup, m, pool)
+        T.guarded(test_chains_at_once, m, pool)
     return T.summary()
 
 

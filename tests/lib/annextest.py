@@ -167,6 +167,24 @@ class FaultProxy:
         with open(self.log) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def timings(self):
+        """{n: (t0, t1)}: when each finished exchange began and ended."""
+        if not os.path.exists(self.log + ".times"):
+            return {}
+        with open(self.log + ".times") as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+        return {r["n"]: (r["t0"], r["t1"]) for r in recs}
+
+    def critical_path(self):
+        """Round trips on the critical path: the longest run of calls in
+        which each began after the one before it had ended. Calls made one
+        after another give their number; calls made side by side count once."""
+        spans = sorted(self.timings().values(), key=lambda s: s[1])
+        depth = []
+        for i, (t0, t1) in enumerate(spans):
+            depth.append(1 + max([depth[j] for j in range(i) if spans[j][1] <= t0], default=0))
+        return max(depth, default=0)
+
     def close(self):
         self.proc.kill()
         self.proc.wait()

@@ -31,7 +31,9 @@ connection closed: a lost reply), "delay" (forwarded after `seconds`),
 "reply": a call that did its work but reports failure).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
-UserData removed).
+UserData removed). When its exchange ends, a line {n, t0, t1} (monotonic
+seconds: the request read, the reply written) goes to LOG.times, from
+which tests and benchmarks tell which calls were in flight together.
 
 Use: faultproxy.py RULES.json LOG.jsonl PORTFILE  (prints nothing; writes the
 port it listens on to PORTFILE once ready).
@@ -92,6 +94,11 @@ class State:
                     chosen = r
             return n, chosen
 
+    def log_time(self, rec):
+        with self.lock:
+            with open(self.log_path + ".times", "a") as f:
+                f.write(json.dumps(rec) + "\n")
+
     def log(self, rec):
         with self.lock:
             with open(self.log_path, "a") as f:
@@ -128,11 +135,21 @@ def make_handler(state):
             self.wfile.write(data)
 
         def _handle(self):
+            t0 = time.monotonic()
+            try:
+                self._exchange()
+            finally:
+                if getattr(self, "_n", None) is not None:
+                    state.log_time({"n": self._n, "t0": t0, "t1": time.monotonic()})
+
+        def _exchange(self):
+            self._n = None
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             op = operation_of(self.command, self.path, self.headers, body)
             mutating = is_mutating(self.command, op)
             n, rule = state.decide(op, mutating)
+            self._n = n
             fault = rule.get("fault") if rule else None
             params = {}
             if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):

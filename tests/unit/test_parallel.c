@@ -1,0 +1,181 @@
+/* test_parallel.c - aws_run_parallel (independent calls at once) and the
+ * ordered progress lines of steps that run at once. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "annex/aws.h"
+#include "annex/progress.h"
+#include "harness.h"
+
+static struct aws_ctx *new_ctx(void)
+{
+	struct aws_ctx_opts o;
+	struct aws_ctx *ctx = NULL;
+	struct annex_err err;
+
+	memset(&o, 0, sizeof(o));
+	o.region = "eu-west-2";
+	if (aws_ctx_new(&o, &ctx, &err) != 0)
+		return NULL;
+	return ctx;
+}
+
+struct meet {
+	atomic_int arrived;
+	int n;
+};
+
+struct probe {
+	struct meet *meet;
+	struct aws_ctx *seen;
+	char region[32];
+	int fail;
+};
+
+/* Waits (at most 5 s) until every task has arrived: only tasks that run at
+ * the same time all get past it. */
+static int task_meet(struct aws_ctx *ctx, void *ud, struct annex_err *err)
+{
+	struct probe *p = ud;
+	struct timespec ms = { 0, 1000000L };
+
+	p->seen = ctx;
+	snprintf(p->region, sizeof(p->region), "%s", ctx->region);
+	atomic_fetch_add(&p->meet->arrived, 1);
+	for (int i = 0; i < 5000 && atomic_load(&p->meet->arrived) < p->meet->n; i++)
+		nanosleep(&ms, NULL);
+	if (atomic_load(&p->meet->arrived) < p->meet->n)
+		return annex_err_set(err, "Test", "the other tasks never ran beside this one");
+	ctx->calls += 2;    /* as if it had made two calls */
+	if (p->fail)
+		return annex_err_set(err, "Boom", "task failed on purpose");
+	return 0;
+}
+
+static void t_tasks_run_at_once_on_their_own_contexts(void)
+{
+	struct aws_ctx *ctx = new_ctx();
+	struct meet meet = { 0, 3 };
+	struct probe p[3];
+	struct aws_task t[3];
+
+	CHECK(ctx != NULL);
+	if (!ctx)
+		return;
+	memset(p, 0, sizeof(p));
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 3; i++) {
+		p[i].meet = &meet;
+		t[i].fn = task_meet;
+		t[i].ud = &p[i];
+	}
+	CHECK_INT(aws_run_parallel(ctx, t, 3), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(t[i].rc, 0);
+		CHECK(p[i].seen != NULL && p[i].seen != ctx);
+		CHECK_STR(p[i].region, "eu-west-2");
+	}
+	CHECK(p[0].seen != p[1].seen && p[1].seen != p[2].seen);
+	CHECK_INT(ctx->calls, 6);     /* the forked contexts' counts come back */
+	aws_ctx_free(ctx);
+}
+
+static void t_each_task_keeps_its_own_error(void)
+{
+	struct aws_ctx *ctx = new_ctx();
+	struct meet meet = { 0, 2 };
+	struct probe p[2];
+	struct aws_task t[2];
+
+	if (!ctx) {
+		CHECK(ctx != NULL);
+		return;
+	}
+	memset(p, 0, sizeof(p));
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 2; i++) {
+		p[i].meet = &meet;
+		t[i].fn = task_meet;
+		t[i].ud = &p[i];
+	}
+	p[1].fail = 1;
+	CHECK_INT(aws_run_parallel(ctx, t, 2), -1);
+	CHECK_INT(t[0].rc, 0);
+	CHECK_STR(t[0].err.code, "");
+	CHECK_INT(t[1].rc, -1);
+	CHECK_STR(t[1].err.code, "Boom");
+	aws_ctx_free(ctx);
+}
+
+static void t_one_task_runs_on_the_callers_context(void)
+{
+	struct aws_ctx *ctx = new_ctx();
+	struct meet meet = { 0, 1 };
+	struct probe p = { .meet = &meet };
+	struct aws_task t = { .fn = task_meet, .ud = &p };
+
+	if (!ctx) {
+		CHECK(ctx != NULL);
+		return;
+	}
+	CHECK_INT(aws_run_parallel(ctx, &t, 1), 0);
+	CHECK(p.seen == ctx);
+	aws_ctx_free(ctx);
+}
+
+static char *slurp(FILE *f)
+{
+	long n;
+	char *s;
+
+	fflush(f);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)n + 1);
+	if (fread(s, 1, (size_t)n, f) != (size_t)n)
+		s[0] = 0;
+	return s;
+}
+
+static void t_progress_keeps_the_listed_order(void)
+{
+	FILE *f = tmpfile();
+	struct progress *pg = progress_new(f, 3);
+	char *s;
+
+	progress_printf(pg, 2, "C1 ");
+	progress_printf(pg, 1, "B1 ");
+	progress_printf(pg, 0, "A1 ");     /* the head: written at once */
+	progress_done(pg, 2);
+	fflush(f);
+	CHECK_INT(ftell(f), 3);
+	progress_done(pg, 0);              /* B becomes the head: its held line shows */
+	progress_printf(pg, 1, "B2 ");
+	progress_done(pg, 1);              /* then C, already done */
+	progress_free(pg);
+	s = slurp(f);
+	CHECK_STR(s, "A1 B1 B2 C1 ");
+	free(s);
+	fclose(f);
+}
+
+static void t_progress_free_shows_what_is_held(void)
+{
+	FILE *f = tmpfile();
+	struct progress *pg = progress_new(f, 2);
+	char *s;
+
+	progress_printf(pg, 1, "late");
+	progress_printf(pg, 0, "first ");
+	progress_free(pg);                 /* neither step said it was done */
+	s = slurp(f);
+	CHECK_STR(s, "first late");
+	free(s);
+	fclose(f);
+}
+
+TESTS(T(t_tasks_run_at_once_on_their_own_contexts), T(t_each_task_keeps_its_own_error),
+      T(t_one_task_runs_on_the_callers_context), T(t_progress_keeps_the_listed_order),
+      T(t_progress_free_shows_what_is_held))
