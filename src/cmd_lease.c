@@ -4,17 +4,18 @@
  * service) and the LeaseExpiration of every lease rule's target input
  * (rules X_<uuid>), so the lease function follows. A Spot Fleet's
  * ValidUntil cannot move: a new end past it is refused, before anything
- * changes; an earlier end works through the tags. */
+ * changes; an earlier end works through the tags. The annex's fleets,
+ * instances and rules come from the inventory. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "annex/annexscan.h"
 #include "annex/cmd.h"
 #include "annex/ec2.h"
 #include "annex/events.h"
+#include "annex/inventory.h"
 #include "annex/launchplan.h"
 #include "annex/session.h"
 
@@ -32,11 +33,10 @@ static time_t lease_parse_iso(const char *s)
 }
 
 /* Refuses when a live fleet of the annex expires before the new end. */
-static int lease_check_fleets(const struct status_report *fleets, time_t end, const char *end_iso,
-			      struct annex_err *err)
+static int lease_check_fleets(const struct inventory *inv, time_t end, const char *end_iso, struct annex_err *err)
 {
-	for (size_t i = 0; i < fleets->n_fleets; i++) {
-		const struct sr_fleet *f = &fleets->fleets[i];
+	for (size_t i = 0; i < inv->n_fleets; i++) {
+		const struct inventory_fleet *f = &inv->fleets[i];
 		time_t until = lease_parse_iso(f->valid_until);
 		if (strncmp(f->state, "cancelled", 9) == 0 || until == (time_t)-1)
 			continue;
@@ -108,10 +108,10 @@ done:
 int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
-	struct status_report fleets = { 0 };
+	struct inventory_opts io = { .annex_name = o->annex_name };
+	struct inventory inv;
 	struct ec2_ids ids = { 0 };
-	char **rules = NULL, *prefix = NULL, end_iso[21];
-	size_t n_rules = 0;
+	char end_iso[21];
 	time_t end;
 	int rc = -1;
 
@@ -121,33 +121,30 @@ int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 		return annex_err_set(err, "Usage", "-duration must be a positive number of hours");
 	end = launchplan_lease_end(time(NULL), o->duration_h);
 	launchplan_iso8601(end, end_iso);
+	inventory_init(&inv, &io);
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
 		goto out;
-	prefix = xasprintf("%s_", o->annex_name);
-	if (annexscan_fleets(s.aws, o->annex_name, &fleets, err) != 0 ||
-	    lease_check_fleets(&fleets, end, end_iso, err) != 0 ||
-	    ec2_instances_by_tag(s.aws, "htcondor:AnnexName", o->annex_name, &ids, err) != 0 ||
-	    events_list_rules(s.aws, prefix, &rules, &n_rules, err) != 0)
+	if (inventory_list_fleets(s.aws, &inv, err) != 0 || lease_check_fleets(&inv, end, end_iso, err) != 0 ||
+	    inventory_list_instances(s.aws, &inv, err) != 0 || inventory_list_rules(s.aws, &inv, err) != 0)
 		goto out;
-	if (ids.n == 0 && n_rules == 0) {
+	inventory_live_instance_ids(&inv, &ids);
+	if (ids.n == 0 && inv.n_rules == 0) {
 		annex_err_set(err, "NotFound", "found no running instance and no lease rule of annex '%s'",
 			      o->annex_name);
 		goto out;
 	}
 	if (lease_retag(s.aws, &ids, end_iso, err) != 0)
 		goto out;
-	for (size_t i = 0; i < n_rules; i++)
-		if (lease_retarget(s.aws, rules[i], end_iso, err) != 0)
+	for (size_t i = 0; i < inv.n_rules; i++)
+		if (lease_retarget(s.aws, inv.rules[i].name, end_iso, err) != 0)
 			goto out;
 	printf("The lease of annex '%s' now ends %s (%.2f hours from now): %zu instance%s retagged, %zu lease "
-	       "rule%s updated.\n", o->annex_name, end_iso, o->duration_h, ids.n, ids.n == 1 ? "" : "s", n_rules,
-	       n_rules == 1 ? "" : "s");
+	       "rule%s updated.\n", o->annex_name, end_iso, o->duration_h, ids.n, ids.n == 1 ? "" : "s", inv.n_rules,
+	       inv.n_rules == 1 ? "" : "s");
 	rc = 0;
 out:
-	events_names_free(rules, n_rules);
-	free(prefix);
 	ec2_ids_free(&ids);
-	status_report_free(&fleets);
+	inventory_free(&inv);
 	session_close(&s);
 	return rc;
 }

@@ -1,12 +1,12 @@
 /* cmd_reap.c - annex -reap [-annex-name X] [-dry-run]: the submit host's
  * guard (SPEC.md section 8), meant for cron. Under a lock (reaplock.c) it
- * scans what AWS holds of the annexes (reapscan.c), asks condor_status
- * which instances joined the pool and how long they have been unclaimed
- * (poolstatus.c), lets reap.c decide, and acts: an annex whose lease has
- * passed ends whole (its Spot Fleets cancelled, its instances terminated,
- * its lease rule deleted last); instances that never joined the pool
- * within the grace, or stayed unclaimed past their idle limit, are
- * terminated one by one. One line per annex acted on; nothing at all when
+ * lists what AWS holds of the annexes (the inventory, inventory.c), asks
+ * condor_status through it which instances joined the pool and how long
+ * they have been unclaimed, lets reap.c decide, and acts: an annex whose
+ * lease has passed ends whole (its Spot Fleets cancelled, its instances
+ * terminated, its lease rule deleted last); instances that never joined
+ * the pool within the grace, or stayed unclaimed past their idle limit,
+ * are terminated one by one. One line per annex acted on; nothing at all when
  * there is nothing to do. A failure on one annex is reported on stderr and
  * the others are still done; the exit status is then 1. docs/reap.md. */
 #include <stdio.h>
@@ -18,11 +18,11 @@
 #include "annex/cmd.h"
 #include "annex/ec2.h"
 #include "annex/events.h"
+#include "annex/inventory.h"
 #include "annex/launchplan.h"
 #include "annex/poolstatus.h"
 #include "annex/reap.h"
 #include "annex/reaplock.h"
-#include "annex/reapscan.h"
 #include "annex/session.h"
 
 #define REAP_DEFAULT_JOIN_GRACE_S 900
@@ -65,27 +65,6 @@ static int cmd_reap_seconds(const struct annex_session *s, const char *name, lon
 	return 0;
 }
 
-struct cmd_reap_pool {
-	struct reap_world *w;
-	const char *name;
-};
-
-/* Records one startd ad on the instance it names, in whichever launch of
- * the annex holds that instance. */
-static void cmd_reap_ad(const struct poolstatus_ad *ad, void *ud)
-{
-	struct cmd_reap_pool *c = ud;
-
-	for (size_t i = 0; i < c->w->n; i++) {
-		struct reap_instance *in;
-		if (strcmp(c->w->v[i].name, c->name) != 0)
-			continue;
-		in = reap_annex_instance(&c->w->v[i], ad->instance_id);
-		if (in)
-			reap_instance_add_ad(in, ad->state, ad->entered);
-	}
-}
-
 /* 1 when the annex's pool view matters: its lease has not passed and an
  * instance is pending or running. */
 static int cmd_reap_wants_pool(const struct reap_annex *a, time_t now)
@@ -104,18 +83,18 @@ static int cmd_reap_wants_pool(const struct reap_annex *a, time_t now)
  * condor_status nothing is said (cron); one that fails is a warning, and
  * that annex's pool view stays unknown, so nothing is ended for pool
  * reasons on a collector outage. */
-static void cmd_reap_pool(struct reap_world *w, time_t now)
+static void cmd_reap_pool(struct inventory *inv, struct reap_world *w, time_t now)
 {
 	char *why = NULL, *exe = NULL;
 
 	for (size_t i = 0; i < w->n; i++) {
-		struct cmd_reap_pool c = { w, w->v[i].name };
+		const char *name = w->v[i].name;
 		struct annex_err perr;
 		int seen = 0;
 		if (!cmd_reap_wants_pool(&w->v[i], now) || w->v[i].pool_known)
 			continue;
 		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(w->v[k].name, c.name) == 0 && cmd_reap_wants_pool(&w->v[k], now);
+			seen = strcmp(w->v[k].name, name) == 0 && cmd_reap_wants_pool(&w->v[k], now);
 		if (seen)
 			continue;
 		if (!exe && !why)
@@ -123,17 +102,32 @@ static void cmd_reap_pool(struct reap_world *w, time_t now)
 		if (!exe)
 			break;
 		annex_err_clear(&perr);
-		if (poolstatus_annex_ads(exe, c.name, cmd_reap_ad, &c, &perr) != 0) {
+		if (inventory_pool_annex(inv, exe, name, &perr) != 0) {
 			fprintf(stderr, "annex: warning: %s; not checking annex '%s' against the pool.\n", perr.msg,
-				c.name);
+				name);
 			continue;
 		}
-		for (size_t k = i; k < w->n; k++)
-			if (strcmp(w->v[k].name, c.name) == 0)
-				w->v[k].pool_known = 1;
+		reap_world_add_pool(w, i, inv, name);
 	}
 	free(exe);
 	free(why);
+}
+
+/* The lease rules (names of the NAME_UUID form): a rule whose annex has
+ * no lease tag on a live resource, or that has no live resource at all,
+ * has its target input read. */
+static int cmd_reap_rules(struct aws_ctx *ctx, struct inventory *inv, struct reap_world *w, struct annex_err *err)
+{
+	for (size_t i = 0; i < inv->n_rules; i++) {
+		const struct inventory_rule *rule = &inv->rules[i];
+		struct reap_annex *a = reap_world_find(w, rule->name);
+		if (!inventory_is_annex_id(rule->name))
+			continue;
+		if (!(a && reap_annex_lease(a) != -1) && inventory_read_rule(ctx, inv, i, err) != 0)
+			return -1;
+		reap_world_add_rule(w, rule->name, rule->annex, rule->lease);
+	}
+	return 0;
 }
 
 static const char *cmd_reap_s(size_t n)
@@ -261,6 +255,8 @@ static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, st
 int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
+	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_RULES, 1000, 1 };
+	struct inventory inv;
 	struct reap_world w = { 0 };
 	struct reap_policy pol = { 0 };
 	char *lock_path = NULL;
@@ -269,6 +265,7 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 
 	if (o->annex_name && launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
+	inventory_init(&inv, &io);
 	if (session_open(&s, o, err) != 0)
 		goto out;
 	if (cmd_reap_seconds(&s, "ANNEX_REAP_JOIN_GRACE", REAP_DEFAULT_JOIN_GRACE_S, &pol.join_grace_s, err) != 0 ||
@@ -280,14 +277,14 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (session_connect(&s, 0, err) != 0 ||
-	    reapscan_instances(s.aws, o->annex_name, &w, err) != 0 ||
-	    reapscan_fleets(s.aws, o->annex_name, &w, err) != 0 ||
-	    reapscan_rules(s.aws, o->annex_name, &w, err) != 0)
+	if (session_connect(&s, 0, err) != 0 || inventory_load(s.aws, &inv, err) != 0)
+		goto out;
+	reap_world_from_inventory(&w, &inv);
+	if (cmd_reap_rules(s.aws, &inv, &w, err) != 0)
 		goto out;
 	reap_world_sort(&w);
 	pol.now = time(NULL);
-	cmd_reap_pool(&w, pol.now);
+	cmd_reap_pool(&inv, &w, pol.now);
 	cmd_reap_all(s.aws, &w, &pol, o->dry_run, &acted, &failed);
 	if (failed) {
 		annex_err_set(err, "Reap", "%zu of %zu annex%s to reap could not be ended completely; the next run "
@@ -299,6 +296,7 @@ out:
 	reaplock_release(lock_fd);
 	free(lock_path);
 	reap_world_free(&w);
+	inventory_free(&inv);
 	session_close(&s);
 	return rc;
 }

@@ -1,55 +1,17 @@
 /* cmd_status.c - annex -status [-annex-name X] [-classad | -json], and
- * condor_annex's bare word "status". Asks EC2 for the instances and Spot
- * Fleets tagged htcondor:AnnexName, asks condor_status (when there is one)
- * which of them joined the pool, and prints condor_annex's report followed
- * by annex's own lines (statusreport.c). */
+ * condor_annex's bare word "status". Lists the inventory (inventory.c):
+ * the instances and Spot Fleets tagged htcondor:AnnexName, and, when
+ * there is a condor_status, which of them joined the pool; prints
+ * condor_annex's report followed by annex's own lines (statusreport*.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "annex/annexscan.h"
 #include "annex/cmd.h"
-#include "annex/poolstatus.h"
+#include "annex/inventory.h"
 #include "annex/session.h"
 #include "annex/statusreport.h"
-
-/* Marks an instance in the pool, or records a pool machine whose
- * EC2InstanceID matches no instance found. */
-static void cmd_status_in_pool(const char *annex, const char *instance_id, void *ud)
-{
-	struct status_report *r = ud;
-
-	if (!status_report_mark_in_pool(r, annex, instance_id))
-		status_report_add_pool_only(r, annex, instance_id);
-}
-
-/* Runs condor_status once per annex found; a missing or failing
- * condor_status leaves pool_known 0 and a one-line note, not an error:
- * what EC2 says is still worth printing. */
-static void cmd_status_pool(struct status_report *r)
-{
-	char *why = NULL, *exe = poolstatus_find(&why);
-	size_t n = r->n;
-
-	if (!exe) {
-		r->pool_note = why;
-		return;
-	}
-	r->pool_known = 1;
-	for (size_t a = 0; a < n && r->pool_known;) {
-		struct annex_err err;
-		const char *annex = r->inst[a].annex;
-		annex_err_clear(&err);
-		if (poolstatus_annex(exe, annex, cmd_status_in_pool, r, &err) != 0) {
-			r->pool_known = 0;
-			r->pool_note = xasprintf("Pool membership is not shown: %s.", err.msg);
-		}
-		while (a < n && strcmp(r->inst[a].annex, annex) == 0)
-			a++;
-	}
-	free(exe);
-}
 
 /* ANNEX_STATUS_PAGE_SIZE: DescribeInstances' MaxResults (5..1000, default
  * 1000), like the AWS CLI's --page-size. */
@@ -75,24 +37,23 @@ static int cmd_status_page_size(const struct annex_session *s, long *size, struc
 int cmd_status(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
-	struct status_report r = { 0 };
-	long page_size;
+	struct inventory inv;
+	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_POOL, 0, 0 };
+	struct status_report r = { &inv, o->annex_name, 0 };
 	int rc = -1;
 
+	inventory_init(&inv, NULL);
 	if (o->classad && o->json)
 		return annex_err_set(err, "Usage", "-classad and -json cannot be used together");
 	if (o->annex_name && !*o->annex_name)
 		return annex_err_set(err, "Usage", "-annex-name needs a name");
-	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
+	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0 ||
+	    cmd_status_page_size(&s, &io.page_size, err) != 0)
 		goto out;
-	r.annex_name = o->annex_name;
-	if (cmd_status_page_size(&s, &page_size, err) != 0 ||
-	    annexscan_instances(s.aws, o->annex_name, page_size, &r, err) != 0 ||
-	    annexscan_fleets(s.aws, o->annex_name, &r, err) != 0)
+	inventory_init(&inv, &io);
+	if (inventory_load(s.aws, &inv, err) != 0)
 		goto out;
-	status_report_sort(&r);
-	if (r.n)
-		cmd_status_pool(&r);
+	inventory_sort(&inv);
 	r.now = time(NULL);
 	if (o->json)
 		status_report_print_json(&r, stdout);
@@ -106,7 +67,7 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	}
 	rc = 0;
 out:
-	status_report_free(&r);
+	inventory_free(&inv);
 	session_close(&s);
 	return rc;
 }

@@ -32,6 +32,18 @@ static int query(struct aws_ctx *ctx, const char *action, struct params *p, xmlD
 	return rc;
 }
 
+char *ec2_tag_value(xmlNode *set, const char *key)
+{
+	for (xmlNode *it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
+		char *k = xml_text(it, "key");
+		int match = k && strcmp(k, key) == 0;
+		free(k);
+		if (match)
+			return xml_text(it, "value");
+	}
+	return NULL;
+}
+
 void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -48,6 +60,8 @@ void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t)
 			slot = &t->lease;
 		else if (strcmp(key, "htcondor:IdleTimeout") == 0)
 			slot = &t->idle;
+		else if (strcmp(key, "htcondor:Owner") == 0)
+			slot = &t->owner;
 		if (slot && !*slot)
 			*slot = xml_text(it, "value");
 	}
@@ -55,10 +69,10 @@ void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t)
 
 void ec2_annex_tags_free(struct ec2_annex_tags *t)
 {
-	free(t->name);
-	free(t->id);
-	free(t->lease);
-	free(t->idle);
+	char *v[] = { t->name, t->id, t->lease, t->idle, t->owner };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		free(v[i]);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -248,38 +262,72 @@ int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size
 	return found;
 }
 
-/* Collects instance ids from a DescribeInstances page, skipping terminated
- * and shutting-down instances. */
-static int collect_instances(xmlDoc *doc, void *ud, struct annex_err *err)
+/* One DescribeInstances page: fn for each instance, its fields read into
+ * buffers that live for the call. */
+struct ec2_instance_walk {
+	ec2_instance_fn fn;
+	void *ud;
+};
+
+static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 {
-	struct ec2_ids *out = ud;
-	xmlNode *rs = xml_find_deep(xmlDocGetRootElement(doc), "reservationSet");
+	struct ec2_instance_walk *w = ud;
+	xmlNode *rs = xml_find(xmlDocGetRootElement(doc), "reservationSet");
 
 	(void)err;
 	for (xmlNode *r = rs ? xml_first(rs, "item") : NULL; r; r = xml_next(r, "item")) {
 		xmlNode *is = xml_find(r, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
-			char state[32] = "", id[32] = "";
-			xml_text_buf(i, "instanceState/name", state, sizeof(state));
+			char id[32] = "", state[32] = "", type[64] = "", ip[64] = "", launched[64] = "";
+			struct ec2_annex_tags t;
+			struct ec2_instance in = { id, state, type, ip, launched, &t, xml_find(i, "tagSet") };
 			xml_text_buf(i, "instanceId", id, sizeof(id));
-			if (*id && strcmp(state, "terminated") != 0 && strcmp(state, "shutting-down") != 0)
-				ec2_ids_add(out, id);
+			xml_text_buf(i, "instanceState/name", state, sizeof(state));
+			xml_text_buf(i, "instanceType", type, sizeof(type));
+			xml_text_buf(i, "privateIpAddress", ip, sizeof(ip));
+			xml_text_buf(i, "launchTime", launched, sizeof(launched));
+			ec2_read_annex_tags(in.tag_set, &t);
+			w->fn(&in, w->ud);
+			ec2_annex_tags_free(&t);
 		}
 	}
 	return 0;
+}
+
+int ec2_describe_instances(struct aws_ctx *ctx, const struct params *params, ec2_instance_fn fn, void *ud,
+			   struct annex_err *err)
+{
+	struct ec2_instance_walk w = { fn, ud };
+
+	return aws_query_paginate(ctx, AWS_EC2, "DescribeInstances", params, ec2_instance_page, &w, err);
+}
+
+struct ec2_by_tag {
+	struct ec2_ids *out;
+	const char *key, *value;
+};
+
+/* Keeps instances that are not terminated or shutting down. */
+static void ec2_collect_instance(const struct ec2_instance *in, void *ud)
+{
+	struct ec2_by_tag *c = ud;
+
+	if (*in->id && strcmp(in->state, "terminated") != 0 && strcmp(in->state, "shutting-down") != 0)
+		ec2_ids_add(c->out, in->id);
 }
 
 int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 			 struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
+	struct ec2_by_tag c = { out, key, value };
 	char *filter = xasprintf("tag:%s", key);
 	int rc;
 
 	params_add(&p, "Filter.1.Name", filter);
 	params_add(&p, "Filter.1.Value.1", value);
 	free(filter);
-	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeInstances", &p, collect_instances, out, err);
+	rc = ec2_describe_instances(ctx, &p, ec2_collect_instance, &c, err);
 	params_free(&p);
 	return rc;
 }
@@ -348,40 +396,56 @@ int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struc
 	return rc;
 }
 
-static int collect_fleets(xmlDoc *doc, void *ud, struct annex_err *err)
+struct ec2_fleet_walk {
+	ec2_spot_fleet_fn fn;
+	void *ud;
+};
+
+static int ec2_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 {
-	void **args = ud;
-	struct ec2_ids *out = args[0];
-	const char *key = args[1], *value = args[2];
-	xmlNode *set = xml_find_deep(xmlDocGetRootElement(doc), "spotFleetRequestConfigSet");
+	struct ec2_fleet_walk *w = ud;
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "spotFleetRequestConfigSet");
 
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
-		char state[32] = "", id[64] = "";
-		xmlNode *tags = xml_find(f, "tagSet");
-		int match = 0;
-		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
+		char id[64] = "", state[64] = "", target[32] = "";
+		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
+		struct ec2_annex_tags t;
+		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, &t, xml_find(f, "tagSet") };
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
-		for (xmlNode *t = tags ? xml_first(tags, "item") : NULL; t; t = xml_next(t, "item")) {
-			char k[128] = "", v[256] = "";
-			xml_text_buf(t, "key", k, sizeof(k));
-			xml_text_buf(t, "value", v, sizeof(v));
-			if (strcmp(k, key) == 0 && strcmp(v, value) == 0)
-				match = 1;
-		}
-		if (match && *id && strncmp(state, "cancelled", 9) != 0)
-			ec2_ids_add(out, id);
+		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
+		if (xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target)) == 0 && *target)
+			fl.target = strtol(target, NULL, 10);
+		ec2_read_annex_tags(fl.tag_set, &t);
+		w->fn(&fl, w->ud);
+		ec2_annex_tags_free(&t);
+		free(valid);
 	}
 	return 0;
+}
+
+int ec2_describe_spot_fleets(struct aws_ctx *ctx, ec2_spot_fleet_fn fn, void *ud, struct annex_err *err)
+{
+	struct ec2_fleet_walk w = { fn, ud };
+
+	return aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetRequests", NULL, ec2_fleet_page, &w, err);
+}
+
+/* Keeps requests tagged key = value that are not cancelled. */
+static void ec2_collect_fleet(const struct ec2_spot_fleet *f, void *ud)
+{
+	struct ec2_by_tag *c = ud;
+	char *v = ec2_tag_value(f->tag_set, c->key);
+
+	if (v && strcmp(v, c->value) == 0 && *f->id && strncmp(f->state, "cancelled", 9) != 0)
+		ec2_ids_add(c->out, f->id);
+	free(v);
 }
 
 int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 			   struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	void *args[3] = { out, (void *)key, (void *)value };
-	int rc = aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetRequests", &p, collect_fleets, args, err);
+	struct ec2_by_tag c = { out, key, value };
 
-	params_free(&p);
-	return rc;
+	return ec2_describe_spot_fleets(ctx, ec2_collect_fleet, &c, err);
 }

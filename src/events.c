@@ -117,7 +117,7 @@ static int collect_rules(json_object *page, void *ud, struct annex_err *err)
 	json_object *rules;
 
 	(void)err;
-	if (!json_object_object_get_ex(page, "Rules", &rules))
+	if (!json_object_object_get_ex(page, "Rules", &rules) || !json_object_is_type(rules, json_type_array))
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(rules); i++) {
 		json_object *name;
@@ -136,7 +136,8 @@ int events_list_rules(struct aws_ctx *ctx, const char *prefix, char ***names, si
 	struct list_ctx lc = { NULL, 0 };
 	int rc;
 
-	json_object_object_add(in, "NamePrefix", json_object_new_string(prefix));
+	if (prefix)
+		json_object_object_add(in, "NamePrefix", json_object_new_string(prefix));
 	rc = aws_json11_paginate(ctx, AWS_EVENTS, "ListRules", in, collect_rules, &lc, err);
 	json_object_put(in);
 	*names = lc.names;

@@ -31,7 +31,7 @@ char *poolstatus_find(char **why)
 }
 
 /* Calls fn for one -af line when its AnnexName (2nd value) is annex and
- * its EC2InstanceID (3rd value) is an instance id. */
+ * its EC2InstanceID (3rd value) is an instance id or undefined. */
 static void poolstatus_line(char *line, const char *annex, poolstatus_ad_fn fn, void *ud)
 {
 	char *tok[6], *save = NULL, *end = NULL;
@@ -40,35 +40,19 @@ static void poolstatus_line(char *line, const char *annex, poolstatus_ad_fn fn, 
 
 	for (char *t = strtok_r(line, " \t\r", &save); t && n < 6; t = strtok_r(NULL, " \t\r", &save))
 		tok[n++] = t;
-	if (n < 3 || strcmp(tok[1], annex) != 0 || strncmp(tok[2], "i-", 2) != 0 || strlen(tok[2]) > 32)
+	if (n < 3 || strcmp(tok[1], annex) != 0)
 		return;
+	if (strcmp(tok[2], "undefined") != 0 && (strncmp(tok[2], "i-", 2) != 0 || strlen(tok[2]) > 32))
+		return;
+	ad.name = tok[0];
 	ad.annex = annex;
-	ad.instance_id = tok[2];
+	ad.instance_id = strcmp(tok[2], "undefined") == 0 ? NULL : tok[2];
 	ad.state = n > 3 ? tok[3] : "undefined";
 	ad.activity = n > 4 ? tok[4] : "undefined";
 	ad.entered = n > 5 ? strtoll(tok[5], &end, 10) : -1;
 	if (n > 5 && (end == tok[5] || *end || ad.entered < 0))
 		ad.entered = -1;
 	fn(&ad, ud);
-}
-
-struct poolstatus_ids {
-	poolstatus_fn fn;
-	void *ud;
-};
-
-static void poolstatus_id_only(const struct poolstatus_ad *ad, void *ud)
-{
-	struct poolstatus_ids *c = ud;
-
-	c->fn(ad->annex, ad->instance_id, c->ud);
-}
-
-int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err)
-{
-	struct poolstatus_ids c = { fn, ud };
-
-	return poolstatus_annex_ads(exe, annex, poolstatus_id_only, &c, err);
 }
 
 int poolstatus_annex_ads(const char *exe, const char *annex, poolstatus_ad_fn fn, void *ud, struct annex_err *err)

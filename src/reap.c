@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/inventory.h"
 #include "annex/reap.h"
 
 static int reap_streq(const char *a, const char *b)
@@ -132,6 +133,80 @@ void reap_instance_add_ad(struct reap_instance *in, const char *state, long long
 	else if (in->unclaimed_since != -1)
 		in->unclaimed_since = entered < 0 ? -1 : (time_t)entered > in->unclaimed_since ? (time_t)entered
 												: in->unclaimed_since;
+}
+
+/* An empty tag value counts as absent. */
+static const char *reap_nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* htcondor:IdleTimeout: whole seconds; -1 when absent or not a number. */
+static long reap_seconds(const char *s)
+{
+	char *end = NULL;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v < 0 ? -1 : v;
+}
+
+/* The annex an instance or fleet of the inventory belongs to. */
+static struct reap_annex *reap_world_of(struct reap_world *w, const char *annex, const char *annex_id)
+{
+	return reap_world_annex(w, annex, reap_nonempty(annex_id));
+}
+
+void reap_world_from_inventory(struct reap_world *w, const struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->n_inst; i++) {
+		const struct inventory_instance *in = &inv->inst[i];
+		reap_annex_add_instance(reap_world_of(w, in->annex, in->annex_id), in->id, in->state,
+					reap_parse_time(in->launch_time), reap_parse_time(in->lease),
+					reap_seconds(in->idle_timeout));
+	}
+	for (size_t i = 0; i < inv->n_fleets; i++) {
+		const struct inventory_fleet *f = &inv->fleets[i];
+		if (strcmp(f->state, "submitted") == 0 || strcmp(f->state, "active") == 0 ||
+		    strcmp(f->state, "modifying") == 0)
+			reap_annex_add_fleet(reap_world_of(w, f->annex, f->annex_id), f->id, reap_parse_time(f->lease));
+	}
+}
+
+void reap_world_add_rule(struct reap_world *w, const char *name, const char *annex, const char *lease)
+{
+	struct reap_annex *a = reap_world_find(w, name);
+
+	if (a && reap_annex_lease(a) != -1) {
+		a->has_rule = 1;
+		return;
+	}
+	if (!a && !annex)
+		return;
+	if (!a)
+		a = reap_world_annex(w, annex, name);
+	a->has_rule = 1;
+	a->rule_lease = reap_parse_time(lease);
+}
+
+void reap_world_add_pool(struct reap_world *w, size_t first, const struct inventory *inv, const char *annex)
+{
+	for (size_t i = 0; i < inv->n_ads; i++) {
+		const struct inventory_ad *ad = &inv->ads[i];
+		const struct inventory_instance *in;
+		struct reap_instance *ri;
+		if (ad->instance == INVENTORY_NONE || strcmp(ad->annex, annex) != 0)
+			continue;
+		in = &inv->inst[ad->instance];
+		ri = reap_annex_instance(reap_world_of(w, in->annex, in->annex_id), in->id);
+		if (ri)
+			reap_instance_add_ad(ri, ad->state, ad->entered);
+	}
+	for (size_t k = first; k < w->n; k++)
+		if (strcmp(w->v[k].name, annex) == 0)
+			w->v[k].pool_known = 1;
 }
 
 time_t reap_annex_lease(const struct reap_annex *a)

@@ -19,11 +19,15 @@ void ec2_ids_free(struct ec2_ids *ids);
 
 /* annex's htcondor: tags of one resource (malloc'd values, NULL when absent). */
 struct ec2_annex_tags {
-	char *name, *id, *lease, *idle;
+	char *name, *id, *lease, *idle, *owner;
 };
 
-/* Reads htcondor:AnnexName, AnnexId, LeaseExpiration and IdleTimeout from
- * an EC2 <tagSet> (the first of each wins); set may be NULL. */
+/* The value of the first tag named key in an EC2 <tagSet> (malloc'd), or
+ * NULL; set may be NULL. */
+char *ec2_tag_value(xmlNode *set, const char *key);
+
+/* Reads htcondor:AnnexName, AnnexId, LeaseExpiration, IdleTimeout and Owner
+ * from an EC2 <tagSet> (the first of each wins); set may be NULL. */
 void ec2_read_annex_tags(xmlNode *set, struct ec2_annex_tags *t);
 void ec2_annex_tags_free(struct ec2_annex_tags *t);
 
@@ -48,6 +52,34 @@ int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct 
 /* 1 when the image exists (arch set to "x86_64"/"arm64" when given), 0 not, -1 error. */
 int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
 		     struct annex_err *err);
+
+/* One instance of a DescribeInstances reply as read ("" for an absent
+ * field); valid for the duration of the callback only. */
+struct ec2_instance {
+	const char *id, *state, *type, *private_ip, *launch_time;
+	const struct ec2_annex_tags *tags;
+	xmlNode *tag_set;
+};
+typedef void (*ec2_instance_fn)(const struct ec2_instance *in, void *ud);
+
+/* DescribeInstances with params (filters, MaxResults; may be NULL), every
+ * page to the end, fn called once per instance. */
+int ec2_describe_instances(struct aws_ctx *ctx, const struct params *params, ec2_instance_fn fn, void *ud,
+			   struct annex_err *err);
+
+/* One Spot Fleet request of a DescribeSpotFleetRequests reply ("" for an
+ * absent id or state; valid_until NULL and target -1 when absent); valid
+ * for the duration of the callback only. */
+struct ec2_spot_fleet {
+	const char *id, *state, *valid_until;
+	long target;
+	const struct ec2_annex_tags *tags;
+	xmlNode *tag_set;
+};
+typedef void (*ec2_spot_fleet_fn)(const struct ec2_spot_fleet *f, void *ud);
+
+/* DescribeSpotFleetRequests, every page, fn called once per request. */
+int ec2_describe_spot_fleets(struct aws_ctx *ctx, ec2_spot_fleet_fn fn, void *ud, struct annex_err *err);
 
 /* Instances tagged key=value that are not terminated (or shutting down). */
 int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,

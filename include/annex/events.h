@@ -17,7 +17,8 @@ int events_put_target(struct aws_ctx *ctx, const char *rule, const char *target_
 		      const char *input_json, struct annex_err *err);
 /* Removes the rule's targets, then the rule; a missing rule is not an error. */
 int events_delete_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *err);
-/* Names of the rules whose name starts with prefix (malloc'd array of malloc'd strings). */
+/* Names of the rules whose name starts with prefix (every rule when prefix
+ * is NULL); a malloc'd array of malloc'd strings. */
 int events_list_rules(struct aws_ctx *ctx, const char *prefix, char ***names, size_t *n,
 		      struct annex_err *err);
 /* Frees what events_list_rules returned. */

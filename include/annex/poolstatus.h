@@ -1,6 +1,6 @@
 /* poolstatus.h - which EC2 instances joined the pool, from HTCondor's own
  * condor_status (SPEC.md section 2: annex links no HTCondor library). Run
- * through runcmd.c, no shell; used by -status (and -wait, -reap). */
+ * through runcmd.c, no shell; used by the inventory (inventory.c). */
 #ifndef ANNEX_POOLSTATUS_H
 #define ANNEX_POOLSTATUS_H
 
@@ -11,19 +11,11 @@
  * a malloc'd path, or NULL with *why set to a one-line reason (malloc'd). */
 char *poolstatus_find(char **why);
 
-/* Called once per startd ad of the annex that names an EC2InstanceID. */
-typedef void (*poolstatus_fn)(const char *annex, const char *instance_id, void *ud);
-
-/* Runs `EXE -annex NAME -af Name AnnexName EC2InstanceID State Activity
- * EnteredCurrentState` (stdin /dev/null, stderr passed through) and calls
- * fn for each output line whose AnnexName is NAME and whose EC2InstanceID
- * looks like an instance id. -1 with err when it cannot be started
- * ("Exec"), is killed or exits non-zero ("PoolStatus"). */
-int poolstatus_annex(const char *exe, const char *annex, poolstatus_fn fn, void *ud, struct annex_err *err);
-
 /* One startd ad of the -af query, as printed ("undefined" for a missing
- * attribute); entered is EnteredCurrentState, -1 when not a number. */
+ * attribute); instance_id is NULL when the ad has no EC2InstanceID;
+ * entered is EnteredCurrentState, -1 when not a number. */
 struct poolstatus_ad {
+	const char *name;
 	const char *annex;
 	const char *instance_id;
 	const char *state;
@@ -32,8 +24,12 @@ struct poolstatus_ad {
 };
 typedef void (*poolstatus_ad_fn)(const struct poolstatus_ad *ad, void *ud);
 
-/* The same query as poolstatus_annex, with every column of each line
- * (used by -reap, which needs State and EnteredCurrentState). */
+/* Runs `EXE -annex NAME -af Name AnnexName EC2InstanceID State Activity
+ * EnteredCurrentState` (stdin /dev/null, stderr passed through) and calls
+ * fn for each output line whose AnnexName is NAME and whose EC2InstanceID
+ * looks like an instance id or is undefined, only once the program has
+ * exited 0. -1 with err when it cannot be started ("Exec"), is killed or
+ * exits non-zero ("PoolStatus"). */
 int poolstatus_annex_ads(const char *exe, const char *annex, poolstatus_ad_fn fn, void *ud,
 			 struct annex_err *err);
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct inventory;
+
 struct reap_instance {
 	char *id;
 	char *state;               /* EC2 state: pending, running, stopping, stopped */
@@ -66,6 +68,22 @@ struct reap_instance *reap_annex_instance(struct reap_annex *a, const char *id);
 /* Records one startd ad of an instance: its State and EnteredCurrentState
  * (-1 when undefined). */
 void reap_instance_add_ad(struct reap_instance *in, const char *state, long long entered);
+
+/* From the inventory (inventory.h; listed with live_only): every instance,
+ * and every Spot Fleet request still submitted, active or modifying,
+ * grouped by htcondor:AnnexId (an empty tag counts as none), with their
+ * launch time, lease and IdleTimeout tags read. */
+void reap_world_from_inventory(struct reap_world *w, const struct inventory *inv);
+/* A lease rule named name (an annex id), whose target input, when it was
+ * read, named annex and lease. A rule of an annex in w whose lease some
+ * live resource's tag says only marks the annex as having a rule; else the
+ * input's lease counts, and a rule of no annex in w joins w when its input
+ * named its annex. */
+void reap_world_add_rule(struct reap_world *w, const char *name, const char *annex, const char *lease);
+/* Records on w's instances the inventory's ads of the annex named annex
+ * (each on the instance it joined) and marks the annexes of that name
+ * from index first on as knowing the pool. */
+void reap_world_add_pool(struct reap_world *w, size_t first, const struct inventory *inv, const char *annex);
 
 /* The annex's lease: the latest lease tag over its instances and fleets;
  * when none carries one, its rule's input; -1 when nothing says. */

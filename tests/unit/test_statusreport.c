@@ -1,12 +1,35 @@
 /* test_statusreport.c - the formats of annex -status from a hand-made
- * report: condor_annex's tables (wrap, summary), ClassAd words, lease
+ * inventory: condor_annex's tables (wrap, summary), ClassAd words, lease
  * lines, nothing-found lines. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/inventory.h"
 #include "annex/statusreport.h"
 #include "harness.h"
+
+/* Adds an instance as the EC2 listing would. */
+static void add_instance(struct inventory *inv, const char *id, const char *state, const char *annex,
+			 const char *annex_id, const char *type, const char *lease)
+{
+	struct inventory_instance in = { .id = (char *)id, .state = (char *)state, .annex = (char *)annex,
+					 .annex_id = (char *)annex_id, .type = (char *)type, .lease = (char *)lease };
+
+	CHECK(inventory_add_instance(inv, &in) != NULL);
+}
+
+/* Adds a startd ad of annex naming instance id and joins; 1 when it
+ * joined an instance (the instance is then in the pool). */
+static int add_ad(struct inventory *inv, const char *annex, const char *id)
+{
+	struct inventory_ad ad = { .name = "slot1@example", .annex = (char *)annex, .instance_id = (char *)id,
+				   .state = "Unclaimed", .entered = -1 };
+	struct inventory_ad *added = inventory_add_ad(inv, &ad);
+
+	inventory_join(inv);
+	return added && inv->ads[inv->n_ads - 1].joined == INVENTORY_BY_ID;
+}
 
 static char *render(const struct status_report *r, void (*fn)(const struct status_report *, FILE *))
 {
@@ -33,8 +56,12 @@ static void t_camel(void)
 
 static void t_nothing(void)
 {
-	struct status_report r = { 0 };
-	char *s = render(&r, status_report_print_human);
+	struct inventory inv;
+	struct status_report r = { &inv, NULL, 0 };
+	char *s;
+
+	inventory_init(&inv, NULL);
+	s = render(&r, status_report_print_human);
 
 	CHECK_STR(s, "Found no instances in any annex.\n");
 	free(s);
@@ -45,27 +72,29 @@ static void t_nothing(void)
 	s = render(&r, status_report_print_classads);
 	CHECK_STR(s, "Found no machines in that annex.\n");
 	free(s);
+	inventory_free(&inv);
 }
 
 /* Eight 19-character ids after "running": the fourth would end at column
  * 87, so it starts a new line indented by strlen("running"). */
 static void t_named_wrap(void)
 {
-	struct status_report r = { 0 };
+	struct inventory inv;
+	struct status_report r = { &inv, NULL, 0 };
 	char id[32], *s;
 
+	inventory_init(&inv, NULL);
 	r.annex_name = "a";
 	r.now = 1000;
 	for (int i = 0; i < 5; i++) {
 		snprintf(id, sizeof(id), "i-%017d", i);
-		status_report_add_instance(&r, id, "running", "a", "a_1", "m5.large", "1970-01-01T01:00:00Z");
+		add_instance(&inv, id, "running", "a", "a_1", "m5.large", "1970-01-01T01:00:00Z");
 	}
-	status_report_add_instance(&r, "i-zzzzzzzzzzzzzzzzz", "pending", "a", "a_1", "m5.large",
-				   "1970-01-01T01:00:00Z");
-	status_report_sort(&r);
-	CHECK(status_report_mark_in_pool(&r, "a", "i-00000000000000004") == 1);
-	CHECK(status_report_mark_in_pool(&r, "b", "i-00000000000000004") == 0);
-	r.pool_known = 1;
+	add_instance(&inv, "i-zzzzzzzzzzzzzzzzz", "pending", "a", "a_1", "m5.large", "1970-01-01T01:00:00Z");
+	inventory_sort(&inv);
+	CHECK(add_ad(&inv, "a", "i-00000000000000004") == 1);
+	CHECK(add_ad(&inv, "b", "i-00000000000000004") == 0);
+	inv.pool_known = 1;
 	s = render(&r, status_report_print_human);
 	CHECK_STR(s, "STATE          COUNT\n"
 		     "in-pool            1\n"
@@ -81,22 +110,24 @@ static void t_named_wrap(void)
 		     "Lease of a_1: 0.72 hours remaining (until 1970-01-01T01:00:00Z).\n"
 		     "Instance types: m5.large 6.\n");
 	free(s);
-	status_report_free(&r);
+	inventory_free(&inv);
 }
 
 static void t_summary_and_ads(void)
 {
-	struct status_report r = { 0 };
+	struct inventory inv;
+	struct status_report r = { &inv, NULL, 0 };
 	char *s;
 
+	inventory_init(&inv, NULL);
 	r.now = 0;
-	status_report_add_instance(&r, "i-2", "running", "bb", NULL, NULL, NULL);
-	status_report_add_instance(&r, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
-	status_report_add_instance(&r, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
-	status_report_sort(&r);
-	CHECK_INT(r.n, 2);
-	r.pool_known = 0;
-	r.pool_note = xstrdup("Pool membership is not shown: test.");
+	add_instance(&inv, "i-2", "running", "bb", NULL, NULL, NULL);
+	add_instance(&inv, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
+	add_instance(&inv, "i-1", "shutting-down", "aa", NULL, "c5.large", NULL);
+	inventory_sort(&inv);
+	CHECK_INT(inv.n_inst, 2);
+	inv.pool_known = 0;
+	inv.pool_note = xstrdup("Pool membership is not shown: test.");
 	s = render(&r, status_report_print_human);
 	CHECK_STR(s, "NAME                        TOTAL running shutting-down\n"
 		     "aa                              1       0             1\n"
@@ -119,7 +150,7 @@ static void t_summary_and_ads(void)
 	CHECK(strstr(s, "PoolMembershipKnown = false\n") != NULL);
 	CHECK(strstr(s, "\n\nAnnexID = \"bb\"\n") != NULL);
 	free(s);
-	status_report_free(&r);
+	inventory_free(&inv);
 }
 
 TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads))
