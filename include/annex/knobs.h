@@ -69,7 +69,8 @@ struct knob_def {
 	enum knob_type type;
 	const char *def;      /* the default, NULL: none (doc says what happens) */
 	const char *unit;     /* "seconds", "ms", ...; NULL: none */
-	long min, max;        /* KNOB_INT, KNOB_DURATION: the accepted range */
+	long min, max;        /* KNOB_INT, KNOB_DURATION: the accepted range
+			       * (both 0: any whole number) */
 	unsigned flags;       /* KNOB_HTCONDOR | KNOB_ENV | ... */
 	const char *doc;      /* one line */
 };
