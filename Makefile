@@ -7,6 +7,7 @@
 #   make check-sigv4  SIGV4_CASES=DIR     SigV4 official vectors
 #   make bench-sigv4 | bench-setup | bench-launch | bench-status
 #   make demo            the whole workflow against a local AWS emulator
+#   make knobs-doc       regenerate docs/knobs.md from the knob registry
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -42,7 +43,7 @@ TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 EMBED    := $(wildcard src/lambda/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
 .PHONY: all deps test-deps test unit asan check-config check-sigv4 fuzz \
-        bench-sigv4 bench-setup bench-launch bench-status demo install clean
+        bench-sigv4 bench-setup bench-launch bench-status demo install clean knobs-doc
 
 all: deps annex
 
@@ -121,6 +122,10 @@ bench-launch: test-deps build-tests
 # annex -status over BENCH_STATUS_N instances (moto's tag filtering dominates the wall time)
 bench-status: test-deps build-tests
 	@ANNEX_BIN=$(CURDIR)/$(BUILD)/annex python3 bench/bench_status.py $(or $(BENCH_STATUS_N),2000)
+
+# docs/knobs.md is generated from src/knobs.c (test_knobs_registry.sh checks it)
+knobs-doc: deps $(BUILD)/tools/knobs_doc
+	$(BUILD)/tools/knobs_doc > docs/knobs.md
 
 demo: test-deps annex
 	@scripts/demo.sh

@@ -556,6 +556,7 @@ const char *cli_usage(void)
 "  -reap                             end annexes past their lease, and instances that never\n"
 "                                    joined the pool or sat idle past their limit (cron)\n"
 "  -config-val NAME...               print knobs as annex reads them\n"
+"  -config-val -describe [NAME...]   what annex's knobs mean, their values and defaults\n"
 "  -help, -version\n"
 "\n"
 "Launch options:\n"

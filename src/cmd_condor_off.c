@@ -9,17 +9,14 @@
 #include "annex/cmd.h"
 #include "annex/launchplan.h"
 #include "annex/runcmd.h"
+#include "annex/session.h"
 
-int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
+/* Runs tool -annex NAME and passes its output through. */
+static int cmd_condor_off_run(const struct annex_opts *o, const char *tool, struct annex_err *err)
 {
-	const char *tool = getenv("ANNEX_CONDOR_OFF");
 	struct buf out = BUF_INIT;
 	int status = 1;
 
-	if (launchplan_check_name(o->annex_name, err) != 0)
-		return -1;
-	if (!tool || !*tool)
-		tool = "condor_off";
 	if (!runcmd_exists(tool))
 		return annex_err_set(err, "NoCondorOff",
 			"off runs condor_off -annex %s, and %s is not on PATH (set ANNEX_CONDOR_OFF to it); "
@@ -35,4 +32,20 @@ int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
 	fputs(buf_cstr(&out), stdout);
 	buf_free(&out);
 	return runcmd_check(status, err, "CondorOffFailed", "%s -annex %s", tool, o->annex_name);
+}
+
+int cmd_condor_off(const struct annex_opts *o, struct annex_err *err)
+{
+	struct annex_session s;
+	char *tool = NULL;
+	int rc = -1;
+
+	if (launchplan_check_name(o->annex_name, err) != 0)
+		return -1;
+	/* ANNEX_CONDOR_OFF: the environment variable, the configuration, else condor_off */
+	if (session_open_config(&s, o, err) == 0 && session_knob(&s, "ANNEX_CONDOR_OFF", &tool, err) == 1)
+		rc = cmd_condor_off_run(o, tool, err);
+	free(tool);
+	session_close(&s);
+	return rc;
 }

@@ -30,17 +30,11 @@
 
 /* A setting: the environment variable of that name when set and not
  * empty, else the config knob (so _CONDOR_<NAME> and config files work
- * too); malloc'd, NULL when neither says. */
+ * too); malloc'd, NULL when neither says. The knob registry (knobs.h)
+ * reads them so (KNOB_ENV). */
 static int cmd_reap_setting(const struct annex_session *s, const char *name, char **value,
 			    struct annex_err *err)
 {
-	const char *env = getenv(name);
-
-	*value = NULL;
-	if (env && *env) {
-		*value = xstrdup(env);
-		return 0;
-	}
 	return session_knob(s, name, value, err) < 0 ? -1 : 0;
 }
 

@@ -17,6 +17,7 @@
 #include "annex/iam.h"
 #include "annex/iamwait.h"
 #include "annex/knobfile.h"
+#include "annex/knobs.h"
 #include "annex/lambda.h"
 #include "annex/progress.h"
 #include "annex/prompt.h"
@@ -356,7 +357,7 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 	}
 #undef KNOB
 	if ((s->opts->setup_region || s->opts->region) &&
-	    !config_is_configured(s->cfg, "ANNEX_DEFAULT_AWS_REGION")) {
+	    !knobs_is_configured(s->cfg, "ANNEX_DEFAULT_AWS_REGION")) {
 		k[n].name = "ANNEX_DEFAULT_AWS_REGION";
 		k[n].value = s->region;
 		n++;

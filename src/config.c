@@ -139,6 +139,18 @@ void cfg_warn(struct annex_config *cfg, const char *fmt, ...)
 	buf_putc(&cfg->warnings, '\n');
 }
 
+/* Notes a name looked up while the sources are read (see read_lookups). */
+static void record_read_lookup(const struct annex_config *cfg, const char *name)
+{
+	struct buf *b = cfg->read_lookups;
+
+	if (!b->len)
+		buf_putc(b, '\n');
+	for (const char *p = name; *p; p++)
+		buf_putc(b, (char)tolower((unsigned char)*p));
+	buf_putc(b, '\n');
+}
+
 const char *cfg_lookup_raw(const struct annex_config *cfg, const char *name, const struct cfg_item **item)
 {
 	const char *prefixes[2] = { cfg->localname, cfg->subsys };
@@ -146,6 +158,8 @@ const char *cfg_lookup_raw(const struct annex_config *cfg, const char *name, con
 
 	if (item)
 		*item = NULL;
+	if (cfg->reading)
+		record_read_lookup(cfg, name);
 	for (int i = 0; i < 2; i++) {
 		if (!prefixes[i] || !*prefixes[i])
 			continue;
@@ -502,6 +516,9 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 	if (o && o->local_name && *o->local_name)
 		cfg->localname = xstrdup(o->local_name);
 	buf_puts(&cfg->warnings, "");
+	cfg->read_lookups = xcalloc(1, sizeof *cfg->read_lookups);
+	cfg->reading = 1;
+	cfg->n_reads = 1;
 	detect_all(cfg);
 
 	if (cfg->opts.root_text) {
@@ -527,6 +544,7 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 		rc = read_user_config(cfg, err);
 	if (rc == 0)
 		rc = read_environment(cfg, err);
+	cfg->reading = 0;
 	if (rc < 0) {
 		config_free(cfg);
 		return -1;
@@ -554,6 +572,9 @@ static void free_contents(struct annex_config *cfg)
 	free(cfg->user_config_path);
 	free(cfg->local_config_dir);
 	buf_free(&cfg->warnings);
+	if (cfg->read_lookups)
+		buf_free(cfg->read_lookups);
+	free(cfg->read_lookups);
 }
 
 void config_free(struct annex_config *cfg)
@@ -564,18 +585,69 @@ void config_free(struct annex_config *cfg)
 	free(cfg);
 }
 
+/* Whether sources read without a local name would have read differently
+ * with local_name: when a name looked up while reading (an include, an
+ * if, LOCAL_CONFIG_DIR, a self-reference, ...) has a local_name.NAME
+ * definition, which a lookup with the local name would have found first;
+ * when LOCALNAME itself was looked up or is defined; or when a
+ * local_name.NAME definition holds a $( that a self-reference expansion
+ * with the local name would have expanded while reading. Conservative: a
+ * "yes" only costs a re-read. */
+static int read_depends_on(const struct annex_config *cfg, const char *local_name)
+{
+	const char *seen = buf_cstr(cfg->read_lookups);
+	size_t n = strlen(local_name);
+
+	if (strstr(seen, "\nlocalname\n") || cfg_find(cfg, "LOCALNAME"))
+		return 1;
+	for (size_t i = 0; i < cfg->n_items; i++) {
+		const char *name = cfg->items[i].name;
+		if (strncasecmp(name, local_name, n) != 0 || name[n] != '.')
+			continue;
+		if (strstr(cfg->items[i].value, "$("))
+			return 1;
+		char *key = xasprintf("\n%s\n", name + n + 1);
+		for (char *p = key; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		int hit = strstr(seen, key) != NULL;
+		free(key);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
 int config_set_local_name(struct annex_config *cfg, const char *local_name, struct annex_err *err)
 {
 	struct config_load_opts o = cfg->opts;
 	struct annex_config *fresh;
+	unsigned reads = cfg->n_reads;
 
+	if (local_name && !*local_name)
+		local_name = NULL;
+	/* Read once: sources read without a local name need no second reading
+	 * when the local name changes nothing of how they were read; the
+	 * lookups apply it from now on. */
+	if (!cfg->localname && !local_name)
+		return 0;
+	if (!cfg->localname && !read_depends_on(cfg, local_name)) {
+		cfg->localname = xstrdup(local_name);
+		detect(cfg, "LOCALNAME", cfg->localname);
+		return 0;
+	}
 	o.local_name = local_name;
 	if (config_load(&fresh, &o, err) < 0)
 		return -1;
 	free_contents(cfg);
 	*cfg = *fresh;
 	free(fresh);
+	cfg->n_reads = reads + 1;
 	return 0;
+}
+
+unsigned config_reads(const struct annex_config *cfg)
+{
+	return cfg->n_reads;
 }
 
 char *config_local_name_from_region(const char *region)

@@ -49,6 +49,13 @@ struct annex_config {
 	char *local_config_dir;
 	struct buf warnings;
 
+	/* the names looked up while the sources were being read (lower case,
+	 * each between '\n's), to tell whether a local name set afterwards
+	 * would have changed the reading (config_set_local_name) */
+	struct buf *read_lookups;
+	int reading;               /* 1 while config_load reads the sources */
+	unsigned n_reads;          /* how many times the sources were read */
+
 	/* the include stack while reading, for loop detection */
 	const char *include_stack[CFG_MAX_INCLUDE_DEPTH + 2];
 	int include_depth;

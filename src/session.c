@@ -9,36 +9,63 @@
 #include <unistd.h>
 
 #include "annex/creds.h"
+#include "annex/knobs.h"
 
 static int nonempty(const char *s)
 {
 	return s && *s;
 }
 
-int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+/* The region given on the command line, or NULL. */
+static const char *session_option_region(const struct annex_opts *o, const char **source)
+{
+	if (nonempty(o->region)) {
+		*source = "-aws-region";
+		return o->region;
+	}
+	if (nonempty(o->setup_region)) {
+		*source = "-setup REGION";
+		return o->setup_region;
+	}
+	return NULL;
+}
+
+/* Reads the configuration, with the local name of region when given. */
+static int session_load(struct annex_session *s, const struct annex_opts *o, const char *region,
+			struct annex_err *err)
 {
 	struct config_load_opts lo;
 	struct passwd *pw = getpwuid(geteuid());
-	char *v = NULL;
-	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->opts = o;
 	s->home = xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
+	if (region)
+		s->local_name = config_local_name_from_region(region);
 	memset(&lo, 0, sizeof(lo));
 	lo.subsystem = "ANNEX";
-	if (config_load(&s->cfg, &lo, err) != 0)
+	lo.local_name = s->local_name;
+	return config_load(&s->cfg, &lo, err);
+}
+
+/* The configuration is read once: with the local name of the region the
+ * command line gives; else without a local name, to read the region from
+ * it, and then the local name is set, which reads the files again only
+ * when their reading depends on it (config_set_local_name). */
+int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+{
+	const char *source = NULL, *given = session_option_region(o, &source);
+	char *v = NULL;
+	int rc;
+
+	if (session_load(s, o, given, err) != 0)
 		return -1;
 
 	/* The region is read before any local name exists. */
-	if (nonempty(o->region)) {
-		s->region = xstrdup(o->region);
-		s->region_source = "-aws-region";
-	} else if (nonempty(o->setup_region)) {
-		s->region = xstrdup(o->setup_region);
-		s->region_source = "-setup REGION";
-	} else if (config_is_configured(s->cfg, "ANNEX_DEFAULT_AWS_REGION") &&
-		   (rc = config_get(s->cfg, "ANNEX_DEFAULT_AWS_REGION", &v, err)) != 0) {
+	if (given) {
+		s->region = xstrdup(given);
+		s->region_source = source;
+	} else if ((rc = knobs_get_str(s->cfg, "ANNEX_DEFAULT_AWS_REGION", &v, err)) != 0) {
 		if (rc < 0)
 			return -1;
 		s->region = v;
@@ -55,14 +82,29 @@ int session_open(struct annex_session *s, const struct annex_opts *o, struct ann
 	}
 	if (aws_region_validate(s->region, err) != 0)
 		return annex_err_prefix(err, "region '%s' (from %s)", s->region, s->region_source);
+	if (given)
+		return 0;
 	s->local_name = config_local_name_from_region(s->region);
 	return config_set_local_name(s->cfg, s->local_name, err);
+}
+
+int session_open_config(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+{
+	const char *source = NULL, *given = session_option_region(o, &source);
+
+	if (session_load(s, o, given, err) != 0)
+		return -1;
+	if (given) {
+		s->region = xstrdup(given);
+		s->region_source = source;
+	}
+	return 0;
 }
 
 int session_knob(const struct annex_session *s, const char *name, char **value, struct annex_err *err)
 {
 	*value = NULL;
-	return config_get(s->cfg, name, value, err);
+	return knobs_get_str(s->cfg, name, value, err);
 }
 
 char *session_knob_or_null(const struct annex_session *s, const char *name)
@@ -70,15 +112,39 @@ char *session_knob_or_null(const struct annex_session *s, const char *name)
 	struct annex_err e;
 	char *v = NULL;
 
-	if (config_get(s->cfg, name, &v, &e) != 1)
+	knobs_require(name);
+	annex_err_clear(&e);
+	if (knobs_get_str(s->cfg, name, &v, &e) != 1)
 		return NULL;
 	return v;
 }
 
-/* A configured knob (set by a file or the environment, not a table default). */
-static char *configured(const struct annex_session *s, const char *name)
+/* TODO(merge): aws.h (deliverable 2: retries in the AWS layer) defines
+ * struct aws_retry_settings with these fields; when it lands, delete this
+ * copy (the compiler points here) and pass the settings as opts.retry in
+ * session_connect. */
+struct aws_retry_settings {
+	int max_attempts;
+	long base_ms;
+	long cap_ms;
+	long iam_wait_ms;
+};
+
+int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err)
 {
-	return config_is_configured(s->cfg, name) ? session_knob_or_null(s, name) : NULL;
+	long attempts, base_ms, cap_ms, iam_wait_s;
+
+	/* each has a default, so 0 (not set) cannot happen */
+	if (knobs_get_long(s->cfg, "ANNEX_MAX_ATTEMPTS", &attempts, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_RETRY_BASE_MS", &base_ms, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_RETRY_CAP_MS", &cap_ms, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_IAM_WAIT_S", &iam_wait_s, err) != 1)
+		return -1;
+	rs->max_attempts = (int)attempts;
+	rs->base_ms = base_ms;
+	rs->cap_ms = cap_ms;
+	rs->iam_wait_ms = iam_wait_s * 1000;
+	return 0;
 }
 
 int session_connect(struct annex_session *s, int for_setup, struct annex_err *err)
@@ -87,20 +153,24 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 	struct creds_opts co;
 	struct aws_ctx_opts ao;
 	struct aws_creds creds;
+	struct aws_retry_settings rs;
 	char *knob_access = NULL, *knob_secret = NULL;
 	char *knob_url[AWS_N_SERVICES] = { 0 };
 	int rc = -1;
 
 	memset(&co, 0, sizeof(co));
 	memset(&creds, 0, sizeof(creds));
+	/* the knobs are read and checked now; aws.c still reads the environment */
+	if (session_retry_settings(s, &rs, err) != 0)
+		return -1;
 	co.passwd_home = s->home;
 	if (nonempty(o->access_key_file) || nonempty(o->secret_key_file)) {
 		co.access_key_file = o->access_key_file;
 		co.secret_key_file = o->secret_key_file;
 		co.access_key_origin = o->key_files_from_setup ? "-setup ACCESS_KEY_FILE" : "-aws-access-key-file";
 		co.secret_key_origin = o->key_files_from_setup ? "-setup SECRET_KEY_FILE" : "-aws-secret-key-file";
-	} else if ((knob_access = configured(s, "ANNEX_DEFAULT_ACCESS_KEY_FILE"),
-		    knob_secret = configured(s, "ANNEX_DEFAULT_SECRET_KEY_FILE"),
+	} else if ((knob_access = session_knob_or_null(s, "ANNEX_DEFAULT_ACCESS_KEY_FILE"),
+		    knob_secret = session_knob_or_null(s, "ANNEX_DEFAULT_SECRET_KEY_FILE"),
 		    knob_access || knob_secret)) {
 		co.access_key_file = knob_access;
 		co.secret_key_file = knob_secret;
@@ -126,10 +196,11 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 	ao.option_url[AWS_EVENTS] = o->events_url;
 	ao.option_url[AWS_IAM] = o->iam_url;
 	ao.option_url[AWS_STS] = o->sts_url;
-	ao.knob_url[AWS_EC2] = knob_url[AWS_EC2] = configured(s, "ANNEX_DEFAULT_EC2_URL");
-	ao.knob_url[AWS_S3] = knob_url[AWS_S3] = configured(s, "ANNEX_DEFAULT_S3_URL");
-	ao.knob_url[AWS_LAMBDA] = knob_url[AWS_LAMBDA] = configured(s, "ANNEX_DEFAULT_LAMBDA_URL");
-	ao.knob_url[AWS_EVENTS] = knob_url[AWS_EVENTS] = configured(s, "ANNEX_DEFAULT_CWE_URL");
+	ao.knob_url[AWS_EC2] = knob_url[AWS_EC2] = session_knob_or_null(s, "ANNEX_DEFAULT_EC2_URL");
+	ao.knob_url[AWS_S3] = knob_url[AWS_S3] = session_knob_or_null(s, "ANNEX_DEFAULT_S3_URL");
+	ao.knob_url[AWS_LAMBDA] = knob_url[AWS_LAMBDA] = session_knob_or_null(s, "ANNEX_DEFAULT_LAMBDA_URL");
+	ao.knob_url[AWS_EVENTS] = knob_url[AWS_EVENTS] = session_knob_or_null(s, "ANNEX_DEFAULT_CWE_URL");
+	/* TODO(merge): opts.retry = &rs; */
 	rc = aws_ctx_new(&ao, &s->aws, err);
 out:
 	creds_free(&creds);

@@ -49,10 +49,18 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 
 void config_free(struct annex_config *cfg);
 
-/* Sets (or clears, with NULL or "") the local name and re-reads the
- * configuration with it, since HTCondor expands self-references while
- * reading. On failure the old configuration is kept. */
+/* Sets (or clears, with NULL or "") the local name. The result is what
+ * config_load with that local name gives. Going from no local name to one
+ * re-reads nothing unless the reading depended on it (a name looked up
+ * while reading, e.g. by an include or an if, has a LOCALNAME.NAME
+ * definition; LOCALNAME is used; a LOCALNAME.NAME value holds a
+ * self-reference, which HTCondor expands while reading); any other change
+ * re-reads the sources. On failure the old configuration is kept. */
 int config_set_local_name(struct annex_config *cfg, const char *local_name, struct annex_err *err);
+
+/* How many times the sources were read into cfg: 1 after config_load,
+ * one more for each config_set_local_name that had to re-read. */
+unsigned config_reads(const struct annex_config *cfg);
 
 /* The local name condor_annex derives from a region: every character
  * outside [A-Za-z0-9_./] becomes '_' (us-east-1 -> us_east_1). Returns a

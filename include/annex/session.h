@@ -2,7 +2,8 @@
  * read as HTCondor reads it, the region (SPEC.md section 3's order), the
  * local name derived from it, the credentials, and an aws_ctx with every
  * endpoint resolved. Commands read knobs through session_knob(), which
- * applies the local name and subsystem prefixes. */
+ * goes through the knob registry (knobs.h) and so applies the local name
+ * and subsystem prefixes. */
 #ifndef ANNEX_SESSION_H
 #define ANNEX_SESSION_H
 
@@ -25,19 +26,34 @@ struct annex_session {
 	int key_files_are_condor_default;
 };
 
-/* Reads the configuration, picks the region and sets the local name.
- * Validates the region before anything talks to AWS. */
+/* Reads the configuration (once), picks the region and sets the local
+ * name. Validates the region before anything talks to AWS. */
 int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err);
+
+/* Only reads the configuration, for a command that talks to no AWS service
+ * (`annex off`): the local name is that of -aws-region when given, else
+ * none; region is NULL then. Close with session_close. */
+int session_open_config(struct annex_session *s, const struct annex_opts *o, struct annex_err *err);
 
 /* Resolves credentials and builds the AWS context. for_setup lets the
  * chain use condor_annex's ~/.condor key pair. */
 int session_connect(struct annex_session *s, int for_setup, struct annex_err *err);
 
-/* A knob's value (malloc'd) or NULL when not defined; errors (a bad
- * $INT() say) are returned as -1. */
+/* A knob's value through the registry (knobs.h: knobs_get_str): 1 with
+ * *value (malloc'd; the registry's default when nothing sets it), 0 not
+ * set (*value NULL), -1 on an error (a bad $INT() say; "Internal" for a
+ * name the registry does not hold). */
 int session_knob(const struct annex_session *s, const char *name, char **value, struct annex_err *err);
-/* Same, NULL on "not defined" or error (for optional knobs). */
+/* Same, NULL on "not set" or error (for optional knobs); aborts with an
+ * Internal error for a name the registry does not hold. */
 char *session_knob_or_null(const struct annex_session *s, const char *name);
+
+/* The AWS layer's retry settings from the knobs ANNEX_MAX_ATTEMPTS,
+ * ANNEX_RETRY_BASE_MS, ANNEX_RETRY_CAP_MS and ANNEX_IAM_WAIT_S (each
+ * range-checked: -1 with a "Config" error naming the knob and where it was
+ * set). */
+struct aws_retry_settings;
+int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err);
 
 void session_close(struct annex_session *s);
 
