@@ -115,194 +115,162 @@ static void make_spec(struct launch_spec *s)
 	snprintf(s->lease_iso, sizeof(s->lease_iso), "2030-01-02T03:04:05Z");
 }
 
-/* Runs the engine against the fake; *msgs receives what it said (free it). */
-static int run(struct launch_result *res, struct annex_err *err, char **msgs)
+/* What the engine says when it keeps the lease rule. */
+#define RULE_STAYS "annex: the lease rule t_1234 stays, so the lease function ends what this launch left " \
+	"running at 2030-01-02T03:04:05Z at the latest.\n"
+
+/* The last engine run: its return, result, error and what it said. */
+static struct outcome {
+	int rc;
+	struct launch_result res;
+	struct annex_err e;
+	char *msgs;
+} O;
+
+/* Forgets the last run and the fake cloud's state. */
+static void reset(void)
+{
+	free(O.msgs);
+	launch_result_free(&O.res);
+	memset(&O, 0, sizeof(O));
+	fake_reset();
+}
+
+/* Runs the engine against the fake into O. */
+static int run(void)
 {
 	struct launch_spec s;
 	struct launch_ctx ctx = { NULL, "us-west-2", &fake_lease, NULL };
 	size_t len = 0;
-	int rc;
 
 	make_spec(&s);
-	*msgs = NULL;
-	ctx.msg = open_memstream(msgs, &len);
-	annex_err_clear(err);
-	rc = launch_run(&ctx, &s, &fake_backend, res, err);
+	ctx.msg = open_memstream(&O.msgs, &len);
+	annex_err_clear(&O.e);
+	O.rc = launch_run(&ctx, &s, &fake_backend, &O.res, &O.e);
 	fclose(ctx.msg);
 	launch_spec_free(&s);
-	return rc;
+	return O.rc;
 }
 
 static void t_launch_ok(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
-	CHECK_INT(run(&res, &e, &msgs), 0);
+	reset();
+	CHECK_INT(run(), 0);
 	CHECK_INT(F.launches, 1);
-	CHECK(F.rule == 1 && res.rule_arn != NULL);   /* the lease stays with the annex */
-	CHECK_INT(res.started, 2);
-	CHECK_INT(res.instances.n, 2);
+	CHECK(F.rule == 1 && O.res.rule_arn != NULL);   /* the lease stays with the annex */
+	CHECK_INT(O.res.started, 2);
+	CHECK_INT(O.res.instances.n, 2);
 	CHECK_INT(F.finds + F.undos + F.removes, 0);
-	CHECK_STR(msgs, "");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.msgs, "");
 }
 
 static void t_failure_after_start_undone(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.launch_fails = 1;
 	F.started_before_failing = 2;
-	CHECK_INT(run(&res, &e, &msgs), -1);
-	CHECK_STR(e.code, "InvalidParameterCombination");   /* the launch's own error is what is reported */
+	CHECK_INT(run(), -1);
+	CHECK_STR(O.e.code, "InvalidParameterCombination");   /* the launch's own error is what is reported */
 	CHECK_INT(F.finds, 1);
 	CHECK_INT(F.undos, 1);
 	CHECK_INT(F.running.n, 0);                           /* the instances it started are terminated */
 	CHECK_INT(F.rule, 0);                                /* and the lease rule removed */
-	CHECK_STR(msgs, "annex: terminated the 2 instances this launch started.\n");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.msgs, "annex: terminated the 2 instances this launch started.\n");
 }
 
 static void t_undo_fails_rule_stays(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.launch_fails = 1;
 	F.started_before_failing = 2;
 	F.undo_fails = 1;
-	CHECK_INT(run(&res, &e, &msgs), -1);
-	CHECK_STR(e.code, "InvalidParameterCombination");
+	CHECK_INT(run(), -1);
+	CHECK_STR(O.e.code, "InvalidParameterCombination");
 	CHECK_INT(F.running.n, 2);
 	CHECK_INT(F.rule, 1);                                /* the cloud-side lease still ends them */
 	CHECK_INT(F.removes, 0);
-	CHECK_STR(msgs,
+	CHECK_STR(O.msgs,
 		"annex: could not terminate the instances this launch started (InternalError: undo failed (r2)). "
 		"They are still running; end them with:\n"
 		"  aws ec2 terminate-instances --region us-west-2 --instance-ids i-1 i-2\n"
-		"annex: the lease rule t_1234 stays, so the lease function ends what this launch left running at "
-		"2030-01-02T03:04:05Z at the latest.\n");
-	free(msgs);
-	launch_result_free(&res);
+		RULE_STAYS);
 }
 
 static void t_find_fails_rule_stays(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.launch_fails = 1;
 	F.started_before_failing = 1;
 	F.find_fails = 1;
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.undos, 0);
 	CHECK_INT(F.rule, 1);
-	CHECK_STR(msgs,
+	CHECK_STR(O.msgs,
 		"annex: could not tell whether this launch started anything (InternalError: find failed (r1)).\n"
-		"annex: the lease rule t_1234 stays, so the lease function ends what this launch left running at "
-		"2030-01-02T03:04:05Z at the latest.\n");
-	free(msgs);
-	launch_result_free(&res);
+		RULE_STAYS);
 }
 
 static void t_nothing_started(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.launch_fails = 1;
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.finds, 1);
 	CHECK_INT(F.undos, 0);                               /* nothing to end */
 	CHECK_INT(F.rule, 0);                                /* and no lease left behind */
-	CHECK_STR(msgs, "");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.msgs, "");
 }
 
 static void t_fleet_cancel_fails(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.fleet = 1;
 	F.launch_fails = 1;
 	F.started_before_failing = 1;
 	F.undo_fails = 1;
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.undos, 1);
 	CHECK_INT(F.rule, 1);
-	CHECK_STR(msgs,
+	CHECK_STR(O.msgs,
 		"annex: could not tell whether this launch started anything (InternalError: undo failed (r2)).\n"
-		"annex: the lease rule t_1234 stays, so the lease function ends what this launch left running at "
-		"2030-01-02T03:04:05Z at the latest.\n");
-	free(msgs);
-	launch_result_free(&res);
+		RULE_STAYS);
 
-	fake_reset();
+	reset();
 	F.fleet = 1;
 	F.launch_fails = 1;
 	F.started_before_failing = 1;
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK(F.undos == 1 && F.running.n == 0 && F.rule == 0);   /* cancelled, lease removed, silently */
-	CHECK_STR(msgs, "");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.msgs, "");
 }
 
 static void t_lease_fails_nothing_launched(void)
 {
-	struct launch_result res;
-	struct annex_err e;
-	char *msgs;
-
-	fake_reset();
+	reset();
 	F.target_fails = 1;                                  /* the rule was made, its target was not */
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.launches, 0);
 	CHECK_INT(F.running.n, 0);
 	CHECK_INT(F.removes, 1);
 	CHECK_INT(F.rule, 0);
-	CHECK_STR(e.msg, "registering the lease (nothing was launched): InternalError: PutTargets failed (r4)");
-	CHECK_STR(msgs, "");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.e.msg, "registering the lease (nothing was launched): InternalError: PutTargets failed (r4)");
+	CHECK_STR(O.msgs, "");
 
-	fake_reset();
+	reset();
 	F.rule_fails = 1;                                    /* no rule: nothing to remove */
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.launches, 0);
 	CHECK_INT(F.removes, 0);
-	CHECK_STR(e.msg, "registering the lease (nothing was launched): InternalError: PutRule failed (r3)");
-	free(msgs);
-	launch_result_free(&res);
+	CHECK_STR(O.e.msg, "registering the lease (nothing was launched): InternalError: PutRule failed (r3)");
 
-	fake_reset();
+	reset();
 	F.target_fails = 1;
 	F.remove_fails = 1;                                  /* the half-made rule cannot be removed either */
-	CHECK_INT(run(&res, &e, &msgs), -1);
+	CHECK_INT(run(), -1);
 	CHECK_INT(F.launches, 0);
-	CHECK_STR(msgs,
+	CHECK_STR(O.msgs,
 		"annex: could not delete the lease rule t_1234 (InternalError: DeleteRule failed (r5)); delete it "
 		"with: aws events remove-targets --rule t_1234 --ids t_1234 && aws events delete-rule --name t_1234\n");
-	free(msgs);
-	launch_result_free(&res);
 }
 
 static void t_dry_run(void)
@@ -311,7 +279,7 @@ static void t_dry_run(void)
 	struct launch_ctx ctx = { NULL, "us-west-2", &fake_lease, NULL };
 	struct annex_err e;
 
-	fake_reset();
+	reset();
 	make_spec(&s);
 	annex_err_clear(&e);
 	CHECK_INT(launch_dry_run(&ctx, &s, &fake_backend, &e), 0);   /* DryRunOperation: would succeed */
