@@ -26,7 +26,7 @@ struct launch {
 	const struct launch_backend *backend;
 	const char *function_opt;       /* the lease function: this back-end's option ... */
 	const char *function_knob;      /* ... and knob */
-	const char *fleet_config;       /* -slots: the Spot Fleet config, which names types and images */
+	const char *fleet_config_file;  /* -slots: the Spot Fleet config, which names types and images */
 	double lease_h, idle_h;
 	struct launch_userdata ud;      /* what the nodes boot with (secrets) */
 	struct launch_spec spec;        /* the plan's product */
@@ -71,7 +71,7 @@ static int pick_backend(struct launch *l, struct annex_err *err)
 		l->spec.market = LAUNCH_SPOT;
 		l->function_opt = o->sfr_lease_function_arn;
 		l->function_knob = "ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN";
-		l->fleet_config = o->spot_fleet_config_file;
+		l->fleet_config_file = o->spot_fleet_config_file;
 	} else {
 		l->backend = &launch_ondemand;
 		l->spec.count = o->count;
@@ -95,7 +95,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	if (launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
 	sp->annex_name = xstrdup(o->annex_name);
-	if (!l->fleet_config) {
+	if (!l->fleet_config_file) {
 		v = knob_or(l, o->instance_type, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
 		launch_spec_add_type(sp, v ? v : "m4.large");
 		free(v);
@@ -109,7 +109,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	    need(l, &sp->instance_profile_arn, o->instance_profile_arn, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN", err) ||
 	    need(l, &sp->security_group_ids, o->security_group_ids, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS", err))
 		return -1;
-	if (l->fleet_config && need(l, &sp->fleet_role_arn, NULL, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN", err))
+	if (l->fleet_config_file && need(l, &sp->fleet_role_arn, NULL, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN", err))
 		return -1;
 	sp->key_name = knob_or(l, o->key_name, "ANNEX_DEFAULT_ODI_KEY_NAME");
 
@@ -127,7 +127,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	free(v);
 	if (rc != 0)
 		return -1;
-	if (l->fleet_config && fleetconfig_load(l->fleet_config, &sp->fleet_config, err) != 0)
+	if (l->fleet_config_file && fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
 		return -1;
 
 	/* Owners: the invoking user, -owner, or none (-no-owner, or root). */
@@ -154,7 +154,7 @@ static int pick_image(struct launch *l, struct annex_err *err)
 	char arch[16];
 	int rc;
 
-	if (l->fleet_config)
+	if (l->fleet_config_file)
 		return 0;
 	sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
 	if (!sp->image_id) {
@@ -184,7 +184,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 
 	if (o->yes || o->dry_run)
 		return 0;
-	if (l->fleet_config)
+	if (l->fleet_config_file)
 		launchplan_prompt_fleet(&q, l->spec.count, l->lease_h, l->idle_h);
 	else
 		launchplan_prompt_ondemand(&q, l->spec.count, l->spec.instance_types[0], l->lease_h, l->idle_h);
@@ -197,7 +197,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 	puts("Not starting an annex; user did not confirm.");
 	if (!o->given_instance_type || !o->given_duration || !o->given_idle)
 		putchar('\n');
-	if (!o->given_instance_type && !l->fleet_config)
+	if (!o->given_instance_type && !l->fleet_config_file)
 		puts("To change the instance type, use the -aws-on-demand-instance-type flag.");
 	if (!o->given_duration)
 		puts("To change the lease duration, use the -duration flag.");
