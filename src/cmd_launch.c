@@ -24,6 +24,7 @@
 #include "annex/runcmd.h"
 #include "annex/session.h"
 #include "annex/ssm.h"
+#include "annex/timefmt.h"
 
 struct launch {
 	struct annex_session s;
@@ -622,7 +623,7 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 		goto out;
 	l.annex_id = launchplan_annex_id(o->annex_name, l.uuid);
 	l.lease_end = launchplan_lease_end(time(NULL), l.lease_h);
-	launchplan_iso8601(l.lease_end, l.lease_iso);
+	timefmt_iso8601(l.lease_end, l.lease_iso);
 	pick_series(&l);
 	if (build_user_data(&l, err) != 0)
 		goto out;

@@ -22,6 +22,7 @@
 
 #include "annex/buf.h"
 #include "annex/creds_internal.h"
+#include "annex/timefmt.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 
@@ -38,45 +39,6 @@ void creds_tried_add(struct buf *tried, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(tried, fmt, ap);
 	va_end(ap);
-}
-
-int creds_parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, oh, om;
-	long off = 0;
-	time_t t;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
-		return -1;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			;
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2 || strlen(s) != 6)
-			return -1;
-		off = (oh * 3600L + om * 60L) * (*s == '+' ? 1 : -1);
-		s += 6;
-	} else if (*s) {
-		return -1;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = t - off;
-	return 0;
 }
 
 /* A secret key file is named "secret key file" in messages and gets
@@ -237,7 +199,7 @@ int creds_parse_json(const char *json, size_t len, int is_imds, const char *what
 		secret_free(out->session_token);
 		out->session_token = NULL;
 	}
-	if (exp && creds_parse_time(exp, &out->expiration) != 0) {
+	if (exp && timefmt_parse_iso8601(exp, &out->expiration) != 0) {
 		annex_err_set(err, "Credentials", "%s: cannot parse Expiration \"%.64s\"", what, exp);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 
 #include "annex/buf.h"
 #include "annex/statusreport.h"
+#include "annex/timefmt.h"
 
 #define SR_MAX_STATES 16
 
@@ -252,20 +253,6 @@ static int sr_is_live(const struct sr_instance *in)
 	return strcmp(in->ec2_state, "terminated") != 0 && strcmp(in->ec2_state, "shutting-down") != 0;
 }
 
-/* Parses "YYYY-MM-DDTHH:MM:SSZ" (what annex tags); -1 when it is not that. */
-static time_t sr_parse_iso(const char *s)
-{
-	struct tm tm = { 0 };
-	char z = 0;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
-		return (time_t)-1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return timegm(&tm);
-}
-
 /* One launch's lease within an annex: the annex id and its lease tag. */
 struct sr_lease {
 	const char *annex_id;   /* NULL: instances without htcondor:AnnexId */
@@ -467,7 +454,7 @@ static void sr_human_extras(const struct status_report *r, const char *name, con
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
 		const char *who = leases[i].annex_id ? leases[i].annex_id : "instances without htcondor:AnnexId";
-		time_t end = sr_parse_iso(leases[i].lease);
+		time_t end = timefmt_parse_time(leases[i].lease);
 		if (!leases[i].lease)
 			fprintf(out, "%sLease of %s: no htcondor:LeaseExpiration tag.\n", prefix, who);
 		else if (end == (time_t)-1)
@@ -641,7 +628,7 @@ static void sr_classad(const struct status_report *r, const char *name, FILE *ou
 	}
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
-		time_t t = sr_parse_iso(leases[i].lease);
+		time_t t = timefmt_parse_time(leases[i].lease);
 		if (t != (time_t)-1 && (earliest == (time_t)-1 || t < earliest)) {
 			earliest = t;
 			earliest_s = leases[i].lease;
@@ -751,7 +738,7 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
 		json_object *j = json_object_new_object();
-		time_t t = sr_parse_iso(leases[i].lease);
+		time_t t = timefmt_parse_time(leases[i].lease);
 		json_object_object_add(j, "AnnexId", sr_json_str(leases[i].annex_id));
 		json_object_object_add(j, "LeaseExpiration", sr_json_str(leases[i].lease));
 		json_object_object_add(j, "RemainingSeconds",

@@ -19,10 +19,6 @@
 /* Appends one item to the list of sources tried ("; " separated). */
 void creds_tried_add(struct buf *tried, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parses an ISO 8601 UTC time as AWS writes it (2024-05-01T12:00:00Z,
- * optional fraction, Z or +hh:mm). Returns 0 or -1. */
-int creds_parse_time(const char *s, time_t *out);
-
 /* Link 4: the shared files ~/.aws/credentials and ~/.aws/config. */
 int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_err *err);
 

@@ -693,26 +693,6 @@ static void t_split_command(void)
 	creds_argv_free(NULL);
 }
 
-static void t_parse_time(void)
-{
-	time_t t = 0;
-
-	CHECK_INT(creds_parse_time("2030-01-01T00:00:00Z", &t), 0);
-	CHECK_INT(t, 1893456000);
-	CHECK_INT(creds_parse_time("2030-01-01T00:00:00.123456Z", &t), 0);
-	CHECK_INT(t, 1893456000);
-	CHECK_INT(creds_parse_time("2030-01-01T01:30:00+01:30", &t), 0);
-	CHECK_INT(t, 1893456000);
-	CHECK_INT(creds_parse_time("2029-12-31T23:00:00-01:00", &t), 0);
-	CHECK_INT(t, 1893456000);
-	CHECK_INT(creds_parse_time("2030-01-01T00:00:00", &t), 0);
-	CHECK_INT(t, 1893456000);
-	CHECK_INT(creds_parse_time("2030-13-01T00:00:00Z", &t), -1);
-	CHECK_INT(creds_parse_time("2030-01-01 00:00:00Z", &t), -1);
-	CHECK_INT(creds_parse_time("2030-01-01T00:00:00Zjunk", &t), -1);
-	CHECK_INT(creds_parse_time("", &t), -1);
-}
-
 static void t_parse_imds_json(void)
 {
 	struct aws_creds c;
@@ -794,6 +774,5 @@ TESTS(T(t_setup_tmp),
       T(t_credential_process),
       T(t_credential_process_failures),
       T(t_split_command),
-      T(t_parse_time),
       T(t_parse_imds_json),
       T(t_nothing_found))
