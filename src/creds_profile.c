@@ -27,6 +27,7 @@
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
+#include "annex/creds_util.h"
 
 extern char **environ;
 

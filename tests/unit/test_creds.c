@@ -6,6 +6,7 @@
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
+#include "annex/creds_util.h"
 #include "annex/err.h"
 #include "harness.h"
 
