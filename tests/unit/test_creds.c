@@ -643,6 +643,9 @@ static void t_credential_process_failures(void)
 	process_fails("#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": "
 	              "\"s\", \"Expiration\": \"soon\"}'\n", "cannot parse Expiration");
 	process_fails("#!/bin/sh\nkill -9 $$\n", "killed by signal 9");
+	/* more output than any credentials need: read to the end, refused */
+	process_fails("#!/bin/sh\nhead -c 1100000 /dev/zero | tr '\\0' x\n",
+	              "output is larger than 1048576 bytes");
 	write_file(P("home/.aws/config"), "[default]\ncredential_process = /nonexistent/prog --x\n", 0600);
 	CHECK_INT(resolve(NULL, &c, &err), -1);
 	CHECK_HAS(err.msg, "cannot run /nonexistent/prog: No such file or directory");
