@@ -40,7 +40,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/cases/*.c) $(wildcard tests/tools/*.c) $(wildcard bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
-EMBED    := $(wildcard src/lambda/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
+EMBED    := $(wildcard src/functions/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
 .PHONY: all deps test-deps test unit asan check-config check-sigv4 fuzz \
         bench-sigv4 bench-setup bench-launch bench-status demo install clean knobs-doc

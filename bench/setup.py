@@ -96,7 +96,7 @@ def resources(m):
 def lease_zip(path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(os.path.join(B.ROOT, "src", "lambda", "lease.py"), "lease.py")
+        z.write(os.path.join(B.ROOT, "src", "functions", "lease.py"), "lease.py")
     with open(path, "wb") as f:
         f.write(buf.getvalue())
 

@@ -2,15 +2,19 @@
 """embed.py OUT.c FILE... - embed repository files into the annex binary.
 
 Each file becomes an entry of `annex_embedded[]` (include/annex/embedded.h),
-looked up by its repository path (e.g. "src/lambda/lease.py"). A file named
-*.py under src/lambda/ is also packed, with the others of its folder, into
-the Lambda deployment zip "lambda.zip", built here with Python's zipfile so
-that the build needs no zip program and the zip is byte-reproducible.
+looked up by its repository path (e.g. "src/functions/lease.py"). Every
+*.py under src/functions/ (the sources of annex's Lambda functions) is also
+packed, flat, into the one Lambda deployment zip "lambda.zip" (each function
+names its own handler, e.g. lease.handler), built here with Python's zipfile
+so that the build needs no zip program and the zip is byte-reproducible.
 """
 import io
 import os
 import sys
 import zipfile
+
+# Where the Lambda functions' Python sources live.
+FUNCTIONS_DIR = "src/functions/"
 
 
 def c_bytes(data):
@@ -23,7 +27,7 @@ def c_bytes(data):
 def main():
     out, files = sys.argv[1], sorted(sys.argv[2:])
     entries = []
-    lambda_files = [f for f in files if f.startswith("src/lambda/") and f.endswith(".py")]
+    lambda_files = [f for f in files if f.startswith(FUNCTIONS_DIR) and f.endswith(".py")]
     for f in files:
         with open(f, "rb") as fh:
             entries.append((f, fh.read()))

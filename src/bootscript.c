@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "annex/embedded.h"
+#include "annex/timefmt.h"
 
 #define TEMPLATE_SCRIPT "src/templates/bootscript.sh"
 #define TEMPLATE_LEASE_WATCH "src/templates/lease-watch.sh"
@@ -327,10 +328,7 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 	if (v->lease_end_iso) {
 		snprintf(iso, sizeof iso, "%s", v->lease_end_iso);
 	} else {
-		time_t t = (time_t)v->lease_end;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		timefmt_iso8601((time_t)v->lease_end, iso);
 	}
 	b64_encode(&pw64, v->password, v->password_len);
 	if (v->user_script && v->user_script_len) {

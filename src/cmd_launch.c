@@ -18,6 +18,7 @@
 #include "annex/launchplan.h"
 #include "annex/prompt.h"
 #include "annex/session.h"
+#include "annex/timefmt.h"
 #include "annex/ssm.h"
 
 struct launch {
@@ -218,7 +219,7 @@ static int plan_annex(struct launch *l, struct annex_err *err)
 	sp->annex_id = launchplan_annex_id(sp->annex_name, uuid);
 	sp->client_token = xstrdup(sp->annex_id);
 	sp->lease_end = launchplan_lease_end(time(NULL), l->lease_h);
-	launchplan_iso8601(sp->lease_end, sp->lease_iso);
+	timefmt_iso8601(sp->lease_end, sp->lease_iso);
 	sp->idle_s = (long)(l->idle_h * 3600.0 + 0.5);
 	launch_spec_add_annex_tags(sp);
 	for (int i = 0; i < l->o->n_tags; i++)

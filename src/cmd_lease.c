@@ -18,26 +18,14 @@
 #include "annex/inventory.h"
 #include "annex/launchplan.h"
 #include "annex/session.h"
-
-/* "2026-11-25T23:00:00Z" or with fractional seconds; -1 when unreadable. */
-static time_t lease_parse_iso(const char *s)
-{
-	struct tm tm = { 0 };
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec) != 6)
-		return (time_t)-1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return timegm(&tm);
-}
+#include "annex/timefmt.h"
 
 /* Refuses when a live fleet of the annex expires before the new end. */
 static int lease_check_fleets(const struct inventory *inv, time_t end, const char *end_iso, struct annex_err *err)
 {
 	for (size_t i = 0; i < inv->n_fleets; i++) {
 		const struct inventory_fleet *f = &inv->fleets[i];
-		time_t until = lease_parse_iso(f->valid_until);
+		time_t until = timefmt_parse_time(f->valid_until);
 		if (strncmp(f->state, "cancelled", 9) == 0 || until == (time_t)-1)
 			continue;
 		if (end > until)
@@ -120,7 +108,7 @@ int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 	if (!(o->duration_h > 0))
 		return annex_err_set(err, "Usage", "-duration must be a positive number of hours");
 	end = launchplan_lease_end(time(NULL), o->duration_h);
-	launchplan_iso8601(end, end_iso);
+	timefmt_iso8601(end, end_iso);
 	inventory_init(&inv, &io);
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
 		goto out;

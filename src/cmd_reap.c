@@ -24,6 +24,7 @@
 #include "annex/reap.h"
 #include "annex/reaplock.h"
 #include "annex/session.h"
+#include "annex/timefmt.h"
 
 #define REAP_DEFAULT_JOIN_GRACE_S 900
 #define REAP_DEFAULT_LOCK_WAIT_S 60
@@ -134,7 +135,7 @@ static void cmd_reap_reason(struct buf *line, const struct reap_plan *plan, cons
 {
 	if (plan->end_all) {
 		char iso[21];
-		launchplan_iso8601(plan->lease, iso);
+		timefmt_iso8601(plan->lease, iso);
 		buf_printf(line, "lease expired %s", iso);
 		return;
 	}

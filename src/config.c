@@ -1,262 +1,44 @@
-/* config.c - loading the HTCondor configuration in HTCondor's order and
- * the lookup API (see include/annex/config.h). The parser is in
- * config_parse.c, macro expansion in config_expand.c, HTCondor's table
- * defaults and templates in config_tables.c. */
-#include "config_int.h"
+/* config.c - the config reader's public face (see include/annex/config.h):
+ * loading the sources in HTCondor's order and the typed lookups. Below it,
+ * each on the floor under the one before: the parser (config_parse.c,
+ * config_cond.c), macro expansion (config_expand.c, config_macro.c,
+ * config_eval.c, config_text.c), the store of definitions
+ * (config_store.c), and HTCondor's tables (config_tables.c); the detected
+ * built-ins are config_detect.c's. */
+#include "annex/config.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
+
+#include "annex/config_detect.h"
+#include "annex/config_eval.h"
+#include "annex/config_expand.h"
+#include "annex/config_parse.h"
+#include "annex/config_store.h"
 
 extern char **environ;
 
-/* ---- the table of names ---- */
+struct annex_config {
+	struct cfg_store store;    /* the definitions, subsystem, local name, warnings */
 
-static size_t name_hash(const char *prefix, const char *name)
-{
-	size_t h = 1469598103934665603ULL;
-	if (prefix) {
-		for (const char *p = prefix; *p; p++)
-			h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 1099511628211ULL;
-		h = (h ^ '.') * 1099511628211ULL;
-	}
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 1099511628211ULL;
-	return h;
-}
+	/* what config_load was asked, kept to re-read on a local-name change */
+	struct config_load_opts opts;
+	char *opt_subsystem, *opt_passwd_home, *opt_root_text, *opt_root_name;
 
-/* Whether key equals prefix.name (or name), ignoring case. */
-static int name_equal(const char *key, const char *prefix, const char *name)
-{
-	if (prefix) {
-		size_t n = strlen(prefix);
-		if (strncasecmp(key, prefix, n) != 0 || key[n] != '.')
-			return 0;
-		key += n + 1;
-	}
-	return strcasecmp(key, name) == 0;
-}
-
-struct cfg_item *cfg_find_prefixed(const struct annex_config *cfg, const char *prefix, const char *name)
-{
-	if (!cfg->n_slots)
-		return NULL;
-	size_t mask = cfg->n_slots - 1;
-	for (size_t i = name_hash(prefix, name) & mask;; i = (i + 1) & mask) {
-		size_t s = cfg->slots[i];
-		if (!s)
-			return NULL;
-		if (name_equal(cfg->items[s - 1].name, prefix, name))
-			return &cfg->items[s - 1];
-	}
-}
-
-struct cfg_item *cfg_find(const struct annex_config *cfg, const char *name)
-{
-	return cfg_find_prefixed(cfg, NULL, name);
-}
-
-static void rehash(struct annex_config *cfg, size_t n_slots)
-{
-	free(cfg->slots);
-	cfg->slots = xcalloc(n_slots, sizeof *cfg->slots);
-	cfg->n_slots = n_slots;
-	for (size_t k = 0; k < cfg->n_items; k++) {
-		size_t i = name_hash(NULL, cfg->items[k].name) & (n_slots - 1);
-		while (cfg->slots[i])
-			i = (i + 1) & (n_slots - 1);
-		cfg->slots[i] = k + 1;
-	}
-}
-
-void cfg_insert(struct annex_config *cfg, const char *name, const char *value,
-		const char *source, enum cfg_origin origin)
-{
-	struct cfg_item *it = cfg_find(cfg, name);
-
-	if (it) {
-		free(it->value);
-		free(it->source);
-		it->value = xstrdup(value);
-		it->source = xstrdup(source);
-		it->origin = origin;
-		return;
-	}
-	if (cfg->n_items == cfg->cap_items) {
-		cfg->cap_items = cfg->cap_items ? cfg->cap_items * 2 : 64;
-		cfg->items = xrealloc(cfg->items, cfg->cap_items * sizeof *cfg->items);
-	}
-	it = &cfg->items[cfg->n_items++];
-	it->name = xstrdup(name);
-	it->value = xstrdup(value);
-	it->source = xstrdup(source);
-	it->origin = origin;
-	if (cfg->n_items * 2 > cfg->n_slots)
-		rehash(cfg, cfg->n_slots ? cfg->n_slots * 2 : 128);
-	else {
-		size_t i = name_hash(NULL, name) & (cfg->n_slots - 1);
-		while (cfg->slots[i])
-			i = (i + 1) & (cfg->n_slots - 1);
-		cfg->slots[i] = cfg->n_items;
-	}
-}
-
-int cfg_is_name_char(int c)
-{
-	return isalnum(c) || c == '_' || c == '.' || c == '/';
-}
-
-int cfg_is_valid_name(const char *name)
-{
-	if (!*name)
-		return 0;
-	for (; *name; name++)
-		if (!cfg_is_name_char((unsigned char)*name))
-			return 0;
-	return 1;
-}
-
-void cfg_warn(struct annex_config *cfg, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&cfg->warnings, fmt, ap);
-	va_end(ap);
-	buf_putc(&cfg->warnings, '\n');
-}
-
-/* Notes a name looked up while the sources are read (see read_lookups). */
-static void record_read_lookup(const struct annex_config *cfg, const char *name)
-{
-	struct buf *b = cfg->read_lookups;
-
-	if (!b->len)
-		buf_putc(b, '\n');
-	for (const char *p = name; *p; p++)
-		buf_putc(b, (char)tolower((unsigned char)*p));
-	buf_putc(b, '\n');
-}
-
-const char *cfg_lookup_raw(const struct annex_config *cfg, const char *name, const struct cfg_item **item)
-{
-	const char *prefixes[2] = { cfg->localname, cfg->subsys };
-	struct cfg_item *it;
-
-	if (item)
-		*item = NULL;
-	if (cfg->reading)
-		record_read_lookup(cfg, name);
-	for (int i = 0; i < 2; i++) {
-		if (!prefixes[i] || !*prefixes[i])
-			continue;
-		if ((it = cfg_find_prefixed(cfg, prefixes[i], name)) != NULL) {
-			if (item)
-				*item = it;
-			return it->value;
-		}
-	}
-	if ((it = cfg_find(cfg, name)) != NULL) {
-		if (item)
-			*item = it;
-		return it->value;
-	}
-	return cfg_table_default(name);
-}
-
-/* ---- built-ins ---- */
-
-static void detect(struct annex_config *cfg, const char *name, const char *value)
-{
-	if (value)
-		cfg_insert(cfg, name, value, "<Detected>", CFG_ORIGIN_DETECTED);
-}
-
-static void detect_addresses(struct annex_config *cfg)
-{
-	struct ifaddrs *ifa = NULL;
-	char v4[INET_ADDRSTRLEN] = "", v6[INET6_ADDRSTRLEN] = "";
-
-	if (getifaddrs(&ifa) == 0) {
-		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-			if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
-				continue;
-			if (i->ifa_addr->sa_family == AF_INET && !v4[0]) {
-				inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, v4, sizeof v4);
-			} else if (i->ifa_addr->sa_family == AF_INET6 && !v6[0]) {
-				struct in6_addr *a = &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
-				if (!IN6_IS_ADDR_LINKLOCAL(a))
-					inet_ntop(AF_INET6, a, v6, sizeof v6);
-			}
-		}
-		freeifaddrs(ifa);
-	}
-	detect(cfg, "IP_ADDRESS", v4[0] ? v4 : v6[0] ? v6 : "127.0.0.1");
-	detect(cfg, "IPV4_ADDRESS", v4[0] ? v4 : NULL);
-	detect(cfg, "IPV6_ADDRESS", v6[0] ? v6 : NULL);
-}
-
-static void detect_all(struct annex_config *cfg)
-{
-	char host[256] = "", tmp[64];
-	struct passwd *pw;
-	struct utsname un;
-
-	if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-		snprintf(host, sizeof host, "localhost");
-	detect(cfg, "FULL_HOSTNAME", host);
-	char *dot = strchr(host, '.');
-	if (dot)
-		*dot = 0;
-	detect(cfg, "HOSTNAME", host);
-	detect_addresses(cfg);
-	pw = getpwnam("condor");
-	if (pw && pw->pw_dir)
-		detect(cfg, "TILDE", pw->pw_dir);
-	pw = getpwuid(geteuid());
-	if (pw && pw->pw_name) {
-		detect(cfg, "USERNAME", pw->pw_name);
-	} else {
-		snprintf(tmp, sizeof tmp, "%u", (unsigned)geteuid());
-		detect(cfg, "USERNAME", tmp);
-	}
-	detect(cfg, "CondorIsAdmin", geteuid() == 0 ? "true" : "false");
-	snprintf(tmp, sizeof tmp, "%ld", (long)getpid());
-	detect(cfg, "PID", tmp);
-	snprintf(tmp, sizeof tmp, "%ld", (long)getppid());
-	detect(cfg, "PPID", tmp);
-	snprintf(tmp, sizeof tmp, "%u", (unsigned)getuid());
-	detect(cfg, "REAL_UID", tmp);
-	snprintf(tmp, sizeof tmp, "%u", (unsigned)getgid());
-	detect(cfg, "REAL_GID", tmp);
-	if (uname(&un) == 0) {
-		detect(cfg, "UNAME_ARCH", un.machine);
-		detect(cfg, "UNAME_OPSYS", un.sysname);
-		detect(cfg, "ARCH", strcmp(un.machine, "x86_64") == 0 ? "X86_64" :
-			   strcmp(un.machine, "aarch64") == 0 ? "aarch64" : un.machine);
-	}
-	detect(cfg, "OPSYS", "LINUX");
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	snprintf(tmp, sizeof tmp, "%ld", cpus > 0 ? cpus : 1);
-	detect(cfg, "DETECTED_CPUS", tmp);
-	detect(cfg, "DETECTED_CORES", tmp);
-	detect(cfg, "SUBSYSTEM", cfg->subsys);
-	if (cfg->localname)
-		detect(cfg, "LOCALNAME", cfg->localname);
-}
+	char *root_file;
+	char *user_config_path;
+	int user_config_read;
+	char *local_config_dir;
+	unsigned n_reads;          /* how many times the sources were read */
+};
 
 /* ---- the sources, in HTCondor's order ---- */
 
@@ -354,7 +136,7 @@ static int read_config_dir(struct annex_config *cfg, const char *dir, struct ann
 		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0)
 			have_re = 1;
 		else
-			cfg_warn(cfg, "LOCAL_CONFIG_DIR_EXCLUDE_REGEXP: cannot compile '%s'; no file is excluded", pattern);
+			cfg_store_warn(&cfg->store, "LOCAL_CONFIG_DIR_EXCLUDE_REGEXP: cannot compile '%s'; no file is excluded", pattern);
 	}
 	d = opendir(dir);
 	if (!d)
@@ -379,7 +161,7 @@ static int read_config_dir(struct annex_config *cfg, const char *dir, struct ann
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *full = xasprintf("%s/%s", dir, names[i]);
-		rc = cfg_parse_file(cfg, full, 1, 0, err);
+		rc = cfg_parse_file(&cfg->store, full, 1, err);
 		free(full);
 	}
 out:
@@ -426,7 +208,7 @@ static int read_locals(struct annex_config *cfg, struct annex_err *err)
 					   "LOCAL_CONFIG_FILE: %s refused: a source ending in '|' is a command, and annex never runs commands named in its configuration",
 					   v[i]);
 		else
-			rc = cfg_parse_file(cfg, v[i], required, 0, err);
+			rc = cfg_parse_file(&cfg->store, v[i], required, err);
 	}
 	free_words(v, n);
 	free(val);
@@ -458,7 +240,7 @@ static int read_user_config(struct annex_config *cfg, struct annex_err *err)
 		return 0;
 	if (stat(cfg->user_config_path, &st) != 0)
 		return 0;
-	if (cfg_parse_file(cfg, cfg->user_config_path, 0, 0, err) < 0)
+	if (cfg_parse_file(&cfg->store, cfg->user_config_path, 0, err) < 0)
 		return -1;
 	cfg->user_config_read = 1;
 	return 0;
@@ -473,15 +255,15 @@ static int read_environment(struct annex_config *cfg, struct annex_err *err)
 		if (!eq || eq == *e + 8)
 			continue;
 		char *name = xstrndup(*e + 8, (size_t)(eq - *e - 8));
-		if (cfg_is_valid_name(name)) {
+		if (cfg_store_valid_name(name)) {
 			char *value = NULL, *src = xasprintf("environment (%.*s)", (int)(eq - *e), *e);
-			if (cfg_expand_self(cfg, eq + 1, name, &value, err) < 0) {
+			if (cfg_expand_self(&cfg->store, eq + 1, name, &value, err) < 0) {
 				annex_err_prefix(err, "environment variable %.*s", (int)(eq - *e), *e);
 				free(src);
 				free(name);
 				return -1;
 			}
-			cfg_insert(cfg, name, value, src, CFG_ORIGIN_ENV);
+			cfg_store_set(&cfg->store, name, value, src, CFG_ORIGIN_ENV);
 			free(value);
 			free(src);
 		}
@@ -512,30 +294,26 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 
 	*out = NULL;
 	copy_opts(cfg, o);
-	cfg->subsys = xstrdup(cfg->opt_subsystem);
-	if (o && o->local_name && *o->local_name)
-		cfg->localname = xstrdup(o->local_name);
-	buf_puts(&cfg->warnings, "");
-	cfg->read_lookups = xcalloc(1, sizeof *cfg->read_lookups);
-	cfg->reading = 1;
+	cfg_store_init(&cfg->store, cfg->opt_subsystem, o ? o->local_name : NULL);
+	cfg->store.reading = 1;
 	cfg->n_reads = 1;
-	detect_all(cfg);
+	cfg_detect_all(&cfg->store);
 
 	if (cfg->opts.root_text) {
 		const char *name = cfg->opts.root_name ? cfg->opts.root_name : "<config>";
 		if (cfg->opts.root_name) {
 			char *root = dir_of(name);
-			detect(cfg, "CONFIG_ROOT", root);
+			cfg_detect(&cfg->store, "CONFIG_ROOT", root);
 			free(root);
 		}
-		rc = cfg_parse_text(cfg, name, cfg->opts.root_text, strlen(cfg->opts.root_text), 0, err);
+		rc = cfg_parse_text(&cfg->store, name, cfg->opts.root_text, strlen(cfg->opts.root_text), err);
 	} else {
 		rc = find_root(&cfg->root_file, err);
 		if (rc == 0 && cfg->root_file) {
 			char *root = dir_of(cfg->root_file);
-			detect(cfg, "CONFIG_ROOT", root);
+			cfg_detect(&cfg->store, "CONFIG_ROOT", root);
 			free(root);
-			rc = cfg_parse_file(cfg, cfg->root_file, 1, 0, err);
+			rc = cfg_parse_file(&cfg->store, cfg->root_file, 1, err);
 		}
 	}
 	if (rc == 0 && !cfg->opts.skip_local_config)
@@ -544,7 +322,7 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 		rc = read_user_config(cfg, err);
 	if (rc == 0)
 		rc = read_environment(cfg, err);
-	cfg->reading = 0;
+	cfg->store.reading = 0;
 	if (rc < 0) {
 		config_free(cfg);
 		return -1;
@@ -555,15 +333,7 @@ int config_load(struct annex_config **out, const struct config_load_opts *o, str
 
 static void free_contents(struct annex_config *cfg)
 {
-	for (size_t i = 0; i < cfg->n_items; i++) {
-		free(cfg->items[i].name);
-		free(cfg->items[i].value);
-		free(cfg->items[i].source);
-	}
-	free(cfg->items);
-	free(cfg->slots);
-	free(cfg->subsys);
-	free(cfg->localname);
+	cfg_store_free(&cfg->store);
 	free(cfg->opt_subsystem);
 	free(cfg->opt_passwd_home);
 	free(cfg->opt_root_text);
@@ -571,10 +341,6 @@ static void free_contents(struct annex_config *cfg)
 	free(cfg->root_file);
 	free(cfg->user_config_path);
 	free(cfg->local_config_dir);
-	buf_free(&cfg->warnings);
-	if (cfg->read_lookups)
-		buf_free(cfg->read_lookups);
-	free(cfg->read_lookups);
 }
 
 void config_free(struct annex_config *cfg)
@@ -595,16 +361,17 @@ void config_free(struct annex_config *cfg)
  * "yes" only costs a re-read. */
 static int read_depends_on(const struct annex_config *cfg, const char *local_name)
 {
-	const char *seen = buf_cstr(cfg->read_lookups);
+	const struct cfg_store *st = &cfg->store;
+	const char *seen = buf_cstr(&st->read_lookups);
 	size_t n = strlen(local_name);
 
-	if (strstr(seen, "\nlocalname\n") || cfg_find(cfg, "LOCALNAME"))
+	if (strstr(seen, "\nlocalname\n") || cfg_store_find(st, NULL, "LOCALNAME"))
 		return 1;
-	for (size_t i = 0; i < cfg->n_items; i++) {
-		const char *name = cfg->items[i].name;
+	for (size_t i = 0; i < st->n_items; i++) {
+		const char *name = st->items[i].name;
 		if (strncasecmp(name, local_name, n) != 0 || name[n] != '.')
 			continue;
-		if (strstr(cfg->items[i].value, "$("))
+		if (strstr(st->items[i].value, "$("))
 			return 1;
 		char *key = xasprintf("\n%s\n", name + n + 1);
 		for (char *p = key; *p; p++)
@@ -628,11 +395,11 @@ int config_set_local_name(struct annex_config *cfg, const char *local_name, stru
 	/* Read once: sources read without a local name need no second reading
 	 * when the local name changes nothing of how they were read; the
 	 * lookups apply it from now on. */
-	if (!cfg->localname && !local_name)
+	if (!cfg->store.localname && !local_name)
 		return 0;
-	if (!cfg->localname && !read_depends_on(cfg, local_name)) {
-		cfg->localname = xstrdup(local_name);
-		detect(cfg, "LOCALNAME", cfg->localname);
+	if (!cfg->store.localname && !read_depends_on(cfg, local_name)) {
+		cfg->store.localname = xstrdup(local_name);
+		cfg_detect(&cfg->store, "LOCALNAME", cfg->store.localname);
 		return 0;
 	}
 	o.local_name = local_name;
@@ -654,7 +421,7 @@ char *config_local_name_from_region(const char *region)
 {
 	char *s = xstrdup(region ? region : "");
 	for (char *p = s; *p; p++)
-		if (!cfg_is_name_char((unsigned char)*p))
+		if (!cfg_store_name_char((unsigned char)*p))
 			*p = '_';
 	return s;
 }
@@ -663,14 +430,14 @@ char *config_local_name_from_region(const char *region)
 
 int config_get(const struct annex_config *cfg, const char *name, char **value, struct annex_err *err)
 {
-	const char *raw = cfg_lookup_raw(cfg, name, NULL);
+	const char *raw = cfg_store_lookup(&cfg->store, name, NULL);
 	char *exp = NULL;
 
 	if (value)
 		*value = NULL;
 	if (!raw)
 		return 0;
-	if (cfg_expand(cfg, raw, &exp, err) < 0)
+	if (cfg_expand(&cfg->store, raw, &exp, err) < 0)
 		return -1;
 	if (!*exp) {
 		free(exp);
@@ -683,70 +450,75 @@ int config_get(const struct annex_config *cfg, const char *name, char **value, s
 	return 1;
 }
 
-int config_get_bool(const struct annex_config *cfg, const char *name, int *out, struct annex_err *err)
+/* Converters for get_typed: 1 with *out set when v is of the type. A
+ * boolean is true/false/yes/no/t/f (any case, space around ignored) or a
+ * number, non-zero being true. */
+static int to_bool(char *v, void *out)
 {
-	char *v = NULL;
-	int rc = config_get(cfg, name, &v, err);
 	double d;
-
-	if (rc <= 0)
-		return rc;
 	char *s = v;
+
 	while (isspace((unsigned char)*s))
 		s++;
 	size_t n = strlen(s);
 	while (n && isspace((unsigned char)s[n - 1]))
 		s[--n] = 0;
 	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "t"))
-		*out = 1;
+		*(int *)out = 1;
 	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "f"))
-		*out = 0;
+		*(int *)out = 0;
 	else if (cfg_eval_double(s, &d))
-		*out = d != 0;
+		*(int *)out = d != 0;
 	else
-		rc = annex_err_set(err, "Config", "%s = %s is not a boolean (%s)", name, v,
-				   config_source(cfg, name));
+		return 0;
+	return 1;
+}
+
+static int to_long(char *v, void *out) { return cfg_eval_long(v, out); }
+static int to_double(char *v, void *out) { return cfg_eval_double(v, out); }
+
+/* config_get, then convert; a value that is not of the type is an error
+ * naming the knob, its value, the type (what) and where it was set. */
+static int get_typed(const struct annex_config *cfg, const char *name, int (*convert)(char *v, void *out),
+		     void *out, const char *what, struct annex_err *err)
+{
+	char *v = NULL;
+	int rc = config_get(cfg, name, &v, err);
+
+	if (rc <= 0)
+		return rc;
+	if (!convert(v, out))
+		rc = annex_err_set(err, "Config", "%s = %s is not %s (%s)", name, v, what, config_source(cfg, name));
 	free(v);
 	return rc;
+}
+
+int config_get_bool(const struct annex_config *cfg, const char *name, int *out, struct annex_err *err)
+{
+	return get_typed(cfg, name, to_bool, out, "a boolean", err);
 }
 
 int config_get_int(const struct annex_config *cfg, const char *name, long long *out, struct annex_err *err)
 {
-	char *v = NULL;
-	int rc = config_get(cfg, name, &v, err);
-
-	if (rc <= 0)
-		return rc;
-	if (!cfg_eval_long(v, out))
-		rc = annex_err_set(err, "Config", "%s = %s is not an integer (%s)", name, v, config_source(cfg, name));
-	free(v);
-	return rc;
+	return get_typed(cfg, name, to_long, out, "an integer", err);
 }
 
 int config_get_double(const struct annex_config *cfg, const char *name, double *out, struct annex_err *err)
 {
-	char *v = NULL;
-	int rc = config_get(cfg, name, &v, err);
-
-	if (rc <= 0)
-		return rc;
-	if (!cfg_eval_double(v, out))
-		rc = annex_err_set(err, "Config", "%s = %s is not a number (%s)", name, v, config_source(cfg, name));
-	free(v);
-	return rc;
+	return get_typed(cfg, name, to_double, out, "a number", err);
 }
 
 int config_is_configured(const struct annex_config *cfg, const char *name)
 {
 	const struct cfg_item *it;
-	const char *raw = cfg_lookup_raw(cfg, name, &it);
+	const char *raw = cfg_store_lookup(&cfg->store, name, &it);
 	return raw && it && (it->origin == CFG_ORIGIN_FILE || it->origin == CFG_ORIGIN_ENV) && *raw;
 }
 
 const char *config_source(const struct annex_config *cfg, const char *name)
 {
 	const struct cfg_item *it;
-	const char *raw = cfg_lookup_raw(cfg, name, &it);
+	const char *raw = cfg_store_lookup(&cfg->store, name, &it);
 	if (!raw)
 		return NULL;
 	return it ? it->source : "<Default>";
@@ -756,15 +528,15 @@ const char *config_user_config_path(const struct annex_config *cfg) { return cfg
 int config_user_config_read(const struct annex_config *cfg) { return cfg->user_config_read; }
 const char *config_local_config_dirs(const struct annex_config *cfg) { return cfg->local_config_dir; }
 const char *config_root_file(const struct annex_config *cfg) { return cfg->root_file; }
-const char *config_warnings(const struct annex_config *cfg) { return buf_cstr(&cfg->warnings); }
-size_t config_count(const struct annex_config *cfg) { return cfg->n_items; }
+const char *config_warnings(const struct annex_config *cfg) { return buf_cstr(&cfg->store.warnings); }
+size_t config_count(const struct annex_config *cfg) { return cfg->store.n_items; }
 
 const char *config_name_at(const struct annex_config *cfg, size_t i)
 {
-	return i < cfg->n_items ? cfg->items[i].name : NULL;
+	return i < cfg->store.n_items ? cfg->store.items[i].name : NULL;
 }
 
 int config_expand(const struct annex_config *cfg, const char *text, char **out, struct annex_err *err)
 {
-	return cfg_expand(cfg, text, out, err);
+	return cfg_expand(&cfg->store, text, out, err);
 }

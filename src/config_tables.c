@@ -3,12 +3,20 @@
  * and the `use CATEGORY : TEMPLATE` metaknobs that set knobs annex cares
  * about (ROLE, SECURITY, and a few FEATURE/POLICY ones). The values are
  * HTCondor's, so that a lookup gives what condor_config_val gives. */
-#include "config_int.h"
+#include "annex/config_tables.h"
+
+#include "annex/buf.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* One default of HTCondor's parameter table. */
+struct cfg_default {
+	const char *name;
+	const char *value;
+};
 
 static const struct cfg_default cfg_defaults[] = {
 	/* condor_annex */
@@ -230,37 +238,34 @@ const char *cfg_table_template(const char *category, const char *name, int *know
 	return NULL;
 }
 
+/* Where the index-th comma-separated argument (0-based) starts, or NULL
+ * when there are fewer. */
+static const char *meta_arg_start(const char *args, int index)
+{
+	const char *p = args;
+	for (int i = 0; i < index && p; i++) {
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return p;
+}
+
 /* The index-th comma-separated argument (0-based), trimmed, or NULL. */
 static char *meta_arg(const char *args, int index)
 {
-	const char *p = args;
-	for (int i = 0; i < index; i++) {
-		p = strchr(p, ',');
-		if (!p)
-			return NULL;
-		p++;
-	}
+	const char *p = meta_arg_start(args, index);
+	if (!p)
+		return NULL;
 	const char *e = strchr(p, ',');
-	if (!e)
-		e = p + strlen(p);
-	while (p < e && isspace((unsigned char)*p))
-		p++;
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	return xstrndup(p, (size_t)(e - p));
+	return xstrndup_trim(p, e ? (size_t)(e - p) : strlen(p));
 }
 
 /* The arguments from the index-th on, as written (trimmed at the start). */
 static const char *meta_args_from(const char *args, int index)
 {
-	const char *p = args;
-	for (int i = 0; i < index; i++) {
-		p = strchr(p, ',');
-		if (!p)
-			return NULL;
-		p++;
-	}
-	while (isspace((unsigned char)*p))
+	const char *p = meta_arg_start(args, index);
+	while (p && isspace((unsigned char)*p))
 		p++;
 	return p;
 }
@@ -282,7 +287,7 @@ static int meta_arg_count(const char *args)
 /* Metaknob arguments: $(N) the Nth argument, $(N?) 1 when it is non-empty,
  * $(N+) the arguments from the Nth on, $(0) all, $(0#) how many, and a
  * ":default" used when the argument is empty. Anything else is kept. */
-char *cfg_expand_meta_args(const char *body, const char *args)
+char *cfg_table_meta_args(const char *body, const char *args)
 {
 	struct buf out = BUF_INIT;
 	const char *p = body;

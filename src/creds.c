@@ -1,19 +1,18 @@
 /* creds.c - the AWS credential chain (SPEC.md section 4): key files named by
  * options or knobs, condor_annex's default key pair (-setup only), the
  * environment, then the shared files (creds_profile.c) and the instance
- * role (creds_imds.c). Also the pieces they share: key-file checks, the
- * credential JSON parser, time parsing. No secret is ever put in a message
- * or in `source`; every buffer that held one is cleansed before it is freed.
+ * role (creds_imds.c), each below this file; what the links share is in
+ * creds_util.c, below them all. Also the key-file reading and checks. No
+ * secret is ever put in a message or in `source`; every buffer that held
+ * one is cleansed before it is freed.
  */
 #include "annex/creds.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,62 +21,13 @@
 
 #include "annex/buf.h"
 #include "annex/creds_internal.h"
+#include "annex/creds_util.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 
 static const char CONDOR_PERMS_MSG[] =
 	"Secret key file must be accessible only by owner.  Please verify that your user "
 	"owns the file and that the file permissons are restricted to the owner.";
-
-void creds_tried_add(struct buf *tried, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (tried->len)
-		buf_puts(tried, "; ");
-	va_start(ap, fmt);
-	buf_vprintf(tried, fmt, ap);
-	va_end(ap);
-}
-
-int creds_parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, oh, om;
-	long off = 0;
-	time_t t;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || !n)
-		return -1;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			;
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2 || strlen(s) != 6)
-			return -1;
-		off = (oh * 3600L + om * 60L) * (*s == '+' ? 1 : -1);
-		s += 6;
-	} else if (*s) {
-		return -1;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = t - off;
-	return 0;
-}
 
 /* A secret key file is named "secret key file" in messages and gets
  * condor_annex's own sentence; the origin (an option or knob name) says
@@ -179,84 +129,6 @@ void creds_free(struct aws_creds *c)
 	free(c->access_key_path);
 	free(c->secret_key_path);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Copies a JSON string member; a secret one is cleansed inside json-c's
- * object afterwards (json-c frees its strings without cleansing). */
-static char *json_take(struct json_object *obj, const char *key, int secret)
-{
-	struct json_object *v;
-	char *s;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = xstrndup(json_object_get_string(v), (size_t)json_object_get_string_len(v));
-	if (secret)
-		OPENSSL_cleanse((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
-	return s;
-}
-
-int creds_parse_json(const char *json, size_t len, int is_imds, const char *what,
-                     struct aws_creds *out, struct annex_err *err)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *obj, *v;
-	char *exp = NULL, *code = NULL;
-	int rc = -1;
-
-	if (!tok)
-		return annex_err_set(err, "Credentials", "%s: out of memory", what);
-	obj = json_tokener_parse_ex(tok, json, (int)len);
-	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(obj, json_type_object)) {
-		annex_err_set(err, "Credentials", "%s: output is not a JSON object", what);
-		goto out;
-	}
-	if (is_imds) {
-		code = json_take(obj, "Code", 0);
-		if (code && strcmp(code, "Success") != 0) {
-			annex_err_set(err, "Credentials", "%s: Code is \"%.64s\", not \"Success\"", what, code);
-			goto out;
-		}
-	} else if (!json_object_object_get_ex(obj, "Version", &v) ||
-	           !json_object_is_type(v, json_type_int) || json_object_get_int(v) != 1) {
-		annex_err_set(err, "Credentials", "%s: output lacks \"Version\": 1 (the only version annex "
-		              "and the AWS CLI understand)", what);
-		goto out;
-	}
-	out->access_key_id = json_take(obj, "AccessKeyId", 0);
-	out->secret_access_key = json_take(obj, "SecretAccessKey", 1);
-	out->session_token = json_take(obj, is_imds ? "Token" : "SessionToken", 1);
-	exp = json_take(obj, "Expiration", 0);
-	if (!out->access_key_id || !*out->access_key_id || !out->secret_access_key ||
-	    !*out->secret_access_key) {
-		annex_err_set(err, "Credentials", "%s: output lacks AccessKeyId or SecretAccessKey", what);
-		goto out;
-	}
-	if (out->session_token && !*out->session_token) {
-		secret_free(out->session_token);
-		out->session_token = NULL;
-	}
-	if (exp && creds_parse_time(exp, &out->expiration) != 0) {
-		annex_err_set(err, "Credentials", "%s: cannot parse Expiration \"%.64s\"", what, exp);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc != 0) {
-		free(out->access_key_id);
-		secret_free(out->secret_access_key);
-		secret_free(out->session_token);
-		out->access_key_id = out->secret_access_key = out->session_token = NULL;
-	}
-	/* json-c keeps the raw text in its tokener's print buffer; wipe it. */
-	if (tok->pb && tok->pb->buf)
-		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
-	free(exp);
-	free(code);
-	json_object_put(obj);
-	json_tokener_free(tok);
-	return rc;
 }
 
 static char *passwd_home(void)

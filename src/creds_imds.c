@@ -20,6 +20,7 @@
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
+#include "annex/creds_util.h"
 #include "annex/http.h"
 
 #define IMDS_DEFAULT "http://169.254.169.254"

@@ -12,23 +12,16 @@
  * indented lines continue a value (and are ignored here), no inline comments.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <openssl/crypto.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
-
-extern char **environ;
+#include "annex/creds_util.h"
+#include "annex/runcmd.h"
 
 #define SHARED_FILE_MAX (1024 * 1024)
 #define PROCESS_OUTPUT_MAX (1024 * 1024)
@@ -243,57 +236,26 @@ unbalanced:
 	return NULL;
 }
 
-/* Runs the credential_process command without a shell and parses its JSON
+/* Runs the credential_process command without a shell (runcmd's secret
+ * mode: the output only ever sits in cleansed buffers) and parses its JSON
  * standard output; its standard error passes through to the user. */
 static int run_process(const char *cmdline, const char *what, struct aws_creds *out,
                        struct annex_err *err)
 {
 	char **argv = creds_split_command(cmdline, err);
-	posix_spawn_file_actions_t fa;
+	struct annex_err e;
 	struct buf b;
-	char chunk[4096];
-	int pipefd[2] = { -1, -1 }, status = 0, rc = -1, e, too_big = 0;
-	pid_t pid;
-	ssize_t n;
+	int status = 0, too_big = 0, rc = -1;
 
 	if (!argv)
 		return annex_err_prefix(err, "%s", what);
 	buf_init_secret(&b);
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		annex_err_set(err, "Credentials", "%s: pipe: %s", what, strerror(errno));
+	if (runcmd_capture_secret(argv, PROCESS_OUTPUT_MAX, &b, &too_big, &status, &e) != 0) {
+		annex_err_set(err, "Credentials", "%s: %s", what, e.msg);
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (e != 0) {
-		annex_err_set(err, "Credentials", "%s: cannot run %s: %s", what, argv[0], strerror(e));
+	if (runcmd_check(status, err, "Credentials", "%s: %s", what, argv[0]) != 0)
 		goto out;
-	}
-	for (;;) {
-		n = read(pipefd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b.len + (size_t)n > PROCESS_OUTPUT_MAX)
-			too_big = 1;
-		else
-			buf_append(&b, chunk, (size_t)n);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFSIGNALED(status))
-			annex_err_set(err, "Credentials", "%s: %s was killed by signal %d", what, argv[0],
-			              WTERMSIG(status));
-		else
-			annex_err_set(err, "Credentials", "%s: %s exited with status %d", what, argv[0],
-			              WEXITSTATUS(status));
-		goto out;
-	}
 	if (too_big) {
 		annex_err_set(err, "Credentials", "%s: output is larger than %d bytes", what,
 		              PROCESS_OUTPUT_MAX);
@@ -301,9 +263,6 @@ static int run_process(const char *cmdline, const char *what, struct aws_creds *
 	}
 	rc = creds_parse_json(buf_cstr(&b), b.len, 0, what, out, err);
 out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	OPENSSL_cleanse(chunk, sizeof(chunk));
 	buf_free(&b);
 	creds_argv_free(argv);
 	return rc;

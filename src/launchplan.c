@@ -94,14 +94,6 @@ char *launchplan_annex_id(const char *name, const char *uuid)
 	return xasprintf("%s_%s", name, uuid);
 }
 
-void launchplan_iso8601(time_t t, char out[21])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 time_t launchplan_lease_end(time_t now, double hours)
 {
 	return now + (time_t)llround(hours * 3600.0);

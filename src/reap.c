@@ -8,6 +8,7 @@
 #include "annex/buf.h"
 #include "annex/inventory.h"
 #include "annex/reap.h"
+#include "annex/timefmt.h"
 
 static int reap_streq(const char *a, const char *b)
 {
@@ -281,24 +282,8 @@ void reap_plan_free(struct reap_plan *plan)
 	plan->why = NULL;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil): no time zone, no libc extension. */
-static long long reap_days(int y, int m, int d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	long long yoe = y - era * 400;
-	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 time_t reap_parse_time(const char *s)
 {
-	int y, mo, d, h, mi, sec, n = 0;
-	long long t;
-	const char *rest;
-
 	if (!s)
 		return -1;
 	while (isspace((unsigned char)*s))
@@ -308,27 +293,5 @@ time_t reap_parse_time(const char *s)
 		double v = strtod(s, &end);
 		return *end || v < 0 || v > 1e15 ? -1 : (time_t)v;
 	}
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return -1;
-	t = reap_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	rest = s + n;
-	if (*rest == '.') {
-		rest++;
-		if (!isdigit((unsigned char)*rest))
-			return -1;
-		while (isdigit((unsigned char)*rest))
-			rest++;
-	}
-	if (*rest == 'Z' || *rest == 'z') {
-		rest++;
-	} else if (*rest == '+' || *rest == '-') {
-		int oh, om, k = 0;
-		if (sscanf(rest + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
-			return -1;
-		t -= (*rest == '+' ? 1 : -1) * (oh * 3600LL + om * 60);
-		rest += 6;
-	}
-	return *rest ? -1 : (time_t)t;
+	return timefmt_parse_time(s);
 }

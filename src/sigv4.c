@@ -3,11 +3,16 @@
  * A pure function of (request, credentials, parameters, time): no clock,
  * no I/O. The steps are AWS's: canonical request, string to sign, derived
  * signing key (cached per access key, date, region and service), then the
- * HMAC of the string to sign. Work strings live in buffers owned by the
- * result, so a result reused across calls signs without allocating.
- * Anything that may hold a session token or a signature is cleansed.
+ * HMAC of the string to sign. The canonical request is built by
+ * sigv4_canon.c; this file hashes and signs it and lays out the headers or
+ * query parameters the signature travels in. Work strings live in buffers
+ * owned by the result, so a result reused across calls signs without
+ * allocating. Anything that may hold a session token or a signature is
+ * cleansed.
  */
 #include "annex/sigv4.h"
+
+#include "annex/sigv4_canon.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -18,11 +23,9 @@
 #include <strings.h>
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
-#define SIGV4_STACK_ITEMS 32
 #define SIGV4_SECRET_MAX 256
 
 static const char sigv4_hex_lower[] = "0123456789abcdef";
-static const char sigv4_hex_upper[] = "0123456789ABCDEF";
 
 /* OpenSSL algorithm objects, fetched once: an explicit fetch spares every
  * digest and MAC call the method-store lookup of an implicit one. They live
@@ -198,302 +201,6 @@ void sigv4_cache_clear(struct sigv4_cache *c)
 	OPENSSL_cleanse(c, sizeof(*c));
 }
 
-static int sigv4_unreserved(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch == '.' || ch == '_' || ch == '~';
-}
-
-static int sigv4_hexval(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Appends s URI-encoded. With decode_first, %XX sequences are decoded
- * before encoding, so an already-encoded string comes out the same and a
- * raw one comes out encoded (the canonical form of a query string). */
-static void sigv4_encode(struct buf *out, const char *s, size_t len, int keep_slash, int decode_first)
-{
-	char *w;
-
-	buf_grow(out, len * 3);
-	w = out->data + out->len;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		int hi, lo;
-
-		if (decode_first && ch == '%' && i + 2 < len &&
-		    (hi = sigv4_hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = sigv4_hexval((unsigned char)s[i + 2])) >= 0) {
-			ch = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (sigv4_unreserved(ch) || (keep_slash && ch == '/')) {
-			*w++ = (char)ch;
-		} else {
-			*w++ = '%';
-			*w++ = sigv4_hex_upper[ch >> 4];
-			*w++ = sigv4_hex_upper[ch & 15];
-		}
-	}
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = 0;
-}
-
-void sigv4_uri_encode(struct buf *out, const char *s, size_t len, int keep_slash)
-{
-	sigv4_encode(out, s, len, keep_slash, 0);
-}
-
-/* Appends path with "." and empty segments removed and ".." applied
- * (RFC 3986 style, as the non-S3 services expect); a trailing slash is
- * kept, and the result always starts with '/'. */
-static void sigv4_normalize_path(struct buf *out, const char *path)
-{
-	size_t start = out->len, plen = strlen(path);
-	const char *s = path, *end = path + plen;
-
-	while (s < end) {
-		const char *e = memchr(s, '/', (size_t)(end - s));
-		size_t n;
-
-		if (!e)
-			e = end;
-		n = (size_t)(e - s);
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (out->len > start && out->data[out->len - 1] != '/')
-				out->len--;
-			if (out->len > start)
-				out->len--;
-		} else if (n > 0 && !(n == 1 && s[0] == '.')) {
-			buf_putc(out, '/');
-			buf_append(out, s, n);
-		}
-		s = e + 1;
-	}
-	if (out->len == start || (plen > 0 && path[plen - 1] == '/'))
-		buf_putc(out, '/');
-	out->data[out->len] = 0;
-}
-
-/* A header or query item: two strings in the scratch buffer, located by
- * offset while the buffer grows, then by pointer once it is final. */
-struct sigv4_item {
-	size_t k_off, k_len, v_off, v_len, order;
-	const char *k, *v;
-};
-
-static int sigv4_item_cmp(const void *a, const void *b)
-{
-	const struct sigv4_item *x = a, *y = b;
-	size_t n = x->k_len < y->k_len ? x->k_len : y->k_len;
-	int c = memcmp(x->k, y->k, n);
-
-	if (c)
-		return c;
-	if (x->k_len != y->k_len)
-		return x->k_len < y->k_len ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int sigv4_query_cmp(const void *a, const void *b)
-{
-	const struct sigv4_item *x = a, *y = b;
-	size_t n;
-	int c;
-
-	n = x->k_len < y->k_len ? x->k_len : y->k_len;
-	if ((c = memcmp(x->k, y->k, n)) != 0 || x->k_len != y->k_len)
-		return c ? c : (x->k_len < y->k_len ? -1 : 1);
-	n = x->v_len < y->v_len ? x->v_len : y->v_len;
-	if ((c = memcmp(x->v, y->v, n)) != 0 || x->v_len != y->v_len)
-		return c ? c : (x->v_len < y->v_len ? -1 : 1);
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int sigv4_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-/* Appends a header value trimmed, with each inner run of whitespace
- * collapsed to one space. */
-static void sigv4_trimall(struct buf *out, const char *v)
-{
-	size_t n = strlen(v);
-	char *w;
-	int gap = 0;
-
-	while (n && sigv4_space(v[n - 1]))
-		n--;
-	while (n && sigv4_space(*v))
-		v++, n--;
-	buf_grow(out, n);
-	w = out->data + out->len;
-	for (size_t i = 0; i < n; i++) {
-		if (sigv4_space(v[i])) {
-			gap = 1;
-			continue;
-		}
-		if (gap)
-			*w++ = ' ';
-		gap = 0;
-		*w++ = v[i];
-	}
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = 0;
-}
-
-/* Work state of one signature: the strings every step shares. */
-struct sigv4_work {
-	char amz_date[17];          /* 20150830T123600Z */
-	char date[9];               /* 20150830 */
-	char scope[256];            /* date/region/service/aws4_request */
-	char payload[65];
-	size_t hdr_off, hdr_len;    /* canonical header lines, in scratch */
-	size_t sh_off, sh_len;      /* signed header list, in scratch */
-};
-
-static struct sigv4_item *sigv4_items(size_t n, struct sigv4_item *stack)
-{
-	return n <= SIGV4_STACK_ITEMS ? stack : xmalloc(n * sizeof(struct sigv4_item));
-}
-
-/* Builds the canonical header lines and the signed header list of the
- * request's headers plus extra ones, into scratch: names lower-cased,
- * values trimmed, sorted by name with equal names joined by ',' in their
- * order of appearance. */
-static void sigv4_headers(struct buf *scratch, const struct sigv4_request *req,
-			  const struct sigv4_header *extra, size_t n_extra, struct sigv4_work *w)
-{
-	struct sigv4_item stack[SIGV4_STACK_ITEMS], *it;
-	size_t n = req->n_headers + n_extra, need = 0;
-
-	it = sigv4_items(n, stack);
-	for (size_t i = 0; i < n; i++) {
-		const struct sigv4_header *h = i < req->n_headers ? &req->headers[i] : &extra[i - req->n_headers];
-		size_t nl = strlen(h->name);
-
-		it[i].order = i;
-		it[i].k_off = scratch->len;
-		buf_grow(scratch, nl);
-		for (size_t j = 0; j < nl; j++) {
-			char ch = h->name[j];
-			scratch->data[scratch->len++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-		}
-		it[i].k_len = nl;
-		it[i].v_off = scratch->len;
-		sigv4_trimall(scratch, h->value ? h->value : "");
-		it[i].v_len = scratch->len - it[i].v_off;
-		need += 2 * it[i].k_len + it[i].v_len + 3;
-	}
-	buf_grow(scratch, need);
-	for (size_t i = 0; i < n; i++) {
-		it[i].k = scratch->data + it[i].k_off;
-		it[i].v = scratch->data + it[i].v_off;
-	}
-	qsort(it, n, sizeof(*it), sigv4_item_cmp);
-	w->hdr_off = scratch->len;
-	for (size_t i = 0; i < n; i++) {
-		int same = i > 0 && it[i].k_len == it[i - 1].k_len && memcmp(it[i].k, it[i - 1].k, it[i].k_len) == 0;
-
-		if (same) {
-			scratch->data[scratch->len - 1] = ',';
-		} else {
-			memcpy(scratch->data + scratch->len, it[i].k, it[i].k_len);
-			scratch->len += it[i].k_len;
-			scratch->data[scratch->len++] = ':';
-		}
-		memcpy(scratch->data + scratch->len, it[i].v, it[i].v_len);
-		scratch->len += it[i].v_len;
-		scratch->data[scratch->len++] = '\n';
-	}
-	w->hdr_len = scratch->len - w->hdr_off;
-	w->sh_off = scratch->len;
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && it[i].k_len == it[i - 1].k_len && memcmp(it[i].k, it[i - 1].k, it[i].k_len) == 0)
-			continue;
-		if (scratch->len > w->sh_off)
-			scratch->data[scratch->len++] = ';';
-		memcpy(scratch->data + scratch->len, it[i].k, it[i].k_len);
-		scratch->len += it[i].k_len;
-	}
-	w->sh_len = scratch->len - w->sh_off;
-	scratch->data[scratch->len] = 0;
-	if (it != stack)
-		free(it);
-}
-
-static size_t sigv4_count_params(const char *q)
-{
-	size_t n = 1;
-
-	for (; q && *q; q++)
-		n += *q == '&';
-	return n;
-}
-
-/* Appends the canonical query string: the request's parameters decoded and
- * re-encoded, plus extra ones (already encoded, located in scratch), sorted
- * by key then value, each as key=value, joined with '&'. */
-static void sigv4_query(struct buf *out, struct buf *scratch, const char *query,
-			const struct sigv4_item *extra, size_t n_extra)
-{
-	struct sigv4_item stack[SIGV4_STACK_ITEMS], *it;
-	size_t cap = sigv4_count_params(query) + n_extra, n = 0, need = 0;
-	const char *s = query;
-
-	it = sigv4_items(cap, stack);
-	while (s && *s) {
-		const char *e = strchr(s, '&'), *eq;
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-
-		if (len > 0) {
-			eq = memchr(s, '=', len);
-			it[n].order = n;
-			it[n].k_off = scratch->len;
-			sigv4_encode(scratch, s, eq ? (size_t)(eq - s) : len, 0, 1);
-			it[n].k_len = scratch->len - it[n].k_off;
-			it[n].v_off = scratch->len;
-			if (eq)
-				sigv4_encode(scratch, eq + 1, len - (size_t)(eq + 1 - s), 0, 1);
-			it[n].v_len = scratch->len - it[n].v_off;
-			n++;
-		}
-		s = e ? e + 1 : NULL;
-	}
-	for (size_t i = 0; i < n_extra; i++) {
-		it[n] = extra[i];
-		it[n].order = n;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		it[i].k = scratch->data + it[i].k_off;
-		it[i].v = scratch->data + it[i].v_off;
-		need += it[i].k_len + it[i].v_len + 2;
-	}
-	qsort(it, n, sizeof(*it), sigv4_query_cmp);
-	buf_grow(out, need);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			out->data[out->len++] = '&';
-		memcpy(out->data + out->len, it[i].k, it[i].k_len);
-		out->len += it[i].k_len;
-		out->data[out->len++] = '=';
-		memcpy(out->data + out->len, it[i].v, it[i].v_len);
-		out->len += it[i].v_len;
-	}
-	out->data[out->len] = 0;
-	if (it != stack)
-		free(it);
-}
-
 static void sigv4_digits(char *out, int v, int width)
 {
 	for (int i = width - 1; i >= 0; i--, v /= 10)
@@ -573,33 +280,9 @@ static int sigv4_finish(const struct sigv4_request *req, const struct sigv4_para
 			struct sigv4_result *out, struct annex_err *err)
 {
 	struct buf *cr = &out->canonical_request, *sts = &out->string_to_sign;
-	const char *path = req->path && *req->path ? req->path : "/";
 	char hash[65];
 
-	buf_puts(cr, req->method);
-	buf_putc(cr, '\n');
-	if (p->normalize) {
-		size_t off = out->scratch.len;
-
-		sigv4_normalize_path(&out->scratch, path);
-		if (p->double_uri_encode)
-			sigv4_encode(cr, out->scratch.data + off, out->scratch.len - off, 1, 0);
-		else
-			buf_append(cr, out->scratch.data + off, out->scratch.len - off);
-	} else if (p->double_uri_encode) {
-		sigv4_encode(cr, path, strlen(path), 1, 0);
-	} else {
-		buf_puts(cr, path);
-	}
-	buf_putc(cr, '\n');
-	sigv4_query(cr, &out->scratch, req->query, q_extra, n_q_extra);
-	buf_putc(cr, '\n');
-	buf_append(cr, out->scratch.data + w->hdr_off, w->hdr_len);
-	buf_putc(cr, '\n');
-	buf_append(cr, out->scratch.data + w->sh_off, w->sh_len);
-	buf_putc(cr, '\n');
-	buf_puts(cr, w->payload);
-
+	sigv4_canon_request(cr, &out->scratch, req, p, w, q_extra, n_q_extra);
 	sigv4_sha256_hex(cr->data, cr->len, hash);
 	buf_grow(sts, 64 + sizeof(w->amz_date) + strlen(w->scope) + 20);
 	buf_puts(sts, SIGV4_ALGORITHM "\n");
@@ -661,7 +344,7 @@ int sigv4_sign_header(const struct sigv4_request *req, const struct sigv4_params
 		extra[n_extra++] = (struct sigv4_header){ "x-amz-content-sha256", w.payload };
 	if (has_token && !p->omit_session_token)
 		extra[n_extra++] = (struct sigv4_header){ "X-Amz-Security-Token", p->token };
-	sigv4_headers(&out->scratch, req, extra, n_extra, &w);
+	sigv4_canon_headers(&out->scratch, req, extra, n_extra, &w);
 	if (sigv4_finish(req, p, &w, NULL, 0, out, err) < 0)
 		return -1;
 
@@ -685,31 +368,6 @@ int sigv4_sign_header(const struct sigv4_request *req, const struct sigv4_params
 	return 0;
 }
 
-/* Appends an already-encoded presign parameter value to scratch and
- * records it as a query item. */
-static void sigv4_qitem(struct buf *scratch, struct sigv4_item *it, const char *key, const char *val,
-			int encode)
-{
-	it->k_off = scratch->len;
-	buf_puts(scratch, key);
-	it->k_len = scratch->len - it->k_off;
-	it->v_off = scratch->len;
-	if (encode)
-		sigv4_encode(scratch, val, strlen(val), 0, 0);
-	else
-		buf_puts(scratch, val);
-	it->v_len = scratch->len - it->v_off;
-}
-
-static void sigv4_put_item(struct buf *out, const struct buf *scratch, const struct sigv4_item *it)
-{
-	if (out->len)
-		buf_putc(out, '&');
-	buf_append(out, scratch->data + it->k_off, it->k_len);
-	buf_putc(out, '=');
-	buf_append(out, scratch->data + it->v_off, it->v_len);
-}
-
 int sigv4_presign(const struct sigv4_request *req, const struct sigv4_params *p,
 		  struct sigv4_result *out, struct annex_err *err)
 {
@@ -727,31 +385,31 @@ int sigv4_presign(const struct sigv4_request *req, const struct sigv4_params *p,
 	if (p->expires <= 0)
 		return annex_err_set(err, "Signing", "sigv4: presigning needs a positive expiry, not %ld", p->expires);
 	has_token = p->token && *p->token;
-	sigv4_headers(&out->scratch, req, NULL, 0, &w);
+	sigv4_canon_headers(&out->scratch, req, NULL, 0, &w);
 
 	credential = xasprintf("%s/%s", p->access_key, w.scope);
 	signed_list = xstrndup(out->scratch.data + w.sh_off, w.sh_len);
 	snprintf(expires, sizeof(expires), "%ld", p->expires);
-	sigv4_qitem(&out->scratch, &q[ALG], "X-Amz-Algorithm", SIGV4_ALGORITHM, 0);
-	sigv4_qitem(&out->scratch, &q[CRED], "X-Amz-Credential", credential, 1);
-	sigv4_qitem(&out->scratch, &q[DATE], "X-Amz-Date", w.amz_date, 0);
-	sigv4_qitem(&out->scratch, &q[SIGNED], "X-Amz-SignedHeaders", signed_list, 1);
-	sigv4_qitem(&out->scratch, &q[EXPIRES], "X-Amz-Expires", expires, 0);
+	sigv4_canon_qitem(&out->scratch, &q[ALG], "X-Amz-Algorithm", SIGV4_ALGORITHM, 0);
+	sigv4_canon_qitem(&out->scratch, &q[CRED], "X-Amz-Credential", credential, 1);
+	sigv4_canon_qitem(&out->scratch, &q[DATE], "X-Amz-Date", w.amz_date, 0);
+	sigv4_canon_qitem(&out->scratch, &q[SIGNED], "X-Amz-SignedHeaders", signed_list, 1);
+	sigv4_canon_qitem(&out->scratch, &q[EXPIRES], "X-Amz-Expires", expires, 0);
 	if (has_token)
-		sigv4_qitem(&out->scratch, &q[TOKEN], "X-Amz-Security-Token", p->token, 1);
+		sigv4_canon_qitem(&out->scratch, &q[TOKEN], "X-Amz-Security-Token", p->token, 1);
 	free(credential);
 	free(signed_list);
 	n_q = has_token && !p->omit_session_token ? N_ITEMS : TOKEN;
 	if (sigv4_finish(req, p, &w, q, n_q, out, err) < 0)
 		return -1;
 
-	sigv4_put_item(&out->presigned_query, &out->scratch, &q[ALG]);
-	sigv4_put_item(&out->presigned_query, &out->scratch, &q[CRED]);
-	sigv4_put_item(&out->presigned_query, &out->scratch, &q[DATE]);
-	sigv4_put_item(&out->presigned_query, &out->scratch, &q[SIGNED]);
-	sigv4_put_item(&out->presigned_query, &out->scratch, &q[EXPIRES]);
+	sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[ALG]);
+	sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[CRED]);
+	sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[DATE]);
+	sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[SIGNED]);
+	sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[EXPIRES]);
 	if (has_token)
-		sigv4_put_item(&out->presigned_query, &out->scratch, &q[TOKEN]);
+		sigv4_canon_put_item(&out->presigned_query, &out->scratch, &q[TOKEN]);
 	buf_puts(&out->presigned_query, "&X-Amz-Signature=");
 	buf_puts(&out->presigned_query, out->signature);
 	return 0;

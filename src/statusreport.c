@@ -183,19 +183,6 @@ const char **sr_pool_only(const struct status_report *r, const char *name, size_
 	return v;
 }
 
-time_t sr_parse_iso(const char *s)
-{
-	struct tm tm = { 0 };
-	char z = 0;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
-		return (time_t)-1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return timegm(&tm);
-}
-
 static int sr_streq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);

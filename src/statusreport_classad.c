@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "annex/buf.h"
+#include "annex/timefmt.h"
 #include "statusreport_int.h"
 
 struct sr_attr {
@@ -86,7 +87,7 @@ static void sr_classad(const struct status_report *r, const char *name, FILE *ou
 	}
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
-		time_t t = sr_parse_iso(leases[i].lease);
+		time_t t = timefmt_parse_time(leases[i].lease);
 		if (t != (time_t)-1 && (earliest == (time_t)-1 || t < earliest)) {
 			earliest = t;
 			earliest_s = leases[i].lease;

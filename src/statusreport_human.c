@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/timefmt.h"
 #include "statusreport_int.h"
 
 /* condor_annex's printHumanReadable: one annex's STATE/COUNT table and
@@ -108,7 +109,7 @@ static void sr_human_extras(const struct status_report *r, const char *name, con
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
 		const char *who = leases[i].annex_id ? leases[i].annex_id : "instances without htcondor:AnnexId";
-		time_t end = sr_parse_iso(leases[i].lease);
+		time_t end = timefmt_parse_time(leases[i].lease);
 		if (!leases[i].lease)
 			fprintf(out, "%sLease of %s: no htcondor:LeaseExpiration tag.\n", prefix, who);
 		else if (end == (time_t)-1)

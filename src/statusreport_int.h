@@ -49,7 +49,6 @@ const char **sr_pool_only(const struct status_report *r, const char *name, size_
 const char *sr_fleet_state(const struct inventory_fleet *f);
 
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (what annex tags); -1 when it is not that. */
-time_t sr_parse_iso(const char *s);
 
 /* One launch's lease within an annex: the annex id and its lease tag. */
 struct sr_lease {

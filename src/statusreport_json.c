@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/timefmt.h"
 #include "statusreport_int.h"
 
 static json_object *sr_json_str(const char *s)
@@ -50,7 +51,7 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 	leases = sr_leases(r, a, b, &n_leases);
 	for (size_t i = 0; i < n_leases; i++) {
 		json_object *j = json_object_new_object();
-		time_t t = sr_parse_iso(leases[i].lease);
+		time_t t = timefmt_parse_time(leases[i].lease);
 		json_object_object_add(j, "AnnexId", sr_json_str(leases[i].annex_id));
 		json_object_object_add(j, "LeaseExpiration", sr_json_str(leases[i].lease));
 		json_object_object_add(j, "RemainingSeconds",

@@ -83,13 +83,6 @@ int creds_check_key_file_perms(const char *path, int fd, const char *kind, const
 char **creds_split_command(const char *cmd, struct annex_err *err);
 void creds_argv_free(char **argv);
 
-/* Parses credential JSON: the credential_process format (Version 1,
- * AccessKeyId, SecretAccessKey, SessionToken, Expiration) when is_imds == 0,
- * the IMDS role document (Code, AccessKeyId, SecretAccessKey, Token,
- * Expiration) when is_imds == 1. what names the producer in messages. */
-int creds_parse_json(const char *json, size_t len, int is_imds, const char *what,
-                     struct aws_creds *out, struct annex_err *err);
-
 /* Fetches the instance role's credentials from IMDSv2 at base_url
  * (e.g. "http://169.254.169.254"), 1 s connect and total timeout per call. */
 int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_err *err);

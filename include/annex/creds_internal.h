@@ -1,27 +1,19 @@
-/* creds_internal.h - what the parts of the credential chain share
- * (src/creds.c, src/creds_profile.c, src/creds_imds.c). Not for other
- * modules: they use annex/creds.h.
+/* creds_internal.h - the links of the credential chain that live in files
+ * of their own (creds_profile.c, creds_imds.c), for creds.c, which chains
+ * them. Not for other modules: they use annex/creds.h. What the links
+ * share is in annex/creds_util.h, below them.
  *
- * Each link of the chain returns 1 when it produced credentials, 0 when
- * its source is simply absent (after appending one "source (reason)" item
- * to the tried list), and -1 with err set when the source is present but
- * broken; a broken source stops the chain, as in the AWS CLI.
+ * Each link returns 1 when it produced credentials, 0 when its source is
+ * simply absent (after appending one "source (reason)" item to the tried
+ * list), and -1 with err set when the source is present but broken; a
+ * broken source stops the chain, as in the AWS CLI.
  */
 #ifndef ANNEX_CREDS_INTERNAL_H
 #define ANNEX_CREDS_INTERNAL_H
 
-#include <time.h>
-
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/err.h"
-
-/* Appends one item to the list of sources tried ("; " separated). */
-void creds_tried_add(struct buf *tried, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Parses an ISO 8601 UTC time as AWS writes it (2024-05-01T12:00:00Z,
- * optional fraction, Z or +hh:mm). Returns 0 or -1. */
-int creds_parse_time(const char *s, time_t *out);
 
 /* Link 4: the shared files ~/.aws/credentials and ~/.aws/config. */
 int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_err *err);

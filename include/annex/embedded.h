@@ -1,6 +1,6 @@
 /* embedded.h - files compiled into the binary by scripts/embed.py: the
- * lease function's Python source and its zip ("lambda.zip"), the boot
- * script template, the IAM policy documents. */
+ * Lambda functions' Python sources (src/functions/) and their deployment
+ * zip ("lambda.zip"), the boot script templates, the IAM policy documents. */
 #ifndef ANNEX_EMBEDDED_H
 #define ANNEX_EMBEDDED_H
 

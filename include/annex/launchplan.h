@@ -30,8 +30,6 @@ int launchplan_uuid(char out[37], struct annex_err *err);
 /* "X_<uuid>": the annex id, ClientToken, rule name and target id. */
 char *launchplan_annex_id(const char *name, const char *uuid);
 
-/* Formats t as ISO 8601 UTC ("2026-11-25T23:00:00Z"). */
-void launchplan_iso8601(time_t t, char out[21]);
 
 /* The lease end: now + hours, rounded to the second. */
 time_t launchplan_lease_end(time_t now, double hours);

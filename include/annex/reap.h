@@ -2,7 +2,7 @@
  * the annexes found in AWS (instances, Spot Fleets, lease rules, grouped
  * by annex id), what condor_status said of their instances, and the
  * clock. No AWS, no processes; cmd_reap.c gathers the facts and acts on
- * the plan. The rules mirror the lease function (src/lambda/lease.py):
+ * the plan. The rules mirror the lease function (src/functions/lease.py):
  * tags are authoritative, an annex's lease is the latest
  * htcondor:LeaseExpiration over its live resources, and only when none
  * carries one does its rule's target input count. docs/reap.md has them. */

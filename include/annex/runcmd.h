@@ -1,5 +1,6 @@
-/* runcmd.h - running a local HTCondor tool (condor_version, condor_off,
- * condor_status) without a shell, capturing its standard output. */
+/* runcmd.h - running a local program without a shell, capturing its
+ * standard output: HTCondor's tools (condor_version, condor_off,
+ * condor_status), and in secret mode a profile's credential_process. */
 #ifndef ANNEX_RUNCMD_H
 #define ANNEX_RUNCMD_H
 
@@ -19,6 +20,17 @@ enum runcmd_stderr {
  * exit status cannot be had (SIGCHLD ignored). */
 int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, int *status,
 		   struct annex_err *err);
+
+/* runcmd_capture for a program whose output is a secret (credential_process
+ * prints keys). stdin and stderr stay annex's own, so the program may ask
+ * the user something; its stdout is appended to out, which is made secret
+ * first (as buf_init_secret: cleansed whenever its storage moves or is
+ * freed), and the read buffer is cleansed too. runcmd keeps no copy and
+ * traces nothing of it. At most max_len bytes (0: no limit) are kept: the
+ * rest is read and dropped, so the program never blocks on a full pipe,
+ * and *overflow is set to 1 (else 0). */
+int runcmd_capture_secret(char *const argv[], size_t max_len, struct buf *out, int *overflow, int *status,
+			  struct annex_err *err);
 
 /* 0 when status (from runcmd_capture) is 0; else -1 with err (code) "WHAT
  * exited with status N" or "WHAT was killed by signal N", WHAT formatted

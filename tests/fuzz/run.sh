@@ -11,7 +11,9 @@ shared=${ANNEX_SHARED:-${SHARED:-$(cd .. && pwd)/shared}}
 out=$build/fuzz
 mkdir -p "$out"
 
-srcs="src/config.c src/config_parse.c src/config_expand.c src/config_tables.c src/buf.c src/err.c"
+srcs="src/config.c src/config_parse.c src/config_cond.c src/config_expand.c src/config_macro.c \
+	src/config_eval.c src/config_text.c src/config_store.c src/config_detect.c src/config_tables.c \
+	src/buf.c src/err.c"
 if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -o "$out/fuzz_config" tests/fuzz/fuzz_config.c $srcs -lcrypto; then

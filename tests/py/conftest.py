@@ -1,7 +1,7 @@
 """conftest.py - shared fixtures for the Python tests (Debian's pytest).
 
-Puts tests/lib (motoserver) and src/lambda (the lease function) on sys.path
-and provides one moto server for the whole session, started with signature
+Puts tests/lib (motoserver) and src/functions (the Lambda functions) on
+sys.path and provides one moto server for the whole session, started with signature
 checking on. Tests that need an empty world take a region of their own
 (`fresh_region`): moto keeps EC2 and EventBridge state per region, while
 IAM, which holds the test's access key, is global.
@@ -13,7 +13,7 @@ import sys
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-for sub in ("tests/lib", "src/lambda"):
+for sub in ("tests/lib", "src/functions"):
     path = os.path.join(ROOT, sub)
     if path not in sys.path:
         sys.path.insert(0, path)

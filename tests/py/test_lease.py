@@ -1,4 +1,4 @@
-"""test_lease.py - the lease function (src/lambda/lease.py) as Python code,
+"""test_lease.py - the lease function (src/functions/lease.py) as Python code,
 with boto3 against moto_server (signature checking on).
 
 Each test that touches AWS works in a region of its own (moto keeps EC2 and

@@ -195,8 +195,8 @@ def test_trust_principals():
 
 
 def test_lease_function_may_do_exactly_what_it_calls():
-    # The calls src/lambda/lease.py makes, and nothing else beyond its logs.
-    src = open(os.path.join(ROOT, "src", "lambda", "lease.py")).read()
+    # The calls src/functions/lease.py makes, and nothing else beyond its logs.
+    src = open(os.path.join(ROOT, "src", "functions", "lease.py")).read()
     called = set(re.findall(r"self\.(ec2|events)\.([a-z_]+)", src))
     expected = {"%s:%s" % (svc, "".join(w.capitalize() for w in op.split("_"))) for svc, op in called}
     assert expected == actions_of("lease-function-policy.json") - {

@@ -76,6 +76,63 @@ static void t_no_status_when_children_are_not_waitable(void)
 	buf_free(&out);
 }
 
+/* Secret mode: the output lands in a secret buffer; stdin and stderr are
+ * annex's own (a credential_process may talk to the user); output past the
+ * limit is drained and dropped, so the program still ends. */
+static void t_secret_mode(void)
+{
+	char *echo[] = { "sh", "-c", "printf 'AKIA/secret'; echo to-stderr >&2; read line; printf \" $line\"",
+			 NULL };
+	char *flood[] = { "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x; exit 4", NULL };
+	struct buf out = BUF_INIT, plain = BUF_INIT, errfile = BUF_INIT;
+	char errpath[] = "/tmp/test_runcmd_err.XXXXXX";
+	struct annex_err err;
+	int status = 99, overflow = 99, in[2], saved_in, saved_err, efd;
+
+	annex_err_clear(&err);
+	/* stdin: a pipe holding one line; stderr: a temp file */
+	CHECK(pipe(in) == 0);
+	CHECK(write(in[1], "from-stdin\n", 11) == 11);
+	close(in[1]);
+	efd = mkstemp(errpath);
+	CHECK(efd >= 0);
+	saved_in = dup(0);
+	saved_err = dup(2);
+	dup2(in[0], 0);
+	dup2(efd, 2);
+	CHECK_INT(runcmd_capture_secret(echo, 0, &out, &overflow, &status, &err), 0);
+	dup2(saved_in, 0);
+	dup2(saved_err, 2);
+	close(saved_in);
+	close(saved_err);
+	close(in[0]);
+	close(efd);
+	CHECK_STR(buf_cstr(&out), "AKIA/secret from-stdin");
+	CHECK_INT(out.secret, 1);
+	CHECK_INT(status, 0);
+	CHECK_INT(overflow, 0);
+	CHECK_INT(buf_read_file(&errfile, errpath, 0), 0);
+	CHECK_STR(buf_cstr(&errfile), "to-stderr\n");
+	remove(errpath);
+	buf_free(&out);
+
+	/* the limit: nothing past it is kept, the program is not blocked */
+	overflow = 0;
+	CHECK_INT(runcmd_capture_secret(flood, 1000, &out, &overflow, &status, &err), 0);
+	CHECK_INT(overflow, 1);
+	CHECK(out.len <= 1000);
+	CHECK_INT(status, 4);
+	CHECK_INT(out.secret, 1);
+	buf_free(&out);
+
+	/* the ordinary mode stays ordinary */
+	CHECK_INT(runcmd_capture(echo, RUNCMD_STDERR_DISCARD, &plain, &status, &err), 0);
+	CHECK_INT(plain.secret, 0);
+	CHECK_STR(buf_cstr(&plain), "AKIA/secret ");       /* stdin is /dev/null there */
+	buf_free(&plain);
+	buf_free(&errfile);
+}
+
 static void t_which(void)
 {
 	char dir[] = "/tmp/test_runcmd.XXXXXX";
@@ -118,4 +175,4 @@ static void t_which(void)
 }
 
 TESTS(T(t_capture_output_and_status), T(t_killed_by_signal), T(t_cannot_start),
-      T(t_no_status_when_children_are_not_waitable), T(t_which))
+      T(t_no_status_when_children_are_not_waitable), T(t_secret_mode), T(t_which))
