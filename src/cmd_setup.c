@@ -15,7 +15,6 @@
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
-#include "annex/iamwait.h"
 #include "annex/knobfile.h"
 #include "annex/lambda.h"
 #include "annex/prompt.h"
@@ -127,12 +126,24 @@ static int ensure_bucket(struct setup_state *st, struct annex_err *err)
 	return rc == 1 ? 0 : s3_create_bucket(st->s->aws, st->bucket, err);
 }
 
+/* The progress line's note before the first wait for IAM. */
+static void lease_iam_notice(void *ud, long limit_s)
+{
+	(void)ud;
+	(void)limit_s;
+	printf(" (waiting for IAM to make the new role usable)");
+	fflush(stdout);
+}
+
 static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 {
+	/* IAM propagation: only CreateFunction is resent, bounded (aws_retry.h) */
+	static const struct aws_call create = {
+		.iam_wait = "the role " SETUP_LEASE_ROLE " (for Lambda)", .iam_notice = lease_iam_notice,
+	};
 	struct aws_ctx *ctx = st->s->aws;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
-	struct iamwait w;
 	char *source_arn;
 	int rc;
 
@@ -154,18 +165,7 @@ static int ensure_lease_function(struct setup_state *st, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		/* IAM propagation: retry only CreateFunction, bounded (iamwait.h) */
-		for (iamwait_init(&w);;) {
-			if ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) == 0)
-				break;
-			if (w.waits == 0 && w.limit_ms > 0 && iamwait_is_propagation(err)) {
-				printf(" (waiting for IAM to make the new role usable)");
-				fflush(stdout);
-			}
-			if (!iamwait_again(&w, err, ctx->sleep_ms, "the role " SETUP_LEASE_ROLE " (for Lambda)"))
-				break;
-		}
-		if (rc != 0)
+		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
 			return -1;
 	}
 	if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)

@@ -209,9 +209,11 @@ int main(int argc, char **argv)
 		return fail(&err);
 
 	if (!strcmp(cmd, "endpoints")) {
-		for (s = 0; s < AWS_N_SERVICES; s++)
-			printf("%s %s %s %s\n", aws_service_name((enum aws_service)s), ctx->ep[s].url,
-			       ctx->ep[s].signing_region, ctx->ep[s].source);
+		for (s = 0; s < AWS_N_SERVICES; s++) {
+			const struct aws_endpoint *ep = aws_ctx_endpoint(ctx, (enum aws_service)s);
+			printf("%s %s %s %s\n", aws_service_name((enum aws_service)s), ep->url,
+			       ep->signing_region, ep->source);
+		}
 		rc = 0;
 	} else if (!strcmp(cmd, "query") || !strcmp(cmd, "paginate")) {
 		struct params p = PARAMS_INIT;

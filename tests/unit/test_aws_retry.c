@@ -103,6 +103,8 @@ static int n_sleeps;
 static void fake_sleep(long ms) { if (n_sleeps < 16) sleeps[n_sleeps] = ms; n_sleeps++; }
 static uint64_t fake_random(void) { return 150; }
 
+static const struct aws_retry_settings test_retry = { 5, 100, 1000, 10000 };
+
 static struct aws_ctx *make_ctx(int port, FILE *trace)
 {
 	struct aws_ctx_opts o;
@@ -123,16 +125,14 @@ static struct aws_ctx *make_ctx(int port, FILE *trace)
 	o.option_url[AWS_IAM] = url;
 	o.debug = trace != NULL;
 	o.trace = trace;
+	o.retry = &test_retry;
 	if (aws_ctx_new(&o, &ctx, &err) < 0) {
 		fprintf(stderr, "aws_ctx_new: %s\n", err.msg);
 		return NULL;
 	}
-	ctx->clock = fake_clock;
-	ctx->sleep_ms = fake_sleep;
-	ctx->random = fake_random;
-	ctx->max_attempts = 5;
-	ctx->retry_base_ms = 100;
-	ctx->retry_cap_ms = 1000;
+	aws_ctx_set_clock(ctx, fake_clock);
+	aws_ctx_set_sleep(ctx, fake_sleep);
+	aws_ctx_set_random(ctx, fake_random);
 	n_sleeps = 0;
 	return ctx;
 }
@@ -157,8 +157,8 @@ static void t_throttle_then_answer(void)
 		free(rid);
 		xmlFreeDoc(doc);
 	}
-	CHECK_INT(ctx->calls, 1);
-	CHECK_INT(ctx->attempts, 3);
+	CHECK_INT(aws_ctx_calls(ctx), 1);
+	CHECK_INT(aws_ctx_attempts(ctx), 3);
 	/* full jitter with the pinned random number: 150 % (100+1), 150 % (200+1) */
 	CHECK_INT(n_sleeps, 2);
 	CHECK_INT(sleeps[0], 49);
@@ -188,7 +188,7 @@ static void t_5xx_and_reset(void)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
 	xmlFreeDoc(doc);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK_INT(n_sleeps, 4);
 	aws_ctx_free(ctx);
 out:
@@ -213,7 +213,7 @@ static void t_give_up(void)
 	CHECK_STR(err.code, "RequestLimitExceeded");
 	CHECK_STR(err.msg, "RequestLimitExceeded: Request limit exceeded. (throttled-1)");
 	CHECK_INT(err.http_status, 503);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK_INT(n_sleeps, 4);
 	/* the cap holds: ceilings 100, 200, 400, 800 (cap 1000) */
 	CHECK_INT(sleeps[2], 150);
@@ -240,7 +240,7 @@ static void t_not_retryable(void)
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == -1);
 	CHECK_STR(err.msg, "InvalidParameterValue: bad value (bad-1)");
 	CHECK_INT(err.retryable, 0);
-	CHECK_INT(ctx->attempts, 1);
+	CHECK_INT(aws_ctx_attempts(ctx), 1);
 	CHECK_INT(n_sleeps, 0);
 	aws_ctx_free(ctx);
 out:
@@ -284,7 +284,7 @@ static void t_connection_refused(void)
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == -1);
 	CHECK_STR(err.code, "Transport");
 	CHECK_INT(err.retryable, 1);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK(strstr(err.msg, "POST http://127.0.0.1:") != NULL);
 	aws_ctx_free(ctx);
 }
@@ -304,8 +304,8 @@ static void t_connection_reuse(void)
 		CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
 		xmlFreeDoc(doc);
 	}
-	CHECK_INT(ctx->calls, 5);
-	CHECK_INT(http_client_connections(ctx->http), 1);
+	CHECK_INT(aws_ctx_calls(ctx), 5);
+	CHECK_INT(aws_ctx_connections(ctx), 1);
 	aws_ctx_free(ctx);
 out:
 	stop_server(&s);
@@ -322,16 +322,16 @@ static void t_env_settings(void)
 	setenv("ANNEX_RETRY_BASE_MS", "7", 1);
 	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
 	if (ctx) {
-		CHECK_INT(ctx->max_attempts, 2);
-		CHECK_INT(ctx->retry_base_ms, 7);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 2);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->base_ms, 7);
 		aws_ctx_free(ctx);
 	}
 	setenv("ANNEX_MAX_ATTEMPTS", "zero", 1);
 	unsetenv("ANNEX_RETRY_BASE_MS");
 	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
 	if (ctx) {
-		CHECK_INT(ctx->max_attempts, 5);
-		CHECK_INT(ctx->retry_base_ms, 200);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 5);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->base_ms, 200);
 		aws_ctx_free(ctx);
 	}
 	unsetenv("ANNEX_MAX_ATTEMPTS");
