@@ -20,7 +20,8 @@ static time_t aws_default_clock(void)
 	return time(NULL);
 }
 
-/* An integer from the environment within [lo, hi], else def. */
+/* An integer from the environment within [lo, hi], else def (for the
+ * function below only). */
 static long aws_env_long(const char *name, long def, long lo, long hi)
 {
 	const char *v = getenv(name);

@@ -328,10 +328,9 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
 			   struct annex_err *err)
 {
-	xmlDoc *doc = NULL;
-
 	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
 	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
+	xmlDoc *doc = NULL;
 
 	*fleet_id = NULL;
 	if (aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, &token, &doc, err) != 0)

@@ -1,5 +1,5 @@
 /* aws_internal.h - the AWS context's inside, shared by the files of the
- * AWS layer (src/aws.c, src/aws_query.c, src/aws_rest.c). Not for other
+ * AWS layer (src/aws*.c; today aws.c and aws_rest.c). Not for other
  * modules: they hold a struct aws_ctx * and use the accessors in
  * annex/aws.h (tests/integration/test_layering.sh checks this).
  */
