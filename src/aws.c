@@ -1,14 +1,14 @@
-/* aws.c - the AWS context and one signed request with retries (see
+/* aws.c - the AWS context and one signed request (see
  * include/annex/aws.h). The protocols (aws_query.c, aws_rest.c) build
- * requests and hand them to aws_send; error replies are decoded by
+ * requests and hand them to aws_send, which signs and sends each attempt
+ * while aws_retry.c decides about resends; error replies are decoded by
  * aws_error.c; every trace line goes through trace.c's redaction. */
-#include "annex/aws.h"
+#include "annex/aws_internal.h"
 #include "annex/trace.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,38 +20,11 @@ static time_t aws_default_clock(void)
 	return time(NULL);
 }
 
-static void aws_default_sleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static uint64_t aws_default_random(void)
-{
-	uint64_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint64_t)time(NULL) * 6364136223846793005ULL + 1442695040888963407ULL;
-	return r;
-}
-
-/* An integer from the environment within [lo, hi], else def. */
-static long aws_env_long(const char *name, long def, long lo, long hi)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < lo || n > hi)
-		return def;
-	return n;
-}
+/* The retry settings when the caller gives none. Commands pass the
+ * knobs' values (ANNEX_MAX_ATTEMPTS, ANNEX_RETRY_BASE_MS,
+ * ANNEX_RETRY_CAP_MS, ANNEX_IAM_WAIT_S, read through the knob registry by
+ * session.c); the AWS layer reads no configuration of its own. */
+static const struct aws_retry_settings aws_retry_defaults = { 5, 200, 20000, 120000 };
 
 int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct annex_err *err)
 {
@@ -83,12 +56,12 @@ int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct an
 		goto fail;
 	ctx->debug = opts->debug;
 	ctx->trace = opts->trace ? opts->trace : stderr;
-	ctx->max_attempts = (int)aws_env_long("ANNEX_MAX_ATTEMPTS", 5, 1, 100);
-	ctx->retry_base_ms = aws_env_long("ANNEX_RETRY_BASE_MS", 200, 0, 600000);
-	ctx->retry_cap_ms = aws_env_long("ANNEX_RETRY_CAP_MS", 20000, 0, 3600000);
+	ctx->retry.set = opts->retry ? *opts->retry : aws_retry_defaults;
+	if (ctx->retry.set.max_attempts < 1)
+		ctx->retry.set.max_attempts = 1;
+	if (ctx->retry.set.iam_wait_ms < 0)
+		ctx->retry.set.iam_wait_ms = 0;
 	ctx->clock = aws_default_clock;
-	ctx->sleep_ms = aws_default_sleep;
-	ctx->random = aws_default_random;
 	*out = ctx;
 	return 0;
 fail:
@@ -116,6 +89,51 @@ void aws_ctx_free(struct aws_ctx *ctx)
 	creds_free(&ctx->creds);
 	free(ctx->region);
 	free(ctx);
+}
+
+const char *aws_ctx_region(const struct aws_ctx *ctx)
+{
+	return ctx->region;
+}
+
+const struct aws_endpoint *aws_ctx_endpoint(const struct aws_ctx *ctx, enum aws_service svc)
+{
+	return &ctx->ep[svc];
+}
+
+unsigned long aws_ctx_calls(const struct aws_ctx *ctx)
+{
+	return ctx->calls;
+}
+
+unsigned long aws_ctx_attempts(const struct aws_ctx *ctx)
+{
+	return ctx->attempts;
+}
+
+long aws_ctx_connections(const struct aws_ctx *ctx)
+{
+	return http_client_connections(ctx->http);
+}
+
+const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ctx)
+{
+	return &ctx->retry.set;
+}
+
+void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void))
+{
+	ctx->clock = clock ? clock : aws_default_clock;
+}
+
+void aws_ctx_set_sleep(struct aws_ctx *ctx, void (*sleep_ms)(long ms))
+{
+	ctx->retry.sleep_ms = sleep_ms;
+}
+
+void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void))
+{
+	ctx->retry.random = random;
 }
 
 void aws_reply_free(struct aws_reply *reply)
@@ -154,14 +172,14 @@ static int aws_trace_body_ok(enum aws_service svc, const char *content_type)
 }
 
 static void aws_trace_request(struct aws_ctx *ctx, const struct aws_request *req, const char *url,
-			      const struct http_header *h, size_t nh, int attempt)
+			      const struct http_header *h, size_t nh, int attempt, int max)
 {
 	const char *known[] = { ctx->creds.secret_access_key, ctx->creds.session_token };
 	const char *ctype = NULL;
 	struct buf t = BUF_INIT;
 
 	buf_printf(&t, "%s %s (%s %s, attempt %d of %d)\n", req->method, url, aws_service_name(req->svc),
-		   req->op ? req->op : "", attempt + 1, ctx->max_attempts);
+		   req->op ? req->op : "", attempt + 1, max);
 	for (size_t i = 0; i < nh; i++) {
 		buf_printf(&t, "%s: %s\n", h[i].name, h[i].value);
 		if (strcasecmp(h[i].name, "Content-Type") == 0)
@@ -258,14 +276,76 @@ static int aws_sign(struct aws_ctx *ctx, const struct aws_request *req, const ch
 	return 0;
 }
 
+/* One call in flight: what every attempt of it needs. */
+struct aws_send_state {
+	struct aws_ctx *ctx;
+	const struct aws_request *req;
+	struct aws_reply *reply;
+	const char *host, *path, *url;
+	struct http_header *hdrs;
+	int max;
+};
+
+/* One attempt (struct aws_attempt's send): signed anew, traced, sent,
+ * an error reply decoded into err. */
+static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
+{
+	struct aws_send_state *st = ud;
+	struct aws_ctx *ctx = st->ctx;
+	const struct aws_request *req = st->req;
+	struct aws_reply *reply = st->reply;
+	struct sigv4_result sig;
+	struct http_request hr;
+	size_t nh = 0;
+	int rc;
+
+	if (aws_sign(ctx, req, st->host, st->path, st->hdrs, &nh, &sig, err) < 0)
+		return -1;
+	if (ctx->debug)
+		aws_trace_request(ctx, req, st->url, st->hdrs, nh, n, st->max);
+	memset(&hr, 0, sizeof(hr));
+	hr.method = req->method;
+	hr.url = st->url;
+	hr.headers = st->hdrs;
+	hr.n_headers = nh;
+	hr.body = req->body;
+	hr.body_len = req->body_len;
+	hr.fresh_connection = fresh;
+	http_response_free(&reply->http);
+	ctx->attempts++;
+	rc = http_perform(ctx->http, &hr, &reply->http, err);
+	sigv4_result_free(&sig);
+	if (rc < 0) {
+		if (ctx->debug)
+			aws_trace_line(ctx, "<- %s", err->msg);
+		return -1;
+	}
+	reply->status = reply->http.status;
+	if (ctx->debug)
+		aws_trace_reply(ctx, req, &reply->http);
+	if (reply->status < 300 || (reply->status == 304 && req->svc == AWS_S3))
+		return 0;
+	return aws_error_decode(reply->status, &reply->http, err);
+}
+
+static void aws_send_waiting(void *ud, long ms, const struct annex_err *why)
+{
+	struct aws_send_state *st = ud;
+
+	if (st->ctx->debug)
+		aws_trace_line(st->ctx, "retrying %s %s in %ld ms (%s)", aws_service_name(st->req->svc),
+			       st->req->op ? st->req->op : st->req->method, ms, why->code);
+}
+
 int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_reply *reply,
 	     struct annex_err *caller_err)
 {
 	struct annex_err local, *err = caller_err ? caller_err : &local;
 	const struct aws_endpoint *ep;
 	struct buf host = BUF_INIT, path = BUF_INIT, url = BUF_INIT;
-	struct http_header *hdrs = NULL;
-	int ret = -1;
+	struct aws_send_state st;
+	struct aws_attempt at;
+	int ret;
 
 	memset(reply, 0, sizeof(*reply));
 	if ((unsigned)req->svc >= AWS_N_SERVICES)
@@ -280,56 +360,22 @@ int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_repl
 	buf_printf(&url, "%s://%s%s", ep->https ? "https" : "http", host.data, path.data);
 	if (req->query && *req->query)
 		buf_printf(&url, "?%s", req->query);
-	hdrs = xcalloc(req->n_headers + 1 + 4, sizeof(*hdrs));
-
-	for (int attempt = 0;; attempt++) {
-		struct sigv4_result sig;
-		struct http_request hr;
-		size_t nh = 0;
-		int rc;
-
-		annex_err_clear(err);
-		if (aws_sign(ctx, req, host.data, path.data, hdrs, &nh, &sig, err) < 0)
-			goto out;
-		if (ctx->debug)
-			aws_trace_request(ctx, req, url.data, hdrs, nh, attempt);
-		memset(&hr, 0, sizeof(hr));
-		hr.method = req->method;
-		hr.url = url.data;
-		hr.headers = hdrs;
-		hr.n_headers = nh;
-		hr.body = req->body;
-		hr.body_len = req->body_len;
-		hr.fresh_connection = ctx->fresh_connection;
-		http_response_free(&reply->http);
-		ctx->attempts++;
-		rc = http_perform(ctx->http, &hr, &reply->http, err);
-		sigv4_result_free(&sig);
-		if (rc == 0) {
-			reply->status = reply->http.status;
-			if (ctx->debug)
-				aws_trace_reply(ctx, req, &reply->http);
-			if (reply->status < 300 || (reply->status == 304 && req->svc == AWS_S3)) {
-				ret = 0;
-				goto out;
-			}
-			aws_error_decode(reply->status, &reply->http, err);
-		} else if (ctx->debug) {
-			aws_trace_line(ctx, "<- %s", err->msg);
-		}
-		if (!err->retryable || attempt + 1 >= ctx->max_attempts)
-			goto out;
-		{
-			long ms = aws_backoff_delay_ms(attempt, ctx->retry_base_ms, ctx->retry_cap_ms,
-						       ctx->random());
-			if (ctx->debug)
-				aws_trace_line(ctx, "retrying %s %s in %ld ms (%s)",
-					aws_service_name(req->svc), req->op ? req->op : req->method, ms, err->code);
-			ctx->sleep_ms(ms);
-		}
-	}
-out:
-	free(hdrs);
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	st.req = req;
+	st.reply = reply;
+	st.host = host.data;
+	st.path = path.data;
+	st.url = url.data;
+	st.hdrs = xcalloc(req->n_headers + 1 + 4, sizeof(*st.hdrs));
+	st.max = aws_retry_max_attempts(&ctx->retry, req->call);
+	at.send = aws_send_once;
+	at.waiting = aws_send_waiting;
+	at.ud = &st;
+	ret = aws_retry_run(&ctx->retry, req->call, &at, err);
+	if (ret == AWS_DONE)
+		aws_reply_free(reply);
+	free(st.hdrs);
 	buf_free(&host);
 	buf_free(&path);
 	buf_free(&url);

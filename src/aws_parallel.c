@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annex/aws.h"
+#include "annex/aws_internal.h"
 
 /* A context for another thread; NULL (err set) when its HTTP client cannot
  * be made. Freed by aws_ctx_free, which frees only what it owns. */

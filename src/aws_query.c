@@ -90,6 +90,13 @@ const char *aws_query_version(enum aws_service svc)
 int aws_query(struct aws_ctx *ctx, enum aws_service svc, const char *action,
 	      const struct params *params, xmlDoc **doc, struct annex_err *err)
 {
+	return aws_query_with(ctx, svc, action, params, NULL, doc, err);
+}
+
+int aws_query_with(struct aws_ctx *ctx, enum aws_service svc, const char *action,
+		   const struct params *params, const struct aws_call *call, xmlDoc **doc,
+		   struct annex_err *err)
+{
 	static const struct http_header ctype = {
 		(char *)"Content-Type", (char *)"application/x-www-form-urlencoded; charset=utf-8"
 	};
@@ -113,6 +120,7 @@ int aws_query(struct aws_ctx *ctx, enum aws_service svc, const char *action,
 	req.body = body.data;
 	req.body_len = body.len;
 	req.op = action;
+	req.call = call;
 	rc = aws_send(ctx, &req, &reply, err);
 	buf_free(&body);
 	if (rc == 0) {

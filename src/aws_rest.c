@@ -1,6 +1,6 @@
 /* aws_rest.c - REST-XML (S3), REST-JSON (Lambda) and JSON 1.1 (Events,
  * SSM) requests and their paging (see include/annex/aws.h). */
-#include "annex/aws.h"
+#include "annex/aws_internal.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -143,6 +143,13 @@ static const char *aws_json_text(json_object *in)
 int aws_rest_json(struct aws_ctx *ctx, enum aws_service svc, const char *method, const char *path,
 		  const char *query, json_object *in, json_object **out, struct annex_err *err)
 {
+	return aws_rest_json_with(ctx, svc, method, path, query, NULL, in, out, err);
+}
+
+int aws_rest_json_with(struct aws_ctx *ctx, enum aws_service svc, const char *method, const char *path,
+		       const char *query, const struct aws_call *call, json_object *in, json_object **out,
+		       struct annex_err *err)
+{
 	struct http_header ctype = { (char *)"Content-Type", (char *)"application/json" };
 	struct aws_request req;
 	struct aws_reply reply;
@@ -164,6 +171,7 @@ int aws_rest_json(struct aws_ctx *ctx, enum aws_service svc, const char *method,
 	}
 	snprintf(what, sizeof(what), "%s %s", method, path);
 	req.op = what;
+	req.call = call;
 	rc = aws_send(ctx, &req, &reply, err);
 	if (rc == 0)
 		rc = aws_json_reply(&reply, what, out, err);

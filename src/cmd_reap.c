@@ -93,7 +93,7 @@ static void cmd_reap_pool(struct inventory *inv, struct reap_world *w, time_t no
 		if (seen)
 			continue;
 		if (!exe && !why)
-			exe = poolstatus_find(&why);
+			exe = poolstatus_find(inv->opts.condor_status, &why);
 		if (!exe)
 			break;
 		annex_err_clear(&perr);
@@ -250,11 +250,11 @@ static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, st
 int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
-	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_RULES, 1000, 1 };
+	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_RULES, 1000, 1, NULL };
 	struct inventory inv;
 	struct reap_world w = { 0 };
 	struct reap_policy pol = { 0 };
-	char *lock_path = NULL;
+	char *lock_path = NULL, *condor_status = NULL;
 	size_t acted = 0, failed = 0;
 	int lock_fd = -1, rc = -1;
 
@@ -272,6 +272,7 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 		rc = 0;
 		goto out;
 	}
+	inv.opts.condor_status = condor_status = session_knob_or_null(&s, "ANNEX_CONDOR_STATUS");
 	if (session_connect(&s, 0, err) != 0 || inventory_load(s.aws, &inv, err) != 0)
 		goto out;
 	reap_world_from_inventory(&w, &inv);
@@ -290,6 +291,7 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 out:
 	reaplock_release(lock_fd);
 	free(lock_path);
+	free(condor_status);
 	reap_world_free(&w);
 	inventory_free(&inv);
 	session_close(&s);

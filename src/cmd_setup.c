@@ -15,7 +15,6 @@
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
-#include "annex/iamwait.h"
 #include "annex/knobfile.h"
 #include "annex/knobs.h"
 #include "annex/lambda.h"
@@ -142,13 +141,25 @@ static int ensure_bucket(struct setup_chain *c, struct annex_err *err)
 	return rc == 1 ? 0 : s3_create_bucket(c->ctx, c->st->bucket, err);
 }
 
+/* The progress line's note before the first wait for IAM. */
+static void lease_iam_notice(void *ud, long limit_s)
+{
+	struct setup_chain *c = ud;
+
+	(void)limit_s;
+	progress_printf(c->pg, c->step, " (waiting for IAM to make the new role usable)");
+}
+
 static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 {
+	/* IAM propagation: only CreateFunction is resent, bounded (aws_retry.h) */
+	const struct aws_call create = {
+		.iam_wait = "the role " SETUP_LEASE_ROLE " (for Lambda)", .iam_notice = lease_iam_notice, .ud = c,
+	};
 	struct setup_state *st = c->st;
 	struct aws_ctx *ctx = c->ctx;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
-	struct iamwait w;
 	char *source_arn;
 	int rc;
 
@@ -170,17 +181,7 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		/* IAM propagation: retry only CreateFunction, bounded (iamwait.h) */
-		for (iamwait_init(&w);;) {
-			if ((rc = lambda_create_function(ctx, &spec, &st->function_arn, err)) == 0)
-				break;
-			if (w.waits == 0 && w.limit_ms > 0 && iamwait_is_propagation(err)) {
-				progress_printf(c->pg, c->step, " (waiting for IAM to make the new role usable)");
-			}
-			if (!iamwait_again(&w, err, ctx->sleep_ms, "the role " SETUP_LEASE_ROLE " (for Lambda)"))
-				break;
-		}
-		if (rc != 0)
+		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
 			return -1;
 	}
 	if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)

@@ -38,8 +38,9 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
 	struct inventory inv;
-	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_POOL, 0, 0 };
+	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_POOL, 0, 0, NULL };
 	struct status_report r = { &inv, o->annex_name, 0 };
+	char *condor_status = NULL;
 	int rc = -1;
 
 	inventory_init(&inv, NULL);
@@ -50,6 +51,7 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0 ||
 	    cmd_status_page_size(&s, &io.page_size, err) != 0)
 		goto out;
+	io.condor_status = condor_status = session_knob_or_null(&s, "ANNEX_CONDOR_STATUS");
 	inventory_init(&inv, &io);
 	if (inventory_load(s.aws, &inv, err) != 0)
 		goto out;
@@ -68,6 +70,7 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	rc = 0;
 out:
 	inventory_free(&inv);
+	free(condor_status);
 	session_close(&s);
 	return rc;
 }

@@ -8,15 +8,18 @@
  * IMDSv1 fallback: annex's own nodes require v2, and v2 works wherever v1
  * does. AWS_EC2_METADATA_DISABLED=true turns the link off.
  *
- * libcurl is used directly here (not the general transport): three small
- * local calls with their own timeouts, no signing, no retries.
+ * The requests go through the general transport (http.c: a client of its
+ * own with those timeouts and no proxy) and are resent as aws_retry.c
+ * decides, like every AWS call; IMDS makes one attempt per request (the
+ * AWS CLI's default, AWS_METADATA_SERVICE_NUM_ATTEMPTS=1), so a silent
+ * service costs one timeout, not several.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "annex/aws_retry.h"
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/creds_internal.h"
@@ -28,65 +31,64 @@
 #define IMDS_REPLY_MAX (64 * 1024)
 #define IMDS_TOKEN_TTL_S "21600"
 
-static size_t imds_write(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct buf *b = userp;
-	size_t n = size * nmemb;
+/* One attempt per request; no backoff, no IAM wait. */
+static const struct aws_retrier imds_retry = { { 1, 0, 0, 0 }, NULL, NULL };
 
-	if (b->len + n > IMDS_REPLY_MAX)
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	buf_append(b, data, n);
-	return n;
+/* One IMDS request; the reply body (a secret) lands in reply. */
+struct imds_req {
+	struct http_client *http;
+	const char *method, *url, *path;
+	struct http_header hdr;
+	struct buf *reply;
+};
+
+/* One attempt (struct aws_attempt's send): 0 on a 200 reply, else -1 with
+ * err (code Credentials) set. */
+static int imds_send(void *ud, int n, int fresh, struct annex_err *err)
+{
+	struct imds_req *r = ud;
+	struct http_request hr;
+	struct http_response resp;
+	int rc = -1;
+
+	(void)n;
+	memset(&hr, 0, sizeof(hr));
+	hr.method = r->method;
+	hr.url = r->url;
+	hr.headers = &r->hdr;
+	hr.n_headers = 1;
+	hr.fresh_connection = fresh;
+	hr.secret_reply = 1;
+	buf_reset(r->reply);
+	if (http_perform(r->http, &hr, &resp, err) != 0) {
+		snprintf(err->code, sizeof(err->code), "Credentials");
+	} else if (resp.status != 200) {
+		annex_err_set(err, "Credentials", "%s %s: HTTP %ld%s", r->method, r->url, resp.status,
+		              resp.status == 404 && strstr(r->path, "security-credentials")
+		              ? " (no instance role attached)" : "");
+	} else {
+		buf_append(r->reply, resp.body.data, resp.body.len);
+		rc = 0;
+	}
+	http_response_free(&resp);
+	return rc;
 }
 
-/* One IMDS call: method on base+path with hdrs; the reply body lands in
- * reply (a secret buffer). Returns 0 on a 200 reply, else -1 with err set. */
-static int imds_call(CURL *h, const char *method, const char *base, const char *path,
-                     const char *header, struct buf *reply, struct annex_err *err)
+/* One IMDS call: method on base+path with the header "name: value"; the
+ * reply body lands in reply (a secret buffer). Returns 0 on a 200 reply,
+ * else -1 with err set. */
+static int imds_call(struct http_client *h, const char *method, const char *base, const char *path,
+                     const char *name, const char *value, struct buf *reply, struct annex_err *err)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs = NULL;
+	struct imds_req r = { h, method, NULL, path, { (char *)name, (char *)value }, reply };
+	struct aws_attempt at = { imds_send, NULL, &r };
 	char *url = xasprintf("%s%s", base, path);
-	long status = 0;
-	CURLcode rc;
+	int rc;
 
-	curl_easy_reset(h);
-	buf_reset(reply);
-	hdrs = curl_slist_append(hdrs, header);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, IMDS_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, IMDS_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, reply);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	if (strcmp(method, "PUT") == 0) {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-	}
-	rc = curl_easy_perform(h);
-	http_slist_free_secret(hdrs); /* it carries the IMDS token */
-	if (rc != CURLE_OK) {
-		annex_err_set(err, "Credentials", "%s %s: %s", method, url,
-		              errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		free(url);
-		return -1;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		annex_err_set(err, "Credentials", "%s %s: HTTP %ld%s", method, url, status,
-		              status == 404 && strstr(path, "security-credentials")
-		              ? " (no instance role attached)" : "");
-		free(url);
-		return -1;
-	}
+	r.url = url;
+	rc = aws_retry_run(&imds_retry, NULL, &at, err);
 	free(url);
-	return 0;
+	return rc;
 }
 
 /* IAM role names are [A-Za-z0-9+=,.@_-]{1,64}; anything else is refused
@@ -110,33 +112,37 @@ static int token_ok(const char *s)
 
 int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_err *err)
 {
-	struct buf reply, hdr;
+	struct http_opts ho;
+	struct buf reply;
 	char *base, *token = NULL, *role = NULL, *path = NULL, *what = NULL;
 	size_t n;
-	CURL *h;
+	struct http_client *h;
 	int rc = -1;
 
 	base = xstrdup(base_url && *base_url ? base_url : IMDS_DEFAULT);
 	for (n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
 		base[n - 1] = 0;
-	h = curl_easy_init();
+	memset(&ho, 0, sizeof(ho));
+	ho.connect_timeout_ms = IMDS_TIMEOUT_MS;
+	ho.timeout_ms = IMDS_TIMEOUT_MS;
+	ho.no_proxy = 1;
+	ho.max_body = IMDS_REPLY_MAX;
+	h = http_client_new(&ho, err);
 	if (!h) {
 		free(base);
 		return annex_err_set(err, "Credentials", "IMDS: cannot initialise libcurl");
 	}
 	buf_init_secret(&reply);
-	buf_init_secret(&hdr);
-	if (imds_call(h, "PUT", base, "/latest/api/token",
-	              "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL_S, &reply, err) != 0)
+	if (imds_call(h, "PUT", base, "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds",
+	              IMDS_TOKEN_TTL_S, &reply, err) != 0)
 		goto out;
 	token = xstrndup_trim(buf_cstr(&reply), reply.len);
 	if (!token_ok(token)) {
 		annex_err_set(err, "Credentials", "PUT %s/latest/api/token: the reply is not a token", base);
 		goto out;
 	}
-	buf_printf(&hdr, "X-aws-ec2-metadata-token: %s", token);
-	if (imds_call(h, "GET", base, "/latest/meta-data/iam/security-credentials/", buf_cstr(&hdr),
-	              &reply, err) != 0)
+	if (imds_call(h, "GET", base, "/latest/meta-data/iam/security-credentials/", "X-aws-ec2-metadata-token",
+	              token, &reply, err) != 0)
 		goto out;
 	role = xstrndup_trim(buf_cstr(&reply), strcspn(buf_cstr(&reply), "\n"));
 	if (!role_name_ok(role)) {
@@ -145,7 +151,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 		goto out;
 	}
 	path = xasprintf("/latest/meta-data/iam/security-credentials/%s", role);
-	if (imds_call(h, "GET", base, path, buf_cstr(&hdr), &reply, err) != 0)
+	if (imds_call(h, "GET", base, path, "X-aws-ec2-metadata-token", token, &reply, err) != 0)
 		goto out;
 	what = xasprintf("instance role %s at %s", role, base);
 	if (creds_parse_json(buf_cstr(&reply), reply.len, 1, what, out, err) != 0)
@@ -154,9 +160,8 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	snprintf(out->source, sizeof(out->source), "instance role %s (IMDSv2 at %s)", role, base);
 	rc = 0;
 out:
-	curl_easy_cleanup(h);
+	http_client_free(h);
 	buf_free(&reply);
-	buf_free(&hdr);
 	secret_free(token);
 	free(role);
 	free(path);

@@ -106,7 +106,7 @@ int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err)
 	if (!*vpc_id)
 		return annex_err_set(err, "NoDefaultVpc",
 			"region %s has no default VPC; create one with 'aws ec2 create-default-vpc --region %s'",
-			ctx->region, ctx->region);
+			aws_ctx_region(ctx), aws_ctx_region(ctx));
 	return 0;
 }
 
@@ -335,11 +335,18 @@ int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value
 int ec2_run_instances(struct aws_ctx *ctx, const struct params *params, struct ec2_ids *out,
 		      struct annex_err *err)
 {
+	return ec2_run_instances_with(ctx, params, NULL, out, err);
+}
+
+int ec2_run_instances_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+			   struct ec2_ids *out, struct annex_err *err)
+{
 	xmlDoc *doc = NULL;
 	xmlNode *set;
+	int rc = aws_query_with(ctx, AWS_EC2, "RunInstances", params, call, &doc, err);
 
-	if (aws_query(ctx, AWS_EC2, "RunInstances", params, &doc, err) != 0)
-		return -1;
+	if (rc != 0)
+		return rc;
 	set = xml_find_deep(xmlDocGetRootElement(doc), "instancesSet");
 	for (xmlNode *i = set ? xml_first(set, "item") : NULL; i; i = xml_next(i, "item")) {
 		char id[32];
@@ -369,10 +376,12 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
 			   struct annex_err *err)
 {
+	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
+	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
 	xmlDoc *doc = NULL;
 
 	*fleet_id = NULL;
-	if (aws_query(ctx, AWS_EC2, "RequestSpotFleet", params, &doc, err) != 0)
+	if (aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, &token, &doc, err) != 0)
 		return -1;
 	*fleet_id = xml_text(xmlDocGetRootElement(doc), "spotFleetRequestId");
 	xmlFreeDoc(doc);

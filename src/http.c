@@ -13,6 +13,8 @@ struct http_client {
 	long timeout_ms;
 	char *ca_bundle;
 	char *user_agent;
+	int no_proxy;
+	size_t max_body;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -43,6 +45,8 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 	ca = opts && opts->ca_bundle ? opts->ca_bundle : getenv("AWS_CA_BUNDLE");
 	c->ca_bundle = ca && *ca ? xstrdup(ca) : NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent : "annex/" ANNEX_VERSION);
+	c->no_proxy = opts && opts->no_proxy;
+	c->max_body = opts ? opts->max_body : 0;
 	return c;
 }
 
@@ -61,11 +65,19 @@ long http_client_connections(const struct http_client *c)
 	return c ? c->connections : 0;
 }
 
+/* Where a reply body goes, and how much of it is allowed. */
+struct http_sink {
+	struct http_response *resp;
+	size_t max;
+};
+
 static size_t http_on_body(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_response *resp = ud;
+	struct http_sink *sink = ud;
 
-	buf_append(&resp->body, data, size * n);
+	if (sink->max && sink->resp->body.len + size * n > sink->max)
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	buf_append(&sink->resp->body, data, size * n);
 	return size * n;
 }
 
@@ -178,6 +190,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp, struct annex_err *err)
 {
 	struct curl_slist *hdrs = NULL;
+	struct http_sink sink = { resp, c->max_body };
 	CURL *h = c->easy;
 	CURLcode rc;
 	long connects = 0;
@@ -186,6 +199,8 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	if (req->secret_reply)
+		buf_init_secret(&resp->body);
 	http_url_for_message(req->url, where, sizeof(where));
 	curl_easy_reset(h);
 	c->errbuf[0] = 0;
@@ -202,9 +217,11 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+	if (c->no_proxy)
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 

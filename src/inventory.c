@@ -178,7 +178,7 @@ void inventory_pool(struct inventory *inv)
 
 	if (!inv->n_inst)
 		return;
-	exe = poolstatus_find(&why);
+	exe = poolstatus_find(inv->opts.condor_status, &why);
 	if (!exe) {
 		inv->pool_known = 0;
 		inv->pool_note = why;

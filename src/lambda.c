@@ -54,8 +54,8 @@ int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struc
 	return 1;
 }
 
-int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *s, char **arn,
-			   struct annex_err *err)
+int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *s,
+			   const struct aws_call *call, char **arn, struct annex_err *err)
 {
 	json_object *in = json_object_new_object(), *code = json_object_new_object(), *tags;
 	json_object *out = NULL;
@@ -75,7 +75,7 @@ int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spe
 	tags = json_object_new_object();
 	json_object_object_add(tags, "htcondor:AnnexSetup", json_object_new_string("annex"));
 	json_object_object_add(in, "Tags", tags);
-	rc = aws_rest_json(ctx, AWS_LAMBDA, "POST", "/2015-03-31/functions", NULL, in, &out, err);
+	rc = aws_rest_json_with(ctx, AWS_LAMBDA, "POST", "/2015-03-31/functions", NULL, call, in, &out, err);
 	json_object_put(in);
 	*arn = NULL;
 	if (rc == 0) {

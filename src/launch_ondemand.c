@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annex/iamwait.h"
+#include "annex/aws_retry.h"
 
 static void add_tags(const struct launch_spec *s, struct params *p, const char *prefix, int n, const char *type)
 {
@@ -54,61 +54,62 @@ static int run_params(const struct launch_spec *s, struct params *p, int dry_run
 	return 0;
 }
 
-/* Launch with our own retry: a RunInstances whose reply was lost may have
- * started instances, so before sending it again annex looks for instances
- * tagged with this annex id, and adopts them if there are any. The resend
- * carries the same ClientToken, so AWS itself also refuses a double launch.
- * An instance profile that IAM has not yet propagated to EC2 ("Invalid IAM
- * Instance Profile") started nothing: that call alone is sent again after a
- * growing delay, bounded by ANNEX_IAM_WAIT_S (iamwait.h). */
+/* RunInstances' resends (aws_retry.h) and what launch adds to them. A
+ * RunInstances whose reply was lost may have started instances, so before
+ * sending it again annex looks for instances tagged with this annex id, and
+ * adopts them if there are any. Every attempt carries the same ClientToken
+ * on a fresh connection (AWS_RETRY_TOKEN), so AWS itself also refuses a
+ * double launch. An instance profile that IAM has not yet propagated to EC2
+ * ("Invalid IAM Instance Profile") started nothing: the AWS layer waits it
+ * out, bounded by ANNEX_IAM_WAIT_S, and nothing is looked up before that
+ * resend. */
+struct run_adopt {
+	struct aws_ctx *ctx;
+	const char *annex_id;
+	struct ec2_ids *ids;
+};
+
+static int run_adopt_launched(void *ud, const struct annex_err *last, struct annex_err *err)
+{
+	struct run_adopt *a = ud;
+	struct annex_err e2;
+
+	(void)err;
+	if (aws_iam_propagation(last))
+		return AWS_RESEND;
+	annex_err_clear(&e2);
+	if (ec2_instances_by_tag(a->ctx, "htcondor:AnnexId", a->annex_id, a->ids, &e2) == 0 && a->ids->n > 0)
+		return AWS_DONE;
+	return AWS_RESEND;
+}
+
+static void run_iam_notice(void *ud, long limit_s)
+{
+	(void)ud;
+	printf("Waiting for IAM to make the instance profile usable by EC2 (at most %ld s)...\n", limit_s);
+	fflush(stdout);
+}
+
 static int run_instances(struct aws_ctx *ctx, const struct launch_spec *s, struct ec2_ids *ids,
 			 struct annex_err *err)
 {
+	struct run_adopt a = { ctx, s->annex_id, ids };
+	struct aws_call call = { 0 };
 	struct params p = PARAMS_INIT;
-	struct iamwait w;
-	int saved = ctx->max_attempts, attempt = 0, iam_retry = 0, rc = -1;
+	int rc;
 
+	call.retry = AWS_RETRY_TOKEN;
+	call.before_resend = run_adopt_launched;
+	call.iam_wait = "the instance profile";
+	call.iam_notice = run_iam_notice;
+	call.ud = &a;
 	if (run_params(s, &p, 0, err) != 0) {
 		params_free(&p);
 		return -1;
 	}
-	ctx->max_attempts = 1;
-	iamwait_init(&w);
-	while (attempt < saved) {
-		if (attempt > 0 && !iam_retry) {
-			struct annex_err e2;
-			annex_err_clear(&e2);
-			if (ec2_instances_by_tag(ctx, "htcondor:AnnexId", s->annex_id, ids, &e2) == 0 && ids->n > 0) {
-				rc = 0;
-				break;
-			}
-			ctx->sleep_ms(aws_backoff_delay_ms(attempt - 1, ctx->retry_base_ms, ctx->retry_cap_ms,
-							   ctx->random()));
-		}
-		annex_err_clear(err);
-		ctx->fresh_connection = 1;
-		rc = ec2_run_instances(ctx, &p, ids, err);
-		ctx->fresh_connection = 0;
-		if (rc == 0)
-			break;
-		if (iamwait_is_propagation(err)) {
-			if (w.waits == 0 && w.limit_ms > 0) {
-				printf("Waiting for IAM to make the instance profile usable by EC2 (at most %ld s)...\n",
-				       w.limit_ms / 1000);
-				fflush(stdout);
-			}
-			if (!(iam_retry = iamwait_again(&w, err, ctx->sleep_ms, "the instance profile")))
-				break;
-			continue;
-		}
-		iam_retry = 0;
-		if (!err->retryable)
-			break;
-		attempt++;
-	}
-	ctx->max_attempts = saved;
+	rc = ec2_run_instances_with(ctx, &p, &call, ids, err);
 	params_free(&p);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int ondemand_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)

@@ -10,9 +10,8 @@
 #include "annex/poolstatus.h"
 #include "annex/runcmd.h"
 
-char *poolstatus_find(char **why)
+char *poolstatus_find(const char *named, char **why)
 {
-	const char *named = getenv("ANNEX_CONDOR_STATUS");
 	char *exe;
 
 	*why = NULL;

@@ -27,14 +27,15 @@ int s3_bucket_exists(struct aws_ctx *ctx, const char *bucket, struct annex_err *
 
 int s3_create_bucket(struct aws_ctx *ctx, const char *bucket, struct annex_err *err)
 {
+	const char *region = aws_ctx_region(ctx);
 	struct aws_reply r;
 	struct buf body = BUF_INIT;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if (strcmp(ctx->region, "us-east-1") != 0)
+	if (strcmp(region, "us-east-1") != 0)
 		buf_printf(&body, "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-			   "<LocationConstraint>%s</LocationConstraint></CreateBucketConfiguration>", ctx->region);
+			   "<LocationConstraint>%s</LocationConstraint></CreateBucketConfiguration>", region);
 	rc = aws_s3(ctx, "PUT", bucket, NULL, NULL, body.data, body.len,
 		    body.len ? "application/xml" : NULL, &r, err);
 	aws_reply_free(&r);

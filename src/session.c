@@ -119,17 +119,6 @@ char *session_knob_or_null(const struct annex_session *s, const char *name)
 	return v;
 }
 
-/* TODO(merge): aws.h (deliverable 2: retries in the AWS layer) defines
- * struct aws_retry_settings with these fields; when it lands, delete this
- * copy (the compiler points here) and pass the settings as opts.retry in
- * session_connect. */
-struct aws_retry_settings {
-	int max_attempts;
-	long base_ms;
-	long cap_ms;
-	long iam_wait_ms;
-};
-
 int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err)
 {
 	long attempts, base_ms, cap_ms, iam_wait_s;
@@ -160,7 +149,6 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 
 	memset(&co, 0, sizeof(co));
 	memset(&creds, 0, sizeof(creds));
-	/* the knobs are read and checked now; aws.c still reads the environment */
 	if (session_retry_settings(s, &rs, err) != 0)
 		return -1;
 	co.passwd_home = s->home;
@@ -190,6 +178,7 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 	ao.region = s->region;
 	ao.creds = &creds;
 	ao.debug = o->debug;
+	ao.retry = &rs;
 	ao.option_url[AWS_EC2] = o->ec2_url;
 	ao.option_url[AWS_S3] = o->s3_url;
 	ao.option_url[AWS_LAMBDA] = o->lambda_url;
@@ -200,7 +189,6 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 	ao.knob_url[AWS_S3] = knob_url[AWS_S3] = session_knob_or_null(s, "ANNEX_DEFAULT_S3_URL");
 	ao.knob_url[AWS_LAMBDA] = knob_url[AWS_LAMBDA] = session_knob_or_null(s, "ANNEX_DEFAULT_LAMBDA_URL");
 	ao.knob_url[AWS_EVENTS] = knob_url[AWS_EVENTS] = session_knob_or_null(s, "ANNEX_DEFAULT_CWE_URL");
-	/* TODO(merge): opts.retry = &rs; */
 	rc = aws_ctx_new(&ao, &s->aws, err);
 out:
 	creds_free(&creds);

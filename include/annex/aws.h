@@ -11,9 +11,11 @@
  *   if (aws_query(ctx, AWS_EC2, "RunInstances", &p, &doc, err) < 0) ...
  *   params_free(&p);
  *
- * Every call is signed anew per attempt and retried (capped exponential
- * backoff, full jitter) on throttling codes, 500/502/503/504 and connection
- * failures. A failed call leaves err->code = AWS's code, err->msg =
+ * Every call is signed anew per attempt and resent as its policy says
+ * (aws_retry.h: by default on throttling codes, 500/502/503/504 and
+ * connection failures, with capped exponential backoff and full jitter).
+ * The *_with variants take that policy (struct aws_call); the others use
+ * the default. A failed call leaves err->code = AWS's code, err->msg =
  * "CODE: message (request id)" and err->http_status set.
  */
 #ifndef ANNEX_AWS_H
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "annex/aws_retry.h"
 #include "annex/buf.h"
 #include "annex/creds.h"
 #include "annex/err.h"
@@ -90,33 +93,37 @@ struct aws_ctx_opts {
 	int debug;                                   /* trace every request and reply */
 	FILE *trace;                                 /* NULL: stderr */
 	const struct http_opts *http;                /* NULL: defaults */
+	/* NULL: the defaults (5 attempts, 200 ms base, 20 s cap, 120 s IAM
+	 * wait). Commands pass the knobs' values (session.c). */
+	const struct aws_retry_settings *retry;
 };
 
-struct aws_ctx {
-	char *region;
-	struct aws_creds creds;
-	struct aws_endpoint ep[AWS_N_SERVICES];
-	struct http_client *http;
-	struct sigv4_cache sigcache;
-	int debug;
-	FILE *trace;
-	unsigned long calls;           /* API calls made (one per aws_send) */
-	unsigned long attempts;        /* HTTP requests sent, retries included */
-	int max_attempts;              /* ANNEX_MAX_ATTEMPTS, default 5 */
-	long retry_base_ms;            /* ANNEX_RETRY_BASE_MS, default 200 */
-	long retry_cap_ms;             /* default 20000 */
-	int fresh_connection;          /* next requests on a new connection (see http.h) */
-	time_t (*clock)(void);         /* signing time; default time() */
-	void (*sleep_ms)(long ms);     /* backoff sleep; default nanosleep */
-	uint64_t (*random)(void);      /* jitter source; default from /dev/urandom-seeded state */
-	struct http_opts http_opts;    /* what the client was made with (a forked context makes its own) */
-	struct aws_ctx *parent;        /* a forked context: region, endpoints and creds are the parent's */
-};
+/* The context is opaque: the region, credentials, endpoints, HTTP client,
+ * SigV4 key cache, retry settings, counters and clock live in aws.c. */
+struct aws_ctx;
 
 /* Builds a context: validates the region, resolves every endpoint, creates
  * the HTTP client. On failure nothing is kept (the creds are freed). */
 int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct annex_err *err);
 void aws_ctx_free(struct aws_ctx *ctx);
+
+/* The validated region the context was made for. */
+const char *aws_ctx_region(const struct aws_ctx *ctx);
+/* The endpoint resolved for a service. */
+const struct aws_endpoint *aws_ctx_endpoint(const struct aws_ctx *ctx, enum aws_service svc);
+/* API calls made (one per aws_send) and HTTP requests sent (resends
+ * included), new connections opened. */
+unsigned long aws_ctx_calls(const struct aws_ctx *ctx);
+unsigned long aws_ctx_attempts(const struct aws_ctx *ctx);
+long aws_ctx_connections(const struct aws_ctx *ctx);
+/* The retry settings in effect. */
+const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ctx);
+
+/* For tests: the signing clock (default time()), the wait between attempts
+ * (default nanosleep) and the jitter source (default RAND_bytes). */
+void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void));
+void aws_ctx_set_sleep(struct aws_ctx *ctx, void (*sleep_ms)(long ms));
+void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void));
 
 /* ---- independent calls at once (aws_parallel.c) ---- */
 
@@ -152,6 +159,7 @@ struct aws_request {
 	size_t body_len;
 	const char *op;               /* operation name, for traces and messages */
 	const char *host_prefix;      /* S3 virtual-hosted: "bucket." before the endpoint host, else NULL */
+	const struct aws_call *call;  /* resend policy (aws_retry.h); NULL: the default */
 };
 
 struct aws_reply {
@@ -159,9 +167,11 @@ struct aws_reply {
 	struct http_response http;    /* headers and body */
 };
 
-/* Sends req signed for its service, retrying as described above. A reply
- * with status >= 300 is decoded into err (-1). reply is always filled as
- * far as it got; free it with aws_reply_free. */
+/* Sends req signed for its service, resending as req->call says (see
+ * aws_retry.h). A reply with status >= 300 is decoded into err (-1).
+ * Returns 0, AWS_DONE (1: a before_resend hook ended the call, reply is
+ * empty), or -1. reply is always filled as far as it got; free it with
+ * aws_reply_free. */
 int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_reply *reply,
 	     struct annex_err *err);
 void aws_reply_free(struct aws_reply *reply);
@@ -189,6 +199,11 @@ const char *aws_query_version(enum aws_service svc);
 /* POSTs the action; on success *doc holds the parsed XML reply (xmlFreeDoc). */
 int aws_query(struct aws_ctx *ctx, enum aws_service svc, const char *action,
 	      const struct params *params, xmlDoc **doc, struct annex_err *err);
+/* The same under a resend policy (call may be NULL); returns AWS_DONE (1)
+ * with *doc NULL when call's before_resend ended the call. */
+int aws_query_with(struct aws_ctx *ctx, enum aws_service svc, const char *action,
+		   const struct params *params, const struct aws_call *call, xmlDoc **doc,
+		   struct annex_err *err);
 
 /* Called once per page; return 0 to go on, -1 (with err set) to stop. */
 typedef int (*aws_xml_page_fn)(xmlDoc *doc, void *ud, struct annex_err *err);
@@ -215,6 +230,11 @@ int aws_s3(struct aws_ctx *ctx, const char *method, const char *bucket, const ch
  * (json_object_put). out may be NULL. */
 int aws_rest_json(struct aws_ctx *ctx, enum aws_service svc, const char *method, const char *path,
 		  const char *query, json_object *in, json_object **out, struct annex_err *err);
+/* The same under a resend policy (call may be NULL); returns AWS_DONE (1)
+ * with *out NULL when call's before_resend ended the call. */
+int aws_rest_json_with(struct aws_ctx *ctx, enum aws_service svc, const char *method, const char *path,
+		       const char *query, const struct aws_call *call, json_object *in, json_object **out,
+		       struct annex_err *err);
 
 /* JSON 1.1: POST / with X-Amz-Target: <prefix>.<op> (AWSEvents, AmazonSSM).
  * in may be NULL ({}). */
@@ -249,11 +269,5 @@ int aws_error_decode(long status, const struct http_response *resp, struct annex
 
 /* Whether an AWS error code means "slow down". */
 int aws_error_is_throttle(const char *code);
-
-/* ---- retries (aws.c) ---- */
-
-/* Full jitter: a delay in [0, min(cap_ms, base_ms * 2^attempt)] picked by
- * rnd; attempt counts from 0 (the wait after the first failure). */
-long aws_backoff_delay_ms(int attempt, long base_ms, long cap_ms, uint64_t rnd);
 
 #endif

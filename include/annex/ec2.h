@@ -87,7 +87,12 @@ int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value
 /* Runs params as RunInstances (DryRun=true when dry_run); the instance ids started. */
 int ec2_run_instances(struct aws_ctx *ctx, const struct params *params, struct ec2_ids *out,
 		      struct annex_err *err);
+/* The same under a resend policy (call may be NULL): returns AWS_DONE (1)
+ * when call's before_resend ended the call (out is what the hook put there). */
+int ec2_run_instances_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+			   struct ec2_ids *out, struct annex_err *err);
 int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
+/* RequestSpotFleet; params carry the ClientToken, so it is resent as AWS_RETRY_TOKEN. */
 int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
 			   struct annex_err *err);
 int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);

@@ -4,7 +4,8 @@
  * system's); there is no switch that turns verification off. Proxies come
  * from the environment (http_proxy, HTTPS_PROXY, no_proxy), as curl reads
  * them. The transport knows nothing of AWS: no signing, no retries, no
- * error decoding; aws.c does that on top.
+ * error decoding; aws.c (signed AWS calls) and creds_imds.c (the instance
+ * metadata service) do that on top, resending through aws_retry.h.
  */
 #ifndef ANNEX_HTTP_H
 #define ANNEX_HTTP_H
@@ -31,6 +32,9 @@ struct http_request {
 	 * spends money (RunInstances) that would be a second launch, so such
 	 * calls go on a fresh connection and annex decides about any resend. */
 	int fresh_connection;
+	/* The reply body is a secret (credentials): it is kept in a buffer
+	 * that is cleansed when freed. */
+	int secret_reply;
 };
 
 struct http_response {
@@ -46,6 +50,8 @@ struct http_opts {
 	long timeout_ms;                    /* 0: 120000, the whole exchange */
 	const char *ca_bundle;              /* NULL: AWS_CA_BUNDLE, else the system store */
 	const char *user_agent;             /* NULL: "annex/<version>" */
+	int no_proxy;                       /* connect directly, whatever the environment says */
+	size_t max_body;                    /* 0: no limit; a longer reply body fails the exchange */
 };
 
 struct http_client;
@@ -69,8 +75,7 @@ const char *http_response_header(const struct http_response *resp, const char *n
 void http_response_free(struct http_response *resp);
 
 /* Frees a libcurl header list after cleansing every line: request headers
- * carry the signature and session tokens (the IMDS client builds its own
- * list and frees it here too). NULL is a no-op. */
+ * carry the signature and session tokens. NULL is a no-op. */
 struct curl_slist;
 void http_slist_free_secret(struct curl_slist *l);
 

@@ -35,6 +35,7 @@ struct inventory_opts {
 	long page_size;           /* DescribeInstances MaxResults (EC2: 5..1000); 0: 1000 */
 	int live_only;            /* only instances in a live state (asked of EC2 as pending, running,
 				     stopping or stopped) */
+	const char *condor_status;  /* the knob ANNEX_CONDOR_STATUS; NULL: condor_status on PATH */
 };
 
 enum inventory_join {

@@ -21,8 +21,9 @@ struct lambda_function_spec {
 
 /* 1 found (*arn set), 0 not found, -1 error. */
 int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err);
-int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *spec, char **arn,
-			   struct annex_err *err);
+/* call: the resend policy (NULL: the default), e.g. an IAM wait for a new role. */
+int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *spec,
+			   const struct aws_call *call, char **arn, struct annex_err *err);
 int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err);
 /* 1 when the function's resource policy holds statement `sid`, 0 not, -1 error. */
 int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);

@@ -6,10 +6,10 @@
 
 #include "annex/err.h"
 
-/* The condor_status to run: $ANNEX_CONDOR_STATUS (a path, or a name looked
+/* The condor_status to run: named (the knob ANNEX_CONDOR_STATUS: a path, or a name looked
  * up on PATH) when set and not empty, else condor_status on PATH. Returns
  * a malloc'd path, or NULL with *why set to a one-line reason (malloc'd). */
-char *poolstatus_find(char **why);
+char *poolstatus_find(const char *named, char **why);
 
 /* One startd ad of the -af query, as printed ("undefined" for a missing
  * attribute); instance_id is NULL when the ad has no EC2InstanceID;

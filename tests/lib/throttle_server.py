@@ -15,14 +15,17 @@ every request is answered normally. Faults:
   503 500 502 504   that status with an InternalError/ServiceUnavailable body
   reset     the connection is reset without a reply
   400       a non-retryable error (InvalidParameterValue)
+  iam       EC2's IAM propagation error (400 InvalidParameterValue "Invalid
+            IAM Instance Profile name")
 A normal answer: JSON {"Rules": [], "n": N} for X-Amz-Target requests, else
 an EC2 DescribeRegions reply whose requestId is "ok-N".
 
 Every request is logged as one JSON line: n, method, path (absolute when
 the server is used as a proxy), Host, fault, X-Amz-Date,
-x-amz-content-sha256, Content-MD5 and whether an Authorization header was
-present (never the signature itself). The port is written to PORTFILE once listening.
+x-amz-content-sha256, Content-MD5, the SHA-256 of the body and whether an
+Authorization header was present (never the signature itself). The port is written to PORTFILE once listening.
 """
+import hashlib
 import json
 import os
 import socket
@@ -63,6 +66,11 @@ def error_reply(fault, headers, body):
     if fault == "400":
         return 400, "text/xml", (b"<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>bad value"
                                  b"</Message></Error></Errors><RequestID>bad-1</RequestID></Response>")
+    if fault == "iam":
+        return 400, "text/xml", (b"<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>Value "
+                                 b"(HTCondorAnnex-InstanceProfile) for parameter iamInstanceProfile.name is "
+                                 b"invalid. Invalid IAM Instance Profile name</Message></Error></Errors>"
+                                 b"<RequestID>iam-1</RequestID></Response>")
     if fault == "throttle":
         if target:
             return 400, "application/x-amz-json-1.1", json.dumps(
@@ -108,6 +116,7 @@ def make_handler(state):
                        "fault": fault, "content_sha256": self.headers.get("x-amz-content-sha256"),
                        "content_md5": self.headers.get("Content-MD5"),
                        "x_amz_date": self.headers.get("X-Amz-Date"),
+                       "body_sha256": hashlib.sha256(body).hexdigest(),
                        "authorized": "Authorization" in self.headers})
             if fault == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -146,8 +146,16 @@ static json_object *parse_json_arg(const char *arg)
 	return o;
 }
 
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
 int main(int argc, char **argv)
 {
+	struct aws_retry_settings rs;
 	struct aws_ctx_opts o;
 	struct aws_ctx *ctx = NULL;
 	struct creds_opts co;
@@ -205,13 +213,22 @@ int main(int argc, char **argv)
 			return fail(&err);
 		o.creds = &creds;
 	}
+	/* this tool has no session: it takes the retry knobs from the
+	 * environment, where the tests set them */
+	rs.max_attempts = (int)env_long("ANNEX_MAX_ATTEMPTS", 5);
+	rs.base_ms = env_long("ANNEX_RETRY_BASE_MS", 200);
+	rs.cap_ms = env_long("ANNEX_RETRY_CAP_MS", 20000);
+	rs.iam_wait_ms = env_long("ANNEX_IAM_WAIT_S", 120) * 1000;
+	o.retry = &rs;
 	if (aws_ctx_new(&o, &ctx, &err) < 0)
 		return fail(&err);
 
 	if (!strcmp(cmd, "endpoints")) {
-		for (s = 0; s < AWS_N_SERVICES; s++)
-			printf("%s %s %s %s\n", aws_service_name((enum aws_service)s), ctx->ep[s].url,
-			       ctx->ep[s].signing_region, ctx->ep[s].source);
+		for (s = 0; s < AWS_N_SERVICES; s++) {
+			const struct aws_endpoint *ep = aws_ctx_endpoint(ctx, (enum aws_service)s);
+			printf("%s %s %s %s\n", aws_service_name((enum aws_service)s), ep->url,
+			       ep->signing_region, ep->source);
+		}
 		rc = 0;
 	} else if (!strcmp(cmd, "query") || !strcmp(cmd, "paginate")) {
 		struct params p = PARAMS_INIT;

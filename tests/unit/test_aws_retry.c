@@ -3,7 +3,11 @@
  * then answers: annex retries, re-signs each attempt, waits with full
  * jitter, and gives up after the bound with AWS's error message. Also:
  * connection reuse, the ANNEX_MAX_ATTEMPTS / ANNEX_RETRY_BASE_MS settings,
- * and a -debug trace that holds no secret. */
+ * and a -debug trace that holds no secret. The per-call policies
+ * (aws_retry.h): NEVER sends once, TOKEN resends the same body on a new
+ * connection each time, before_resend may end a call as done, and the IAM
+ * propagation wait keeps its schedule and bound and waits on nothing
+ * else. Last, the transport options the IMDS client uses. */
 #include "annex/aws.h"
 #include "annex/xml.h"
 #include "harness.h"
@@ -103,7 +107,9 @@ static int n_sleeps;
 static void fake_sleep(long ms) { if (n_sleeps < 16) sleeps[n_sleeps] = ms; n_sleeps++; }
 static uint64_t fake_random(void) { return 150; }
 
-static struct aws_ctx *make_ctx(int port, FILE *trace)
+static const struct aws_retry_settings test_retry = { 5, 100, 1000, 10000 };
+
+static struct aws_ctx *make_ctx_with(int port, FILE *trace, const struct aws_retry_settings *rs)
 {
 	struct aws_ctx_opts o;
 	struct aws_creds c;
@@ -123,18 +129,21 @@ static struct aws_ctx *make_ctx(int port, FILE *trace)
 	o.option_url[AWS_IAM] = url;
 	o.debug = trace != NULL;
 	o.trace = trace;
+	o.retry = rs;
 	if (aws_ctx_new(&o, &ctx, &err) < 0) {
 		fprintf(stderr, "aws_ctx_new: %s\n", err.msg);
 		return NULL;
 	}
-	ctx->clock = fake_clock;
-	ctx->sleep_ms = fake_sleep;
-	ctx->random = fake_random;
-	ctx->max_attempts = 5;
-	ctx->retry_base_ms = 100;
-	ctx->retry_cap_ms = 1000;
+	aws_ctx_set_clock(ctx, fake_clock);
+	aws_ctx_set_sleep(ctx, fake_sleep);
+	aws_ctx_set_random(ctx, fake_random);
 	n_sleeps = 0;
 	return ctx;
+}
+
+static struct aws_ctx *make_ctx(int port, FILE *trace)
+{
+	return make_ctx_with(port, trace, &test_retry);
 }
 
 static void t_throttle_then_answer(void)
@@ -157,8 +166,8 @@ static void t_throttle_then_answer(void)
 		free(rid);
 		xmlFreeDoc(doc);
 	}
-	CHECK_INT(ctx->calls, 1);
-	CHECK_INT(ctx->attempts, 3);
+	CHECK_INT(aws_ctx_calls(ctx), 1);
+	CHECK_INT(aws_ctx_attempts(ctx), 3);
 	/* full jitter with the pinned random number: 150 % (100+1), 150 % (200+1) */
 	CHECK_INT(n_sleeps, 2);
 	CHECK_INT(sleeps[0], 49);
@@ -188,7 +197,7 @@ static void t_5xx_and_reset(void)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
 	xmlFreeDoc(doc);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK_INT(n_sleeps, 4);
 	aws_ctx_free(ctx);
 out:
@@ -213,7 +222,7 @@ static void t_give_up(void)
 	CHECK_STR(err.code, "RequestLimitExceeded");
 	CHECK_STR(err.msg, "RequestLimitExceeded: Request limit exceeded. (throttled-1)");
 	CHECK_INT(err.http_status, 503);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK_INT(n_sleeps, 4);
 	/* the cap holds: ceilings 100, 200, 400, 800 (cap 1000) */
 	CHECK_INT(sleeps[2], 150);
@@ -240,7 +249,7 @@ static void t_not_retryable(void)
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == -1);
 	CHECK_STR(err.msg, "InvalidParameterValue: bad value (bad-1)");
 	CHECK_INT(err.retryable, 0);
-	CHECK_INT(ctx->attempts, 1);
+	CHECK_INT(aws_ctx_attempts(ctx), 1);
 	CHECK_INT(n_sleeps, 0);
 	aws_ctx_free(ctx);
 out:
@@ -284,7 +293,7 @@ static void t_connection_refused(void)
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == -1);
 	CHECK_STR(err.code, "Transport");
 	CHECK_INT(err.retryable, 1);
-	CHECK_INT(ctx->attempts, 5);
+	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK(strstr(err.msg, "POST http://127.0.0.1:") != NULL);
 	aws_ctx_free(ctx);
 }
@@ -304,8 +313,8 @@ static void t_connection_reuse(void)
 		CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
 		xmlFreeDoc(doc);
 	}
-	CHECK_INT(ctx->calls, 5);
-	CHECK_INT(http_client_connections(ctx->http), 1);
+	CHECK_INT(aws_ctx_calls(ctx), 5);
+	CHECK_INT(aws_ctx_connections(ctx), 1);
 	aws_ctx_free(ctx);
 out:
 	stop_server(&s);
@@ -316,25 +325,25 @@ static void t_env_settings(void)
 	struct aws_ctx_opts o;
 	struct aws_ctx *ctx = NULL;
 
+	/* the AWS layer reads no configuration: without settings it uses the
+	 * defaults, whatever the environment says (commands pass the knobs'
+	 * values, read through the knob registry) */
 	memset(&o, 0, sizeof(o));
 	o.region = "us-east-1";
 	setenv("ANNEX_MAX_ATTEMPTS", "2", 1);
 	setenv("ANNEX_RETRY_BASE_MS", "7", 1);
+	setenv("ANNEX_IAM_WAIT_S", "3", 1);
 	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
 	if (ctx) {
-		CHECK_INT(ctx->max_attempts, 2);
-		CHECK_INT(ctx->retry_base_ms, 7);
-		aws_ctx_free(ctx);
-	}
-	setenv("ANNEX_MAX_ATTEMPTS", "zero", 1);
-	unsetenv("ANNEX_RETRY_BASE_MS");
-	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
-	if (ctx) {
-		CHECK_INT(ctx->max_attempts, 5);
-		CHECK_INT(ctx->retry_base_ms, 200);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 5);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->base_ms, 200);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->cap_ms, 20000);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->iam_wait_ms, 120000);
 		aws_ctx_free(ctx);
 	}
 	unsetenv("ANNEX_MAX_ATTEMPTS");
+	unsetenv("ANNEX_RETRY_BASE_MS");
+	unsetenv("ANNEX_IAM_WAIT_S");
 	o.region = "nowhere";
 	CHECK(aws_ctx_new(&o, &ctx, NULL) == -1);
 	CHECK(ctx == NULL);
@@ -445,6 +454,450 @@ out:
 	stop_server(&s);
 }
 
+/* ---- per-call policies ---- */
+
+/* The body hash the server logged for request n. */
+static int body_of(const char *log, int n, char out[65])
+{
+	char key[32];
+	const char *p, *b;
+
+	snprintf(key, sizeof(key), "{\"n\": %d,", n);
+	if (!(p = strstr(log, key)) || !(b = strstr(p, "\"body_sha256\": \"")))
+		return -1;
+	memcpy(out, b + 16, 64);
+	out[64] = 0;
+	return 0;
+}
+
+static void t_policy_never(void)
+{
+	static const struct aws_call never = { .retry = AWS_RETRY_NEVER };
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	xmlDoc *doc = NULL;
+
+	CHECK(start_server(&s, "ok,503,503") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
+	xmlFreeDoc(doc);
+	doc = NULL;
+	CHECK_INT(aws_ctx_connections(ctx), 1);
+	CHECK(aws_query_with(ctx, AWS_EC2, "CreateThing", NULL, &never, &doc, &err) == -1);
+	CHECK(doc == NULL);
+	CHECK_STR(err.code, "ServiceUnavailable");
+	CHECK_INT(err.retryable, 1);
+	CHECK_INT(aws_ctx_attempts(ctx), 2);
+	CHECK_INT(n_sleeps, 0);
+	/* on a connection of its own: libcurl may not resend it either */
+	CHECK_INT(aws_ctx_connections(ctx), 2);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+/* The same failures under TOKEN and under the default: both resend, TOKEN
+ * with the same body on a new connection each time, the default on the
+ * kept one. */
+static void token_vs_default(enum aws_retry policy, long *connections, int *same_body)
+{
+	struct aws_call call = { .retry = policy };
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct params p = PARAMS_INIT;
+	xmlDoc *doc = NULL;
+	char b2[65], b3[65], b4[65], *log;
+
+	*connections = -1;
+	*same_body = 0;
+	CHECK(start_server(&s, "ok,503,throttle") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
+	xmlFreeDoc(doc);
+	doc = NULL;
+	params_add(&p, "ClientToken", "annex_0f1e2d3c-token");
+	params_add(&p, "MinCount", "1");
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", &p, &call, &doc, &err) == 0);
+	xmlFreeDoc(doc);
+	params_free(&p);
+	CHECK_INT(aws_ctx_attempts(ctx), 4);
+	CHECK_INT(n_sleeps, 2);
+	*connections = aws_ctx_connections(ctx);
+	aws_ctx_free(ctx);
+	log = read_log(&s);
+	CHECK(body_of(log, 2, b2) == 0 && body_of(log, 3, b3) == 0 && body_of(log, 4, b4) == 0);
+	*same_body = strcmp(b2, b3) == 0 && strcmp(b3, b4) == 0;
+	free(log);
+out:
+	stop_server(&s);
+}
+
+static void t_policy_token(void)
+{
+	long conns;
+	int same;
+
+	token_vs_default(AWS_RETRY_TOKEN, &conns, &same);
+	CHECK(same);
+	CHECK_INT(conns, 4);     /* the first call's, then one per attempt */
+	token_vs_default(AWS_RETRY_IDEMPOTENT, &conns, &same);
+	CHECK(same);
+	CHECK_INT(conns, 1);     /* the default keeps its connection */
+}
+
+struct hook_log {
+	int calls;
+	int answer;              /* what the hook returns */
+	int set_err;             /* with answer -1: set its own error */
+	char last[4][ANNEX_ERR_CODE_MAX];
+	int notices;
+	long notice_s;
+};
+
+static int hook(void *ud, const struct annex_err *last, struct annex_err *err)
+{
+	struct hook_log *h = ud;
+
+	if (h->calls < 4)
+		snprintf(h->last[h->calls], sizeof(h->last[0]), "%s", last->code);
+	h->calls++;
+	if (h->answer < 0 && h->set_err)
+		return annex_err_set(err, "HookSaysNo", "the hook stopped it");
+	return h->answer;
+}
+
+static void notice(void *ud, long limit_s)
+{
+	struct hook_log *h = ud;
+
+	h->notices++;
+	h->notice_s = limit_s;
+}
+
+static void t_before_resend(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct hook_log h;
+	struct aws_call call = { .retry = AWS_RETRY_TOKEN, .before_resend = hook, .ud = &h };
+	xmlDoc *doc = NULL;
+
+	CHECK(start_server(&s, "503*40") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	/* "already done": stops at once and succeeds, no reply, no wait */
+	memset(&h, 0, sizeof(h));
+	h.answer = AWS_DONE;
+	CHECK_INT(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err), AWS_DONE);
+	CHECK(doc == NULL);
+	CHECK_STR(err.code, "");
+	CHECK_INT(h.calls, 1);
+	CHECK_STR(h.last[0], "ServiceUnavailable");
+	CHECK_INT(aws_ctx_attempts(ctx), 1);
+	CHECK_INT(n_sleeps, 0);
+	/* "resend": asked before each of the 4 resends, then the bound */
+	memset(&h, 0, sizeof(h));
+	h.answer = AWS_RESEND;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK_INT(h.calls, 4);
+	CHECK_INT(aws_ctx_attempts(ctx), 1 + 5);
+	CHECK_STR(err.msg, "ServiceUnavailable: injected 503 (fault-503)");
+	/* -1: the call fails with the hook's error, or else with the last one */
+	memset(&h, 0, sizeof(h));
+	h.answer = -1;
+	h.set_err = 1;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK_STR(err.code, "HookSaysNo");
+	CHECK_INT(aws_ctx_attempts(ctx), 1 + 5 + 1);
+	h.set_err = 0;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK_STR(err.msg, "ServiceUnavailable: injected 503 (fault-503)");
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+static void t_iam_wait_schedule(void)
+{
+	static const long want[] = { 500, 1000, 2000, 4000, 8000, 8000, 8000 };
+
+	for (int k = 0; k < 7; k++)
+		CHECK_INT(aws_iam_wait_delay_ms(k), want[k]);
+}
+
+/* The propagation error is waited out 0.5, 1, 2, 4 s and then what is left
+ * of the 10 s bound; those resends do not count against max_attempts (5);
+ * past the bound the error names the resource and the knob. */
+static void t_iam_wait_bound(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct hook_log h;
+	struct aws_call call = { .iam_wait = "the instance profile", .iam_notice = notice, .ud = &h };
+	xmlDoc *doc = NULL;
+	long total = 0;
+
+	memset(&h, 0, sizeof(h));
+	CHECK(start_server(&s, "iam*40") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK_STR(err.code, "InvalidParameterValue");
+	CHECK_STR(err.msg, "IAM did not make the instance profile usable within 10 s (ANNEX_IAM_WAIT_S); "
+		  "try again later: InvalidParameterValue: Value (HTCondorAnnex-InstanceProfile) for parameter "
+		  "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name (iam-1)");
+	CHECK_INT(n_sleeps, 5);
+	CHECK_INT(sleeps[0], 500);
+	CHECK_INT(sleeps[1], 1000);
+	CHECK_INT(sleeps[2], 2000);
+	CHECK_INT(sleeps[3], 4000);
+	CHECK_INT(sleeps[4], 2500);
+	for (int i = 0; i < 5; i++)
+		total += sleeps[i];
+	CHECK_INT(total, 10000);
+	CHECK_INT(aws_ctx_attempts(ctx), 6);
+	CHECK_INT(h.notices, 1);
+	CHECK_INT(h.notice_s, 10);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+/* A bound of 0 waits for nothing: one try, the error says so, no notice. */
+static void t_iam_wait_off(void)
+{
+	static const struct aws_retry_settings no_wait = { 5, 100, 1000, 0 };
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct hook_log h;
+	struct aws_call call = { .iam_wait = "the instance profile", .iam_notice = notice, .ud = &h };
+	xmlDoc *doc = NULL;
+
+	memset(&h, 0, sizeof(h));
+	CHECK(start_server(&s, "iam*5") == 0);
+	CHECK((ctx = make_ctx_with(s.port, NULL, &no_wait)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK(strncmp(err.msg, "IAM did not make the instance profile usable within 0 s (ANNEX_IAM_WAIT_S)", 74) == 0);
+	CHECK_INT(aws_ctx_attempts(ctx), 1);
+	CHECK_INT(n_sleeps, 0);
+	CHECK_INT(h.notices, 0);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+/* Waited on only with an iam_wait, and only for the propagation error:
+ * another InvalidParameterValue is not, nor the same error without it. */
+static void t_iam_wait_only_propagation(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct hook_log h;
+	struct aws_call call = { .iam_wait = "the instance profile", .iam_notice = notice, .ud = &h };
+	xmlDoc *doc = NULL;
+
+	memset(&h, 0, sizeof(h));
+	CHECK(start_server(&s, "400,iam") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
+	CHECK_STR(err.code, "InvalidParameterValue");
+	CHECK_STR(err.msg, "InvalidParameterValue: bad value (bad-1)");
+	CHECK_INT(aws_ctx_attempts(ctx), 1);
+	CHECK_INT(n_sleeps, 0);
+	CHECK_INT(h.notices, 0);
+	CHECK(aws_query(ctx, AWS_EC2, "RunInstances", NULL, &doc, &err) == -1);
+	CHECK_STR(err.msg, "InvalidParameterValue: Value (HTCondorAnnex-InstanceProfile) for parameter "
+		  "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name (iam-1)");
+	CHECK_INT(aws_ctx_attempts(ctx), 2);
+	CHECK_INT(n_sleeps, 0);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+/* An IAM wait and a throttled resend in one call: each its own schedule,
+ * the hook told of both (launch skips its lookup after the IAM one). */
+static void t_iam_wait_then_throttle(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+	struct hook_log h;
+	struct aws_call call = { .retry = AWS_RETRY_TOKEN, .before_resend = hook, .iam_wait = "the instance profile",
+				 .iam_notice = notice, .ud = &h };
+	xmlDoc *doc = NULL;
+
+	memset(&h, 0, sizeof(h));
+	h.answer = AWS_RESEND;
+	CHECK(start_server(&s, "iam,throttle,iam") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == 0);
+	xmlFreeDoc(doc);
+	CHECK_INT(aws_ctx_attempts(ctx), 4);
+	CHECK_INT(n_sleeps, 3);
+	CHECK_INT(sleeps[0], 500);
+	CHECK_INT(sleeps[1], 49);       /* backoff k=0: 150 % (100 + 1) */
+	CHECK_INT(sleeps[2], 1000);
+	CHECK_INT(h.calls, 3);
+	CHECK_STR(h.last[0], "InvalidParameterValue");
+	CHECK_STR(h.last[1], "RequestLimitExceeded");
+	CHECK_INT(h.notices, 1);
+	CHECK_INT(h.notice_s, 10);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
+/* The driver itself, without a server: what each attempt is told. */
+struct fake_send {
+	int fail;                /* fail this many times, retryable */
+	int n[8], fresh[8], sent;
+};
+
+static int fake_send(void *ud, int n, int fresh, struct annex_err *err)
+{
+	struct fake_send *f = ud;
+
+	if (f->sent < 8) {
+		f->n[f->sent] = n;
+		f->fresh[f->sent] = fresh;
+	}
+	if (f->sent++ < f->fail) {
+		annex_err_set(err, "Transport", "connection reset");
+		err->retryable = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void t_retry_run(void)
+{
+	struct aws_retrier r = { { 3, 10, 100, 0 }, fake_sleep, fake_random };
+	struct aws_call token = { .retry = AWS_RETRY_TOKEN }, never = { .retry = AWS_RETRY_NEVER };
+	struct fake_send f;
+	struct aws_attempt a = { fake_send, NULL, &f };
+	struct annex_err err;
+
+	memset(&f, 0, sizeof(f));
+	f.fail = 2;
+	n_sleeps = 0;
+	CHECK(aws_retry_run(&r, NULL, &a, &err) == 0);
+	CHECK_INT(f.sent, 3);
+	CHECK(f.n[0] == 0 && f.n[1] == 1 && f.n[2] == 2);
+	CHECK(f.fresh[0] == 0 && f.fresh[2] == 0);
+	CHECK_INT(n_sleeps, 2);
+	CHECK_INT(sleeps[0], 150 % 11);
+	CHECK_INT(sleeps[1], 150 % 21);
+	memset(&f, 0, sizeof(f));
+	f.fail = 5;
+	CHECK(aws_retry_run(&r, &token, &a, &err) == -1);
+	CHECK_INT(f.sent, 3);          /* max_attempts */
+	CHECK(f.fresh[0] == 1 && f.fresh[1] == 1 && f.fresh[2] == 1);
+	CHECK_STR(err.msg, "connection reset");
+	memset(&f, 0, sizeof(f));
+	f.fail = 5;
+	CHECK_INT(aws_retry_max_attempts(&r, &never), 1);
+	CHECK(aws_retry_run(&r, &never, &a, &err) == -1);
+	CHECK_INT(f.sent, 1);
+	CHECK_INT(f.fresh[0], 1);
+}
+
+/* Explicit settings win over the environment; without them ANNEX_IAM_WAIT_S
+ * is read as before (seconds; no number or a negative one is 0). */
+static void t_settings(void)
+{
+	static const struct aws_retry_settings mine = { 4, 50, 500, 7000 };
+	static const struct aws_retry_settings odd = { 0, 50, 500, -5 };
+	struct aws_ctx_opts o;
+	struct aws_ctx *ctx = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.region = "us-east-1";
+	o.retry = &mine;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (ctx) {
+		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 4);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->base_ms, 50);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->cap_ms, 500);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->iam_wait_ms, 7000);
+		aws_ctx_free(ctx);
+	}
+	/* at least one attempt; a negative IAM wait is none */
+	o.retry = &odd;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (ctx) {
+		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 1);
+		CHECK_INT(aws_ctx_retry_settings(ctx)->iam_wait_ms, 0);
+		aws_ctx_free(ctx);
+	}
+}
+
+/* ---- the transport options the IMDS client uses ---- */
+
+static void t_http_imds_options(void)
+{
+	struct server s = { 0 };
+	struct http_opts ho = { .connect_timeout_ms = 2000, .timeout_ms = 2000 };
+	struct http_request hr = { 0 };
+	struct http_response resp;
+	struct http_client *c;
+	struct annex_err err;
+	char url[64];
+
+	CHECK(start_server(&s, "") == 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", s.port);
+	hr.method = "GET";
+	hr.url = url;
+	/* a proxy that is not there: no_proxy goes around it */
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	c = http_client_new(&ho, &err);
+	CHECK(c && http_perform(c, &hr, &resp, &err) == -1);
+	http_response_free(&resp);
+	http_client_free(c);
+	ho.no_proxy = 1;
+	c = http_client_new(&ho, &err);
+	hr.secret_reply = 1;
+	CHECK(c && http_perform(c, &hr, &resp, &err) == 0);
+	CHECK_INT(resp.status, 200);
+	CHECK_INT(resp.body.secret, 1);
+	CHECK(resp.body.len > 100);
+	http_response_free(&resp);
+	http_client_free(c);
+	unsetenv("http_proxy");
+	/* a reply longer than max_body fails the exchange, not retryable */
+	ho.max_body = 100;
+	c = http_client_new(&ho, &err);
+	annex_err_clear(&err);
+	CHECK(c && http_perform(c, &hr, &resp, &err) == -1);
+	CHECK_STR(err.code, "Transport");
+	CHECK_INT(err.retryable, 0);
+	http_response_free(&resp);
+	http_client_free(c);
+	stop_server(&s);
+}
+
 TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retryable), T(t_json_throttle),
       T(t_connection_refused), T(t_connection_reuse), T(t_env_settings), T(t_debug_trace),
-      T(t_s3_addressing_via_proxy))
+      T(t_s3_addressing_via_proxy), T(t_policy_never), T(t_policy_token), T(t_before_resend),
+      T(t_iam_wait_schedule), T(t_iam_wait_bound), T(t_iam_wait_off), T(t_iam_wait_only_propagation),
+      T(t_iam_wait_then_throttle), T(t_retry_run), T(t_settings), T(t_http_imds_options))
