@@ -19,14 +19,27 @@ SIGV4_CASES  ?= $(SHARED)/sigv4-suite
 
 CC      ?= cc
 PKGS    := libcurl openssl json-c libxml-2.0
+DEPS_SH ?= scripts/deps.sh
 SAN     ?=
 OPT     ?= -O2
+
+# Build order on a fresh machine (make -j N works from a clean clone):
+# every rule that runs the compiler, the linker or scripts/embed.py
+# order-only-depends on `deps`, so scripts/deps.sh has installed the -dev
+# packages and pkg-config before any of them starts; and pkg-config runs
+# lazily, once, when the first such recipe is expanded (after `deps`),
+# never while the Makefile is read. `test-deps` runs after `deps` (two
+# apt-get at once would fight over dpkg's lock).
+pkgconfig = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error pkg-config knows none of $(PKGS) \
+            (or is missing): run 'make deps' ($(DEPS_SH) build)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconfig,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconfig,--libs))$(PKG_LIBS)
+
 CFLAGS  ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wno-format-nonliteral -g $(OPT) $(SAN) -Iinclude -I$(BUILD)/gen \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -Wno-format-nonliteral -g $(OPT) $(SAN) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lz -lm -lpthread
+LDLIBS  += $(PKG_LIBS) -lz -lm -lpthread
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DANNEX_VERSION='"$(VERSION)"'
@@ -48,39 +61,39 @@ EMBED    := $(wildcard src/functions/*.py) $(wildcard src/templates/*) $(wildcar
 all: deps annex
 
 deps:
-	@scripts/deps.sh build
+	@$(DEPS_SH) build
 
-test-deps:
-	@scripts/deps.sh test
+test-deps: deps
+	@$(DEPS_SH) test
 
 annex: $(BIN)
 	@if [ "$(BUILD)" = build ]; then cp $(BIN) annex; fi
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/annex/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/annex/*.h) | deps $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/embedded_data.o: $(GEN_SRC) | $(BUILD)/obj
+$(BUILD)/obj/embedded_data.o: $(GEN_SRC) | deps $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(GEN_SRC): scripts/embed.py $(EMBED) | $(BUILD)/gen
+$(GEN_SRC): scripts/embed.py $(EMBED) | deps $(BUILD)/gen
 	python3 scripts/embed.py $@ $(EMBED)
 
-$(LIB): $(LIB_OBJ)
+$(LIB): $(LIB_OBJ) | deps
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/main.o $(LIB)
+$(BIN): $(BUILD)/obj/main.o $(LIB) | deps
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB) | deps $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tools/%: tests/cases/%.c $(LIB) | $(BUILD)/tools
+$(BUILD)/tools/%: tests/cases/%.c $(LIB) | deps $(BUILD)/tools
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/tools
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | deps $(BUILD)/tools
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tools/%: bench/%.c $(LIB) | $(BUILD)/tools
+$(BUILD)/tools/%: bench/%.c $(LIB) | deps $(BUILD)/tools
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/obj $(BUILD)/gen $(BUILD)/tests $(BUILD)/tools:
@@ -97,7 +110,7 @@ test: test-deps build-tests
 unit: build-tests
 	@BUILD=$(BUILD) ONLY=unit tests/run-all.sh
 
-asan:
+asan: test-deps
 	$(MAKE) BUILD=build-asan CC=clang OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
@@ -107,7 +120,7 @@ check-config: deps $(BUILD)/tools/check_config $(BIN)
 check-sigv4: deps $(BUILD)/tools/check_sigv4
 	@$(BUILD)/tools/check_sigv4 $(SIGV4_CASES)
 
-fuzz: deps
+fuzz: test-deps
 	@tests/fuzz/run.sh $(or $(FUZZ_SECONDS),20)
 
 bench-sigv4: deps $(BUILD)/tools/bench_sigv4

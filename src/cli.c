@@ -29,7 +29,7 @@ enum cli_id {
 	ID_STATUS, ID_CLASSADS, ID_YES,
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
-	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE,
+	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE,
 	ID_LAST_
 };
 
@@ -107,6 +107,7 @@ static const struct cli_option cli_options[] = {
 	{ "min-count", 0, ID_MIN_COUNT, ARG_COUNT },
 	{ "ssh-cidr", 0, ID_SSH_CIDR, ARG_STRING },
 	{ "remove", 0, ID_REMOVE, ARG_NONE },
+	{ "force", 0, ID_FORCE, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -337,6 +338,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_WAIT: o->wait = 1; return 0;
 	case ID_JSON: o->json = 1; return 0;
 	case ID_REMOVE: o->setup_remove = 1; return 0;
+	case ID_FORCE: o->force = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -424,6 +426,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 
 	if (o->setup_remove && o->command != CMD_SETUP)
 		return annex_err_set(err, "Usage", "-remove goes only with -setup (annex -setup -remove)");
+	if (o->force && !o->setup_remove)
+		return annex_err_set(err, "Usage", "-force goes only with -setup -remove");
 	if (st->n_user_data > 1)
 		return annex_err_set(err, "Usage", "you may specify no more than one of -aws-[default-]user-data[-file]");
 	if (o->classad && o->json)
@@ -543,7 +547,8 @@ const char *cli_usage(void)
 "  -setup [REGION]                   create the AWS side once and record it in the user config\n"
 "  -setup ACCESS_KEY_FILE SECRET_KEY_FILE [URL] | -setup FROM INSTANCE\n"
 "                                    condor_annex's forms (the URL is ignored)\n"
-"  -setup -remove                    remove what -setup created (asks first)\n"
+"  -setup -remove [-force]           remove what -setup created (asks first; refuses while\n"
+"                                    annexes run unless -force)\n"
 "  -check-setup                      verify credentials, the setup and the collector\n"
 "  -count N -annex-name X            start N on-demand instances that join the pool\n"
 "  -slots N -annex-name X -aws-spot-fleet-config-file F\n"
@@ -587,7 +592,9 @@ const char *cli_usage(void)
 "  -aws-access-key-file F, -aws-secret-key-file F   (a value FROM INSTANCE: the instance role)\n"
 "  -aws-ec2-url, -aws-s3-url, -aws-lambda-url, -aws-events-url, -aws-iam-url, -aws-sts-url URL\n"
 "  -debug                            trace every request (secrets redacted)\n"
-"  -dry-run                          validate and print the requests without spending money\n"
+"  -dry-run                          with every command that changes something (launch, -off,\n"
+"                                    -duration, -setup, -setup -remove, -reap, off): look, print\n"
+"                                    each call it would make (secrets redacted), change nothing\n"
 "\n"
 "Options take one dash and may be abbreviated: condor_annex's spellings work\n"
 "(-annex for -annex-name, -h for -help, ...), and so does any unique prefix in\n"

@@ -1,11 +1,15 @@
 /* cmd_check_setup.c - annex -check-setup: the knobs -setup records, the
  * pool secret, the credentials, every setup resource, the Spot Fleet role
  * and the collector address, one line each in condor_annex's words
- * (SPEC.md section 5). Exit status 1 when anything is missing. */
+ * (SPEC.md section 5). Exit status 1 when anything is missing; the final
+ * advice fits what failed (-setup for a setup piece, the collector knobs
+ * and the network for the collector). An empty pool password file is
+ * refused; one that its group or others may read draws a warning. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "annex/cmd.h"
 #include "annex/condorsetup.h"
@@ -33,10 +37,11 @@ static const char *const required_knobs[] = {
 /* condor_annex's "Your setup is incomplete:" list. Returns the number unset.
  * On a condor_annex setup the Spot Fleet role (annex's own piece, which
  * condor_annex never made) is reported by its own check line instead. */
-static int check_knobs(struct annex_session *s, int condor_setup)
+static int check_knobs(struct annex_session *s, int condor_setup, int *pool_unset)
 {
 	int unset = 0;
 
+	*pool_unset = 0;
 	for (size_t i = 0; i < sizeof(required_knobs) / sizeof(required_knobs[0]); i++) {
 		char *v;
 		if (condor_setup && strcmp(required_knobs[i], "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") == 0)
@@ -46,6 +51,10 @@ static int check_knobs(struct annex_session *s, int condor_setup)
 			if (!unset++)
 				puts("Your setup is incomplete:");
 			printf("\t%s is unset.\n", required_knobs[i]);
+			/* the pool's own knobs, which -setup does not write */
+			if (strcmp(required_knobs[i], "COLLECTOR_HOST") == 0 ||
+			    strcmp(required_knobs[i], "SEC_PASSWORD_FILE") == 0)
+				(*pool_unset)++;
 		}
 		free(v);
 	}
@@ -58,15 +67,25 @@ static int check_password_file(struct annex_session *s, struct annex_err *err)
 	FILE *fp = f ? fopen(f, "rb") : NULL;
 	int rc = 0;
 
+	struct stat st;
+
 	if (!fp) {
 		printf("Unable to open SEC_PASSWORD_FILE '%s': %s.  Either create this file (run "
 		       "'condor_store_cred -c add -f %s') or correct the value of SEC_PASSWORD_FILE (which you "
 		       "can locate by running 'condor_config_val -v SEC_PASSWORD_FILE').\n",
 		       f ? f : "", strerror(errno), f ? f : "");
 		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'", f ? f : "");
-	} else {
-		fclose(fp);
+	} else if (fstat(fileno(fp), &st) == 0 && st.st_size == 0) {
+		printf("SEC_PASSWORD_FILE '%s' is empty: the nodes could not authenticate to the pool.  Store the "
+		       "pool password in it (run 'condor_store_cred -c add -f %s').\n", f, f);
+		rc = annex_err_set(err, "SetupIncomplete", "SEC_PASSWORD_FILE '%s' is empty", f);
+	} else if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+		printf("WARNING: SEC_PASSWORD_FILE '%s' may be read by %s (mode %04o): anyone who reads the pool "
+		       "password can join the pool.  Run 'chmod 600 %s'.\n", f,
+		       (st.st_mode & S_IROTH) ? "every user" : "its group", (unsigned)(st.st_mode & 07777), f);
 	}
+	if (fp)
+		fclose(fp);
 	free(f);
 	return rc;
 }
@@ -74,6 +93,7 @@ static int check_password_file(struct annex_session *s, struct annex_err *err)
 struct checker {
 	struct annex_session *s;
 	int failures;
+	int collector_failures;     /* of failures, the collector address's */
 	int warnings;
 	int condor_pieces;          /* CONDORSETUP_* bits taken from condor_annex's block */
 	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
@@ -268,7 +288,7 @@ static void check_collector(struct checker *c)
 	char *addr = session_knob_or_null(c->s, "ANNEX_COLLECTOR_ADDRESS");
 	const char *knob = "ANNEX_COLLECTOR_ADDRESS";
 	char host[256], why[256];
-	int port;
+	int port, before = c->failures;
 
 	if (!addr) {
 		addr = session_knob_or_null(c->s, "COLLECTOR_HOST");
@@ -309,6 +329,7 @@ static void check_collector(struct checker *c)
 		ok();
 	}
 out:
+	c->collector_failures += c->failures - before;
 	free(addr);
 }
 
@@ -318,7 +339,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	struct checker c;
 	struct sts_identity id;
 	struct condorsetup cs;
-	int rc = -1;
+	int rc = -1, unset, pool_unset = 0;
 
 	memset(&c, 0, sizeof(c));
 	memset(&cs, 0, sizeof(cs));
@@ -333,8 +354,12 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 		       "recorded in %s): its %s.\n", cs.file, what);
 		free(what);
 	}
-	if (check_knobs(&s, cs.file != NULL) > 0) {
-		annex_err_set(err, "SetupIncomplete", "setup incomplete; run 'annex -setup'");
+	if ((unset = check_knobs(&s, cs.file != NULL, &pool_unset)) > 0) {
+		annex_err_set(err, "SetupIncomplete", "setup incomplete; %s%s%s",
+			      unset > pool_unset ? "run 'annex -setup'" : "",
+			      unset > pool_unset && pool_unset ? "; " : "",
+			      pool_unset ? "set COLLECTOR_HOST and SEC_PASSWORD_FILE in the pool's HTCondor "
+			      "configuration (-setup does not write them)" : "");
 		goto out;
 	}
 	if (check_password_file(&s, err) != 0)
@@ -361,8 +386,13 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 		free(reused);
 	}
 	if (c.failures) {
-		annex_err_set(err, "SetupIncomplete", "%d check%s failed; 'annex -setup' creates what is missing",
-			      c.failures, c.failures == 1 ? "" : "s");
+		int setup = c.failures - c.collector_failures;
+		annex_err_set(err, setup ? "SetupIncomplete" : "CollectorAddress", "%d check%s failed; %s%s%s",
+			      c.failures, c.failures == 1 ? "" : "s",
+			      setup ? "'annex -setup' creates what is missing" : "",
+			      setup && c.collector_failures ? "; " : "",
+			      c.collector_failures ? "check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST): the cloud nodes "
+			      "must reach the collector at that address over the network" : "");
 		goto out;
 	}
 	puts("Your setup looks OK.");

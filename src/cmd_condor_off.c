@@ -2,7 +2,8 @@
  * X` runs `condor_off -annex X`, as condor_annex does. HTCondor then shuts
  * the annex's daemons down, and the master's shutdown program powers each
  * node off, which terminates it (InstanceInitiatedShutdownBehavior). This
- * is not `-off`, which terminates the instances through EC2 right away. */
+ * is not `-off`, which terminates the instances through EC2 right away.
+ * With -dry-run it prints the command instead of running it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,6 +23,10 @@ static int cmd_condor_off_run(const struct annex_opts *o, const char *tool, stru
 			"off runs condor_off -annex %s, and %s is not on PATH (set ANNEX_CONDOR_OFF to it); "
 			"'annex -off -annex-name %s' terminates the instances through EC2 instead",
 			o->annex_name, tool, o->annex_name);
+	if (o->dry_run) {
+		printf("dry-run: would run %s -annex %s\n", tool, o->annex_name);
+		return 0;
+	}
 	{
 		char *argv[] = { (char *)tool, "-annex", o->annex_name, NULL };
 		if (runcmd_capture(argv, RUNCMD_STDERR_DISCARD, &out, &status, err) != 0) {

@@ -5,7 +5,8 @@
  * (rules X_<uuid>), so the lease function follows. A Spot Fleet's
  * ValidUntil cannot move: a new end past it is refused, before anything
  * changes; an earlier end works through the tags. The annex's fleets,
- * instances and rules come from the inventory. */
+ * instances and rules come from the inventory. With -dry-run the reads
+ * run and each CreateTags / PutTargets is printed instead (dryrun.h). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "annex/cmd.h"
+#include "annex/dryrun.h"
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/inventory.h"
@@ -38,7 +40,8 @@ static int lease_check_fleets(const struct inventory *inv, time_t end, const cha
 }
 
 /* CreateTags htcondor:LeaseExpiration on ids, 500 a call. */
-static int lease_retag(struct aws_ctx *ctx, const struct ec2_ids *ids, const char *end_iso, struct annex_err *err)
+static int lease_retag(struct aws_ctx *ctx, const struct ec2_ids *ids, const char *end_iso, int dry_run,
+		       struct annex_err *err)
 {
 	for (size_t i = 0; i < ids->n; i += 500) {
 		size_t n = ids->n - i < 500 ? ids->n - i : 500;
@@ -48,6 +51,11 @@ static int lease_retag(struct aws_ctx *ctx, const struct ec2_ids *ids, const cha
 		aws_params_add_list(&p, "ResourceId", (const char *const *)ids->v + i, n);
 		params_add(&p, "Tag.1.Key", "htcondor:LeaseExpiration");
 		params_add(&p, "Tag.1.Value", end_iso);
+		if (dry_run) {
+			dryrun_params(stdout, "EC2", "CreateTags", &p);
+			params_free(&p);
+			continue;
+		}
 		rc = aws_query(ctx, AWS_EC2, "CreateTags", &p, &doc, err);
 		params_free(&p);
 		xmlFreeDoc(doc);
@@ -58,7 +66,8 @@ static int lease_retag(struct aws_ctx *ctx, const struct ec2_ids *ids, const cha
 }
 
 /* Rewrites LeaseExpiration in the input of every target of the rule. */
-static int lease_retarget(struct aws_ctx *ctx, const char *rule, const char *end_iso, struct annex_err *err)
+static int lease_retarget(struct aws_ctx *ctx, const char *rule, const char *end_iso, int dry_run,
+			  struct annex_err *err)
 {
 	json_object *in = json_object_new_object(), *out = NULL, *targets;
 	int rc = -1;
@@ -82,7 +91,13 @@ static int lease_retarget(struct aws_ctx *ctx, const char *rule, const char *end
 			break;
 		}
 		json_object_object_add(doc, "LeaseExpiration", json_object_new_string(end_iso));
-		rc = events_put_target(ctx, rule, json_object_get_string(id), json_object_get_string(arn),
+		if (dry_run)
+			dryrun_note("Events", "PutTargets", "Rule=%s Id=%s Arn=%s Input=%s", rule,
+				    json_object_get_string(id), json_object_get_string(arn),
+				    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			rc = events_put_target(ctx, rule, json_object_get_string(id), json_object_get_string(arn),
 				       json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE), err);
 		json_object_put(doc);
@@ -121,14 +136,19 @@ int cmd_lease(const struct annex_opts *o, struct annex_err *err)
 			      o->annex_name);
 		goto out;
 	}
-	if (lease_retag(s.aws, &ids, end_iso, err) != 0)
+	if (lease_retag(s.aws, &ids, end_iso, o->dry_run, err) != 0)
 		goto out;
 	for (size_t i = 0; i < inv.n_rules; i++)
-		if (lease_retarget(s.aws, inv.rules[i].name, end_iso, err) != 0)
+		if (lease_retarget(s.aws, inv.rules[i].name, end_iso, o->dry_run, err) != 0)
 			goto out;
-	printf("The lease of annex '%s' now ends %s (%.2f hours from now): %zu instance%s retagged, %zu lease "
-	       "rule%s updated.\n", o->annex_name, end_iso, o->duration_h, ids.n, ids.n == 1 ? "" : "s", inv.n_rules,
-	       inv.n_rules == 1 ? "" : "s");
+	if (o->dry_run)
+		printf("Dry run: the lease of annex '%s' would end %s (%.2f hours from now): %zu instance%s to retag, "
+		       "%zu lease rule%s to update; nothing changed.\n", o->annex_name, end_iso, o->duration_h, ids.n,
+		       ids.n == 1 ? "" : "s", inv.n_rules, inv.n_rules == 1 ? "" : "s");
+	else
+		printf("The lease of annex '%s' now ends %s (%.2f hours from now): %zu instance%s retagged, %zu lease "
+		       "rule%s updated.\n", o->annex_name, end_iso, o->duration_h, ids.n, ids.n == 1 ? "" : "s",
+		       inv.n_rules, inv.n_rules == 1 ? "" : "s");
 	rc = 0;
 out:
 	ec2_ids_free(&ids);

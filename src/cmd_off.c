@@ -3,12 +3,19 @@
  * touches "foobar"), then terminates its instances still live (listed
  * after the cancel, so a fleet's own instances already ending are not
  * counted again), and deletes the lease rules of every launch under that
- * name (named X_<uuid>). What exists comes from the inventory. */
+ * name (named X_<uuid>). What exists comes from the inventory.
+ *
+ * A name nothing carries (no instance, fleet or lease rule, in any state)
+ * is an error naming it. A step that fails does not stop the others; when
+ * any failed, -off lists what of the annex still runs and exits non-zero.
+ * With -dry-run every call that would change something is printed instead
+ * (dryrun.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "annex/cmd.h"
+#include "annex/dryrun.h"
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/inventory.h"
@@ -21,10 +28,69 @@ static const char *cmd_off_s(size_t n)
 }
 
 /* The one line -off prints. */
-static void cmd_off_say(const char *name, size_t n_inst, size_t n_fleets, size_t n_rules)
+static void cmd_off_say(const char *name, int dry_run, size_t n_inst, size_t n_fleets, size_t n_rules)
 {
-	printf("Annex '%s': terminated %zu instance%s, cancelled %zu Spot Fleet request%s, removed %zu lease rule%s.\n",
-	       name, n_inst, cmd_off_s(n_inst), n_fleets, cmd_off_s(n_fleets), n_rules, cmd_off_s(n_rules));
+	printf("%sAnnex '%s': %s %zu instance%s, %s %zu Spot Fleet request%s, %s %zu lease rule%s%s.\n",
+	       dry_run ? "Dry run: " : "", name, dry_run ? "would terminate" : "terminated", n_inst,
+	       cmd_off_s(n_inst), dry_run ? "cancel" : "cancelled", n_fleets, cmd_off_s(n_fleets),
+	       dry_run ? "remove" : "removed", n_rules, cmd_off_s(n_rules), dry_run ? "; nothing changed" : "");
+}
+
+/* Keeps the first failure in *first (later ones only counted). */
+static void cmd_off_failed(struct annex_err *first, int *failures, const struct annex_err *e)
+{
+	if ((*failures)++ == 0)
+		*first = *e;
+}
+
+static void cmd_off_note_ids(const char *action, const char *name, const struct ec2_ids *ids)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < ids->n; i++)
+		buf_printf(&b, "%s%s.%zu=%s", i ? " " : "", name, i + 1, ids->v[i]);
+	if (strcmp(action, "CancelSpotFleetRequests") == 0)
+		buf_puts(&b, " TerminateInstances=true");
+	dryrun_note("EC2", action, "%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* After a failure: what of the annex still runs, listed afresh (best
+ * effort: a listing that fails says so). */
+static void cmd_off_still_running(struct aws_ctx *ctx, const char *name)
+{
+	struct inventory_opts io = { .annex_name = name };
+	struct inventory inv;
+	struct annex_err e;
+	size_t shown = 0;
+
+	annex_err_clear(&e);
+	inventory_init(&inv, &io);
+	if (inventory_list_fleets(ctx, &inv, &e) != 0 || inventory_list_instances(ctx, &inv, &e) != 0 ||
+	    inventory_list_rules(ctx, &inv, &e) != 0) {
+		printf("Could not list what of annex '%s' still runs (%s).\n", name, e.msg);
+		inventory_free(&inv);
+		return;
+	}
+	printf("Still running in annex '%s':\n", name);
+	for (size_t i = 0; i < inv.n_fleets; i++)
+		if (strncmp(inv.fleets[i].state, "cancelled", 9) != 0) {
+			printf("  Spot Fleet request %s (%s)\n", inv.fleets[i].id, inv.fleets[i].state);
+			shown++;
+		}
+	for (size_t i = 0; i < inv.n_inst; i++)
+		if (inventory_state_live(inv.inst[i].state)) {
+			printf("  instance %s (%s)\n", inv.inst[i].id, inv.inst[i].state);
+			shown++;
+		}
+	for (size_t i = 0; i < inv.n_rules; i++) {
+		printf("  lease rule %s\n", inv.rules[i].name);
+		shown++;
+	}
+	if (!shown)
+		puts("  nothing (what failed may have taken effect after all)");
+	printf("Run 'annex -off -annex-name %s' again to end the rest.\n", name);
+	inventory_free(&inv);
 }
 
 int cmd_off(const struct annex_opts *o, struct annex_err *err)
@@ -33,25 +99,66 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct inventory_opts io = { .annex_name = o->annex_name };
 	struct inventory inv;
 	struct ec2_ids ids = { 0 }, fleets = { 0 };
-	int rc = -1;
+	struct annex_err e, first;
+	size_t n_rules = 0;
+	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1;
 
 	if (launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
+	annex_err_clear(&first);
 	inventory_init(&inv, &io);
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
 		goto out;
 	if (inventory_list_fleets(s.aws, &inv, err) != 0)
 		goto out;
 	inventory_live_fleet_ids(&inv, &fleets);
-	if (ec2_cancel_spot_fleets(s.aws, &fleets, err) != 0 || inventory_list_instances(s.aws, &inv, err) != 0)
+	annex_err_clear(&e);
+	if (o->dry_run && fleets.n)
+		cmd_off_note_ids("CancelSpotFleetRequests", "SpotFleetRequestId", &fleets);
+	else if (!o->dry_run && ec2_cancel_spot_fleets(s.aws, &fleets, &e) != 0)
+		cmd_off_failed(&first, &failures, &e);
+	annex_err_clear(&e);
+	if (inventory_list_instances(s.aws, &inv, &e) != 0) {
+		cmd_off_failed(&first, &failures, &e);
+	} else {
+		listed_inst = 1;
+		inventory_live_instance_ids(&inv, &ids);
+		annex_err_clear(&e);
+		if (o->dry_run && ids.n)
+			cmd_off_note_ids("TerminateInstances", "InstanceId", &ids);
+		else if (!o->dry_run && ec2_terminate_instances(s.aws, &ids, &e) != 0)
+			cmd_off_failed(&first, &failures, &e);
+	}
+	annex_err_clear(&e);
+	if (inventory_list_rules(s.aws, &inv, &e) != 0)
+		cmd_off_failed(&first, &failures, &e);
+	else
+		listed_rules = 1;
+	for (size_t i = 0; i < inv.n_rules; i++) {
+		annex_err_clear(&e);
+		if (o->dry_run) {
+			dryrun_note("Events", "RemoveTargets", "Rule=%s (its targets)", inv.rules[i].name);
+			dryrun_note("Events", "DeleteRule", "Name=%s", inv.rules[i].name);
+			n_rules++;
+		} else if (events_delete_rule(s.aws, inv.rules[i].name, &e) != 0) {
+			cmd_off_failed(&first, &failures, &e);
+		} else {
+			n_rules++;
+		}
+	}
+	if (failures) {
+		cmd_off_still_running(s.aws, o->annex_name);
+		*err = first;
+		annex_err_prefix(err, "annex '%s' was only partly ended (%d step%s failed)", o->annex_name, failures,
+				 failures == 1 ? "" : "s");
 		goto out;
-	inventory_live_instance_ids(&inv, &ids);
-	if (ec2_terminate_instances(s.aws, &ids, err) != 0 || inventory_list_rules(s.aws, &inv, err) != 0)
+	}
+	if (listed_inst && listed_rules && inv.n_fleets == 0 && inv.n_inst == 0 && inv.n_rules == 0) {
+		annex_err_set(err, "NotFound", "no annex named '%s' in %s: no instance, Spot Fleet request or lease "
+			      "rule carries that name (see 'annex -status')", o->annex_name, s.region);
 		goto out;
-	for (size_t i = 0; i < inv.n_rules; i++)
-		if (events_delete_rule(s.aws, inv.rules[i].name, err) != 0)
-			goto out;
-	cmd_off_say(o->annex_name, ids.n, fleets.n, inv.n_rules);
+	}
+	cmd_off_say(o->annex_name, o->dry_run, ids.n, fleets.n, n_rules);
 	rc = 0;
 out:
 	ec2_ids_free(&ids);

@@ -1,7 +1,10 @@
 /* cmd_setup.c - annex -setup: creates the AWS side once, idempotently and
  * resumably (every name is deterministic, every step looks before it
  * creates), and records what it made where HTCondor reads it back. Also
- * annex -setup -remove. SPEC.md sections 3 and 5. */
+ * annex -setup -remove, which refuses while annexes run (unless -force).
+ * With -dry-run both look (every read-only call runs) and print each call
+ * they would make for what is missing or present (dryrun.h), and change
+ * nothing. SPEC.md sections 3 and 5. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +15,11 @@
 #include "annex/cmd.h"
 #include "annex/condorsetup.h"
 #include "annex/creds.h"
+#include "annex/dryrun.h"
 #include "annex/ec2.h"
 #include "annex/embedded.h"
 #include "annex/iam.h"
+#include "annex/inventory.h"
 #include "annex/knobfile.h"
 #include "annex/knobs.h"
 #include "annex/lambda.h"
@@ -84,19 +89,55 @@ struct setup_chain {
 	size_t step;
 	struct aws_ctx *ctx;          /* the chain's own (aws_run_parallel) */
 	int (*run)(struct setup_chain *c, struct annex_err *err);
+	int begun, notes;             /* -dry-run: a step is open; calls noted in it */
 };
+
+static int dry(const struct setup_chain *c)
+{
+	return c->st->s->opts->dry_run;
+}
+
+/* -dry-run: the call the chain would make, printed in its place (after
+ * " missing; would call:" on the step's line, for the first one). */
+static void would(struct setup_chain *c, const char *service, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void would(struct setup_chain *c, const char *service, const char *action, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	line = dryrun_line(service, action, "%s", buf_cstr(&b));
+	if (c->begun && c->notes == 0)
+		progress_printf(c->pg, c->step, " missing; would call:\n");
+	progress_printf(c->pg, c->step, "  %s", line);
+	c->notes++;
+	free(line);
+	buf_free(&b);
+}
 
 /* Progress lines in condor_annex's words: "Creating X.." then " complete."
  * (or " failed."), shown at once while this chain is the first unfinished
  * one, so that a slow step shows what it waits for. */
 static void step_begin(struct setup_chain *c, const char *what)
 {
-	progress_printf(c->pg, c->step, "Creating %s..", what);
+	progress_printf(c->pg, c->step, "%s %s..", dry(c) ? "Checking" : "Creating", what);
+	c->begun = 1;
+	c->notes = 0;
 }
 
 static int step_end(struct setup_chain *c, int rc)
 {
-	progress_printf(c->pg, c->step, "%s\n", rc == 0 ? " complete." : " failed.");
+	if (dry(c) && rc == 0)
+		progress_printf(c->pg, c->step, "%s", c->notes ? "" : " present.\n");
+	else if (dry(c) && c->notes)
+		progress_printf(c->pg, c->step, "  failed.\n");
+	else
+		progress_printf(c->pg, c->step, "%s\n", rc == 0 ? " complete." : " failed.");
+	c->begun = 0;
 	return rc;
 }
 
@@ -111,6 +152,14 @@ static int ensure_role(struct setup_chain *c, const char *name, const char *trus
 
 	if ((rc = iam_get_role(ctx, name, arn, err)) < 0)
 		return -1;
+	if (rc == 0 && dry(c)) {
+		would(c, "IAM", "CreateRole", "RoleName=%s AssumeRolePolicyDocument=policies/%s", name, trust_file);
+		*arn = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, name);
+		if (policy_file)
+			would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
+			      policy_name, policy_file);
+		return 0;
+	}
 	if (rc == 0) {
 		if (!(doc = policy_doc(trust_file, st->partition, st->s->region, st->account, err)))
 			return -1;
@@ -125,6 +174,11 @@ static int ensure_role(struct setup_chain *c, const char *name, const char *trus
 		return -1;
 	if (have)
 		return 0;
+	if (dry(c)) {
+		would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
+		      policy_name, policy_file);
+		return 0;
+	}
 	if (!(doc = policy_doc(policy_file, st->partition, st->s->region, st->account, err)))
 		return -1;
 	rc = iam_put_role_policy(ctx, name, policy_name, doc, err);
@@ -138,6 +192,10 @@ static int ensure_bucket(struct setup_chain *c, struct annex_err *err)
 
 	if (rc < 0)
 		return -1;
+	if (rc == 0 && dry(c)) {
+		would(c, "S3", "CreateBucket", "Bucket=%s", c->st->bucket);
+		return 0;
+	}
 	return rc == 1 ? 0 : s3_create_bucket(c->ctx, c->st->bucket, err);
 }
 
@@ -161,7 +219,7 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
 	struct lambda_function_spec spec;
 	char *source_arn;
-	int rc;
+	int rc, fn_new = 0;
 
 	if (ensure_role(c, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
 			"lease-function-policy.json", "annex lease function: ends expired annexes",
@@ -169,7 +227,13 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		return -1;
 	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, err)) < 0)
 		return -1;
-	if (rc == 0) {
+	if (rc == 0 && dry(c)) {
+		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=python3.12 Handler=lease.handler "
+		      "ZipFile=(%zu bytes)", SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0);
+		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
+					     st->account, SETUP_LEASE_FUNCTION);
+		fn_new = 1;
+	} else if (rc == 0) {
 		if (!zip)
 			return annex_err_set(err, "Internal", "the lease function's zip is not built into annex");
 		memset(&spec, 0, sizeof(spec));
@@ -184,11 +248,19 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
 			return -1;
 	}
-	if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
+	if (fn_new)
+		rc = 0;     /* the function does not exist yet: nor does its permission */
+	else if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
 		return -1;
 	if (rc == 1)
 		return 0;
 	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
+	if (dry(c)) {
+		would(c, "Lambda", "AddPermission", "FunctionName=%s StatementId=%s Principal=events.amazonaws.com "
+		      "SourceArn=%s", SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, source_arn);
+		free(source_arn);
+		return 0;
+	}
 	rc = lambda_add_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, "events.amazonaws.com",
 				   source_arn, st->account, err);
 	free(source_arn);
@@ -208,6 +280,17 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 	rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &st->profile_arn, &has_role, err);
 	if (rc < 0)
 		return -1;
+	if (dry(c)) {
+		if (rc == 0) {
+			would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
+			st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
+						    SETUP_INSTANCE_PROFILE);
+		}
+		if (!has_role)
+			would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
+			      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
+		return 0;
+	}
 	if (rc == 0 && iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
 		return -1;
 	if (!has_role)
@@ -221,6 +304,18 @@ static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 			   "spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err);
 }
 
+/* -ssh-cidr: inbound TCP 22 from the CIDR (noted under -dry-run). */
+static int allow_ssh(struct setup_chain *c, const char *group_id, struct annex_err *err)
+{
+	const char *cidr = c->st->s->opts->ssh_cidr;
+
+	if (!dry(c))
+		return ec2_allow_ssh(c->ctx, group_id, cidr, err);
+	would(c, "EC2", "AuthorizeSecurityGroupIngress", "GroupId=%s IpProtocol=tcp FromPort=22 ToPort=22 CidrIp=%s",
+	      group_id, cidr);
+	return 0;
+}
+
 static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 {
 	struct setup_state *st = c->st;
@@ -231,7 +326,10 @@ static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 	if (ec2_default_vpc(ctx, &vpc, err) != 0)
 		return -1;
 	rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &st->group_id, err);
-	if (rc == 0)
+	if (rc == 0 && dry(c)) {
+		would(c, "EC2", "CreateSecurityGroup", "GroupName=%s VpcId=%s", SETUP_SECURITY_GROUP, vpc);
+		st->group_id = xstrdup("<the new group's id>");
+	} else if (rc == 0)
 		rc = ec2_create_security_group(ctx, SETUP_SECURITY_GROUP,
 					       "annex execute nodes: no inbound traffic (nodes connect out)",
 					       vpc, &st->group_id, err);
@@ -239,7 +337,7 @@ static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 		rc = rc < 0 ? -1 : 0;
 	free(vpc);
 	if (rc == 0 && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
-		rc = ec2_allow_ssh(ctx, st->group_id, st->s->opts->ssh_cidr, err);
+		rc = allow_ssh(c, st->group_id, err);
 	return rc;
 }
 
@@ -305,7 +403,7 @@ static int reuse_security_group(struct setup_chain *c, struct annex_err *err)
 			progress_printf(c->pg, c->step, "condor_annex's security group %s does not exist; annex makes its own.\n", id);
 	}
 	if (rc == 1 && first && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
-		rc = ec2_allow_ssh(c->ctx, first, st->s->opts->ssh_cidr, err) == 0 ? 1 : -1;
+		rc = allow_ssh(c, first, err) == 0 ? 1 : -1;
 	if (rc == 1 && first) {
 		st->group_id = xstrdup(ids);
 		progress_printf(c->pg, c->step, "Reusing condor_annex's security group %s.\n", ids);
@@ -363,7 +461,12 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 		k[n].value = s->region;
 		n++;
 	}
-	if (!path) {
+	if (s->opts->dry_run) {
+		printf("dry-run: would record in %s:\n", path ? path : "(no file: printed for you to add)");
+		for (size_t i = 0; i < n; i++)
+			printf("  %s = %s\n", k[i].name, k[i].value ? k[i].value : "");
+		rc = 0;
+	} else if (!path) {
 		char *header = knobfile_header(s->local_name);
 		printf("As root, annex records its setup in a file of LOCAL_CONFIG_DIR, and none is configured.\n"
 		       "Add these lines to your HTCondor configuration:\n%s\n", header);
@@ -521,12 +624,97 @@ int cmd_setup(const struct annex_opts *o, struct annex_err *err)
 		goto out;
 	if (record_knobs(&st, err) != 0)
 		goto out;
-	puts("Setup successful.");
+	puts(o->dry_run ? "Dry run: nothing was created or changed." : "Setup successful.");
 	rc = 0;
 out:
 	state_free(&st);
 	session_close(&s);
 	return rc;
+}
+
+/* The annexes that still run in the region (live instances, Spot Fleet
+ * requests not cancelled), one line each on stdout; their number. -1 when
+ * the listing fails. */
+static int running_annexes(struct setup_state *st, struct annex_err *err)
+{
+	struct inventory_opts io = { .live_only = 1 };
+	struct inventory inv;
+	int n = 0;
+
+	inventory_init(&inv, &io);
+	if (inventory_list_fleets(st->s->aws, &inv, err) != 0 || inventory_list_instances(st->s->aws, &inv, err) != 0) {
+		inventory_free(&inv);
+		return -1;
+	}
+	inventory_sort(&inv);
+	for (size_t i = 0, f = 0; i < inv.n_inst || f < inv.n_fleets;) {
+		/* both lists are sorted by annex name: walk them together, one annex at a time */
+		const char *a = i < inv.n_inst ? inv.inst[i].annex : inv.fleets[f].annex;
+		size_t ni = 0, nf = 0;
+		if (f < inv.n_fleets && strcmp(inv.fleets[f].annex, a) < 0)
+			a = inv.fleets[f].annex;
+		for (; i < inv.n_inst && strcmp(inv.inst[i].annex, a) == 0; i++)
+			ni++;
+		for (; f < inv.n_fleets && strcmp(inv.fleets[f].annex, a) == 0; f++)
+			if (strncmp(inv.fleets[f].state, "cancelled", 9) != 0)
+				nf++;
+		if (ni + nf == 0)
+			continue;
+		if (n++ == 0)
+			printf("Annexes still running in %s (without the lease function nothing ends them when their "
+			       "lease runs out):\n", st->s->region);
+		printf("  %s: %zu instance%s, %zu Spot Fleet request%s\n", a, ni, ni == 1 ? "" : "s", nf,
+		       nf == 1 ? "" : "s");
+	}
+	inventory_free(&inv);
+	return n;
+}
+
+/* -setup -remove -dry-run: what the removal would delete, by looking. */
+static int setup_remove_plan(struct setup_state *st, struct annex_err *err)
+{
+	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
+	struct aws_ctx *ctx = st->s->aws;
+	char *arn = NULL, *vpc = NULL, *group = NULL;
+	int has_role = 0, rc;
+	mode_t mode;
+	char *path;
+
+	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &arn, err)) == 1)
+		dryrun_note("Lambda", "DeleteFunction", "FunctionName=%s", SETUP_LEASE_FUNCTION);
+	free(arn);
+	arn = NULL;
+	if (rc >= 0 && (rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &arn, &has_role,
+						      err)) == 1) {
+		if (has_role)
+			dryrun_note("IAM", "RemoveRoleFromInstanceProfile", "InstanceProfileName=%s RoleName=%s",
+				    SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
+		dryrun_note("IAM", "DeleteInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
+	}
+	free(arn);
+	arn = NULL;
+	for (size_t i = 0; rc >= 0 && i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if ((rc = iam_get_role(ctx, roles[i], &arn, err)) == 1)
+			dryrun_note("IAM", "DeleteRole", "RoleName=%s (after DeleteRolePolicy / DetachRolePolicy for "
+				    "each of its policies)", roles[i]);
+		free(arn);
+		arn = NULL;
+	}
+	if (rc >= 0 && (rc = ec2_default_vpc(ctx, &vpc, err)) == 0 &&
+	    (rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &group, err)) == 1)
+		dryrun_note("EC2", "DeleteSecurityGroup", "GroupId=%s (%s)", group, SETUP_SECURITY_GROUP);
+	if (rc >= 0 && (rc = s3_bucket_exists(ctx, st->bucket, err)) == 1)
+		dryrun_note("S3", "DeleteBucket", "Bucket=%s", st->bucket);
+	free(vpc);
+	free(group);
+	if (rc < 0)
+		return -1;
+	path = knob_file(st->s, &mode);
+	if (path)
+		printf("dry-run: would remove annex's block for %s from %s\n", st->s->local_name, path);
+	free(path);
+	puts("Dry run: nothing was removed.");
+	return 0;
 }
 
 /* -setup -remove: deletes exactly what setup made, by its names, after
@@ -541,6 +729,17 @@ static int setup_remove(struct setup_state *st, struct annex_err *err)
 	char *path;
 	int rc;
 
+	if ((rc = running_annexes(st, err)) < 0)
+		return annex_err_prefix(err, "listing the annexes that still run");
+	if (rc > 0 && !st->s->opts->force)
+		return annex_err_set(err, "AnnexesRunning", "refusing to remove the setup while %d annex%s still "
+				     "run%s in %s: end %s first ('annex -off -annex-name NAME'), or give -force to remove "
+				     "it anyway", rc, rc == 1 ? "" : "es", rc == 1 ? "s" : "", st->s->region,
+				     rc == 1 ? "it" : "them");
+	if (rc > 0)
+		puts("Removing the setup anyway (-force).");
+	if (st->s->opts->dry_run)
+		return setup_remove_plan(st, err);
 	printf("This deletes annex's setup in %s: the bucket %s, the function %s, the roles %s, %s and %s,\n"
 	       "the instance profile %s and the security group %s.\n",
 	       st->s->region, st->bucket, SETUP_LEASE_FUNCTION, SETUP_LEASE_ROLE, SETUP_NODE_ROLE,

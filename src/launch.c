@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/dryrun.h"
 #include "annex/events.h"
 
 void launch_spec_init(struct launch_spec *spec)
@@ -212,7 +213,15 @@ int launch_run(const struct launch_ctx *ctx, const struct launch_spec *spec, con
 int launch_dry_run(const struct launch_ctx *ctx, const struct launch_spec *spec, const struct launch_backend *be,
 		   struct annex_err *err)
 {
-	int rc = be->dry_run(ctx->aws, spec, err);
+	int rc;
+
+	/* the lease launch_run registers first (lease_add's two calls) */
+	dryrun_note("Events", "PutRule", "Name=%s ScheduleExpression=rate(5 minutes) Tags=htcondor:AnnexName=%s,"
+		    "htcondor:AnnexId=%s", spec->annex_id, spec->annex_name, spec->annex_id);
+	dryrun_note("Events", "PutTargets", "Rule=%s Id=%s Arn=%s Input={\"AnnexName\":\"%s\",\"AnnexId\":\"%s\","
+		    "\"LeaseExpiration\":\"%s\"}", spec->annex_id, spec->annex_id, spec->lease_function_arn,
+		    spec->annex_name, spec->annex_id, spec->lease_iso);
+	rc = be->dry_run(ctx->aws, spec, err);
 
 	if (rc != 0 && strcmp(err->code, "DryRunOperation") == 0) {
 		annex_err_clear(err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "annex/aws_retry.h"
+#include "annex/dryrun.h"
 
 static void add_tags(const struct launch_spec *s, struct params *p, const char *prefix, int n, const char *type)
 {
@@ -116,10 +117,13 @@ static int ondemand_dry_run(struct aws_ctx *aws, const struct launch_spec *s, st
 {
 	struct params p = PARAMS_INIT;
 	struct ec2_ids ids = { 0 };
-	int rc = run_params(s, &p, 1, err);
+	int rc = run_params(s, &p, 0, err);
 
-	if (rc == 0)
+	if (rc == 0) {
+		dryrun_params(stdout, "EC2", "RunInstances", &p);
+		params_add(&p, "DryRun", "true");
 		rc = ec2_run_instances(aws, &p, &ids, err);
+	}
 	params_free(&p);
 	ec2_ids_free(&ids);
 	return rc;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/dryrun.h"
 #include "annex/fleetconfig.h"
 
 /* Wipes the user-data fleetconfig_apply put into cfg's launch
@@ -27,25 +28,9 @@ static void cleanse_user_data(json_object *cfg)
 			OPENSSL_cleanse((char *)json_object_get_string(ud), (size_t)json_object_get_string_len(ud));
 }
 
-/* The user's config as it stands, with DryRun=true. */
-static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)
-{
-	struct params p = PARAMS_INIT;
-	int rc;
-
-	params_add(&p, "DryRun", "true");
-	rc = fleetconfig_to_params(s->fleet_config, &p, err);
-	if (rc == 0) {
-		char *fid = NULL;
-		rc = ec2_request_spot_fleet(aws, &p, &fid, err);
-		free(fid);
-	}
-	params_free(&p);
-	return rc;
-}
-
-static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, struct launch_result *res,
-			    struct annex_err *err)
+/* The request annex sends: the user's config completed with annex's
+ * capacity, role, lease, user-data and tags (fleetconfig_apply). */
+static int spotfleet_params(const struct launch_spec *s, struct params *p, struct annex_err *err)
 {
 	const struct fleet_tag tags[] = {
 		{ "htcondor:AnnexName", s->annex_name },
@@ -53,7 +38,6 @@ static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, st
 		{ "htcondor:LeaseExpiration", s->lease_iso },
 	};
 	struct fleet_settings fs;
-	struct params p = PARAMS_INIT;
 	json_object *cfg = NULL;
 	int rc;
 
@@ -72,12 +56,38 @@ static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, st
 	fs.n_tags = 3;
 	rc = fleetconfig_apply(cfg, &fs, err);
 	if (rc == 0)
-		rc = fleetconfig_to_params(cfg, &p, err);
+		rc = fleetconfig_to_params(cfg, p, err);
+	cleanse_user_data(cfg);
+	json_object_put(cfg);
+	return rc;
+}
+
+/* The request annex would send, printed, then sent with DryRun=true. */
+static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	int rc = spotfleet_params(s, &p, err);
+
+	if (rc == 0) {
+		char *fid = NULL;
+		dryrun_params(stdout, "EC2", "RequestSpotFleet", &p);
+		params_add(&p, "DryRun", "true");
+		rc = ec2_request_spot_fleet(aws, &p, &fid, err);
+		free(fid);
+	}
+	params_free(&p);
+	return rc;
+}
+
+static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, struct launch_result *res,
+			    struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	int rc = spotfleet_params(s, &p, err);
+
 	if (rc == 0)
 		rc = ec2_request_spot_fleet(aws, &p, &res->fleet_id, err);
 	params_free(&p);
-	cleanse_user_data(cfg);
-	json_object_put(cfg);
 	if (rc == 0)
 		printf("Spot Fleet request %s submitted.\n", res->fleet_id);
 	return rc;

@@ -31,6 +31,7 @@ struct annex_opts {
 	char *setup_args[3];
 	int n_setup_args;
 	int setup_remove;           /* -setup -remove */
+	int force;                  /* -force: -setup -remove even while annexes run */
 	/* ... and what they mean (cli interprets them; setup_args stay as typed):
 	 * one argument is the region; "FROM INSTANCE" sets both key files to
 	 * "FROM INSTANCE" (the instance role); two or three arguments are the

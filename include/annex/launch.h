@@ -93,8 +93,9 @@ void launch_found_free(struct launch_found *found);
  * err set; aws is whatever the engine's context holds. */
 struct launch_backend {
 	const char *name;            /* the AWS call, in messages: "RunInstances" */
-	/* Sends the request with DryRun=true; AWS's DryRunOperation error
-	 * means it would have succeeded. */
+	/* Prints the request launch() would send (dryrun_params), then sends
+	 * it with DryRun=true; AWS's DryRunOperation error means it would
+	 * have succeeded. */
 	int (*dry_run)(struct aws_ctx *aws, const struct launch_spec *spec, struct annex_err *err);
 	/* Starts the annex (res is zeroed, res->started -1); may print
 	 * progress lines. On failure, whatever it may have started carries
@@ -139,8 +140,9 @@ struct launch_ctx {
 int launch_run(const struct launch_ctx *ctx, const struct launch_spec *spec, const struct launch_backend *be,
 	       struct launch_result *res, struct annex_err *err);
 
-/* -dry-run: asks AWS whether be's request would be allowed and prints
- * the verdict; creates nothing. */
+/* -dry-run: prints the lease rule's calls and the exact request be would
+ * send (dryrun.h, secrets redacted), asks AWS whether it would be allowed
+ * (DryRun=true) and prints the verdict; creates nothing. */
 int launch_dry_run(const struct launch_ctx *ctx, const struct launch_spec *spec, const struct launch_backend *be,
 		   struct annex_err *err);
 

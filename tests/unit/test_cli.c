@@ -92,6 +92,7 @@ static const struct { const char *full, *prefix; } annex_rows[] = {
 	{ "debug", "deb" }, { "dry-run", "dr" }, { "wait", "w" }, { "json", "j" },
 	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "v" },
 	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
+	{ "force", "fo" },
 };
 
 #define N_ANNEX (sizeof annex_rows / sizeof annex_rows[0])
@@ -482,6 +483,11 @@ static void t_setup_forms(void)
 	CHECK_INT(parse(&o, &e, ARGV("-setup", "-remove")), 0);
 	CHECK_INT(o.command, CMD_SETUP);
 	CHECK_INT(o.setup_remove, 1);
+	CHECK_INT(o.force, 0);
+	cli_opts_free(&o);
+
+	CHECK_INT(parse(&o, &e, ARGV("-setup", "-remove", "-force")), 0);
+	CHECK_INT(o.force, 1);
 	cli_opts_free(&o);
 
 	CHECK_INT(parse(&o, &e, ARGV("-aws-region", "eu-west-1", "-setup", "eu-west-1")), 0);
@@ -494,6 +500,7 @@ static void t_setup_forms(void)
 		    "-aws-access-key-file", "k", "-setup", "a", "b");
 	CHECK_USAGE("unexpected argument 'd'", "-setup", "a", "b", "c", "d");
 	CHECK_USAGE("-remove goes only with -setup (annex -setup -remove)", "-remove");
+	CHECK_USAGE("-force goes only with -setup -remove", "-setup", "-force");
 	CHECK_USAGE("conflicting commands: -setup and -check-setup", "-setup", "-check-setup");
 }
 
