@@ -58,6 +58,25 @@ def test_cleanup_fails(m, pool):
     T.check("the printed ids end everything", live(m, "stranded") == [])
 
 
+def test_off_many(m, pool):
+    """-off of an annex larger than one TerminateInstances batch (500 ids)
+    ends every instance: each batch carries its own ids, none twice."""
+    ec2 = m.client("ec2")
+    ami = ec2.describe_images()["Images"][0]["ImageId"]
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "many"},
+                                                   {"Key": "htcondor:AnnexId", "Value": "many_x"}]}]
+    ec2.run_instances(ImageId=ami, MinCount=501, MaxCount=501, InstanceType="t3.micro", TagSpecifications=tags)
+    T.check("501 instances of annex 'many' run", len(live(m, "many")) == 501)
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-off", "-annex-name", "many"], pool.env(**fp.env()))
+        batches = [[v for k, v in c["params"].items() if k.startswith("InstanceId.")]
+                   for c in fp.calls() if c["operation"] == "TerminateInstances"]
+    T.check("-off ends all 501", rc == 0 and live(m, "many") == [], (out, err, len(live(m, "many"))))
+    T.check("two batches, 500 and 1 ids, no id sent twice",
+            sorted(len(b) for b in batches) == [1, 500] and len({i for b in batches for i in b}) == 501,
+            [len(b) for b in batches])
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -65,6 +84,7 @@ def main():
         if T.check("setup", rc == 0, out + err):
             T.guarded(test_cleanup, m, pool)
             T.guarded(test_cleanup_fails, m, pool)
+            T.guarded(test_off_many, m, pool)
     return T.summary()
 
 
