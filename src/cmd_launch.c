@@ -16,6 +16,7 @@
 #include "annex/launch.h"
 #include "annex/launch_userdata.h"
 #include "annex/launchplan.h"
+#include "annex/platforms.h"
 #include "annex/prompt.h"
 #include "annex/session.h"
 #include "annex/timefmt.h"
@@ -98,7 +99,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	sp->annex_name = xstrdup(o->annex_name);
 	if (!l->fleet_config_file) {
 		v = knob_or(l, o->instance_type, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
-		launch_spec_add_type(sp, v ? v : "m4.large");
+		launch_spec_add_type(sp, v ? v : PLATFORMS_DEFAULT_TYPE);
 		free(v);
 		if (launchplan_check_instance_type(sp->instance_types[0], "-aws-on-demand-instance-type", err) != 0)
 			return -1;
