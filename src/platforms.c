@@ -109,9 +109,13 @@ const struct platform *platforms_recognise(const struct image_facts *img, char *
 		snprintf(family, family_len, "Windows");
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof(recognisers) / sizeof(recognisers[0]); i++) {
-		const struct recognise *r = &recognisers[i];
-		int hit;
+	/* the name first (the publisher's own), then description and details */
+	for (size_t i = 0; i < 2 * (sizeof(recognisers) / sizeof(recognisers[0])); i++) {
+		const size_t n = sizeof(recognisers) / sizeof(recognisers[0]);
+		const struct recognise *r = &recognisers[i % n];
+		int by_name = r->where == NAME_PREFIX || r->where == NAME_PART, hit;
+		if (by_name != (i < n))
+			continue;
 		switch (r->where) {
 		case NAME_PREFIX: hit = has_prefix(img->name, r->text); break;
 		case NAME_PART: hit = has_part(img->name, r->text) && has_part(img->name, "ubuntu"); break;

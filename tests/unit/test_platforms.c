@@ -29,6 +29,9 @@ static void t_recognise(void)
 		{ "al2023-ami-ecs-hvm-2023.0.20250403-kernel-6.1-arm64", "Amazon Linux AMI 2023.0.20250403 arm64 ECS HVM EBS",
 		  NULL, "Amazon Linux 2023", "amzn", "2023" },
 		{ "my-own-build", "Amazon Linux 2023 with extras", NULL, "Amazon Linux 2023", "amzn", "2023" },
+		/* the name wins over a description copied from another image */
+		{ "Rocky-9-EC2-Base-9.4-20240523.0.aarch64", "Amazon Linux 2023 AMI 2023.6 arm64", NULL, "Rocky Linux 9",
+		  "rocky", "9" },
 		{ "amzn2-ami-kernel-5.10-hvm-2.0.20240131.0-x86_64-gp2", "Amazon Linux 2 Kernel 5.10 AMI", NULL,
 		  "Amazon Linux 2", NULL, NULL },
 		{ "amzn-ami-hvm-2017.09.1.20171103-x86_64-gp2", "Amazon Linux AMI 2017.09.1", NULL,
