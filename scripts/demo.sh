@@ -111,7 +111,9 @@ if [ "$real" = 0 ]; then
 	image=$(python3 - <<'PY'
 import boto3, os
 ec2 = boto3.client("ec2", endpoint_url=os.environ["MOTO_URL"], region_name="us-east-1")
-print(sorted(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"])[0])
+# an x86_64 Amazon Linux 2023 image: annex refuses images the nodes cannot install HTCondor on
+print(sorted(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"]
+             if i.get("Architecture") == "x86_64" and i.get("Name", "").startswith("al2023-ami-2023"))[0])
 PY
 )
 fi

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "annex/buf.h"
+#include "annex/platforms.h"
 
 enum cli_id {
 	/* condor_annex's options */
@@ -571,8 +572,10 @@ const char *cli_usage(void)
 "  -wait                             watch until every instance joined the pool\n"
 "  -min-count M                      accept a partial launch of at least M instances\n"
 "  -tag NAME VALUE                   tag the instances (repeatable)\n"
-"  -aws-on-demand-instance-type T    (also -instance-type T)\n"
-"  -aws-on-demand-ami-id AMI\n"
+"  -aws-on-demand-instance-type T    (also -instance-type T; default " PLATFORMS_DEFAULT_TYPE ",\n"
+"                                    ANNEX_DEFAULT_ODI_INSTANCE_TYPE)\n"
+"  -aws-on-demand-ami-id AMI         (default: the current Amazon Linux 2023, x86_64 types;\n"
+"                                    every type and image is checked before the prompt)\n"
 "  -aws-on-demand-security-group-ids IDS\n"
 "  -aws-on-demand-key-name NAME\n"
 "  -aws-on-demand-instance-profile-arn ARN\n"

@@ -13,13 +13,14 @@
 #include "annex/cmd.h"
 #include "annex/ec2.h"
 #include "annex/fleetconfig.h"
+#include "annex/imagecheck.h"
 #include "annex/launch.h"
 #include "annex/launch_userdata.h"
 #include "annex/launchplan.h"
+#include "annex/platforms.h"
 #include "annex/prompt.h"
 #include "annex/session.h"
 #include "annex/timefmt.h"
-#include "annex/ssm.h"
 
 struct launch {
 	struct annex_session s;
@@ -98,7 +99,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	sp->annex_name = xstrdup(o->annex_name);
 	if (!l->fleet_config_file) {
 		v = knob_or(l, o->instance_type, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
-		launch_spec_add_type(sp, v ? v : "m4.large");
+		launch_spec_add_type(sp, v ? v : PLATFORMS_DEFAULT_TYPE);
 		free(v);
 		if (launchplan_check_instance_type(sp->instance_types[0], "-aws-on-demand-instance-type", err) != 0)
 			return -1;
@@ -145,36 +146,65 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	return 0;
 }
 
-/* The image: -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID, else
- * the current Amazon Linux 2023 image for the instance type's architecture
- * (a public SSM parameter). It must exist (DescribeImages). A Spot Fleet
- * config names its own images. */
+/* The (type, image) pairs of one list of a Spot Fleet config: its
+ * LaunchSpecifications, or a LaunchTemplateConfigs entry's Overrides (whose
+ * image, when the override names none, is the launch template's). */
+static int check_fleet_list(struct imagecheck *ic, json_object *list, const char *what, struct annex_err *err)
+{
+	for (size_t i = 0; list && json_object_is_type(list, json_type_array) && i < json_object_array_length(list);
+	     i++) {
+		json_object *spec = json_object_array_get_idx(list, i), *v;
+		const char *type = NULL, *image = NULL;
+		if (json_object_object_get_ex(spec, "InstanceType", &v) && json_object_is_type(v, json_type_string))
+			type = json_object_get_string(v);
+		if (json_object_object_get_ex(spec, "ImageId", &v) && json_object_is_type(v, json_type_string))
+			image = json_object_get_string(v);
+		if (image && imagecheck_pair(ic, type, image, err) != 0)
+			return annex_err_prefix(err, "-aws-spot-fleet-config-file: %s[%zu]", what, i);
+	}
+	return 0;
+}
+
+/* A Spot Fleet config names its own types and images: each pair is checked
+ * as an on-demand launch's is. */
+static int check_fleet_images(struct imagecheck *ic, json_object *cfg, struct annex_err *err)
+{
+	json_object *list, *ltcs;
+
+	if (json_object_object_get_ex(cfg, "LaunchSpecifications", &list) &&
+	    check_fleet_list(ic, list, "LaunchSpecifications", err) != 0)
+		return -1;
+	if (json_object_object_get_ex(cfg, "LaunchTemplateConfigs", &ltcs) &&
+	    json_object_is_type(ltcs, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(ltcs); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(ltcs, i), "Overrides", &list) &&
+			    check_fleet_list(ic, list, "LaunchTemplateConfigs[].Overrides", err) != 0)
+				return -1;
+	return 0;
+}
+
+/* The types and images, each checked against what the nodes can boot
+ * (imagecheck.h: offered, image exists, same architecture, a distribution
+ * HTCondor publishes packages for) before the user is asked. On-demand:
+ * -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID, else the default
+ * image for the instance type's architecture (the current Amazon Linux
+ * 2023 for x86_64; none for arm64, where HTCondor has no AL2023 packages).
+ * A Spot Fleet config names its own. */
 static int pick_image(struct launch *l, struct annex_err *err)
 {
 	struct launch_spec *sp = &l->spec;
-	char arch[16];
+	struct imagecheck ic;
 	int rc;
 
-	if (l->fleet_config_file)
-		return 0;
-	sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
-	if (!sp->image_id) {
-		const char *want = launchplan_arch_of_type(sp->instance_types[0]);
-		char *param = xasprintf("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", want);
-		rc = ssm_get_parameter(l->s.aws, param, &sp->image_id, err);
-		if (rc == 0)
-			printf("Using the current Amazon Linux 2023 image for %s, %s (set ANNEX_DEFAULT_ODI_IMAGE_ID "
-			       "or -aws-on-demand-ami-id to choose another).\n", want, sp->image_id);
-		free(param);
-		if (rc != 0)
-			return annex_err_prefix(err, "looking up the Amazon Linux 2023 image (give "
-						"-aws-on-demand-ami-id or set ANNEX_DEFAULT_ODI_IMAGE_ID)");
+	imagecheck_init(&ic, l->s.aws, l->s.region, stderr);
+	if (l->fleet_config_file) {
+		rc = check_fleet_images(&ic, sp->fleet_config, err);
+	} else {
+		sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
+		rc = imagecheck_pick_image(&ic, sp->instance_types[0], &sp->image_id, err);
 	}
-	rc = ec2_image_exists(l->s.aws, sp->image_id, arch, sizeof(arch), err);
-	if (rc == 0)
-		return annex_err_set(err, "InvalidAMIID.NotFound", "image %s does not exist in %s",
-				     sp->image_id, l->s.region);
-	return rc < 0 ? -1 : 0;
+	imagecheck_free(&ic);
+	return rc;
 }
 
 static int confirm(struct launch *l, struct annex_err *err)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "annex/buf.h"
+#include "annex/platforms.h"
 
 #define DAY_S 86400L
 #define YEAR_S (365L * DAY_S)
@@ -67,8 +68,10 @@ static const struct knob_def knob_table[] = {
 	/* launches */
 	{ "ANNEX_DEFAULT_ODI_IMAGE_ID", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The AMI of on-demand nodes; unset: the current Amazon Linux 2023 image (-aws-on-demand-ami-id wins)." },
-	{ "ANNEX_DEFAULT_ODI_INSTANCE_TYPE", KNOB_STRING, "m4.large", NULL, 0, 0, KNOB_HTCONDOR,
-	  "The instance type of on-demand nodes (-aws-on-demand-instance-type wins)." },
+	{ "ANNEX_DEFAULT_ODI_INSTANCE_TYPE", KNOB_STRING, PLATFORMS_DEFAULT_TYPE, NULL, 0, 0,
+	  KNOB_HTCONDOR | KNOB_ANNEX_DEFAULT,
+	  "The instance type of on-demand nodes (-aws-on-demand-instance-type wins); annex's default replaces "
+	  "condor_annex's m4.large, which is not Nitro-based (docs/images.md)." },
 	{ "ANNEX_DEFAULT_LEASE_DURATION", KNOB_DURATION, "3000", "seconds", 0, 0, KNOB_HTCONDOR,
 	  "How long an annex lives before its lease ends it (-duration wins)." },
 	{ "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", KNOB_DURATION, "900", "seconds", 0, 0, KNOB_HTCONDOR | KNOB_ENV,
@@ -218,7 +221,7 @@ static int knobs_lookup(const struct annex_config *cfg, const struct knob_def *k
 		*origin = ORIGIN_ENV;
 		return 1;
 	}
-	if (!(k->flags & KNOB_CONFIGURED_ONLY) || config_is_configured(cfg, k->name)) {
+	if (!(k->flags & (KNOB_CONFIGURED_ONLY | KNOB_ANNEX_DEFAULT)) || config_is_configured(cfg, k->name)) {
 		rc = config_get(cfg, k->name, value, err);
 		if (rc != 0) {
 			if (rc > 0)
@@ -226,7 +229,7 @@ static int knobs_lookup(const struct annex_config *cfg, const struct knob_def *k
 			return rc;
 		}
 	}
-	if (k->def && !(k->flags & KNOB_HTCONDOR)) {
+	if (k->def && (!(k->flags & KNOB_HTCONDOR) || (k->flags & KNOB_ANNEX_DEFAULT))) {
 		*value = xstrdup(k->def);
 		*origin = ORIGIN_DEFAULT;
 		return 1;
@@ -426,7 +429,8 @@ char *knobs_summary(const struct knob_def *k)
 	if (k->unit)
 		buf_printf(&b, " %s", k->unit);
 	if (k->def)
-		buf_printf(&b, "; default %s%s", k->def, k->flags & KNOB_HTCONDOR ? " (HTCondor's)" : "");
+		buf_printf(&b, "; default %s%s", k->def, k->flags & KNOB_ANNEX_DEFAULT ? " (annex's, not HTCondor's)" :
+			   k->flags & KNOB_HTCONDOR ? " (HTCondor's)" : "");
 	else
 		buf_puts(&b, "; no default");
 	if (k->flags & KNOB_CONFIGURED_ONLY)
@@ -479,7 +483,8 @@ void knobs_write_markdown(FILE *f)
 	      "2. the configuration (files, user config, `_CONDOR_NAME`), then HTCondor's\n"
 	      "   parameter-table default for HTCondor's own knobs (*HTCondor*), except for\n"
 	      "   the knobs marked *configured*, which count only when something sets them;\n"
-	      "3. annex's default, for annex's own knobs.\n"
+	      "3. annex's default, for annex's own knobs and for the knobs marked *annex\n"
+	      "   default*, whose HTCondor parameter-table default annex replaces.\n"
 	      "\n"
 	      "A value set but empty counts as not set. Knobs marked *loader* are read by\n"
 	      "the configuration reader while it reads the files. A number out of its range\n"
@@ -506,6 +511,10 @@ void knobs_write_markdown(FILE *f)
 		}
 		if (k->flags & KNOB_CONFIGURED_ONLY) {
 			fprintf(f, "%sconfigured", sep);
+			sep = ", ";
+		}
+		if (k->flags & KNOB_ANNEX_DEFAULT) {
+			fprintf(f, "%sannex default", sep);
 			sep = ", ";
 		}
 		if (k->flags & KNOB_ENV) {

@@ -53,6 +53,38 @@ int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct 
 int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
 		     struct annex_err *err);
 
+/* What DescribeImages says of one image ("" for an absent field). */
+struct ec2_image_info {
+	char id[64];
+	char arch[32];              /* architecture: x86_64, arm64, i386, ... */
+	char name[256];
+	char description[512];
+	char platform[32];          /* "windows" or "" */
+	char platform_details[128]; /* "Linux/UNIX", "Red Hat Enterprise Linux", ... */
+	int is_public;
+};
+
+/* DescribeImages for one image: 1 found (info filled), 0 it does not exist
+ * (InvalidAMIID.*: also a malformed id), -1 error. */
+int ec2_describe_image(struct aws_ctx *ctx, const char *image_id, struct ec2_image_info *info,
+		       struct annex_err *err);
+
+#define EC2_TYPE_MAX_ARCHES 4
+
+/* What DescribeInstanceTypes says of one type. */
+struct ec2_type_info {
+	char type[64];
+	char hypervisor[16];        /* "nitro", "xen", "" (bare metal) */
+	int bare_metal;
+	char arches[EC2_TYPE_MAX_ARCHES][16];  /* ProcessorInfo.SupportedArchitectures */
+	size_t n_arches;
+};
+
+/* DescribeInstanceTypes for one type: 1 found (info filled), 0 the region
+ * does not offer it (InvalidInstanceType*), -1 error. */
+int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2_type_info *info,
+			       struct annex_err *err);
+
 /* One instance of a DescribeInstances reply as read ("" for an absent
  * field); valid for the duration of the callback only. */
 struct ec2_instance {

@@ -62,6 +62,10 @@ enum {
 	/* Counts only when configured (a file, the user config or the
 	 * environment): a parameter-table default never overrides anything. */
 	KNOB_CONFIGURED_ONLY = 8,
+	/* HTCondor's knob whose parameter-table default annex replaces with
+	 * def (condor_annex's m4.large instance type is not Nitro-based): the
+	 * table's value counts only when configured, then def applies. */
+	KNOB_ANNEX_DEFAULT = 16,
 };
 
 struct knob_def {

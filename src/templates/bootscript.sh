@@ -26,7 +26,9 @@ lease_watch_script=@@LEASE_WATCH_SCRIPT@@
 master_shutdown_script=@@MASTER_SHUTDOWN_SCRIPT@@
 
 imds=http://169.254.169.254
-repo=https://research.cs.wisc.edu/htcondor/repo
+# HTCondor's repository host as its manual documents it (25.x: "Linux (from
+# our repositories)"); the old research.cs.wisc.edu/htcondor/repo moved here.
+repo=https://htcss-downloads.chtc.wisc.edu/repo
 libexec=/usr/local/libexec/annex
 config_file=/etc/condor/config.d/50-annex.config
 
@@ -97,11 +99,21 @@ os_field() {
 
 # 2. HTCondor from its official repository, series $series.
 install_htcondor() {
-	local id version major codename release
+	local id version major codename release arch
 	id=$(os_field ID)
 	version=$(os_field VERSION_ID)
 	major=${version%%.*}
-	log "installing HTCondor $series from $repo on $id $version"
+	arch=$(uname -m)
+	# HTCondor publishes aarch64 packages for Enterprise Linux only; the same
+	# table is src/platforms.c (annex refuses such images before launching).
+	case "$id:$version:$arch" in
+	amzn:2023:x86_64 | rocky:9*:x86_64 | rocky:9*:aarch64 | almalinux:9*:x86_64 | almalinux:9*:aarch64 | \
+		ubuntu:22.04:x86_64 | ubuntu:24.04:x86_64 | debian:12:x86_64) ;;
+	amzn:2023:* | ubuntu:22.04:* | ubuntu:24.04:* | debian:12:*)
+		die "HTCondor publishes no $arch packages for $id $version (from /etc/os-release): use an x86_64 instance type, or a Rocky Linux 9 or AlmaLinux 9 image on $arch"
+		;;
+	esac
+	log "installing HTCondor $series from $repo on $id $version ($arch)"
 	case "$id:$version" in
 	amzn:2023 | rocky:9* | almalinux:9*)
 		if [ "$id" = amzn ]; then

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${ANNEX_BUILD:-$PWD/build}
 GEN=$BUILD/tools/bootscript_gen
 ANNEX=${ANNEX_BIN:-$BUILD/annex}
-REPO=https://research.cs.wisc.edu/htcondor/repo
+REPO=https://htcss-downloads.chtc.wisc.edu/repo
 INSTANCE_ID=i-0123456789abcdef0
 LEASE_END=1900000000
 pass=0
@@ -367,6 +367,30 @@ gen ubuntu2004
 boot ubuntu2004
 t "ubuntu 20.04: refused clearly" has_text "$work/ubuntu2004/err" "unsupported distribution 'ubuntu' '20.04'"
 t "ubuntu 20.04: no apt-get" lacks_text "$work/ubuntu2004/root/rec/calls.log" "apt-get"
+
+# --- arm64 (aarch64): HTCondor publishes packages for Enterprise Linux only --
+for fam in "arm_al2023 amzn 2023" "arm_ubuntu2404 ubuntu 24.04" "arm_debian12 debian 12"; do
+	read -r -a fa <<<"$fam"; set -- "${fa[@]}"
+	make_root "$1" "$2" "$3"
+	make_stub "$work/$1/root" uname 'echo aarch64'
+	gen "$1"
+	boot "$1"
+	c=$work/$1/root/rec/calls.log
+	t "$1: refused" [ "$(cat "$work/$1/rc")" != 0 ]
+	t "$1: says there are no aarch64 packages" has_text "$work/$1/err" \
+		"HTCondor publishes no aarch64 packages for $2 $3 (from /etc/os-release)"
+	t "$1: names what works" has_text "$work/$1/err" "Rocky Linux 9 or AlmaLinux 9 image on aarch64"
+	t "$1: no package manager" lacks_text "$c" "install -y"
+	t "$1: HTCondor not started" lacks_text "$c" "restart condor"
+done
+make_root arm_rocky9 rocky 9.4
+make_stub "$work/arm_rocky9/root" uname 'echo aarch64'
+gen arm_rocky9
+boot arm_rocky9
+c=$work/arm_rocky9/root/rec/calls.log
+t "arm_rocky9: installs" [ "$(cat "$work/arm_rocky9/rc")" = 0 ]
+t "arm_rocky9: el9 repository package" has_line "$c" "dnf install -y $REPO/25.0/htcondor-release-current.el9.noarch.rpm"
+t "arm_rocky9: says the architecture" has_text "$work/arm_rocky9/out" "on rocky 9.4 (aarch64)"
 
 # --- iptables fails: nft ------------------------------------------------------
 make_root nft amzn 2023 condor

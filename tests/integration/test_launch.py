@@ -142,7 +142,7 @@ def test_refusals(m, pool):
 def test_prompt(m, pool):
     rc, out, _ = T.run_annex(["-count", "1", "-annex-name", "asked"], pool.env(), answer="no")
     T.check("prompt wording, decline message and hints", rc == 1 and
-            "Will request 1 m4.large on-demand instance for 0.83 hours.  Each instance will terminate after being "
+            "Will request 1 m6i.large on-demand instance for 0.83 hours.  Each instance will terminate after being "
             "idle for 0.25 hours.\nIs that OK?  (Type 'yes' or 'no'): no\nNot starting an annex; user did not "
             "confirm.\n\nTo change the instance type, use the -aws-on-demand-instance-type flag.\nTo change the "
             "lease duration, use the -duration flag.\nTo change how long an idle instance will wait before "
@@ -229,17 +229,129 @@ def test_series(m, pool):
 
 
 def test_default_image(m, pool):
-    """No image configured: the current Amazon Linux 2023 image of the
-    instance type's architecture, from the public SSM parameter."""
+    """No image configured: for an x86_64 type, the current Amazon Linux 2023
+    image from the public SSM parameter; for an arm64 type no default (HTCondor
+    publishes no AL2023 arm64 packages): a refusal naming what works, before
+    any prompt or mutating call (these runs have no terminal and no -yes, so a
+    check made after the prompt would end in the prompt's own refusal)."""
     ssm = m.client("ssm")
-    for itype, arch, name in (("m5.large", "x86_64", "al2x86"), ("m6g.large", "arm64", "al2arm")):
-        want = ssm.get_parameter(
-            Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch)["Parameter"]["Value"]
-        rc, out, err = T.run_annex(["-count", "1", "-annex-name", name, "-instance-type", itype, "-yes"],
-                                   pool.env(_CONDOR_ANNEX_DEFAULT_ODI_IMAGE_ID=""))
-        inst = live(m, name)
-        T.check("default image for %s is AL2023 %s" % (itype, arch),
-                rc == 0 and inst and inst[0]["ImageId"] == want and want in out, (out, err, inst))
+    want = ssm.get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")["Parameter"]["Value"]
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "al2x86", "-instance-type", "m5.large", "-yes"],
+                               pool.env(_CONDOR_ANNEX_DEFAULT_ODI_IMAGE_ID=""))
+    inst = live(m, "al2x86")
+    T.check("default image for m5.large is AL2023 x86_64",
+            rc == 0 and inst and inst[0]["ImageId"] == want and want in out, (out, err, inst))
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", "al2arm", "-instance-type", "m6g.large"],
+                                   pool.env(_CONDOR_ANNEX_DEFAULT_ODI_IMAGE_ID="", **fp.env()))
+        calls = fp.calls()
+    T.check("no default image for arm64 m6g.large: refused, naming what works, before the prompt",
+            rc == 1 and "no default image for m6g.large (arm64): HTCondor publishes arm64 packages only for "
+            "Rocky Linux 9 or AlmaLinux 9" in err and "-aws-on-demand-ami-id" in err and "Is that OK" not in out
+            and not live(m, "al2arm") and not [c for c in calls if c["mutating"]] and
+            not [c for c in calls if c["operation"] == "GetParameter"], (out, err, calls))
+
+
+def own_image(m, source, name, public, description="built here"):
+    """A copy of source (same architecture) named name, public or private."""
+    ec2 = m.client("ec2")
+    iid = ec2.copy_image(SourceImageId=source, SourceRegion="us-east-1", Name=name,
+                         Description=description)["ImageId"]
+    if public:
+        ec2.modify_image_attribute(ImageId=iid, LaunchPermission={"Add": [{"Group": "all"}]})
+    return iid
+
+
+def test_image_checks(m, pool):
+    """Every type and image is checked (DescribeInstanceTypes, DescribeImages)
+    before the prompt: architecture, distribution, the type offered; a type not
+    built on Nitro is a warning."""
+    ec2 = m.client("ec2")
+    amazon = ec2.describe_images(Owners=["amazon"])["Images"]
+
+    def first(pred):
+        return sorted(i["ImageId"] for i in amazon if pred(i))[0]
+
+    al2023_arm = m.client("ssm").get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")["Parameter"]["Value"]
+    al2_x86 = first(lambda i: i["Name"].startswith("amzn2-ami-") and i["Architecture"] == "x86_64")
+    windows = first(lambda i: i["Name"].startswith("Windows_Server"))
+    rocky_arm = own_image(m, al2023_arm, "Rocky-9-EC2-Base-9.4-20240523.0.aarch64", public=True)
+    ubuntu_arm = own_image(m, al2023_arm, "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20240423",
+                           public=True)
+    golden = own_image(m, pool.image, "golden-node-v7", public=False)
+    refusals = [
+        ("arm64 AL2023 image on an arm64 type", ["-instance-type", "m6g.large", "-aws-on-demand-ami-id", al2023_arm],
+         "image %s is arm64 Amazon Linux 2023: HTCondor publishes no packages for it; use an x86_64 type "
+         "(e.g. m6i.large) with an x86_64 image, or a Rocky Linux 9 or AlmaLinux 9 arm64 image" % al2023_arm),
+        ("arm64 Ubuntu 24.04 image", ["-instance-type", "c7g.large", "-aws-on-demand-ami-id", ubuntu_arm],
+         "is arm64 Ubuntu 24.04: HTCondor publishes no packages for it"),
+        ("arm64 image on an x86_64 type", ["-aws-on-demand-ami-id", rocky_arm],
+         "image %s is arm64 Rocky Linux 9 but m6i.large runs x86_64" % rocky_arm),
+        ("x86_64 image on an arm64 type", ["-instance-type", "m6g.large"],
+         "image %s is x86_64 Amazon Linux 2023 but m6g.large runs arm64" % pool.image),
+        ("Amazon Linux 2", ["-aws-on-demand-ami-id", al2_x86],
+         "image %s is Amazon Linux 2 (x86_64): the nodes' boot script cannot install HTCondor on it" % al2_x86),
+        ("Windows", ["-aws-on-demand-ami-id", windows], "image %s is Windows" % windows),
+        ("type not offered", ["-instance-type", "m99z.large"], "instance type m99z.large is not offered in us-east-1"),
+    ]
+    for name, args, needle in refusals:
+        with T.FaultProxy([]) as fp:
+            rc, out, err = T.run_annex(["-count", "1", "-annex-name", "unfit"] + args, pool.env(**fp.env()))
+            calls = fp.calls()
+        ops = [c["operation"] for c in calls]
+        T.check("refused before the prompt: %s (one line naming what works, no mutating call)" % name,
+                rc == 1 and needle in err and len(err.strip().splitlines()) == 1 and "Is that OK" not in out and
+                not [c for c in calls if c["mutating"]] and not live(m, "unfit") and
+                ("DescribeImages" in ops or "DescribeInstanceTypes" in ops), (out, err, ops))
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "rockyarm", "-instance-type", "m6g.large",
+                                "-aws-on-demand-ami-id", rocky_arm, "-yes"], pool.env())
+    T.check("arm64 Rocky Linux 9 on m6g.large launches", rc == 0 and len(live(m, "rockyarm")) == 1 and not err.strip(),
+            (out, err))
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "golden", "-aws-on-demand-ami-id", golden, "-yes"],
+                               pool.env())
+    T.check("a private image of unknown distribution: a warning, then the launch",
+            rc == 0 and len(live(m, "golden")) == 1 and
+            "annex: warning: cannot tell which distribution image %s (golden-node-v7) is" % golden in err, (out, err))
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "xen", "-instance-type", "m4.large", "-yes"],
+                               pool.env())
+    inst = live(m, "xen")
+    T.check("an explicit m4.large is honoured, with a warning that it is not Nitro-based",
+            rc == 0 and inst and inst[0]["InstanceType"] == "m4.large" and
+            "annex: warning: m4.large is not built on the AWS Nitro System (hypervisor xen)" in err and
+            "lease change" in err, (out, err))
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "nitro", "-yes"], pool.env())
+    inst = live(m, "nitro")
+    T.check("the default type is m6i.large, with no warning", rc == 0 and inst and
+            inst[0]["InstanceType"] == "m6i.large" and "warning" not in err, (out, err))
+
+
+def test_spot_fleet_images(m, pool):
+    """A Spot Fleet config's types and images get the same checks, before the
+    prompt; examples/spot-fleet.json's placeholder image is caught there."""
+    al2023_arm = m.client("ssm").get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")["Parameter"]["Value"]
+    example = json.load(open(os.path.join(T.ROOT, "examples", "spot-fleet.json")))
+    cases = [("the example's placeholder image", example, "image ami-0123456789abcdef0 does not exist in us-east-1")]
+    arm = json.loads(json.dumps(example))
+    specs = arm["SpotFleetRequestConfig"]["LaunchSpecifications"]
+    for ls in specs:
+        ls["ImageId"] = pool.image
+    specs[1]["InstanceType"], specs[1]["ImageId"] = "m7g.xlarge", al2023_arm
+    cases.append(("arm64 AL2023 in the second specification", arm,
+                  "LaunchSpecifications[1]: image %s is arm64 Amazon Linux 2023: HTCondor publishes no packages"
+                  % al2023_arm))
+    for name, cfg, needle in cases:
+        path = os.path.join(pool.dir, "fleet-check.json")
+        json.dump(cfg, open(path, "w"))
+        with T.FaultProxy([]) as fp:
+            rc, out, err = T.run_annex(["-slots", "4", "-annex-name", "unfitfleet", "-aws-spot-fleet-config-file",
+                                        path], pool.env(**fp.env()))
+            calls = fp.calls()
+        T.check("spot fleet refused before the prompt: %s" % name,
+                rc == 1 and needle in err and len(err.strip().splitlines()) == 1 and not [c for c in calls if c["mutating"]]
+                and not live(m, "unfitfleet"), (out, err, [c["operation"] for c in calls]))
 
 
 def test_off(m, pool, annex_id):
@@ -264,6 +376,8 @@ def main():
         T.guarded(test_spot_fleet, m, pool)
         T.guarded(test_series, m, pool)
         T.guarded(test_default_image, m, pool)
+        T.guarded(test_image_checks, m, pool)
+        T.guarded(test_spot_fleet_images, m, pool)
         T.guarded(test_off, m, pool, annex_id)
     return T.summary()
 

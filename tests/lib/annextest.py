@@ -111,8 +111,11 @@ class Pool:
         self.moto = moto
         self.image = None
         if moto:
+            # an x86_64 Amazon Linux 2023 image: annex checks the image against the type and
+            # refuses what HTCondor publishes no packages for (docs/images.md)
             imgs = moto.client("ec2").describe_images(Owners=["amazon"])["Images"]
-            self.image = sorted(i["ImageId"] for i in imgs)[0]
+            self.image = sorted(i["ImageId"] for i in imgs if i.get("Architecture") == "x86_64" and
+                                i.get("Name", "").startswith("al2023-ami-2023"))[0]
         self.config = os.path.join(self.dir, "condor_config")
         with open(self.config, "w") as f:
             f.write("COLLECTOR_HOST = %s\n" % collector)

@@ -226,7 +226,12 @@ static void t_defaults_agree_with_htcondor(void)
 		int rc;
 		annex_err_clear(&err);
 		rc = config_get(cfg, k->name, &table, &err);
-		if (k->flags & KNOB_HTCONDOR) {
+		if (k->flags & KNOB_ANNEX_DEFAULT) {
+			/* annex replaces the table's default: there is one, and it differs */
+			if (!(k->flags & KNOB_HTCONDOR) || !k->def || rc != 1 || strcmp(k->def, table) == 0)
+				harness_fail_(__FILE__, __LINE__, "%s: annex default %s, HTCondor's '%s'", k->name,
+					      k->def ? k->def : "none", rc == 1 ? table : "none");
+		} else if (k->flags & KNOB_HTCONDOR) {
 			if (k->def) {
 				CHECK(config_expand(cfg, k->def, &mine, &err) == 0);
 				if (strcmp(mine ? mine : "", rc == 1 ? table : ""))
@@ -262,7 +267,15 @@ static void t_defaults_when_unset(void)
 	CHECK_STR(src(cfg, "ANNEX_MAX_ATTEMPTS"), "annex default");
 	CHECK_STR(src(cfg, "ANNEX_DEFAULT_LEASE_DURATION"), "<Default>");
 	CHECK_STR(str(cfg, "ANNEX_CONDOR_OFF"), "condor_off");
+	/* annex's Nitro default, not condor_annex's table default m4.large */
+	CHECK_STR(str(cfg, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE"), "m6i.large");
+	CHECK_STR(src(cfg, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE"), "annex default");
+	config_free(cfg);
+	/* ... while a configured type, even condor_annex's, is honoured */
+	cfg = load_text("ANNEX_DEFAULT_ODI_INSTANCE_TYPE = m4.large\n", NULL);
 	CHECK_STR(str(cfg, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE"), "m4.large");
+	config_free(cfg);
+	cfg = load_text("", NULL);
 	CHECK_STR(str(cfg, "ANNEX_DEFAULT_S3_BUCKET"), "<unset>");
 	CHECK_STR(src(cfg, "ANNEX_DEFAULT_S3_BUCKET"), "<none>");
 	CHECK_STR(str(cfg, "ANNEX_CONDOR_STATUS"), "<unset>");
