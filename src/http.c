@@ -13,6 +13,7 @@ struct http_client {
 	long timeout_ms;
 	char *ca_bundle;
 	char *user_agent;
+	size_t max_body;
 	long connections;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -43,6 +44,7 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 	ca = opts && opts->ca_bundle ? opts->ca_bundle : getenv("AWS_CA_BUNDLE");
 	c->ca_bundle = ca && *ca ? xstrdup(ca) : NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent : "annex/" ANNEX_VERSION);
+	c->max_body = opts && opts->max_body_bytes ? opts->max_body_bytes : HTTP_MAX_BODY_DEFAULT;
 	return c;
 }
 
@@ -61,12 +63,28 @@ long http_client_connections(const struct http_client *c)
 	return c ? c->connections : 0;
 }
 
+/* One exchange's reply as it arrives, with its caps. */
+struct http_xfer {
+	struct http_response *resp;
+	size_t max_body;
+	size_t header_bytes;
+	int over_body;                      /* the body crossed max_body */
+	int over_headers;                   /* the headers crossed HTTP_MAX_HEADER_BYTES */
+};
+
+/* Returning less than given makes libcurl end the transfer
+ * (CURLE_WRITE_ERROR): a body over the cap is never held whole. */
 static size_t http_on_body(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_response *resp = ud;
+	struct http_xfer *x = ud;
+	size_t len = size * n;
 
-	buf_append(&resp->body, data, size * n);
-	return size * n;
+	if (len > x->max_body - x->resp->body.len) {
+		x->over_body = 1;
+		return 0;
+	}
+	buf_append(&x->resp->body, data, len);
+	return len;
 }
 
 /* Collects response headers. A status line starts a new header block
@@ -74,10 +92,16 @@ static size_t http_on_body(char *data, size_t size, size_t n, void *ud)
  * response's headers are kept. */
 static size_t http_on_header(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_response *resp = ud;
+	struct http_xfer *x = ud;
+	struct http_response *resp = x->resp;
 	size_t len = size * n, name_len;
 	const char *colon, *v, *end;
 
+	if (len > HTTP_MAX_HEADER_BYTES - x->header_bytes) {
+		x->over_headers = 1;
+		return 0;
+	}
+	x->header_bytes += len;
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		for (size_t i = 0; i < resp->n_headers; i++) {
 			free(resp->headers[i].name);
@@ -178,6 +202,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp, struct annex_err *err)
 {
 	struct curl_slist *hdrs = NULL;
+	struct http_xfer x = { 0 };
 	CURL *h = c->easy;
 	CURLcode rc;
 	long connects = 0;
@@ -186,6 +211,8 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	x.resp = resp;
+	x.max_body = req->max_body_bytes ? req->max_body_bytes : c->max_body;
 	http_url_for_message(req->url, where, sizeof(where));
 	curl_easy_reset(h);
 	c->errbuf[0] = 0;
@@ -204,9 +231,13 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	/* refuses an announced Content-Length over the cap before any body
+	 * (not on HEAD, whose Content-Length is the size of what it did not get) */
+	if (strcmp(req->method, "HEAD") != 0)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max_body);
 
 	if (strcmp(req->method, "HEAD") == 0) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -244,6 +275,21 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &total);
 	c->connections += connects;
 	resp->elapsed_ms = (long)(total * 1000.0);
+	if (x.over_body || rc == CURLE_FILESIZE_EXCEEDED) {
+		annex_err_set(err, "BadReply", "%s %s: reply body over the %zu-byte cap; refused",
+			      req->method, where, x.max_body);
+		if (err)
+			err->retryable = 0;
+		buf_free(&resp->body);
+		goto out;
+	}
+	if (x.over_headers) {
+		annex_err_set(err, "BadReply", "%s %s: reply headers over the %zu-byte cap; refused",
+			      req->method, where, HTTP_MAX_HEADER_BYTES);
+		if (err)
+			err->retryable = 0;
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		annex_err_set(err, "Transport", "%s %s: %s", req->method, where,
 			      c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
