@@ -26,7 +26,10 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 	const char *ca;
 
 	if (!http_global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		/* libcurl's own buffers (the download buffer holds reply bytes)
+		 * are cleansed when freed */
+		if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, secret_block_free, secret_block_realloc,
+					 secret_block_strdup, calloc) != CURLE_OK) {
 			annex_err_set(err, "Transport", "cannot initialise libcurl");
 			return NULL;
 		}
@@ -211,6 +214,8 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	/* a reply may carry user data (DescribeSpotFleetRequests) or keys */
+	buf_init_secret(&resp->body);
 	x.resp = resp;
 	x.max_body = req->max_body_bytes ? req->max_body_bytes : c->max_body;
 	http_url_for_message(req->url, where, sizeof(where));

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "annex/buf.h"
 #include "annex/cli.h"
 #include "annex/cmd.h"
 #include "annex/err.h"
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 	int status = 1, failed;
 
 	main_no_core_dumps();
+	secret_alloc_init();
 	annex_err_clear(&err);
 	failed = cli_parse(argc, argv, &opts, &err) != 0 ||
 		 main_dispatch(&opts, &status, &err) != 0;

@@ -2,6 +2,7 @@
 #include "annex/xml.h"
 
 #include <libxml/parser.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +33,23 @@ static void xml_refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext_id
  * amplification) stay on. */
 #define XML_REPLY_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
+static pthread_once_t xml_mem_once = PTHREAD_ONCE_INIT;
+
+/* libxml2 allocates and frees through cleansing functions: a document of
+ * DescribeSpotFleetRequests holds every fleet's user data (the pool
+ * password), and its text nodes and input buffers are freed by libxml2. */
+static void xml_mem_setup(void)
+{
+	(void)xmlMemSetup(secret_block_free, malloc, secret_block_realloc, secret_block_strdup);
+}
+
 xmlDoc *xml_parse(const char *data, size_t len, struct annex_err *err)
 {
 	xmlParserCtxtPtr pc;
 	xmlDoc *doc;
 	int saw_dtd = 0;
 
+	pthread_once(&xml_mem_once, xml_mem_setup);
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	if (len > (size_t)0x7fffffff) {
 		annex_err_set(err, "BadReply", "XML reply too large (%zu bytes)", len);
