@@ -54,6 +54,8 @@ static int heap_copies(void)
 			continue;
 		if (perms[0] != 'r' || perms[1] != 'w' || (path[0] && strcmp(path, "[heap]") != 0))
 			continue;
+		if (hi - lo > (1UL << 30))
+			continue;           /* a sanitizer's shadow, not a heap */
 		for (unsigned long a = lo; a < hi; a += (1 << 20) - MARK_LEN) {
 			size_t want = hi - a < (1 << 20) ? hi - a : (1 << 20);
 			ssize_t got = pread(mem, chunk, want, (off_t)a);
