@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -81,6 +82,72 @@ void secret_free(char *s)
 		return;
 	OPENSSL_cleanse(s, strlen(s));
 	free(s);
+}
+
+void secret_block_free(void *p)
+{
+	if (!p)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+void *secret_block_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+
+	if (!p)
+		return malloc(n);
+	if (n == 0) {
+		secret_block_free(p);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if (n <= old)
+		return p;            /* the tail is cleansed with the block */
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old);
+	secret_block_free(p);
+	return q;
+}
+
+char *secret_block_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void *secret_crypto_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void *secret_crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return secret_block_realloc(p, n);
+}
+
+static void secret_crypto_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	secret_block_free(p);
+}
+
+void secret_alloc_init(void)
+{
+	(void)CRYPTO_set_mem_functions(secret_crypto_malloc, secret_crypto_realloc, secret_crypto_free);
 }
 
 void buf_init(struct buf *b)

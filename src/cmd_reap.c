@@ -241,7 +241,10 @@ static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, st
 		free(configured);
 		return -1;
 	}
-	*path = reaplock_path(configured);
+	if (reaplock_path(configured, path, err) != 0) {
+		free(configured);
+		return -1;
+	}
 	free(configured);
 	*fd = reaplock_acquire(*path, wait_s * 1000, err);
 	return *fd == -1 ? -1 : 0;

@@ -58,7 +58,7 @@ static int imds_send(void *ud, int n, int fresh, struct annex_err *err)
 	hr.headers = &r->hdr;
 	hr.n_headers = 1;
 	hr.fresh_connection = fresh;
-	hr.secret_reply = 1;
+
 	buf_reset(r->reply);
 	if (http_perform(r->http, &hr, &resp, err) != 0) {
 		snprintf(err->code, sizeof(err->code), "Credentials");
@@ -126,7 +126,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	ho.connect_timeout_ms = IMDS_TIMEOUT_MS;
 	ho.timeout_ms = IMDS_TIMEOUT_MS;
 	ho.no_proxy = 1;
-	ho.max_body = IMDS_REPLY_MAX;
+	ho.max_body_bytes = IMDS_REPLY_MAX;
 	h = http_client_new(&ho, err);
 	if (!h) {
 		free(base);

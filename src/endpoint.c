@@ -81,9 +81,45 @@ int aws_region_validate(const char *region, struct annex_err *err)
 	return 0;
 }
 
+/* AWS's own domains, in every partition: a host in one of them is AWS,
+ * and a request to it carries a signature that must not travel in clear. */
+static const char *const endpoint_aws_domains[] = {
+	"amazonaws.com", "amazonaws.com.cn", "api.aws", "c2s.ic.gov", "sc2s.sgov.gov",
+};
+
+/* Whether host (as in a URL: "name", "name:port", "[v6]:port") is AWS's:
+ * one of those domains or a name below one, in any case, with or without
+ * the root's trailing dot. */
+static int endpoint_host_is_aws(const char *host, size_t len)
+{
+	char name[256];
+
+	if (len && host[0] == '[')
+		return 0;
+	len = strcspn(host, ":") < len ? strcspn(host, ":") : len;
+	while (len && host[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= sizeof(name))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		name[i] = (char)tolower((unsigned char)host[i]);
+	name[len] = 0;
+	for (size_t i = 0; i < sizeof(endpoint_aws_domains) / sizeof(endpoint_aws_domains[0]); i++) {
+		const char *d = endpoint_aws_domains[i];
+		size_t dl = strlen(d);
+		if (len == dl && strcmp(name, d) == 0)
+			return 1;
+		if (len > dl && name[len - dl - 1] == '.' && strcmp(name + len - dl, d) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Splits a configured URL into scheme, host[:port] and base path. Accepts
  * only http:// and https://, a non-empty host, no user info, query or
- * fragment. */
+ * fragment; plain http:// only for hosts that are not AWS's own (an
+ * emulator, a test server), so a signed request never goes to AWS in
+ * clear. */
 static int endpoint_parse(const char *url, const char *source, struct aws_endpoint *ep,
 			  struct annex_err *err)
 {
@@ -108,6 +144,11 @@ static int endpoint_parse(const char *url, const char *source, struct aws_endpoi
 		if (isspace((unsigned char)*p))
 			return annex_err_set(err, "Config", "%s: endpoint URL '%.200s' has a space in its host",
 					     source, url);
+	if (!ep->https && endpoint_host_is_aws(host, (size_t)(end - host)))
+		return annex_err_set(err, "Config", "%s: endpoint URL '%.200s' names an AWS host over plain "
+				     "http://; AWS's own hosts (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws) "
+				     "take only https://, so that signed requests never travel in clear",
+				     source, url);
 	path_len = strlen(end);
 	while (path_len && end[path_len - 1] == '/')
 		path_len--;

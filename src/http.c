@@ -27,7 +27,10 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 	const char *ca;
 
 	if (!http_global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		/* libcurl's own buffers (the download buffer holds reply bytes)
+		 * are cleansed when freed */
+		if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, secret_block_free, secret_block_realloc,
+					 secret_block_strdup, calloc) != CURLE_OK) {
 			annex_err_set(err, "Transport", "cannot initialise libcurl");
 			return NULL;
 		}
@@ -46,7 +49,7 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 	c->ca_bundle = ca && *ca ? xstrdup(ca) : NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent : "annex/" ANNEX_VERSION);
 	c->no_proxy = opts && opts->no_proxy;
-	c->max_body = opts ? opts->max_body : 0;
+	c->max_body = opts && opts->max_body_bytes ? opts->max_body_bytes : HTTP_MAX_BODY_DEFAULT;
 	return c;
 }
 
@@ -65,20 +68,28 @@ long http_client_connections(const struct http_client *c)
 	return c ? c->connections : 0;
 }
 
-/* Where a reply body goes, and how much of it is allowed. */
-struct http_sink {
+/* One exchange's reply as it arrives, with its caps. */
+struct http_xfer {
 	struct http_response *resp;
-	size_t max;
+	size_t max_body;
+	size_t header_bytes;
+	int over_body;                      /* the body crossed max_body */
+	int over_headers;                   /* the headers crossed HTTP_MAX_HEADER_BYTES */
 };
 
+/* Returning less than given makes libcurl end the transfer
+ * (CURLE_WRITE_ERROR): a body over the cap is never held whole. */
 static size_t http_on_body(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_sink *sink = ud;
+	struct http_xfer *x = ud;
+	size_t len = size * n;
 
-	if (sink->max && sink->resp->body.len + size * n > sink->max)
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	buf_append(&sink->resp->body, data, size * n);
-	return size * n;
+	if (len > x->max_body - x->resp->body.len) {
+		x->over_body = 1;
+		return 0;
+	}
+	buf_append(&x->resp->body, data, len);
+	return len;
 }
 
 /* Collects response headers. A status line starts a new header block
@@ -86,10 +97,16 @@ static size_t http_on_body(char *data, size_t size, size_t n, void *ud)
  * response's headers are kept. */
 static size_t http_on_header(char *data, size_t size, size_t n, void *ud)
 {
-	struct http_response *resp = ud;
+	struct http_xfer *x = ud;
+	struct http_response *resp = x->resp;
 	size_t len = size * n, name_len;
 	const char *colon, *v, *end;
 
+	if (len > HTTP_MAX_HEADER_BYTES - x->header_bytes) {
+		x->over_headers = 1;
+		return 0;
+	}
+	x->header_bytes += len;
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		for (size_t i = 0; i < resp->n_headers; i++) {
 			free(resp->headers[i].name);
@@ -190,7 +207,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp, struct annex_err *err)
 {
 	struct curl_slist *hdrs = NULL;
-	struct http_sink sink = { resp, c->max_body };
+	struct http_xfer x = { 0 };
 	CURL *h = c->easy;
 	CURLcode rc;
 	long connects = 0;
@@ -199,8 +216,10 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
-	if (req->secret_reply)
-		buf_init_secret(&resp->body);
+	/* a reply may carry user data (DescribeSpotFleetRequests) or keys */
+	buf_init_secret(&resp->body);
+	x.resp = resp;
+	x.max_body = req->max_body_bytes ? req->max_body_bytes : c->max_body;
 	http_url_for_message(req->url, where, sizeof(where));
 	curl_easy_reset(h);
 	c->errbuf[0] = 0;
@@ -221,9 +240,13 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	/* refuses an announced Content-Length over the cap before any body
+	 * (not on HEAD, whose Content-Length is the size of what it did not get) */
+	if (strcmp(req->method, "HEAD") != 0)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max_body);
 
 	if (strcmp(req->method, "HEAD") == 0) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -261,6 +284,21 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &total);
 	c->connections += connects;
 	resp->elapsed_ms = (long)(total * 1000.0);
+	if (x.over_body || rc == CURLE_FILESIZE_EXCEEDED) {
+		annex_err_set(err, "BadReply", "%s %s: reply body over the %zu-byte cap; refused",
+			      req->method, where, x.max_body);
+		if (err)
+			err->retryable = 0;
+		buf_free(&resp->body);
+		goto out;
+	}
+	if (x.over_headers) {
+		annex_err_set(err, "BadReply", "%s %s: reply headers over the %zu-byte cap; refused",
+			      req->method, where, HTTP_MAX_HEADER_BYTES);
+		if (err)
+			err->retryable = 0;
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		annex_err_set(err, "Transport", "%s %s: %s", req->method, where,
 			      c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));

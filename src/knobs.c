@@ -87,7 +87,7 @@ static const struct knob_def knob_table[] = {
 	{ "ANNEX_REAP_JOIN_GRACE", KNOB_DURATION, "900", "seconds", 0, 10 * YEAR_S, KNOB_ENV,
 	  "How long after launch -reap lets an instance take to appear in the pool." },
 	{ "ANNEX_REAP_LOCK_FILE", KNOB_PATH, NULL, NULL, 0, 0, KNOB_ENV,
-	  "-reap's lock file; unset: $XDG_RUNTIME_DIR/annex-reap.lock, else /tmp/annex-reap-UID.lock." },
+	  "-reap's lock file; unset: $XDG_RUNTIME_DIR/annex-reap.lock (when that directory is the user's alone), else ~/.condor/annex/reap.lock (0700 directory)." },
 	{ "ANNEX_REAP_LOCK_WAIT", KNOB_DURATION, "60", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long -reap waits for another run's lock before it gives up." },
 
@@ -137,7 +137,7 @@ static const struct knob_env env_table[] = {
 	{ "AWS_CA_BUNDLE", "A CA bundle to verify AWS's TLS certificates with, instead of the system's." },
 	{ "HOME", "Where ~/.aws/ is (and what a leading ~/ in the AWS_* file variables means)." },
 	{ "PATH", "Where condor_status and condor_off are looked up." },
-	{ "XDG_RUNTIME_DIR", "Where -reap's lock file goes when ANNEX_REAP_LOCK_FILE is not set." },
+	{ "XDG_RUNTIME_DIR", "Where -reap's lock file goes when ANNEX_REAP_LOCK_FILE is not set (used only when the directory is the user's and not writable by others)." },
 };
 
 #define N_KNOBS (sizeof knob_table / sizeof knob_table[0])

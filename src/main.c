@@ -4,10 +4,37 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
+#include "annex/buf.h"
 #include "annex/cli.h"
 #include "annex/cmd.h"
 #include "annex/err.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MAIN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAIN_ASAN 1
+#endif
+#endif
+
+/* No core dumps: annex holds the AWS secret key, session tokens and the
+ * pool password in memory, and a crash must not write them to disk.
+ * RLIMIT_CORE 0 (soft and hard, so no child can raise it either) stops the
+ * dump; not dumpable also keeps other processes of the same user from
+ * attaching to annex or reading its memory through /proc. An AddressSanitizer
+ * build stays dumpable: LeakSanitizer attaches to the process with ptrace. */
+static void main_no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+#ifndef MAIN_ASAN
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
 
 /* Writes s with control characters escaped (\n, \t, \xNN), so that a
  * message quoting the user's text stays on one line. */
@@ -73,6 +100,8 @@ int main(int argc, char **argv)
 	struct annex_err err;
 	int status = 1, failed;
 
+	main_no_core_dumps();
+	secret_alloc_init();
 	annex_err_clear(&err);
 	failed = cli_parse(argc, argv, &opts, &err) != 0 ||
 		 main_dispatch(&opts, &status, &err) != 0;

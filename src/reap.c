@@ -205,6 +205,25 @@ void reap_world_add_pool(struct reap_world *w, size_t first, const struct invent
 		if (ri)
 			reap_instance_add_ad(ri, ad->state, ad->entered);
 	}
+	/* An ad that joined nothing but carries an address (its EC2InstanceID
+	 * is one EC2 did not list, or several instances of the annex share the
+	 * address) may be any live instance's with that address: each of them
+	 * is in the pool as far as -reap is concerned. */
+	for (size_t i = 0; i < inv->n_ads; i++) {
+		const struct inventory_ad *ad = &inv->ads[i];
+		if (ad->instance != INVENTORY_NONE || !ad->address || !*ad->address || strcmp(ad->annex, annex) != 0)
+			continue;
+		for (size_t k = 0; k < inv->n_inst; k++) {
+			const struct inventory_instance *in = &inv->inst[k];
+			struct reap_instance *ri;
+			if (strcmp(in->annex, annex) != 0 || !in->private_ip || strcmp(in->private_ip, ad->address) != 0 ||
+			    strcmp(in->state, "terminated") == 0)
+				continue;
+			ri = reap_annex_instance(reap_world_of(w, in->annex, in->annex_id), in->id);
+			if (ri)
+				ri->n_maybe_ads++;
+		}
+	}
 	for (size_t k = first; k < w->n; k++)
 		if (strcmp(w->v[k].name, annex) == 0)
 			w->v[k].pool_known = 1;
@@ -232,6 +251,8 @@ static enum reap_reason reap_instance_reason(const struct reap_instance *in, con
 
 	if (strcmp(in->state, "pending") != 0 && strcmp(in->state, "running") != 0)
 		return REAP_KEEP;
+	if (in->n_ads == 0 && in->n_maybe_ads > 0)
+		return REAP_KEEP;       /* an ad may be its: neither surely absent nor surely idle */
 	if (in->n_ads == 0)
 		return in->launch_time != -1 && p->now - in->launch_time >= p->join_grace_s ? REAP_NOT_JOINED
 											    : REAP_KEEP;

@@ -2,6 +2,7 @@
 #include "annex/xml.h"
 
 #include <libxml/parser.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,17 +12,65 @@ static void xml_quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* AWS never sends a document type declaration; one in a reply is the
+ * start of an entity-expansion ("billion laughs") or external-entity
+ * attack. The SAX hook for a DOCTYPE stops the parser before its internal
+ * subset (where entities are declared) is read. */
+static void xml_refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr pc = ctx;
+
+	(void)name;
+	(void)ext_id;
+	(void)sys_id;
+	*(int *)pc->_private = 1;
+	xmlStopParser(pc);
+}
+
+/* No XML_PARSE_NOENT (entities are not substituted), no XML_PARSE_DTDLOAD
+ * or DTDATTR (no DTD is fetched), XML_PARSE_NONET, and no XML_PARSE_HUGE:
+ * libxml2's own limits (text node size, nesting depth, entity
+ * amplification) stay on. */
+#define XML_REPLY_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+static pthread_once_t xml_mem_once = PTHREAD_ONCE_INIT;
+
+/* libxml2 allocates and frees through cleansing functions: a document of
+ * DescribeSpotFleetRequests holds every fleet's user data (the pool
+ * password), and its text nodes and input buffers are freed by libxml2. */
+static void xml_mem_setup(void)
+{
+	(void)xmlMemSetup(secret_block_free, malloc, secret_block_realloc, secret_block_strdup);
+}
+
 xmlDoc *xml_parse(const char *data, size_t len, struct annex_err *err)
 {
+	xmlParserCtxtPtr pc;
 	xmlDoc *doc;
+	int saw_dtd = 0;
 
+	pthread_once(&xml_mem_once, xml_mem_setup);
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	if (len > (size_t)0x7fffffff) {
 		annex_err_set(err, "BadReply", "XML reply too large (%zu bytes)", len);
 		return NULL;
 	}
-	doc = xmlReadMemory(data, (int)len, "reply.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
+	pc = xmlNewParserCtxt();
+	if (!pc) {
+		annex_err_set(err, "BadReply", "cannot create an XML parser");
+		return NULL;
+	}
+	pc->_private = &saw_dtd;
+	pc->sax->internalSubset = xml_refuse_dtd;
+	pc->sax->externalSubset = xml_refuse_dtd;
+	doc = xmlCtxtReadMemory(pc, data, (int)len, "reply.xml", NULL, XML_REPLY_OPTIONS);
+	xmlFreeParserCtxt(pc);
+	if (saw_dtd) {
+		xmlFreeDoc(doc);
+		annex_err_set(err, "BadReply", "reply carries a document type declaration (DOCTYPE), "
+			      "which AWS never sends; refused unparsed (%zu bytes)", len);
+		return NULL;
+	}
 	if (!doc || !xmlDocGetRootElement(doc)) {
 		xmlFreeDoc(doc);
 		annex_err_set(err, "BadReply", "reply is not XML (%zu bytes)", len);

@@ -55,4 +55,18 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Frees a NUL-terminated secret string after cleansing it; NULL is a no-op. */
 void secret_free(char *s);
 
+/* Allocator functions for libraries that copy what annex hands them or
+ * reads for it (libcurl, libxml2, OpenSSL): a block is cleansed, whole
+ * (malloc_usable_size), when it is freed or moved by a growing realloc, so
+ * reply bodies, parsed documents and TLS buffers that held user data, the
+ * pool password or keys leave nothing behind in freed heap memory. They
+ * return NULL on failure, as malloc does. */
+void secret_block_free(void *p);
+void *secret_block_realloc(void *p, size_t n);
+char *secret_block_strdup(const char *s);
+
+/* Makes OpenSSL allocate through the functions above. Call first thing in
+ * main(), before anything uses OpenSSL (later it has no effect). */
+void secret_alloc_init(void);
+
 #endif

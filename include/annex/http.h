@@ -6,6 +6,14 @@
  * them. The transport knows nothing of AWS: no signing, no retries, no
  * error decoding; aws.c (signed AWS calls) and creds_imds.c (the instance
  * metadata service) do that on top, resending through aws_retry.h.
+ *
+ * Replies are bounded: a body longer than the cap (HTTP_MAX_BODY_DEFAULT,
+ * 64 MiB, unless the client or the request sets another) and a header
+ * block longer than HTTP_MAX_HEADER_BYTES (256 KiB) end the exchange as soon
+ * as they cross it (an announced Content-Length over the cap before any
+ * byte is read), with err->code "BadReply", not retryable. Memory held for
+ * one reply therefore stays within about twice the cap. Every reply body
+ * is kept in a buffer cleansed when freed (it may carry keys or user data).
  */
 #ifndef ANNEX_HTTP_H
 #define ANNEX_HTTP_H
@@ -32,9 +40,8 @@ struct http_request {
 	 * spends money (RunInstances) that would be a second launch, so such
 	 * calls go on a fresh connection and annex decides about any resend. */
 	int fresh_connection;
-	/* The reply body is a secret (credentials): it is kept in a buffer
-	 * that is cleansed when freed. */
-	int secret_reply;
+	/* The longest reply body accepted, in bytes; 0: the client's cap. */
+	size_t max_body_bytes;
 };
 
 struct http_response {
@@ -51,8 +58,16 @@ struct http_opts {
 	const char *ca_bundle;              /* NULL: AWS_CA_BUNDLE, else the system store */
 	const char *user_agent;             /* NULL: "annex/<version>" */
 	int no_proxy;                       /* connect directly, whatever the environment says */
-	size_t max_body;                    /* 0: no limit; a longer reply body fails the exchange */
+	size_t max_body_bytes;              /* 0: HTTP_MAX_BODY_DEFAULT */
 };
+
+/* The default cap on one reply body: far above any AWS API page (EC2 and
+ * IAM pages are at most a few MB) and any object annex reads from S3, far
+ * below what a hostile or broken endpoint could make annex hold. */
+#define HTTP_MAX_BODY_DEFAULT ((size_t)64 * 1024 * 1024)
+/* The cap on one reply's header block (status line and all header lines,
+ * summed over interim replies). */
+#define HTTP_MAX_HEADER_BYTES ((size_t)256 * 1024)
 
 struct http_client;
 
@@ -66,7 +81,8 @@ void http_client_free(struct http_client *c);
  * -1 means the exchange itself failed: err->code "Transport", and
  * err->retryable set for failures a retry may cure (refused or reset
  * connection, timeout, empty reply), not for TLS verification failures or a
- * malformed URL. */
+ * malformed URL; or the reply broke a cap: err->code "BadReply", "METHOD
+ * URL: reply body over the N-byte cap; refused" (not retryable). */
 int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp, struct annex_err *err);
 

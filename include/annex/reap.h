@@ -21,7 +21,10 @@ struct reap_instance {
 	time_t lease;              /* htcondor:LeaseExpiration, -1 when absent or unreadable */
 	long idle_s;               /* htcondor:IdleTimeout (seconds), -1 when absent or unreadable */
 	/* the pool's view (condor_status), meaningful when the annex's pool_known */
-	int n_ads;                 /* startd ads carrying this EC2InstanceID */
+	int n_ads;                 /* startd ads joined to it (by EC2InstanceID, else by private address) */
+	int n_maybe_ads;           /* ads not joined to any instance whose address is its private address
+	                            * (an id EC2 does not know, or an address several instances share):
+	                            * they may be its, so it is never "not in the pool" */
 	int n_unclaimed;           /* of those, State == "Unclaimed" */
 	time_t unclaimed_since;    /* latest EnteredCurrentState of those; -1 when unknown */
 };
@@ -81,8 +84,11 @@ void reap_world_from_inventory(struct reap_world *w, const struct inventory *inv
  * named its annex. */
 void reap_world_add_rule(struct reap_world *w, const char *name, const char *annex, const char *lease);
 /* Records on w's instances the inventory's ads of the annex named annex
- * (each on the instance it joined) and marks the annexes of that name
- * from index first on as knowing the pool. */
+ * (each on the instance it joined; an ad that joined none counts as maybe
+ * on every live instance of that annex with the ad's address) and marks
+ * the annexes of that name from index first on as knowing the pool. An
+ * instance is ended as not in the pool only when no ad names it by
+ * instance id or by private address. */
 void reap_world_add_pool(struct reap_world *w, size_t first, const struct inventory *inv, const char *annex);
 
 /* The annex's lease: the latest lease tag over its instances and fleets;

@@ -6,10 +6,15 @@
 
 #include "annex/err.h"
 
-/* The lock file: configured (ANNEX_REAP_LOCK_FILE) when not NULL or empty,
- * else $XDG_RUNTIME_DIR/annex-reap.lock when that variable names an
- * absolute path, else /tmp/annex-reap-<uid>.lock. malloc'd. */
-char *reaplock_path(const char *configured);
+/* The lock file, into *out (malloc'd): configured (ANNEX_REAP_LOCK_FILE)
+ * when not NULL or empty; else $XDG_RUNTIME_DIR/annex-reap.lock when that
+ * variable names an absolute path to a directory of this user that no one
+ * else may write to; else ~/.condor/annex/reap.lock, making ~/.condor and
+ * ~/.condor/annex (0700) when missing. Never a shared directory such as
+ * /tmp. Returns 0, or -1 with err ("ReapLock") when ~/.condor or
+ * ~/.condor/annex is not a directory of this user or is writable by group
+ * or others, or there is no home. */
+int reaplock_path(const char *configured, char **out, struct annex_err *err);
 
 /* Opens (creating it 0600; never through a symlink; refusing a file that
  * is not a regular file of this user) and locks path, trying for up to

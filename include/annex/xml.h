@@ -1,7 +1,10 @@
 /* xml.h - small helpers over libxml2 for AWS's XML replies. Element names
  * are matched by local name (namespaces ignored), paths are "a/b/c" of
- * local names below a node. Parsing never touches the network and expands
- * no external entities.
+ * local names below a node. Parsing never touches the network, loads no
+ * DTD and substitutes no entity; a reply with a document type declaration
+ * (the carrier of "billion laughs" and external-entity attacks) is refused
+ * outright, and libxml2's size and depth limits stay on (no
+ * XML_PARSE_HUGE). Reply bodies are capped before they get here (http.h).
  *
  *   xmlNode *set = xml_find(xmlDocGetRootElement(doc), "reservationSet");
  *   for (xmlNode *it = xml_first(set, "item"); it; it = xml_next(it, "item")) {
@@ -19,7 +22,8 @@
 #include "annex/buf.h"
 #include "annex/err.h"
 
-/* Parses a reply; NULL with err ("BadReply") when it is not XML. */
+/* Parses a reply; NULL with err ("BadReply") when it is not XML or carries
+ * a DOCTYPE. */
 xmlDoc *xml_parse(const char *data, size_t len, struct annex_err *err);
 
 /* The element at path below from (path "" or NULL: from itself), or NULL. */

@@ -3,7 +3,9 @@
 #include "annex/aws.h"
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const env_names[] = {
 	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_IAM",
@@ -197,6 +199,50 @@ static void t_bad_url(void)
 		  "https://ec2.example us-east-1 -aws-ec2-url 1");
 }
 
+/* AWS's own hosts take only https://, whatever names them; other hosts
+ * (emulators, tests) may be plain http://. */
+static void t_http_refused_for_aws_hosts(void)
+{
+	static const char *const aws_urls[] = {
+		"http://ec2.us-east-1.amazonaws.com", "http://EC2.US-EAST-1.AMAZONAWS.COM/",
+		"http://s3.amazonaws.com:80", "http://bucket.s3.cn-north-1.amazonaws.com.cn/base",
+		"http://iam.amazonaws.com.", "http://amazonaws.com", "http://ec2.us-east-1.api.aws",
+		"http://ec2.us-iso-east-1.c2s.ic.gov", NULL,
+	};
+	static const char *const other_urls[] = {
+		"http://127.0.0.1:5000", "http://localhost:4566", "http://[::1]:4566", "http://amazonaws.com.example",
+		"http://notamazonaws.com", "http://amazonaws.com.cn.evil.example", "http://h/amazonaws.com", NULL,
+	};
+	const char *r;
+
+	clean_env();
+	for (int i = 0; aws_urls[i]; i++) {
+		r = resolve(AWS_EC2, "us-east-1", aws_urls[i], NULL);
+		CHECK(strncmp(r, "ERR Config: -aws-ec2-url: endpoint URL '", 40) == 0);
+		CHECK(strstr(r, "names an AWS host over plain http://") != NULL);
+		if (strncmp(r, "ERR", 3) != 0)
+			fprintf(stderr, "accepted: %s\n", aws_urls[i]);
+	}
+	for (int i = 0; other_urls[i]; i++) {
+		r = resolve(AWS_EC2, "us-east-1", other_urls[i], NULL);
+		CHECK(strncmp(r, "ERR", 3) != 0);
+		if (strncmp(r, "ERR", 3) == 0)
+			fprintf(stderr, "refused: %s\n", r);
+	}
+	/* each source is named */
+	setenv("AWS_ENDPOINT_URL_S3", "http://s3.us-west-2.amazonaws.com", 1);
+	CHECK(strncmp(resolve(AWS_S3, "us-west-2", NULL, NULL), "ERR Config: AWS_ENDPOINT_URL_S3: ", 33) == 0);
+	clean_env();
+	setenv("AWS_ENDPOINT_URL", "http://sts.amazonaws.com", 1);
+	CHECK(strncmp(resolve(AWS_STS, "us-east-1", NULL, NULL), "ERR Config: AWS_ENDPOINT_URL: ", 30) == 0);
+	clean_env();
+	CHECK(strncmp(resolve(AWS_LAMBDA, "us-east-1", NULL, "http://lambda.us-east-1.amazonaws.com"),
+		      "ERR Config: ANNEX_DEFAULT_LAMBDA_URL: ", 38) == 0);
+	/* https to the same hosts is fine */
+	CHECK_STR(resolve(AWS_EC2, "us-east-1", "https://ec2.us-east-1.amazonaws.com", NULL),
+		  "https://ec2.us-east-1.amazonaws.com us-east-1 -aws-ec2-url 1");
+}
+
 static void t_service_name(void)
 {
 	CHECK_STR(aws_service_name(AWS_EC2), "ec2");
@@ -207,4 +253,4 @@ static void t_service_name(void)
 
 TESTS(T(t_derived), T(t_iam_global), T(t_partitions), T(t_precedence), T(t_service_names),
       T(t_signing_region_not_from_url), T(t_ignore_configured), T(t_bad_region), T(t_bad_url),
-      T(t_service_name))
+      T(t_http_refused_for_aws_hosts), T(t_service_name))

@@ -1,7 +1,10 @@
 /* test_reap.c - annex -reap's decisions (reap.c): leases, the join grace,
  * the idle limit, what ends the whole annex, and the time parser. */
+#include "annex/inventory.h"
 #include "annex/reap.h"
 #include "harness.h"
+
+#include <string.h>
 
 #define NOW ((time_t)1800000000)
 
@@ -257,7 +260,104 @@ static void t_stopped_only_by_lease(void)
 	reap_world_free(&w);
 }
 
+/* From the inventory: instances long past the join grace, and ads as
+ * condor_status gives them. -reap ends an instance as not in the pool only
+ * when no ad names it by instance id or by private address. */
+struct t_pool_inst { const char *id, *ip; };
+struct t_pool_ad { const char *name, *iid, *state; };
+
+static void pool_plan(const struct t_pool_inst *insts, size_t n_inst, const struct t_pool_ad *ads, size_t n_ads,
+		      struct reap_world *w, struct reap_plan *plan)
+{
+	struct inventory inv;
+
+	inventory_init(&inv, NULL);
+	for (size_t i = 0; i < n_inst; i++) {
+		struct inventory_instance in = {
+			.id = (char *)insts[i].id, .state = (char *)"running", .private_ip = (char *)insts[i].ip,
+			.launch_time = (char *)"2020-01-01T00:00:00.000Z", .annex = (char *)"render",
+			.annex_id = (char *)"render_11111111-2222-3333-4444-555555555555",
+			.lease = (char *)"2100-01-01T00:00:00Z",
+		};
+		inventory_add_instance(&inv, &in);
+	}
+	for (size_t i = 0; i < n_ads; i++) {
+		struct inventory_ad ad = { .name = (char *)ads[i].name, .annex = (char *)"render",
+					   .instance_id = (char *)ads[i].iid, .state = (char *)ads[i].state,
+					   .entered = NOW - 100 };
+		inventory_add_ad(&inv, &ad);
+	}
+	inventory_join(&inv);
+	memset(w, 0, sizeof(*w));
+	reap_world_from_inventory(w, &inv);
+	reap_world_add_pool(w, 0, &inv, "render");
+	CHECK_INT(w->n, 1);
+	reap_plan_make(&w->v[0], &POLICY, plan);
+	inventory_free(&inv);
+}
+
+static const char *why_of(const struct reap_world *w, const struct reap_plan *plan, const char *id)
+{
+	for (size_t i = 0; i < w->v[0].n_inst; i++)
+		if (strcmp(w->v[0].inst[i].id, id) == 0)
+			return plan->why[i] == REAP_KEEP ? "keep" : plan->why[i] == REAP_NOT_JOINED ? "not-joined" :
+			       plan->why[i] == REAP_IDLE ? "idle" : "other";
+	return "missing";
+}
+
+/* An ad without EC2InstanceID joins by its Name's private address: the node
+ * is in the pool, never reaped as not joined. */
+static void t_joined_by_address_is_kept(void)
+{
+	static const struct t_pool_inst insts[] = { { "i-a", "10.0.0.5" }, { "i-b", "10.0.0.6" } };
+	static const struct t_pool_ad ads[] = { { "slot1@ip-10-0-0-5.ec2.internal", NULL, "Claimed" } };
+	struct reap_world w;
+	struct reap_plan plan;
+
+	pool_plan(insts, 2, ads, 1, &w, &plan);
+	CHECK_STR(why_of(&w, &plan, "i-a"), "keep");
+	CHECK_STR(why_of(&w, &plan, "i-b"), "not-joined");
+	CHECK_INT(plan.n_terminate, 1);
+	reap_plan_free(&plan);
+	reap_world_free(&w);
+}
+
+/* An ad whose EC2InstanceID EC2 does not list, at a node's address: it may
+ * be that node's; kept. */
+static void t_unknown_id_at_address_is_kept(void)
+{
+	static const struct t_pool_inst insts[] = { { "i-a", "10.0.0.5" } };
+	static const struct t_pool_ad ads[] = { { "slot1@ip-10-0-0-5.ec2.internal", "i-gone", "Claimed" } };
+	struct reap_world w;
+	struct reap_plan plan;
+
+	pool_plan(insts, 1, ads, 1, &w, &plan);
+	CHECK_STR(why_of(&w, &plan, "i-a"), "keep");
+	CHECK_INT(plan.n_terminate, 0);
+	reap_plan_free(&plan);
+	reap_world_free(&w);
+}
+
+/* Two nodes of the annex with one address (two VPCs) and one ad without an
+ * id at it: the join cannot tell whose it is; neither is reaped, not even
+ * as idle. */
+static void t_shared_address_keeps_both(void)
+{
+	static const struct t_pool_inst insts[] = { { "i-a", "10.0.0.5" }, { "i-b", "10.0.0.5" } };
+	static const struct t_pool_ad ads[] = { { "slot1@ip-10-0-0-5.ec2.internal", NULL, "Unclaimed" } };
+	struct reap_world w;
+	struct reap_plan plan;
+
+	pool_plan(insts, 2, ads, 1, &w, &plan);
+	CHECK_STR(why_of(&w, &plan, "i-a"), "keep");
+	CHECK_STR(why_of(&w, &plan, "i-b"), "keep");
+	CHECK_INT(plan.n_terminate, 0);
+	reap_plan_free(&plan);
+	reap_world_free(&w);
+}
+
 TESTS(T(t_parse_time), T(t_world_groups_by_id), T(t_lease_latest_tag_wins), T(t_lease_expired_ends_everything),
       T(t_orphan_rule), T(t_not_joined_needs_pool_and_grace), T(t_joined_instance_is_kept),
       T(t_idle_limit_from_tag_or_default), T(t_idle_needs_every_slot_unclaimed),
-      T(t_all_instances_reaped_ends_annex), T(t_empty_fleet_kept), T(t_stopped_only_by_lease))
+      T(t_all_instances_reaped_ends_annex), T(t_empty_fleet_kept), T(t_stopped_only_by_lease),
+      T(t_joined_by_address_is_kept), T(t_unknown_id_at_address_is_kept), T(t_shared_address_keeps_both))

@@ -3,7 +3,9 @@
  * open file description, so two opens in one process contend like two
  * processes do. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,26 +15,105 @@
 
 static char dir_[] = "/tmp/annex-test-reaplock-XXXXXX";
 
+static char *path_of(const char *configured, int *rc, struct annex_err *err)
+{
+	char *p = NULL;
+
+	annex_err_clear(err);
+	*rc = reaplock_path(configured, &p, err);
+	return p;
+}
+
+/* The choice: configured, else a private $XDG_RUNTIME_DIR, else
+ * ~/.condor/annex (made 0700); never a shared directory such as /tmp. */
 static void t_path_choice(void)
 {
-	char *p, want[64];
+	struct annex_err err;
+	struct stat st;
+	char *p, want[256], home[160], xdg[160];
+	int rc;
 
-	p = reaplock_path("/x/y.lock");
+	snprintf(home, sizeof(home), "%s/home", dir_);
+	snprintf(xdg, sizeof(xdg), "%s/run", dir_);
+	CHECK(mkdir(home, 0755) == 0 && mkdir(xdg, 0700) == 0);
+	setenv("HOME", home, 1);
+
+	p = path_of("/x/y.lock", &rc, &err);
 	CHECK_STR(p, "/x/y.lock");
 	free(p);
-	setenv("XDG_RUNTIME_DIR", "/run/user/1234", 1);
-	p = reaplock_path("");
-	CHECK_STR(p, "/run/user/1234/annex-reap.lock");
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	p = path_of("", &rc, &err);
+	snprintf(want, sizeof(want), "%s/annex-reap.lock", xdg);
+	CHECK_STR(p, want);
 	free(p);
+
+	snprintf(want, sizeof(want), "%s/.condor/annex/reap.lock", home);
 	setenv("XDG_RUNTIME_DIR", "relative", 1);
-	snprintf(want, sizeof(want), "/tmp/annex-reap-%lu.lock", (unsigned long)getuid());
-	p = reaplock_path(NULL);
+	p = path_of(NULL, &rc, &err);
 	CHECK_STR(p, want);
 	free(p);
 	unsetenv("XDG_RUNTIME_DIR");
-	p = reaplock_path(NULL);
+	p = path_of(NULL, &rc, &err);
+	CHECK_INT(rc, 0);
 	CHECK_STR(p, want);
+	CHECK(strncmp(p, "/tmp/annex-reap", 15) != 0);
 	free(p);
+	snprintf(want, sizeof(want), "%s/.condor/annex", home);
+	CHECK(lstat(want, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+
+	/* a shared runtime directory (like /tmp) is passed over for the home */
+	CHECK(chmod(xdg, 01777) == 0);
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	p = path_of(NULL, &rc, &err);
+	CHECK(p && strstr(p, "/.condor/annex/reap.lock") != NULL);
+	free(p);
+	setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+	p = path_of(NULL, &rc, &err);
+	CHECK(p && strstr(p, "/.condor/annex/reap.lock") != NULL);
+	free(p);
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
+/* A lock directory that is not the user's alone is refused, by name. */
+static void t_unsafe_dir_refused(void)
+{
+	struct annex_err err;
+	char home[160], d[200];
+	char *p;
+	int rc;
+
+	snprintf(home, sizeof(home), "%s/home2", dir_);
+	snprintf(d, sizeof(d), "%s/.condor", home);
+	CHECK(mkdir(home, 0755) == 0 && mkdir(d, 0700) == 0);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(d, sizeof(d), "%s/.condor/annex", home);
+	CHECK(mkdir(d, 0700) == 0 && chmod(d, 0777) == 0);
+	p = path_of(NULL, &rc, &err);
+	CHECK_INT(rc, -1);
+	CHECK(p == NULL);
+	CHECK_STR(err.code, "ReapLock");
+	CHECK(strstr(err.msg, d) != NULL && strstr(err.msg, "writable by other users") != NULL);
+	CHECK(chmod(d, 0700) == 0);
+	if (geteuid() == 0) {
+		/* another user's directory (root can make one to test with) */
+		CHECK(chown(d, 65534, 65534) == 0);
+		p = path_of(NULL, &rc, &err);
+		CHECK_INT(rc, -1);
+		CHECK(strstr(err.msg, "belongs to uid 65534") != NULL);
+		free(p);
+		CHECK(chown(d, 0, 0) == 0);
+	}
+	p = path_of(NULL, &rc, &err);
+	CHECK_INT(rc, 0);
+	free(p);
+	/* a symlink in its place is not a directory of the user */
+	CHECK(rmdir(d) == 0 && symlink("/tmp", d) == 0);
+	p = path_of(NULL, &rc, &err);
+	CHECK_INT(rc, -1);
+	CHECK(strstr(err.msg, "is not a directory") != NULL);
+	free(p);
+	unlink(d);
 }
 
 static void t_lock_contended(void)
@@ -86,12 +167,11 @@ static void t_setup(void)
 
 static void t_cleanup(void)
 {
-	char path[128];
+	char cmd[160];
 
-	snprintf(path, sizeof(path), "%s/reap.lock", dir_);
-	unlink(path);
-	CHECK(rmdir(dir_) == 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir_);
+	CHECK(system(cmd) == 0);
 }
 
-TESTS(T(t_setup), T(t_path_choice), T(t_lock_contended), T(t_symlink_refused), T(t_directory_refused),
+TESTS(T(t_setup), T(t_path_choice), T(t_unsafe_dir_refused), T(t_lock_contended), T(t_symlink_refused), T(t_directory_refused),
       T(t_cleanup))
