@@ -73,6 +73,7 @@ static int pick_backend(struct launch *l, struct annex_err *err)
 		l->function_opt = o->sfr_lease_function_arn;
 		l->function_knob = "ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN";
 		l->fleet_config_file = o->spot_fleet_config_file;
+		l->spec.fleet_maintain = o->spot_fleet_maintain;
 	} else {
 		l->backend = &launch_ondemand;
 		l->spec.count = o->count;
@@ -128,8 +129,15 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	free(v);
 	if (rc != 0)
 		return -1;
-	if (l->fleet_config_file && fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
-		return -1;
+	if (l->fleet_config_file) {
+		const char *type;
+		if (fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
+			return -1;
+		type = fleetconfig_type(sp->fleet_config);
+		if (type && strcmp(type, "maintain") == 0 && !sp->fleet_maintain)
+			puts("The Spot Fleet config asks for Type maintain; annex requests type request, so a node that "
+			     "ends itself is not replaced (give -aws-spot-fleet-maintain for maintain).");
+	}
 
 	/* Owners: the invoking user, -owner, or none (-no-owner, or root). */
 	if (o->owner) {
@@ -148,18 +156,20 @@ static int plan_local(struct launch *l, struct annex_err *err)
 /* The image: -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID, else
  * the current Amazon Linux 2023 image for the instance type's architecture
  * (a public SSM parameter). It must exist (DescribeImages). A Spot Fleet
- * config names its own images. */
+ * config's LaunchSpecifications name their own images; one with
+ * LaunchTemplateConfigs gets annex's template, which needs this image. */
 static int pick_image(struct launch *l, struct annex_err *err)
 {
 	struct launch_spec *sp = &l->spec;
 	char arch[16];
 	int rc;
 
-	if (l->fleet_config_file)
+	if (l->fleet_config_file && !fleetconfig_uses_templates(sp->fleet_config))
 		return 0;
 	sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
 	if (!sp->image_id) {
-		const char *want = launchplan_arch_of_type(sp->instance_types[0]);
+		const char *type = sp->n_instance_types ? sp->instance_types[0] : fleetconfig_first_type(sp->fleet_config);
+		const char *want = type ? launchplan_arch_of_type(type) : "x86_64";
 		char *param = xasprintf("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", want);
 		rc = ssm_get_parameter(l->s.aws, param, &sp->image_id, err);
 		if (rc == 0)

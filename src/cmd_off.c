@@ -3,7 +3,9 @@
  * touches "foobar"), then terminates its instances still live (listed
  * after the cancel, so a fleet's own instances already ending are not
  * counted again), and deletes the lease rules of every launch under that
- * name (named X_<uuid>). What exists comes from the inventory. */
+ * name (named X_<uuid>), and then the launch templates of its Spot Fleets
+ * (tagged htcondor:AnnexName = X), once nothing can launch from them.
+ * What exists comes from the inventory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,13 @@ static const char *cmd_off_s(size_t n)
 }
 
 /* The one line -off prints. */
-static void cmd_off_say(const char *name, size_t n_inst, size_t n_fleets, size_t n_rules)
+static void cmd_off_say(const char *name, size_t n_inst, size_t n_fleets, size_t n_rules, size_t n_templates)
 {
-	printf("Annex '%s': terminated %zu instance%s, cancelled %zu Spot Fleet request%s, removed %zu lease rule%s.\n",
+	printf("Annex '%s': terminated %zu instance%s, cancelled %zu Spot Fleet request%s, removed %zu lease rule%s",
 	       name, n_inst, cmd_off_s(n_inst), n_fleets, cmd_off_s(n_fleets), n_rules, cmd_off_s(n_rules));
+	if (n_templates)
+		printf(", deleted %zu launch template%s", n_templates, cmd_off_s(n_templates));
+	puts(".");
 }
 
 int cmd_off(const struct annex_opts *o, struct annex_err *err)
@@ -32,7 +37,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct annex_session s;
 	struct inventory_opts io = { .annex_name = o->annex_name };
 	struct inventory inv;
-	struct ec2_ids ids = { 0 }, fleets = { 0 };
+	struct ec2_ids ids = { 0 }, fleets = { 0 }, templates = { 0 };
 	int rc = -1;
 
 	if (launchplan_check_name(o->annex_name, err) != 0)
@@ -51,11 +56,15 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	for (size_t i = 0; i < inv.n_rules; i++)
 		if (events_delete_rule(s.aws, inv.rules[i].name, err) != 0)
 			goto out;
-	cmd_off_say(o->annex_name, ids.n, fleets.n, inv.n_rules);
+	if (ec2_launch_templates_by_tag(s.aws, EC2_TAG_ANNEX_NAME, o->annex_name, &templates, err) != 0 ||
+	    ec2_delete_launch_templates(s.aws, &templates, err) != 0)
+		goto out;
+	cmd_off_say(o->annex_name, ids.n, fleets.n, inv.n_rules, templates.n);
 	rc = 0;
 out:
 	ec2_ids_free(&ids);
 	ec2_ids_free(&fleets);
+	ec2_ids_free(&templates);
 	inventory_free(&inv);
 	session_close(&s);
 	return rc;
