@@ -214,10 +214,15 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 	return 0;
 }
 
+/* The fleet role, and EC2 Spot's service-linked role
+ * (AWSServiceRoleForEC2Spot), without which a fleet cannot launch Spot
+ * Instances in an account that never used Spot. */
 static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 {
-	return ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
-			   "spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err);
+	if (ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
+			"spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err) != 0)
+		return -1;
+	return iam_ensure_service_linked_role(c->ctx, "spot.amazonaws.com", err);
 }
 
 static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
