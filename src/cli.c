@@ -30,7 +30,7 @@ enum cli_id {
 	ID_STATUS, ID_CLASSADS, ID_YES,
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
-	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE,
+	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
 	ID_LAST_
 };
 
@@ -109,6 +109,7 @@ static const struct cli_option cli_options[] = {
 	{ "ssh-cidr", 0, ID_SSH_CIDR, ARG_STRING },
 	{ "remove", 0, ID_REMOVE, ARG_NONE },
 	{ "force", 0, ID_FORCE, ARG_NONE },
+	{ "aws-spot-fleet-maintain", 0, ID_SFR_MAINTAIN, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -340,6 +341,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_JSON: o->json = 1; return 0;
 	case ID_REMOVE: o->setup_remove = 1; return 0;
 	case ID_FORCE: o->force = 1; return 0;
+	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -445,6 +447,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "you must specify -count for on-demand annexes, not -slots");
 	if (o->spot_fleet_config_file && o->aws_on_demand)
 		return annex_err_set(err, "Usage", "unwilling to ignore -aws-spot-fleet-config-file being set for an on-demand annex");
+	if (o->spot_fleet_maintain && o->slots == 0)
+		return annex_err_set(err, "Usage", "-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)");
 	if (o->min_count > 0 && o->count == 0)
 		return annex_err_set(err, "Usage", "-min-count goes only with -count");
 	if (o->min_count > o->count)
@@ -581,6 +585,8 @@ const char *cli_usage(void)
 "  -aws-on-demand-instance-profile-arn ARN\n"
 "  -aws-on-demand-lease-function-arn ARN, -aws-spot-fleet-lease-function-arn ARN\n"
 "  -aws-spot-fleet-config-file F     a Spot Fleet request config (JSON)\n"
+"  -aws-spot-fleet-maintain          a fleet that replaces nodes that end (default: type\n"
+"                                    request: a node that ends for idleness stays ended)\n"
 "  -aws-spot-fleet, -aws-on-demand   choose the annex type\n"
 "  -aws-user-data STRING | -aws-user-data-file F\n"
 "                                    your own boot script, run after annex's\n"

@@ -263,6 +263,7 @@ static void check_fleet_role(struct checker *c)
 	struct annex_err err;
 	char *arn_knob = session_knob_or_null(c->s, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN");
 	char *arn = NULL, *what;
+	int rc;
 
 	annex_err_clear(&err);
 	begin("for Spot Fleet role");
@@ -273,7 +274,13 @@ static void check_fleet_role(struct checker *c)
 		return;
 	}
 	what = xasprintf("role %s not found", iam_arn_name(arn_knob));
-	report(c, iam_get_role(c->s->aws, iam_arn_name(arn_knob), &arn, &err), &err, what);
+	rc = iam_get_role(c->s->aws, iam_arn_name(arn_knob), &arn, &err);
+	if (rc == 1) {
+		free(what);
+		what = xstrdup("EC2 Spot's service-linked role (AWSServiceRoleForEC2Spot) not found; run annex -setup");
+		rc = iam_service_linked_role_exists(c->s->aws, "spot.amazonaws.com", &err);
+	}
+	report(c, rc, &err, what);
 	free(what);
 	free(arn);
 	free(arn_knob);

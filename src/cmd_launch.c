@@ -74,6 +74,7 @@ static int pick_backend(struct launch *l, struct annex_err *err)
 		l->function_opt = o->sfr_lease_function_arn;
 		l->function_knob = "ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN";
 		l->fleet_config_file = o->spot_fleet_config_file;
+		l->spec.fleet_maintain = o->spot_fleet_maintain;
 	} else {
 		l->backend = &launch_ondemand;
 		l->spec.count = o->count;
@@ -129,8 +130,15 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	free(v);
 	if (rc != 0)
 		return -1;
-	if (l->fleet_config_file && fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
-		return -1;
+	if (l->fleet_config_file) {
+		const char *type;
+		if (fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
+			return -1;
+		type = fleetconfig_type(sp->fleet_config);
+		if (type && strcmp(type, "maintain") == 0 && !sp->fleet_maintain)
+			puts("The Spot Fleet config asks for Type maintain; annex requests type request, so a node that "
+			     "ends itself is not replaced (give -aws-spot-fleet-maintain for maintain).");
+	}
 
 	/* Owners: the invoking user, -owner, or none (-no-owner, or root). */
 	if (o->owner) {
@@ -183,13 +191,37 @@ static int check_fleet_images(struct imagecheck *ic, json_object *cfg, struct an
 	return 0;
 }
 
+/* Each type a LaunchTemplateConfigs entry's Overrides name, with the image
+ * of annex's template. */
+static int check_template_types(struct imagecheck *ic, json_object *cfg, const char *image, struct annex_err *err)
+{
+	json_object *ltcs, *list, *v;
+
+	if (!json_object_object_get_ex(cfg, "LaunchTemplateConfigs", &ltcs) || !json_object_is_type(ltcs, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(ltcs); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(ltcs, i), "Overrides", &list) ||
+		    !json_object_is_type(list, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(list); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(list, k), "InstanceType", &v) &&
+			    json_object_is_type(v, json_type_string) &&
+			    imagecheck_pair(ic, json_object_get_string(v), image, err) != 0)
+				return annex_err_prefix(err, "-aws-spot-fleet-config-file: LaunchTemplateConfigs[%zu]"
+							".Overrides[%zu]", i, k);
+	}
+	return 0;
+}
+
 /* The types and images, each checked against what the nodes can boot
  * (imagecheck.h: offered, image exists, same architecture, a distribution
  * HTCondor publishes packages for) before the user is asked. On-demand:
  * -aws-on-demand-ami-id, else ANNEX_DEFAULT_ODI_IMAGE_ID, else the default
  * image for the instance type's architecture (the current Amazon Linux
  * 2023 for x86_64; none for arm64, where HTCondor has no AL2023 packages).
- * A Spot Fleet config names its own. */
+ * A Spot Fleet config's LaunchSpecifications name their own; one with
+ * LaunchTemplateConfigs gets annex's launch template, which needs the
+ * on-demand image, checked against each type its overrides name. */
 static int pick_image(struct launch *l, struct annex_err *err)
 {
 	struct launch_spec *sp = &l->spec;
@@ -199,6 +231,13 @@ static int pick_image(struct launch *l, struct annex_err *err)
 	imagecheck_init(&ic, l->s.aws, l->s.region, stderr);
 	if (l->fleet_config_file) {
 		rc = check_fleet_images(&ic, sp->fleet_config, err);
+		if (rc == 0 && fleetconfig_uses_templates(sp->fleet_config)) {
+			const char *type = fleetconfig_first_type(sp->fleet_config);
+			sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
+			rc = imagecheck_pick_image(&ic, type ? type : PLATFORMS_DEFAULT_TYPE, &sp->image_id, err);
+			if (rc == 0)
+				rc = check_template_types(&ic, sp->fleet_config, sp->image_id, err);
+		}
 	} else {
 		sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
 		rc = imagecheck_pick_image(&ic, sp->instance_types[0], &sp->image_id, err);

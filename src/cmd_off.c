@@ -3,7 +3,9 @@
  * touches "foobar"), then terminates its instances still live (listed
  * after the cancel, so a fleet's own instances already ending are not
  * counted again), and deletes the lease rules of every launch under that
- * name (named X_<uuid>). What exists comes from the inventory.
+ * name (named X_<uuid>), and then the launch templates of its Spot Fleets
+ * (tagged htcondor:AnnexName = X), once nothing can launch from them.
+ * What exists comes from the inventory.
  *
  * A name nothing carries (no instance, fleet or lease rule, in any state)
  * is an error naming it. A step that fails does not stop the others; when
@@ -28,12 +30,17 @@ static const char *cmd_off_s(size_t n)
 }
 
 /* The one line -off prints. */
-static void cmd_off_say(const char *name, int dry_run, size_t n_inst, size_t n_fleets, size_t n_rules)
+static void cmd_off_say(const char *name, int dry_run, size_t n_inst, size_t n_fleets, size_t n_rules,
+			size_t n_templates)
 {
-	printf("%sAnnex '%s': %s %zu instance%s, %s %zu Spot Fleet request%s, %s %zu lease rule%s%s.\n",
+	printf("%sAnnex '%s': %s %zu instance%s, %s %zu Spot Fleet request%s, %s %zu lease rule%s",
 	       dry_run ? "Dry run: " : "", name, dry_run ? "would terminate" : "terminated", n_inst,
 	       cmd_off_s(n_inst), dry_run ? "cancel" : "cancelled", n_fleets, cmd_off_s(n_fleets),
-	       dry_run ? "remove" : "removed", n_rules, cmd_off_s(n_rules), dry_run ? "; nothing changed" : "");
+	       dry_run ? "remove" : "removed", n_rules, cmd_off_s(n_rules));
+	if (n_templates)
+		printf(", %s %zu launch template%s", dry_run ? "would delete" : "deleted", n_templates,
+		       cmd_off_s(n_templates));
+	puts(dry_run ? "; nothing changed." : ".");
 }
 
 /* Keeps the first failure in *first (later ones only counted). */
@@ -98,7 +105,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct annex_session s;
 	struct inventory_opts io = { .annex_name = o->annex_name };
 	struct inventory inv;
-	struct ec2_ids ids = { 0 }, fleets = { 0 };
+	struct ec2_ids ids = { 0 }, fleets = { 0 }, templates = { 0 };
 	struct annex_err e, first;
 	size_t n_rules = 0;
 	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1;
@@ -146,6 +153,16 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 			n_rules++;
 		}
 	}
+	/* the launch templates last: nothing launches from them any more */
+	annex_err_clear(&e);
+	if (ec2_launch_templates_by_tag(s.aws, EC2_TAG_ANNEX_NAME, o->annex_name, &templates, &e) != 0) {
+		cmd_off_failed(&first, &failures, &e);
+	} else if (o->dry_run) {
+		for (size_t i = 0; i < templates.n; i++)
+			dryrun_note("EC2", "DeleteLaunchTemplate", "LaunchTemplateId=%s", templates.v[i]);
+	} else if (failures == 0 && ec2_delete_launch_templates(s.aws, &templates, &e) != 0) {
+		cmd_off_failed(&first, &failures, &e);
+	}
 	if (failures) {
 		cmd_off_still_running(s.aws, o->annex_name);
 		*err = first;
@@ -158,11 +175,12 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 			      "rule carries that name (see 'annex -status')", o->annex_name, s.region);
 		goto out;
 	}
-	cmd_off_say(o->annex_name, o->dry_run, ids.n, fleets.n, n_rules);
+	cmd_off_say(o->annex_name, o->dry_run, ids.n, fleets.n, n_rules, templates.n);
 	rc = 0;
 out:
 	ec2_ids_free(&ids);
 	ec2_ids_free(&fleets);
+	ec2_ids_free(&templates);
 	inventory_free(&inv);
 	session_close(&s);
 	return rc;

@@ -4,7 +4,8 @@
  * condor_status through it which instances joined the pool and how long
  * they have been unclaimed, lets reap.c decide, and acts: an annex whose
  * lease has passed ends whole (its Spot Fleets cancelled, its instances
- * terminated, its lease rule deleted last); instances that never joined
+ * terminated, its fleets' launch templates deleted, its lease rule deleted
+ * last); instances that never joined
  * the pool within the grace, or stayed unclaimed past their idle limit,
  * are terminated one by one. One line per annex acted on; nothing at all when
  * there is nothing to do. A failure on one annex is reported on stderr and
@@ -181,6 +182,16 @@ static int cmd_reap_act(struct aws_ctx *ctx, const struct reap_annex *a, const s
 		}
 	}
 	if (plan->delete_rule && a->id) {
+		struct ec2_ids templates = { 0 };
+		int trc = ec2_launch_templates_by_tag(ctx, "htcondor:AnnexId", a->id, &templates, err);
+		if (trc == 0 && templates.n && !dry_run)
+			trc = ec2_delete_launch_templates(ctx, &templates, err);
+		if (trc == 0 && templates.n)
+			buf_printf(done, "%s%s %zu launch template%s", done->len ? ", " : "",
+				   dry_run ? "would delete" : "deleted", templates.n, cmd_reap_s(templates.n));
+		ec2_ids_free(&templates);
+		if (trc != 0)
+			goto out;
 		if (!dry_run && events_delete_rule(ctx, a->id, err) != 0)
 			goto out;
 		buf_printf(done, "%s%s 1 lease rule", done->len ? ", " : "", dry_run ? "would remove" : "removed");

@@ -298,10 +298,21 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 	return 0;
 }
 
+/* The fleet role, and EC2 Spot's service-linked role
+ * (AWSServiceRoleForEC2Spot), without which a fleet cannot launch Spot
+ * Instances in an account that never used Spot. */
 static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 {
-	return ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
-			   "spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err);
+	if (ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
+			"spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err) != 0)
+		return -1;
+	if (dry(c)) {
+		int rc = iam_service_linked_role_exists(c->ctx, "spot.amazonaws.com", err);
+		if (rc == 0)
+			would(c, "IAM", "CreateServiceLinkedRole", "AWSServiceName=spot.amazonaws.com");
+		return rc < 0 ? -1 : 0;
+	}
+	return iam_ensure_service_linked_role(c->ctx, "spot.amazonaws.com", err);
 }
 
 /* -ssh-cidr: inbound TCP 22 from the CIDR (noted under -dry-run). */

@@ -532,3 +532,73 @@ int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *val
 
 	return ec2_describe_spot_fleets(ctx, ec2_collect_fleet, &c, err);
 }
+
+int ec2_create_launch_template(struct aws_ctx *ctx, const struct params *params, char **template_id,
+			       struct annex_err *err)
+{
+	xmlDoc *doc = NULL;
+
+	*template_id = NULL;
+	if (aws_query(ctx, AWS_EC2, "CreateLaunchTemplate", params, &doc, err) != 0)
+		return -1;
+	*template_id = xml_text(xmlDocGetRootElement(doc), "launchTemplate/launchTemplateId");
+	xmlFreeDoc(doc);
+	if (!*template_id)
+		return annex_err_set(err, "BadReply", "EC2 CreateLaunchTemplate: reply without launchTemplateId");
+	return 0;
+}
+
+int ec2_create_launch_template_version(struct aws_ctx *ctx, const struct params *params, struct annex_err *err)
+{
+	xmlDoc *doc = NULL;
+
+	if (aws_query(ctx, AWS_EC2, "CreateLaunchTemplateVersion", params, &doc, err) != 0)
+		return -1;
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		struct params p = PARAMS_INIT;
+		xmlDoc *doc = NULL;
+		params_add(&p, "LaunchTemplateId", ids->v[i]);
+		if (query(ctx, "DeleteLaunchTemplate", &p, &doc, err) != 0) {
+			if (strncmp(err->code, "InvalidLaunchTemplateId.NotFound", 32) != 0 &&
+			    strcmp(err->code, "InvalidLaunchTemplateName.NotFoundException") != 0)
+				return -1;
+			annex_err_clear(err);
+		}
+		xmlFreeDoc(doc);
+	}
+	return 0;
+}
+
+static int ec2_template_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "launchTemplates");
+
+	(void)err;
+	for (xmlNode *t = set ? xml_first(set, "item") : NULL; t; t = xml_next(t, "item")) {
+		char id[64];
+		if (xml_text_buf(t, "launchTemplateId", id, sizeof(id)) == 0 && *id)
+			ec2_ids_add(ud, id);
+	}
+	return 0;
+}
+
+int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+				struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	char *filter = xasprintf("tag:%s", key);
+	int rc;
+
+	params_add(&p, "Filter.1.Name", filter);
+	params_add(&p, "Filter.1.Value.1", value);
+	free(filter);
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeLaunchTemplates", &p, ec2_template_page, out, err);
+	params_free(&p);
+	return rc;
+}

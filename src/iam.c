@@ -294,3 +294,41 @@ const char *iam_arn_name(const char *arn)
 	colon = arn ? strrchr(arn, ':') : NULL;
 	return colon ? colon + 1 : arn;
 }
+
+int iam_ensure_service_linked_role(struct aws_ctx *ctx, const char *service, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+
+	params_add(&p, "AWSServiceName", service);
+	if (act(ctx, "CreateServiceLinkedRole", &p, err) == 0)
+		return 0;
+	if (strcmp(err->code, "EntityAlreadyExists") == 0 ||
+	    (strcmp(err->code, "InvalidInput") == 0 && strstr(err->msg, "has been taken"))) {
+		annex_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
+static int iam_role_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	xmlNode *set = xml_find_deep(xmlDocGetRootElement(doc), "Roles");
+
+	(void)err;
+	if (set && xml_first(set, "member"))
+		*(int *)ud = 1;
+	return 0;
+}
+
+int iam_service_linked_role_exists(struct aws_ctx *ctx, const char *service, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	char *prefix = xasprintf("/aws-service-role/%s/", service);
+	int found = 0, rc;
+
+	params_add(&p, "PathPrefix", prefix);
+	free(prefix);
+	rc = aws_query_paginate(ctx, AWS_IAM, "ListRoles", &p, iam_role_page, &found, err);
+	params_free(&p);
+	return rc != 0 ? -1 : found;
+}

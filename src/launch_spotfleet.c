@@ -1,11 +1,15 @@
-/* launch_spotfleet.c - the Spot Fleet back-end of the launch engine: the
- * user's request config (fleetconfig.c) completed with annex's capacity,
- * role, lease, user-data and tags, sent as RequestSpotFleet; found and
- * cancelled (with its instances) by the annex id (see
+/* launch_spotfleet.c - the Spot Fleet back-end of the launch engine. The
+ * nodes are described by one EC2 launch template per launch (named from
+ * the annex id, tagged like the annex): the user-data, instance profile,
+ * security groups, key, IMDSv2-only MetadataOptions and the instance and
+ * volume tags. The user's request config (fleetconfig.c) becomes
+ * LaunchTemplateConfigs whose overrides carry its types, subnets, weights
+ * and prices, completed with annex's capacity, role, type, lease and tags
+ * and sent as RequestSpotFleet. The fleet request (with its instances) and
+ * the template are found by the annex id and ended by the undo (see
  * include/annex/launch.h). */
 #include "annex/launch.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,97 +17,198 @@
 #include "annex/dryrun.h"
 #include "annex/fleetconfig.h"
 
-/* Wipes the user-data fleetconfig_apply put into cfg's launch
- * specifications (it carries the pool password) before cfg is freed. */
-static void cleanse_user_data(json_object *cfg)
+char *launch_spotfleet_template_name(const char *annex_id)
 {
-	json_object *specs, *ud;
-
-	if (!json_object_object_get_ex(cfg, "LaunchSpecifications", &specs) ||
-	    !json_object_is_type(specs, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(specs); i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(specs, i), "UserData", &ud) &&
-		    json_object_is_type(ud, json_type_string))
-			OPENSSL_cleanse((char *)json_object_get_string(ud), (size_t)json_object_get_string_len(ud));
+	return xasprintf("htcondor-annex-%s", annex_id);
 }
 
-/* The request annex sends: the user's config completed with annex's
- * capacity, role, lease, user-data and tags (fleetconfig_apply). */
-static int spotfleet_params(const struct launch_spec *s, struct params *p, struct annex_err *err)
+/* The request and the template versions for s (cfg and versions to free,
+ * versions with fleetconfig_cleanse first). */
+static int build(const struct launch_spec *s, const char *template_name, json_object **cfg,
+		 json_object **versions, struct annex_err *err)
 {
 	const struct fleet_tag tags[] = {
 		{ "htcondor:AnnexName", s->annex_name },
 		{ "htcondor:AnnexId", s->annex_id },
 		{ "htcondor:LeaseExpiration", s->lease_iso },
 	};
+	struct fleet_tag *node_tags = xcalloc(s->n_tags ? s->n_tags : 1, sizeof(*node_tags));
 	struct fleet_settings fs;
-	json_object *cfg = NULL;
 	int rc;
 
-	if (json_object_deep_copy(s->fleet_config, &cfg, NULL) != 0)
+	*versions = NULL;
+	if (json_object_deep_copy(s->fleet_config, cfg, NULL) != 0) {
+		free(node_tags);
 		return annex_err_set(err, "Internal", "could not copy the Spot Fleet config");
+	}
+	for (size_t i = 0; i < s->n_tags; i++) {
+		node_tags[i].key = s->tags[i].key;
+		node_tags[i].value = s->tags[i].value;
+	}
 	memset(&fs, 0, sizeof(fs));
 	fs.target_capacity = s->count;
+	fs.fleet_type = s->fleet_maintain ? "maintain" : "request";
 	fs.fleet_role_arn = s->fleet_role_arn;
 	fs.valid_until = s->lease_iso;
 	fs.client_token = s->client_token;
+	fs.template_name = template_name;
+	fs.image_id = s->image_id;
 	fs.user_data_b64 = buf_cstr(&s->user_data_b64);
 	fs.instance_profile_arn = s->instance_profile_arn;
 	fs.security_group_ids = s->security_group_ids;
 	fs.key_name = s->key_name;
 	fs.tags = tags;
 	fs.n_tags = 3;
-	rc = fleetconfig_apply(cfg, &fs, err);
-	if (rc == 0)
-		rc = fleetconfig_to_params(cfg, p, err);
-	cleanse_user_data(cfg);
-	json_object_put(cfg);
+	fs.node_tags = node_tags;
+	fs.n_node_tags = s->n_tags;
+	rc = fleetconfig_apply(*cfg, &fs, versions, err);
+	free(node_tags);
 	return rc;
 }
 
-/* The request annex would send, printed, then sent with DryRun=true. */
-static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)
+static void free_built(json_object *cfg, json_object *versions)
+{
+	fleetconfig_cleanse(versions);
+	json_object_put(versions);
+	json_object_put(cfg);
+}
+
+/* CreateLaunchTemplate's parameters: the name, the token, the template's
+ * own tags and version 1's data. */
+static int create_params(const struct launch_spec *s, const char *name, json_object *data, struct params *p,
+			 struct annex_err *err)
+{
+	params_add(p, "LaunchTemplateName", name);
+	params_add(p, "ClientToken", s->client_token);
+	params_add(p, "VersionDescription", s->annex_id);
+	params_add(p, "TagSpecification.1.ResourceType", "launch-template");
+	params_add(p, "TagSpecification.1.Tag.1.Key", "htcondor:AnnexName");
+	params_add(p, "TagSpecification.1.Tag.1.Value", s->annex_name);
+	params_add(p, "TagSpecification.1.Tag.2.Key", "htcondor:AnnexId");
+	params_add(p, "TagSpecification.1.Tag.2.Value", s->annex_id);
+	params_add(p, "TagSpecification.1.Tag.3.Key", "htcondor:LeaseExpiration");
+	params_add(p, "TagSpecification.1.Tag.3.Value", s->lease_iso);
+	return fleetconfig_template_params(data, p, err);
+}
+
+/* Creates the template and its versions beyond the first. */
+static int make_template(struct aws_ctx *aws, const struct launch_spec *s, const char *name, json_object *versions,
+			 struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
-	int rc = spotfleet_params(s, &p, err);
+	char *id = NULL;
+	int rc = create_params(s, name, json_object_array_get_idx(versions, 0), &p, err);
 
+	if (rc == 0)
+		rc = ec2_create_launch_template(aws, &p, &id, err);
+	params_free(&p);
+	for (size_t i = 1; rc == 0 && i < json_object_array_length(versions); i++) {
+		char *token = xasprintf("%s.%zu", s->client_token, i + 1);
+		params_add(&p, "LaunchTemplateId", id);
+		params_add(&p, "ClientToken", token);
+		params_add(&p, "VersionDescription", s->annex_id);
+		free(token);
+		rc = fleetconfig_template_params(json_object_array_get_idx(versions, i), &p, err);
+		if (rc == 0)
+			rc = ec2_create_launch_template_version(aws, &p, err);
+		params_free(&p);
+	}
+	if (rc == 0)
+		printf("Launch template %s (%s) created for the Spot Fleet.\n", name, id);
+	free(id);
+	return rc;
+}
+
+/* -dry-run: prints the CreateLaunchTemplate and RequestSpotFleet requests
+ * annex would send (dryrun.h: the user-data redacted), then sends only
+ * CreateLaunchTemplate with DryRun=true, so AWS checks the permissions and
+ * the template data. RequestSpotFleet is not sent: it names the template,
+ * which a dry run does not create (and moto ignores DryRun on it). */
+static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)
+{
+	char *name = launch_spotfleet_template_name(s->annex_id);
+	struct params p = PARAMS_INIT, fp = PARAMS_INIT;
+	json_object *cfg = NULL, *versions = NULL;
+	int rc = build(s, name, &cfg, &versions, err);
+	size_t n_versions = versions ? json_object_array_length(versions) : 0;
+
+	if (rc == 0)
+		rc = fleetconfig_to_params(cfg, &fp, err);
+	for (size_t i = 1; rc == 0 && i < n_versions; i++) {
+		struct params vp = PARAMS_INIT;
+		rc = fleetconfig_template_params(json_object_array_get_idx(versions, i), &vp, err);
+		if (rc == 0)
+			dryrun_params(stdout, "EC2", "CreateLaunchTemplateVersion", &vp);
+		params_free(&vp);
+	}
+	if (rc == 0)
+		rc = create_params(s, name, json_object_array_get_idx(versions, 0), &p, err);
 	if (rc == 0) {
-		char *fid = NULL;
-		dryrun_params(stdout, "EC2", "RequestSpotFleet", &p);
+		char *id = NULL;
+		dryrun_params(stdout, "EC2", "CreateLaunchTemplate", &p);
+		dryrun_params(stdout, "EC2", "RequestSpotFleet", &fp);
 		params_add(&p, "DryRun", "true");
-		rc = ec2_request_spot_fleet(aws, &p, &fid, err);
-		free(fid);
+		rc = ec2_create_launch_template(aws, &p, &id, err);
+		free(id);
+		if (rc != 0 && strcmp(err->code, "DryRunOperation") == 0) {
+			annex_err_clear(err);
+			rc = 0;
+			printf("Dry run: CreateLaunchTemplate would have succeeded (%zu version%s); RequestSpotFleet was "
+			       "not sent (it names the template, which a dry run does not create).\n", n_versions,
+			       n_versions == 1 ? "" : "s");
+		} else if (rc == 0) {
+			rc = annex_err_set(err, "DryRunIgnored", "EC2 created launch template %s although DryRun was "
+					   "set; delete it with: aws ec2 delete-launch-template --launch-template-name %s",
+					   name, name);
+		}
 	}
 	params_free(&p);
+	params_free(&fp);
+	free_built(cfg, versions);
+	free(name);
 	return rc;
 }
 
 static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, struct launch_result *res,
 			    struct annex_err *err)
 {
+	char *name = launch_spotfleet_template_name(s->annex_id);
 	struct params p = PARAMS_INIT;
-	int rc = spotfleet_params(s, &p, err);
+	json_object *cfg = NULL, *versions = NULL;
+	int rc = build(s, name, &cfg, &versions, err);
 
+	if (rc == 0)
+		rc = fleetconfig_to_params(cfg, &p, err);
+	if (rc == 0)
+		rc = make_template(aws, s, name, versions, err);
 	if (rc == 0)
 		rc = ec2_request_spot_fleet(aws, &p, &res->fleet_id, err);
 	params_free(&p);
+	free_built(cfg, versions);
+	free(name);
 	if (rc == 0)
-		printf("Spot Fleet request %s submitted.\n", res->fleet_id);
+		printf("Spot Fleet request %s submitted (type %s, ending at %s).\n", res->fleet_id,
+		       s->fleet_maintain ? "maintain" : "request", s->lease_iso);
 	return rc;
 }
 
 static int spotfleet_find(struct aws_ctx *aws, const struct launch_spec *s, struct launch_found *found,
 			  struct annex_err *err)
 {
-	return ec2_spot_fleets_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found->fleets, err);
+	if (ec2_spot_fleets_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found->fleets, err) != 0)
+		return -1;
+	return ec2_launch_templates_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found->templates, err);
 }
 
+/* Cancels the fleet requests (with their instances), then deletes the
+ * launch templates: a template goes only once nothing can launch from it. */
 static int spotfleet_undo(struct aws_ctx *aws, const struct launch_spec *s, const struct launch_found *found,
 			  struct annex_err *err)
 {
 	(void)s;
-	return ec2_cancel_spot_fleets(aws, &found->fleets, err);
+	if (ec2_cancel_spot_fleets(aws, &found->fleets, err) != 0)
+		return -1;
+	return ec2_delete_launch_templates(aws, &found->templates, err);
 }
 
 const struct launch_backend launch_spotfleet = {

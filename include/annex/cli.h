@@ -61,6 +61,7 @@ struct annex_opts {
 	char *user_data, *user_data_file;
 	char *default_user_data, *default_user_data_file;
 	char *spot_fleet_config_file;
+	int spot_fleet_maintain;    /* -aws-spot-fleet-maintain: Spot Fleet Type maintain */
 	char *odi_lease_function_arn, *sfr_lease_function_arn;
 	char *config_dir;
 	char *s3_config_path;

@@ -1,5 +1,5 @@
 /* ec2.h - the EC2 calls annex makes: the security group of -setup, and the
- * instances, images and Spot Fleets of a launch. */
+ * instances, images, Spot Fleets and launch templates of a launch. */
 #ifndef ANNEX_EC2_H
 #define ANNEX_EC2_H
 
@@ -131,5 +131,16 @@ int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struc
 /* Spot Fleet requests tagged key=value that are not cancelled. */
 int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 			   struct annex_err *err);
+
+/* Launch templates (a Spot Fleet's nodes are described by one). */
+/* CreateLaunchTemplate with params; the new template's id. */
+int ec2_create_launch_template(struct aws_ctx *ctx, const struct params *params, char **template_id,
+			       struct annex_err *err);
+int ec2_create_launch_template_version(struct aws_ctx *ctx, const struct params *params, struct annex_err *err);
+/* DeleteLaunchTemplate for each id; a template already gone is no error. */
+int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
+/* The ids of the launch templates tagged key=value (DescribeLaunchTemplates). */
+int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
+				struct annex_err *err);
 
 #endif

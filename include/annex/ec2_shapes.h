@@ -1,5 +1,6 @@
 /* ec2_shapes.h - the part of EC2's service model annex needs to serialize
- * user-written request JSON (a Spot Fleet config) into query parameters.
+ * user-written request JSON (a Spot Fleet config) and the launch template
+ * data annex builds from it into query parameters.
  * The table is generated from botocore's model by scripts/gen-ec2-shapes.py
  * into src/ec2_shapes.c. */
 #ifndef ANNEX_EC2_SHAPES_H
@@ -24,6 +25,7 @@ struct ec2_shape {
 };
 
 extern const struct ec2_shape ec2_shapes[];
-extern const int ec2_shape_spot_fleet_config;
+extern const int ec2_shape_spot_fleet_config;      /* SpotFleetRequestConfigData */
+extern const int ec2_shape_launch_template_data;   /* RequestLaunchTemplateData */
 
 #endif

@@ -8,6 +8,12 @@
 
 /* 1 found (*arn set, malloc'd), 0 not found, -1 error. */
 int iam_get_role(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err);
+/* CreateServiceLinkedRole for service (e.g. "spot.amazonaws.com"); a role
+ * that exists already ("has been taken", EntityAlreadyExists) is success. */
+int iam_ensure_service_linked_role(struct aws_ctx *ctx, const char *service, struct annex_err *err);
+/* 1 when a service-linked role of service exists (a role under the path
+ * /aws-service-role/SERVICE/, ListRoles), 0 when not, -1 error. */
+int iam_service_linked_role_exists(struct aws_ctx *ctx, const char *service, struct annex_err *err);
 int iam_create_role(struct aws_ctx *ctx, const char *name, const char *trust_doc,
 		    const char *description, char **arn, struct annex_err *err);
 int iam_put_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,

@@ -3,7 +3,7 @@
  * A command plans a launch into a struct launch_spec (what to start, with
  * which user-data, lease and tags) and picks a back-end: the way AWS is
  * asked to start it (launch_ondemand: RunInstances; launch_spotfleet:
- * RequestSpotFleet; an EC2 Fleet back-end fits the same interface).
+ * a launch template, then RequestSpotFleet; an EC2 Fleet back-end fits the same interface).
  * launch_run() then registers the lease rule, calls the back-end and, when
  * the launch fails halfway, takes the one undo path: it ends what this
  * launch started (found by its htcondor:AnnexId tag), removes the lease
@@ -60,6 +60,7 @@ struct launch_spec {
 	char *lease_function_arn;    /* what the lease rule runs */
 	char *fleet_role_arn;        /* Spot Fleet: IamFleetRole */
 	json_object *fleet_config;   /* Spot Fleet: the user's request config (-aws-spot-fleet-config-file) */
+	int fleet_maintain;          /* Spot Fleet: Type maintain (replace ended nodes) instead of request */
 };
 
 /* Zeroes spec and makes user_data_b64 a secret buffer. */
@@ -85,6 +86,7 @@ void launch_result_free(struct launch_result *res);
 struct launch_found {
 	struct ec2_ids instances;
 	struct ec2_ids fleets;       /* fleet requests */
+	struct ec2_ids templates;    /* launch templates (a Spot Fleet's) */
 };
 
 void launch_found_free(struct launch_found *found);
@@ -105,13 +107,18 @@ struct launch_backend {
 	/* Adds to found what carries spec->annex_id's tag and may still run. */
 	int (*find)(struct aws_ctx *aws, const struct launch_spec *spec, struct launch_found *found,
 		    struct annex_err *err);
-	/* Ends all of found (fleet requests with their instances). */
+	/* Ends all of found (fleet requests with their instances, then
+	 * launch templates). */
 	int (*undo)(struct aws_ctx *aws, const struct launch_spec *spec, const struct launch_found *found,
 		    struct annex_err *err);
 };
 
 extern const struct launch_backend launch_ondemand;    /* launch_ondemand.c */
 extern const struct launch_backend launch_spotfleet;   /* launch_spotfleet.c */
+
+/* The name of the launch template of a Spot Fleet launch (malloc'd):
+ * "htcondor-annex-" + the annex id. */
+char *launch_spotfleet_template_name(const char *annex_id);
 
 /* The lease: a rule named by the annex id that runs the lease function
  * every five minutes. */

@@ -13,9 +13,10 @@ constant input
 
 1. finds the instances tagged `htcondor:AnnexId` = AnnexId and every
    instance of any annex carrying a `htcondor:LeaseExpiration` tag, not
-   counting those already shutting down or terminated, and every Spot Fleet
+   counting those already shutting down or terminated, every Spot Fleet
    request tagged `htcondor:AnnexId` that is still submitted, active or
-   modifying;
+   modifying, and every launch template tagged `htcondor:AnnexId` (a Spot
+   Fleet launch makes one);
 2. groups them by annex id; an annex's lease is the latest
    `htcondor:LeaseExpiration` among its live resources (tags are
    authoritative: a lease change rewrites them, and a change that retagged
@@ -26,6 +27,8 @@ constant input
 3. for every annex whose lease has passed (lease <= now): cancels its Spot
    Fleet requests with TerminateInstances=true, then terminates its other
    instances (those of a fleet just cancelled are its fleet's to end);
+   then, when every step for it succeeded, deletes its launch templates
+   (nothing launches from them any more);
 4. when the input's annex has ended and every step for it succeeded,
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
@@ -200,6 +203,7 @@ class Run:
             "EndedAnnexes": [],
             "TerminatedInstances": [],
             "CancelledSpotFleetRequests": [],
+            "DeletedLaunchTemplates": [],
             "RemovedTargets": [],
             "DeletedRule": None,
             "Errors": [],
@@ -244,13 +248,25 @@ class Run:
             self.describe_failed = True
             return None
 
+    def describe_templates(self):
+        """Every launch template tagged htcondor:AnnexId; None on error."""
+        try:
+            return paginate(self.ec2.describe_launch_templates,
+                            {"Filters": [{"Name": "tag-key", "Values": [TAG_ID]}]},
+                            lambda page: page.get("LaunchTemplates", []))
+        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+            self.error("DescribeLaunchTemplates", "*", exc)
+            self.describe_failed = True
+            return None
+
     def gather(self, input_id):
-        """annex id -> {"instances": [...], "fleets": [...], "leases": [...]}
-        for every annex with live resources (and the input's, even empty)."""
+        """annex id -> {"instances": [...], "fleets": [...], "templates":
+        [...], "leases": [...]} for every annex with live resources (and the
+        input's, even empty)."""
         annexes = {}
 
         def slot(annex_id):
-            return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "leases": []})
+            return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "templates": {}, "leases": []})
 
         if input_id:
             slot(input_id)
@@ -281,6 +297,16 @@ class Run:
                 continue
             entry = slot(annex_id)
             entry["fleets"][fleet["SpotFleetRequestId"]] = fleet
+            lease = parse_time(tags.get(TAG_LEASE))
+            if lease:
+                entry["leases"].append(lease)
+        for template in self.describe_templates() or []:
+            tags = tags_of(template)
+            annex_id = tags.get(TAG_ID)
+            if not annex_id:
+                continue
+            entry = slot(annex_id)
+            entry["templates"][template["LaunchTemplateId"]] = template
             lease = parse_time(tags.get(TAG_LEASE))
             if lease:
                 entry["leases"].append(lease)
@@ -334,6 +360,19 @@ class Run:
             for change in reply.get("TerminatingInstances", []):
                 self.report["TerminatedInstances"].append(change["InstanceId"])
             log.info("terminated %d instance(s) of annex %s: %s", len(chunk), annex_id, " ".join(chunk))
+
+    def delete_templates(self, annex_id, template_ids):
+        """Delete the launch templates of an annex that has ended; one
+        already gone counts as done."""
+        for tid in template_ids:
+            try:
+                self.ec2.delete_launch_template(LaunchTemplateId=tid)
+            except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+                if not error_code(exc).startswith("InvalidLaunchTemplate"):
+                    self.error("DeleteLaunchTemplate", tid, exc, annex_id)
+                continue
+            self.report["DeletedLaunchTemplates"].append(tid)
+            log.info("deleted launch template %s of annex %s", tid, annex_id)
 
     def delete_rule(self, annex_id):
         """Remove every target of the rule `annex_id`, then the rule. A rule
@@ -402,6 +441,8 @@ def run(event, ec2=None, events=None, now=None):
         instance_ids = sorted(i for i in entry["instances"] if i not in by_fleet)
         if instance_ids:
             r.terminate(annex_id, instance_ids)
+        if entry["templates"] and annex_id not in r.failed_annexes:
+            r.delete_templates(annex_id, sorted(entry["templates"]))
 
     if (input_id and input_id in r.report["EndedAnnexes"]
             and input_id not in r.failed_annexes and not r.describe_failed):

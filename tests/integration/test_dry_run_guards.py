@@ -128,20 +128,23 @@ def test_launch_dry_run(m, pool):
     runs = [c for c in calls if c["operation"] == "RunInstances"]
     T.check("-count -dry-run: RunInstances went with DryRun=true", len(runs) == 1 and
             runs[0]["params"].get("DryRun") == "true", runs)
-    rule = [{"call": "RequestSpotFleet", "nth": 1, "times": 0, "fault": "reply", "status": 412,
-             "body": DRY_RUN_OPERATION}]
+    # a fleet goes through annex's launch template: the dry run prints the
+    # template and the fleet request, and sends only CreateLaunchTemplate
+    # with DryRun=true (the request names the template, which a dry run
+    # does not create)
     out, calls = dry(m, pool, "-slots", ["-slots", "8", "-annex-name", "dryfleet",
-                                         "-aws-spot-fleet-config-file", fleet_file(pool)], rules=rule, want=(
-        "dry-run: would call EC2 RequestSpotFleet with:", "  SpotFleetRequestConfig.TargetCapacity=8",
-        "  SpotFleetRequestConfig.ClientToken=dryfleet_", "RequestSpotFleet would have succeeded"))
+                                         "-aws-spot-fleet-config-file", fleet_file(pool)], want=(
+        "dry-run: would call EC2 CreateLaunchTemplate with:", "dry-run: would call EC2 RequestSpotFleet with:",
+        "  SpotFleetRequestConfig.TargetCapacity=8", "  SpotFleetRequestConfig.ClientToken=dryfleet_",
+        "CreateLaunchTemplate would have succeeded"))
     T.check("-slots -dry-run prints the request annex sends (its fleet role, its user-data redacted)",
             re.search(r"SpotFleetRequestConfig\.IamFleetRole=arn:aws:iam::\d+:role/HTCondorAnnex-SpotFleetRole", out)
-            and re.search(r"LaunchSpecifications\.1\.UserData=<redacted>", out) and
+            and re.search(r"LaunchTemplateData\.UserData=<redacted>", out) and
             "TargetCapacity=1\n" not in out, out)
-    req = [c for c in calls if c["operation"] == "RequestSpotFleet"]
-    T.check("-slots -dry-run: RequestSpotFleet went with DryRun=true and annex's capacity",
-            len(req) == 1 and req[0]["params"].get("DryRun") == "true" and
-            req[0]["params"].get("SpotFleetRequestConfig.TargetCapacity") == "8", req)
+    lt = [c for c in calls if c["operation"] == "CreateLaunchTemplate"]
+    T.check("-slots -dry-run: CreateLaunchTemplate went with DryRun=true, RequestSpotFleet not at all",
+            len(lt) == 1 and lt[0]["params"].get("DryRun") == "true" and
+            not [c for c in calls if c["operation"] == "RequestSpotFleet"], [c["operation"] for c in calls])
 
 
 def test_running_dry_runs(m, pool):

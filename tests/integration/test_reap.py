@@ -305,6 +305,35 @@ def test_dry_run(m, r):
     T.check("-annex-name dry: ended", rc == 0 and "Annex 'dry'" in out and live_ids(m, "dry") == [], (rc, out, err))
 
 
+def test_fleet_template(m, r):
+    """An expired Spot Fleet annex: -reap deletes its launch template with
+    its lease rule. The fleet is cancelled first by hand: moto 5.2.1 cannot
+    terminate, after a cancel, the instances of a template fleet (500), which
+    AWS can; -reap's own cancel is covered by test_lease_expired's kind."""
+    path = os.path.join(r.pool.dir, "solo.json")
+    json.dump({"AllocationStrategy": "lowestPrice",
+               "LaunchSpecifications": [{"ImageId": r.pool.image, "InstanceType": "m5.large"}]}, open(path, "w"))
+    rc, out, err = T.run_annex(["-slots", "1", "-annex-name", "sfr", "-aws-spot-fleet-config-file", path,
+                                "-duration", "0.001", "-yes"], r.pool.env())
+    ec2 = m.client("ec2")
+    lts = ec2.describe_launch_templates(Filters=[{"Name": "tag:htcondor:AnnexName", "Values": ["sfr"]}])
+    T.check("fleet launched with a launch template", rc == 0 and len(lts["LaunchTemplates"]) == 1, out + err)
+    fleets = [f["SpotFleetRequestId"] for f in ec2.describe_spot_fleet_requests()["SpotFleetRequestConfigs"]
+              if {t["Key"]: t["Value"] for t in f.get("Tags", [])}.get("htcondor:AnnexName") == "sfr"]
+    ec2.cancel_spot_fleet_requests(SpotFleetRequestIds=fleets, TerminateInstances=True)
+    wait_past(5)
+    rc, out, err = r.run(["-dry-run"])
+    T.check("-reap -dry-run says it would delete the template",
+            rc == 0 and "would delete 1 launch template" in out and
+            len(ec2.describe_launch_templates(Filters=[{"Name": "tag:htcondor:AnnexName",
+                                                        "Values": ["sfr"]}])["LaunchTemplates"]) == 1, (out, err))
+    rc, out, err = r.run()
+    left = ec2.describe_launch_templates(Filters=[{"Name": "tag:htcondor:AnnexName", "Values": ["sfr"]}])
+    T.check("-reap deletes an expired fleet annex's launch template with its rule",
+            rc == 0 and "deleted 1 launch template" in out and left["LaunchTemplates"] == [] and
+            rules(m, "sfr") == [], (out, err, left))
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -313,7 +342,7 @@ def main():
             return T.summary()
         r = Reaper(pool, StandIn(pool))
         for fn in (test_nothing_to_do, test_lease_expired, test_orphan_rule, test_never_joined, test_idle,
-                   test_concurrent, test_failure, test_dry_run):
+                   test_concurrent, test_failure, test_dry_run, test_fleet_template):
             T.guarded(fn, m, r)
     return T.summary()
 

@@ -57,6 +57,7 @@ def knobs(path):
 
 
 def counts(m):
+    """What exists; "roles" counts annex's three and EC2 Spot's service-linked role."""
     iam, ec2 = m.client("iam"), m.client("ec2")
     return {
         "buckets": len(m.client("s3").list_buckets()["Buckets"]),
@@ -114,6 +115,10 @@ def test_fresh_setup(m, pool):
     T.check("profile knob", k.get("us_east_1.ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN") == prof["Arn"], k)
     T.check("fleet role knob", k.get("us_east_1.ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") ==
             iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], k)
+    slr = iam.list_roles(PathPrefix="/aws-service-role/spot.amazonaws.com/")["Roles"]
+    # moto names it AWSServiceRoleForspot (AWS: AWSServiceRoleForEC2Spot); the path is the same on both
+    T.check("EC2 Spot's service-linked role exists (CreateServiceLinkedRole spot.amazonaws.com)",
+            len(slr) == 1, slr)
     ec2 = m.client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [NAMES["group"]]}])["SecurityGroups"]
@@ -160,6 +165,10 @@ def test_each_piece_deleted(m, pool):
     def del_group():
         ec2.delete_security_group(GroupId=k["us_east_1.ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS"])
 
+    def del_spot_slr():
+        for r in iam.list_roles(PathPrefix="/aws-service-role/spot.amazonaws.com/")["Roles"]:
+            iam.delete_role(RoleName=r["RoleName"])
+
     def del_fleet_role():
         for n in iam.list_role_policies(RoleName=NAMES["fleet_role"])["PolicyNames"]:
             iam.delete_role_policy(RoleName=NAMES["fleet_role"], PolicyName=n)
@@ -169,7 +178,8 @@ def test_each_piece_deleted(m, pool):
                            ("function", del_function, "Checking for Lambda functions... FAILED"),
                            ("profile", del_profile, "Checking for instance profile... FAILED"),
                            ("group", del_group, "Checking for security group... FAILED"),
-                           ("fleet role", del_fleet_role, "Checking for Spot Fleet role... FAILED")):
+                           ("fleet role", del_fleet_role, "Checking for Spot Fleet role... FAILED"),
+                           ("Spot service-linked role", del_spot_slr, "Checking for Spot Fleet role... FAILED")):
         fn()
         rc, out, err = T.run_annex(["-check-setup"], pool.env())
         T.check("check-setup fails naming the deleted %s" % what,
@@ -212,7 +222,7 @@ def test_interrupted_setup(m, pool):
         c = counts(m)
         T.check("after failure %d the next setup completes without duplicates" % k,
                 rc == 0 and c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and c["profiles"] == 1
-                and c["roles"] == 3, (out + err, c))
+                and c["roles"] == 4, (out + err, c))
         k += 1
         if k > 40:
             T.check("setup's mutating calls are bounded", False)
@@ -247,7 +257,7 @@ def test_chains_at_once(m, pool):
             wall < 0.1 * len(calls), (wall, len(calls)))
     c = counts(m)
     T.check("everything made once", c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and
-            c["profiles"] == 1 and c["roles"] == 3, c)
+            c["profiles"] == 1 and c["roles"] == 4, c)
 
 
 def main():

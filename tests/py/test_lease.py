@@ -25,7 +25,8 @@ from botocore.exceptions import ClientError
 import lease
 
 UTC = datetime.timezone.utc
-MUTATING = {"terminate_instances", "cancel_spot_fleet_requests", "remove_targets", "delete_rule"}
+MUTATING = {"terminate_instances", "cancel_spot_fleet_requests", "remove_targets", "delete_rule",
+            "delete_launch_template"}
 FUNCTION_ARN = "arn:aws:lambda:%s:123456789012:function:HTCondorAnnex-LeaseFunction"
 
 
@@ -74,7 +75,7 @@ class World:
         self.subnet = self.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
         self.calls = []
 
-    def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False):
+    def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False, template=False):
         """An annex like annex launches it: `count` on-demand instances, a
         Spot Fleet of `fleet` instances (0: none), the lease rule with one
         target. `lease_tag` None leaves out the LeaseExpiration tag;
@@ -85,7 +86,13 @@ class World:
             tags.append({"Key": "htcondor:AnnexName", "Value": name})
         if lease_tag is not None:
             tags.append({"Key": "htcondor:LeaseExpiration", "Value": lease_tag})
-        out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": []}
+        out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": [], "template": None}
+        if template:
+            out["template"] = self.ec2.create_launch_template(
+                LaunchTemplateName="htcondor-annex-" + annex_id,
+                LaunchTemplateData={"ImageId": self.ami, "MetadataOptions": {"HttpTokens": "required"}},
+                TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags}],
+            )["LaunchTemplate"]["LaunchTemplateId"]
         if count:
             r = self.ec2.run_instances(ImageId=self.ami, MinCount=count, MaxCount=count, InstanceType="t3.micro",
                                        TagSpecifications=[{"ResourceType": "instance", "Tags": tags},
@@ -135,6 +142,9 @@ class World:
             if f["SpotFleetRequestId"] == fid:
                 return f["SpotFleetRequestState"] in ("submitted", "active", "modifying")
         return False
+
+    def template_exists(self, tid):
+        return any(t["LaunchTemplateId"] == tid for t in self.ec2.describe_launch_templates()["LaunchTemplates"])
 
     def rule_exists(self, name):
         try:
@@ -195,6 +205,38 @@ def test_expired_annex_ended_through_handler_and_env_endpoint(moto, world, monke
     assert report["CancelledSpotFleetRequests"] == [a["fleet"]]
     assert report["RemovedTargets"] == [a["id"]]
     assert report["DeletedRule"] == a["id"]
+
+
+def test_expired_annex_launch_template_deleted(world):
+    a = world.launch("tmpl", PAST, count=1, fleet=1, template=True)
+    b = world.launch("tmplnew", FUTURE, count=1, fleet=0, template=True)
+    report = world.run(world.event(a, PAST))
+    world.assert_ended(a)
+    assert not world.template_exists(a["template"])
+    assert report["DeletedLaunchTemplates"] == [a["template"]]
+    assert world.template_exists(b["template"])
+    assert report["Errors"] == []
+
+
+def test_template_alone_of_an_expired_annex_deleted(world):
+    """A launch template left behind (its fleet gone) carries the lease
+    tag: the sweep finds it and deletes it."""
+    a = world.launch("orphan", PAST, count=0, fleet=0, rule=False, template=True)
+    other = world.launch("other", FUTURE, count=1, fleet=0)
+    report = world.run(world.event(other, FUTURE))
+    assert not world.template_exists(a["template"])
+    assert report["DeletedLaunchTemplates"] == [a["template"]]
+
+
+def test_template_kept_when_ending_the_annex_fails(world):
+    a = world.launch("keeptmpl", PAST, count=1, fleet=0, template=True)
+    report = world.run(world.event(a, PAST), fail=fail_on("terminate_instances"))
+    assert world.template_exists(a["template"])
+    assert report["DeletedLaunchTemplates"] == []
+    assert world.rule_exists(a["id"])
+    report = world.run(world.event(a, PAST))
+    assert report["Errors"] == [] and report["DeletedLaunchTemplates"] == [a["template"]], report
+    assert not world.template_exists(a["template"]) and not world.rule_exists(a["id"])
 
 
 def test_unexpired_annex_untouched_without_mutating_call(world):

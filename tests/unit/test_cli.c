@@ -70,7 +70,7 @@ static const struct condor_row condor_rows[] = {
 	{ "count", "count", "coun", "count", NULL, K_COUNT },
 	{ "aws-spot-fleet", "aws-spot-fleet", "aws-spot-flee", NULL,
 	  "ambiguous option '-aws-spot-flee': could be -aws-spot-fleet-config-file, "
-	  "-aws-spot-fleet-lease-function-arn, -aws-spot-fleet", K_FLAG },
+	  "-aws-spot-fleet-lease-function-arn, -aws-spot-fleet, -aws-spot-fleet-maintain", K_FLAG },
 	{ "aws-on-demand", "aws-on-demand", "aws-on-deman", NULL,
 	  "ambiguous option '-aws-on-deman': could be -aws-on-demand-lease-function-arn, "
 	  "-aws-on-demand-instance-type, -aws-on-demand-key-name, -aws-on-demand-security-group-ids, "
@@ -662,6 +662,8 @@ static void t_conflicts(void)
 		    "-aws-spot-fleet", "-aws-on-demand");
 	CHECK_USAGE("-min-count goes only with -count", "-slots", "3", "-min-count", "1", "-annex", "a");
 	CHECK_USAGE("-min-count 5 is larger than -count 4", "-count", "4", "-min-count", "5", "-annex", "a");
+	CHECK_USAGE("-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)",
+		    "-count", "1", "-annex", "a", "-aws-spot-fleet-maintain");
 }
 
 static void t_given_flags_and_aliases(void)
@@ -677,6 +679,13 @@ static void t_given_flags_and_aliases(void)
 	CHECK_INT(o.given_duration, 0);
 	CHECK_INT(o.min_count, 1);
 	CHECK_INT(o.wait + o.dry_run + o.debug, 3);
+	CHECK_INT(o.spot_fleet_maintain, 0);
+	cli_opts_free(&o);
+
+	/* a Spot Fleet of type maintain only when asked */
+	CHECK_INT(parse(&o, &e, ARGV("-slots", "2", "-annex", "a", "-aws-spot-fleet-config-file", "f",
+				     "-aws-spot-fleet-maintain")), 0);
+	CHECK_INT(o.spot_fleet_maintain, 1);
 	cli_opts_free(&o);
 
 	/* a repeated value option: the last one wins (condor_annex's behaviour) */
