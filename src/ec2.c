@@ -1,4 +1,5 @@
-/* ec2.c - EC2 calls: security group, images, instances, Spot Fleets. */
+/* ec2.c - EC2 calls: security group, instances, Spot Fleets, launch
+ * templates (images and instance types: ec2_images.c). */
 #include "annex/ec2.h"
 
 #include <stdio.h>
@@ -24,8 +25,8 @@ void ec2_ids_free(struct ec2_ids *ids)
 	memset(ids, 0, sizeof(*ids));
 }
 
-static int query(struct aws_ctx *ctx, const char *action, struct params *p, xmlDoc **doc,
-		 struct annex_err *err)
+int ec2_query(struct aws_ctx *ctx, const char *action, struct params *p, xmlDoc **doc,
+	      struct annex_err *err)
 {
 	int rc = aws_query(ctx, AWS_EC2, action, p, doc, err);
 	params_free(p);
@@ -96,7 +97,7 @@ int ec2_default_vpc(struct aws_ctx *ctx, char **vpc_id, struct annex_err *err)
 	*vpc_id = NULL;
 	params_add(&p, "Filter.1.Name", "is-default");
 	params_add(&p, "Filter.1.Value.1", "true");
-	if (query(ctx, "DescribeVpcs", &p, &doc, err) != 0)
+	if (ec2_query(ctx, "DescribeVpcs", &p, &doc, err) != 0)
 		return -1;
 	item = xml_find_deep(xmlDocGetRootElement(doc), "vpcSet");
 	item = item ? xml_first(item, "item") : NULL;
@@ -124,7 +125,7 @@ int ec2_find_security_group(struct aws_ctx *ctx, const char *name, const char *v
 		params_add(&p, "Filter.2.Name", "vpc-id");
 		params_add(&p, "Filter.2.Value.1", vpc_id);
 	}
-	if (query(ctx, "DescribeSecurityGroups", &p, &doc, err) != 0)
+	if (ec2_query(ctx, "DescribeSecurityGroups", &p, &doc, err) != 0)
 		return -1;
 	set = xml_find_deep(xmlDocGetRootElement(doc), "securityGroupInfo");
 	item = set ? xml_first(set, "item") : NULL;
@@ -141,7 +142,7 @@ int ec2_security_group_exists(struct aws_ctx *ctx, const char *group_id, struct 
 	int rc;
 
 	params_add(&p, "GroupId.1", group_id);
-	rc = query(ctx, "DescribeSecurityGroups", &p, &doc, err);
+	rc = ec2_query(ctx, "DescribeSecurityGroups", &p, &doc, err);
 	xmlFreeDoc(doc);
 	if (rc == 0)
 		return 1;
@@ -159,7 +160,7 @@ int ec2_key_pair_exists(struct aws_ctx *ctx, const char *name, struct annex_err 
 	int rc;
 
 	params_add(&p, "KeyName.1", name);
-	rc = query(ctx, "DescribeKeyPairs", &p, &doc, err);
+	rc = ec2_query(ctx, "DescribeKeyPairs", &p, &doc, err);
 	xmlFreeDoc(doc);
 	if (rc == 0)
 		return 1;
@@ -184,7 +185,7 @@ int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char 
 	params_add(&p, "TagSpecification.1.ResourceType", "security-group");
 	params_add(&p, "TagSpecification.1.Tag.1.Key", "htcondor:AnnexSetup");
 	params_add(&p, "TagSpecification.1.Tag.1.Value", "annex");
-	rc = query(ctx, "CreateSecurityGroup", &p, &doc, err);
+	rc = ec2_query(ctx, "CreateSecurityGroup", &p, &doc, err);
 	if (rc == 0) {
 		*group_id = xml_text(xmlDocGetRootElement(doc), "groupId");
 		if (!*group_id)
@@ -210,7 +211,7 @@ int ec2_allow_ssh(struct aws_ctx *ctx, const char *group_id, const char *cidr, s
 	params_add(&p, "IpPermissions.1.ToPort", "22");
 	params_add(&p, "IpPermissions.1.IpRanges.1.CidrIp", cidr);
 	params_add(&p, "IpPermissions.1.IpRanges.1.Description", "SSH (annex -setup -ssh-cidr)");
-	rc = query(ctx, "AuthorizeSecurityGroupIngress", &p, &doc, err);
+	rc = ec2_query(ctx, "AuthorizeSecurityGroupIngress", &p, &doc, err);
 	xmlFreeDoc(doc);
 	if (rc != 0 && strcmp(err->code, "InvalidPermission.Duplicate") == 0) {
 		annex_err_clear(err);
@@ -226,114 +227,13 @@ int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct 
 	int rc;
 
 	params_add(&p, "GroupId", group_id);
-	rc = query(ctx, "DeleteSecurityGroup", &p, &doc, err);
+	rc = ec2_query(ctx, "DeleteSecurityGroup", &p, &doc, err);
 	xmlFreeDoc(doc);
 	if (rc != 0 && strncmp(err->code, "InvalidGroup", 12) == 0) {
 		annex_err_clear(err);
 		return 0;
 	}
 	return rc;
-}
-
-int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
-		     struct annex_err *err)
-{
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item;
-	int found = 0;
-
-	params_add(&p, "ImageId.1", image_id);
-	if (query(ctx, "DescribeImages", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidAMIID", 12) == 0) {
-			annex_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "imagesSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
-		found = 1;
-		if (arch && xml_text_buf(item, "architecture", arch, arch_len) != 0)
-			snprintf(arch, arch_len, "x86_64");
-	}
-	xmlFreeDoc(doc);
-	return found;
-}
-
-int ec2_describe_image(struct aws_ctx *ctx, const char *image_id, struct ec2_image_info *info,
-		       struct annex_err *err)
-{
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item;
-	char pub[8] = "";
-
-	memset(info, 0, sizeof(*info));
-	params_add(&p, "ImageId.1", image_id);
-	if (query(ctx, "DescribeImages", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidAMIID", 12) == 0) {
-			annex_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "imagesSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
-		xml_text_buf(item, "imageId", info->id, sizeof(info->id));
-		xml_text_buf(item, "architecture", info->arch, sizeof(info->arch));
-		xml_text_buf(item, "name", info->name, sizeof(info->name));
-		xml_text_buf(item, "description", info->description, sizeof(info->description));
-		xml_text_buf(item, "platform", info->platform, sizeof(info->platform));
-		xml_text_buf(item, "platformDetails", info->platform_details, sizeof(info->platform_details));
-		xml_text_buf(item, "isPublic", pub, sizeof(pub));
-		info->is_public = strcmp(pub, "true") == 0;
-		if (!*info->id)
-			snprintf(info->id, sizeof(info->id), "%s", image_id);
-	}
-	xmlFreeDoc(doc);
-	return item ? 1 : 0;
-}
-
-int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2_type_info *info,
-			       struct annex_err *err)
-{
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item, *archs;
-	char metal[8] = "";
-
-	memset(info, 0, sizeof(*info));
-	params_add(&p, "InstanceType.1", type);
-	if (query(ctx, "DescribeInstanceTypes", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidInstanceType", 19) == 0) {
-			annex_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "instanceTypeSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
-		xml_text_buf(item, "instanceType", info->type, sizeof(info->type));
-		xml_text_buf(item, "hypervisor", info->hypervisor, sizeof(info->hypervisor));
-		xml_text_buf(item, "bareMetal", metal, sizeof(metal));
-		info->bare_metal = strcmp(metal, "true") == 0;
-		archs = xml_find(item, "processorInfo/supportedArchitectures");
-		for (xmlNode *a = archs ? xml_first(archs, "item") : NULL; a && info->n_arches < EC2_TYPE_MAX_ARCHES;
-		     a = xml_next(a, "item")) {
-			xmlChar *t = xmlNodeGetContent(a);
-			if (t && *t)
-				snprintf(info->arches[info->n_arches++], sizeof(info->arches[0]), "%s", (const char *)t);
-			xmlFree(t);
-		}
-		if (!*info->type)
-			snprintf(info->type, sizeof(info->type), "%s", type);
-	}
-	xmlFreeDoc(doc);
-	return item ? 1 : 0;
 }
 
 /* One DescribeInstances page: fn for each instance, its fields read into
@@ -440,7 +340,7 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 	for (size_t i = 0; i < ids->n && rc == 0; i += 500) {
 		size_t n = ids->n - i < 500 ? ids->n - i : 500;
 		aws_params_add_list(&p, "InstanceId", (const char *const *)ids->v + i, n);
-		rc = query(ctx, "TerminateInstances", &p, &doc, err);
+		rc = ec2_query(ctx, "TerminateInstances", &p, &doc, err);
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}
@@ -474,7 +374,7 @@ int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struc
 		return 0;
 	aws_params_add_list(&p, "SpotFleetRequestId", (const char *const *)ids->v, ids->n);
 	params_add(&p, "TerminateInstances", "true");
-	rc = query(ctx, "CancelSpotFleetRequests", &p, &doc, err);
+	rc = ec2_query(ctx, "CancelSpotFleetRequests", &p, &doc, err);
 	xmlFreeDoc(doc);
 	return rc;
 }
@@ -564,7 +464,7 @@ int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, 
 		struct params p = PARAMS_INIT;
 		xmlDoc *doc = NULL;
 		params_add(&p, "LaunchTemplateId", ids->v[i]);
-		if (query(ctx, "DeleteLaunchTemplate", &p, &doc, err) != 0) {
+		if (ec2_query(ctx, "DeleteLaunchTemplate", &p, &doc, err) != 0) {
 			if (strncmp(err->code, "InvalidLaunchTemplateId.NotFound", 32) != 0 &&
 			    strcmp(err->code, "InvalidLaunchTemplateName.NotFoundException") != 0)
 				return -1;

@@ -15,6 +15,11 @@ struct ec2_ids {
 void ec2_ids_add(struct ec2_ids *ids, const char *id);
 void ec2_ids_free(struct ec2_ids *ids);
 
+/* Sends an EC2 query action and frees p (the module's files share it:
+ * ec2.c, ec2_images.c). */
+int ec2_query(struct aws_ctx *ctx, const char *action, struct params *p, xmlDoc **doc,
+	      struct annex_err *err);
+
 #define EC2_TAG_ANNEX_NAME "htcondor:AnnexName"
 
 /* annex's htcondor: tags of one resource (malloc'd values, NULL when absent). */

@@ -356,8 +356,10 @@ def test_fleet_dry_run(m, pool):
             rc == 0 and len(made) == 1 and made[0]["params"].get("DryRun") == "true" and
             made[0]["params"].get("LaunchTemplateData.MetadataOptions.HttpTokens") == "required" and
             not any(c["operation"] == "RequestSpotFleet" for c in calls) and left == [], (out, err, calls))
-    T.check("fleet dry run prints the request annex would send (no user-data in it)",
-            '"LaunchTemplateConfigs"' in out and '"Type": "request"' in out and "UserData" not in out, out)
+    T.check("fleet dry run prints the requests annex would send (the user-data redacted)",
+            "SpotFleetRequestConfig.LaunchTemplateConfigs.1.LaunchTemplateSpecification" in out and
+            "SpotFleetRequestConfig.Type=request" in out and "LaunchTemplateData.UserData=<redacted>" in out and
+            not re.search(r"UserData=(?!<redacted>)", out), out)
 
 
 def test_series(m, pool):

@@ -1,0 +1,500 @@
+/* setup_chains.c - what annex -setup creates, as five independent chains
+ * run side by side (the bucket; the lease role, then the function and its
+ * permission; the node role, then the instance profile; the fleet role and
+ * EC2 Spot's service-linked role; the security group). Every step looks
+ * before it creates; a piece condor_annex's setup made is used where it
+ * still exists; -dry-run prints the calls it would make instead. See
+ * include/annex/setup.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annex/cmd.h"
+#include "annex/condorsetup.h"
+#include "annex/creds.h"
+#include "annex/dryrun.h"
+#include "annex/ec2.h"
+#include "annex/embedded.h"
+#include "annex/iam.h"
+#include "annex/inventory.h"
+#include "annex/knobfile.h"
+#include "annex/knobs.h"
+#include "annex/lambda.h"
+#include "annex/progress.h"
+#include "annex/prompt.h"
+#include "annex/s3.h"
+#include "annex/session.h"
+#include "annex/setupnames.h"
+#include "annex/sts.h"
+#include "annex/setup.h"
+
+/* A policy document from policies/, with ${Partition}, ${Region} and
+ * ${AccountId} filled in. */
+static char *policy_doc(const char *file, const char *partition, const char *region, const char *account,
+			struct annex_err *err)
+{
+	char *path = xasprintf("policies/%s", file);
+	const struct annex_embedded *e = embedded_find(path);
+	struct buf out = BUF_INIT;
+	static const struct { const char *key; int which; } vars[] = {
+		{ "${Partition}", 0 }, { "${Region}", 1 }, { "${AccountId}", 2 },
+	};
+
+	free(path);
+	if (!e) {
+		annex_err_set(err, "Internal", "policy document %s is not built into annex", file);
+		return NULL;
+	}
+	for (size_t i = 0; i < e->len;) {
+		size_t k;
+		for (k = 0; k < sizeof(vars) / sizeof(vars[0]); k++) {
+			size_t kl = strlen(vars[k].key);
+			if (i + kl <= e->len && memcmp(e->data + i, vars[k].key, kl) == 0) {
+				buf_puts(&out, vars[k].which == 0 ? partition : vars[k].which == 1 ? region : account);
+				i += kl;
+				break;
+			}
+		}
+		if (k == sizeof(vars) / sizeof(vars[0]))
+			buf_putc(&out, e->data[i++]);
+	}
+	return buf_steal(&out);
+}
+
+/* One of setup's independent chains (the bucket; the lease role and
+ * function; the node role and instance profile; the fleet role; the
+ * security group), run beside the others by aws_run_parallel on a context
+ * of its own. A chain writes only its own fields of the shared state, and
+ * prints through pg, which shows every chain's lines in this order. */
+struct setup_chain {
+	struct setup_state *st;
+	struct progress *pg;
+	size_t step;
+	struct aws_ctx *ctx;          /* the chain's own (aws_run_parallel) */
+	int (*run)(struct setup_chain *c, struct annex_err *err);
+	int begun, notes;             /* -dry-run: a step is open; calls noted in it */
+};
+
+static int dry(const struct setup_chain *c)
+{
+	return c->st->s->opts->dry_run;
+}
+
+/* -dry-run: the call the chain would make, printed in its place (after
+ * " missing; would call:" on the step's line, for the first one). */
+static void would(struct setup_chain *c, const char *service, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void would(struct setup_chain *c, const char *service, const char *action, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	line = dryrun_line(service, action, "%s", buf_cstr(&b));
+	if (c->begun && c->notes == 0)
+		progress_printf(c->pg, c->step, " missing; would call:\n");
+	progress_printf(c->pg, c->step, "  %s", line);
+	c->notes++;
+	free(line);
+	buf_free(&b);
+}
+
+/* Progress lines in condor_annex's words: "Creating X.." then " complete."
+ * (or " failed."), shown at once while this chain is the first unfinished
+ * one, so that a slow step shows what it waits for. */
+static void step_begin(struct setup_chain *c, const char *what)
+{
+	progress_printf(c->pg, c->step, "%s %s..", dry(c) ? "Checking" : "Creating", what);
+	c->begun = 1;
+	c->notes = 0;
+}
+
+static int step_end(struct setup_chain *c, int rc)
+{
+	if (dry(c) && rc == 0)
+		progress_printf(c->pg, c->step, "%s", c->notes ? "" : " present.\n");
+	else if (dry(c) && c->notes)
+		progress_printf(c->pg, c->step, "  failed.\n");
+	else
+		progress_printf(c->pg, c->step, "%s\n", rc == 0 ? " complete." : " failed.");
+	c->begun = 0;
+	return rc;
+}
+
+static int ensure_role(struct setup_chain *c, const char *name, const char *trust_file,
+		       const char *policy_name, const char *policy_file, const char *description,
+		       char **arn, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
+	char *doc = NULL;
+	int rc, have;
+
+	if ((rc = iam_get_role(ctx, name, arn, err)) < 0)
+		return -1;
+	if (rc == 0 && dry(c)) {
+		would(c, "IAM", "CreateRole", "RoleName=%s AssumeRolePolicyDocument=policies/%s", name, trust_file);
+		*arn = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, name);
+		if (policy_file)
+			would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
+			      policy_name, policy_file);
+		return 0;
+	}
+	if (rc == 0) {
+		if (!(doc = policy_doc(trust_file, st->partition, st->s->region, st->account, err)))
+			return -1;
+		rc = iam_create_role(ctx, name, doc, description, arn, err);
+		free(doc);
+		if (rc != 0)
+			return -1;
+	}
+	if (!policy_file)
+		return 0;
+	if ((have = iam_has_role_policy(ctx, name, policy_name, err)) < 0)
+		return -1;
+	if (have)
+		return 0;
+	if (dry(c)) {
+		would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
+		      policy_name, policy_file);
+		return 0;
+	}
+	if (!(doc = policy_doc(policy_file, st->partition, st->s->region, st->account, err)))
+		return -1;
+	rc = iam_put_role_policy(ctx, name, policy_name, doc, err);
+	free(doc);
+	return rc;
+}
+
+static int ensure_bucket(struct setup_chain *c, struct annex_err *err)
+{
+	int rc = s3_bucket_exists(c->ctx, c->st->bucket, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && dry(c)) {
+		would(c, "S3", "CreateBucket", "Bucket=%s", c->st->bucket);
+		return 0;
+	}
+	return rc == 1 ? 0 : s3_create_bucket(c->ctx, c->st->bucket, err);
+}
+
+/* The progress line's note before the first wait for IAM. */
+static void lease_iam_notice(void *ud, long limit_s)
+{
+	struct setup_chain *c = ud;
+
+	(void)limit_s;
+	progress_printf(c->pg, c->step, " (waiting for IAM to make the new role usable)");
+}
+
+static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
+{
+	/* IAM propagation: only CreateFunction is resent, bounded (aws_retry.h) */
+	const struct aws_call create = {
+		.iam_wait = "the role " SETUP_LEASE_ROLE " (for Lambda)", .iam_notice = lease_iam_notice, .ud = c,
+	};
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
+	const struct annex_embedded *zip = embedded_find("lambda.zip");
+	struct lambda_function_spec spec;
+	char *source_arn;
+	int rc, fn_new = 0;
+
+	if (ensure_role(c, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
+			"lease-function-policy.json", "annex lease function: ends expired annexes",
+			&st->lease_role_arn, err) != 0)
+		return -1;
+	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, err)) < 0)
+		return -1;
+	if (rc == 0 && dry(c)) {
+		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=python3.12 Handler=lease.handler "
+		      "ZipFile=(%zu bytes)", SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0);
+		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
+					     st->account, SETUP_LEASE_FUNCTION);
+		fn_new = 1;
+	} else if (rc == 0) {
+		if (!zip)
+			return annex_err_set(err, "Internal", "the lease function's zip is not built into annex");
+		memset(&spec, 0, sizeof(spec));
+		spec.name = SETUP_LEASE_FUNCTION;
+		spec.role_arn = st->lease_role_arn;
+		spec.runtime = "python3.12";
+		spec.handler = "lease.handler";
+		spec.description = "annex: terminates annexes whose lease has expired";
+		spec.zip = zip->data;
+		spec.zip_len = zip->len;
+		spec.timeout_s = 60;
+		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
+			return -1;
+	}
+	if (fn_new)
+		rc = 0;     /* the function does not exist yet: nor does its permission */
+	else if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
+	if (dry(c)) {
+		would(c, "Lambda", "AddPermission", "FunctionName=%s StatementId=%s Principal=events.amazonaws.com "
+		      "SourceArn=%s", SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, source_arn);
+		free(source_arn);
+		return 0;
+	}
+	rc = lambda_add_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, "events.amazonaws.com",
+				   source_arn, st->account, err);
+	free(source_arn);
+	return rc;
+}
+
+static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
+	int rc, has_role = 0;
+
+	if (ensure_role(c, SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY,
+			embedded_find("policies/node-policy.json") ? "node-policy.json" : NULL,
+			"annex execute nodes", &st->node_role_arn, err) != 0)
+		return -1;
+	rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &st->profile_arn, &has_role, err);
+	if (rc < 0)
+		return -1;
+	if (dry(c)) {
+		if (rc == 0) {
+			would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
+			st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
+						    SETUP_INSTANCE_PROFILE);
+		}
+		if (!has_role)
+			would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
+			      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
+		return 0;
+	}
+	if (rc == 0 && iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
+		return -1;
+	if (!has_role)
+		return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
+	return 0;
+}
+
+/* The fleet role, and EC2 Spot's service-linked role
+ * (AWSServiceRoleForEC2Spot), without which a fleet cannot launch Spot
+ * Instances in an account that never used Spot. */
+static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
+{
+	if (ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
+			"spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err) != 0)
+		return -1;
+	if (dry(c)) {
+		int rc = iam_service_linked_role_exists(c->ctx, "spot.amazonaws.com", err);
+		if (rc == 0)
+			would(c, "IAM", "CreateServiceLinkedRole", "AWSServiceName=spot.amazonaws.com");
+		return rc < 0 ? -1 : 0;
+	}
+	return iam_ensure_service_linked_role(c->ctx, "spot.amazonaws.com", err);
+}
+
+/* -ssh-cidr: inbound TCP 22 from the CIDR (noted under -dry-run). */
+static int allow_ssh(struct setup_chain *c, const char *group_id, struct annex_err *err)
+{
+	const char *cidr = c->st->s->opts->ssh_cidr;
+
+	if (!dry(c))
+		return ec2_allow_ssh(c->ctx, group_id, cidr, err);
+	would(c, "EC2", "AuthorizeSecurityGroupIngress", "GroupId=%s IpProtocol=tcp FromPort=22 ToPort=22 CidrIp=%s",
+	      group_id, cidr);
+	return 0;
+}
+
+static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	struct aws_ctx *ctx = c->ctx;
+	char *vpc = NULL;
+	int rc;
+
+	if (ec2_default_vpc(ctx, &vpc, err) != 0)
+		return -1;
+	rc = ec2_find_security_group(ctx, SETUP_SECURITY_GROUP, vpc, &st->group_id, err);
+	if (rc == 0 && dry(c)) {
+		would(c, "EC2", "CreateSecurityGroup", "GroupName=%s VpcId=%s", SETUP_SECURITY_GROUP, vpc);
+		st->group_id = xstrdup("<the new group's id>");
+	} else if (rc == 0)
+		rc = ec2_create_security_group(ctx, SETUP_SECURITY_GROUP,
+					       "annex execute nodes: no inbound traffic (nodes connect out)",
+					       vpc, &st->group_id, err);
+	else
+		rc = rc < 0 ? -1 : 0;
+	free(vpc);
+	if (rc == 0 && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
+		rc = allow_ssh(c, st->group_id, err);
+	return rc;
+}
+
+/* condor_annex's pieces (SPEC.md section 5, issue 10): when the knobs in
+ * effect come from condor_annex's -setup block and name a bucket, an
+ * instance profile or security groups that exist, annex uses them rather
+ * than making its own beside them. Each returns 1 reused, 0 not (annex
+ * makes its own), -1 on an AWS error. */
+static int reuse_bucket(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	const char *name = condorsetup_value(&st->cs, "ANNEX_DEFAULT_S3_BUCKET");
+	int rc;
+
+	if (!(st->condor_pieces & CONDORSETUP_BUCKET))
+		return 0;
+	if ((rc = s3_bucket_exists(c->ctx, name, err)) <= 0) {
+		if (rc == 0)
+			progress_printf(c->pg, c->step, "condor_annex's configuration bucket %s does not exist; annex makes its own.\n", name);
+		return rc;
+	}
+	free(st->bucket);
+	st->bucket = xstrdup(name);
+	progress_printf(c->pg, c->step, "Reusing condor_annex's configuration bucket %s.\n", name);
+	return 1;
+}
+
+static int reuse_instance_profile(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	const char *arn = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
+	int rc, has_role = 0;
+
+	if (!(st->condor_pieces & CONDORSETUP_PROFILE))
+		return 0;
+	rc = iam_get_instance_profile(c->ctx, iam_arn_name(arn), NULL, &st->profile_arn, &has_role, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			progress_printf(c->pg, c->step, "condor_annex's instance profile %s does not exist; annex makes its own.\n",
+			       iam_arn_name(arn));
+		free(st->profile_arn);
+		st->profile_arn = NULL;
+		return rc;
+	}
+	progress_printf(c->pg, c->step, "Reusing condor_annex's instance profile %s.\n", iam_arn_name(arn));
+	return 1;
+}
+
+static int reuse_security_group(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	const char *ids = condorsetup_value(&st->cs, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
+	char *list, *save = NULL, *first = NULL;
+	int rc = 1;
+
+	if (!(st->condor_pieces & CONDORSETUP_GROUP))
+		return 0;
+	list = xstrdup(ids);
+	for (char *id = strtok_r(list, ", ", &save); id && rc == 1; id = strtok_r(NULL, ", ", &save)) {
+		if (!first)
+			first = id;
+		if ((rc = ec2_security_group_exists(c->ctx, id, err)) == 0)
+			progress_printf(c->pg, c->step, "condor_annex's security group %s does not exist; annex makes its own.\n", id);
+	}
+	if (rc == 1 && first && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
+		rc = allow_ssh(c, first, err) == 0 ? 1 : -1;
+	if (rc == 1 && first) {
+		st->group_id = xstrdup(ids);
+		progress_printf(c->pg, c->step, "Reusing condor_annex's security group %s.\n", ids);
+	}
+	free(list);
+	return first ? rc : 0;
+}
+
+/* The chains; each looks before it creates. A piece condor_annex's setup
+ * made is used instead of annex's own where it still exists. */
+static int chain_bucket(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_bucket(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "configuration bucket");
+	return step_end(c, ensure_bucket(c, err));
+}
+
+static int chain_lease_function(struct setup_chain *c, struct annex_err *err)
+{
+	step_begin(c, "Lambda functions");
+	return step_end(c, ensure_lease_function(c, err));
+}
+
+static int chain_instance_profile(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_instance_profile(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "instance profile");
+	return step_end(c, ensure_instance_profile(c, err));
+}
+
+static int chain_fleet_role(struct setup_chain *c, struct annex_err *err)
+{
+	step_begin(c, "Spot Fleet role");
+	return step_end(c, ensure_fleet_role(c, err));
+}
+
+static int chain_security_group(struct setup_chain *c, struct annex_err *err)
+{
+	int r = reuse_security_group(c, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	step_begin(c, "security group");
+	return step_end(c, ensure_security_group(c, err));
+}
+
+static int setup_chain_task(struct aws_ctx *ctx, void *ud, struct annex_err *err)
+{
+	struct setup_chain *c = ud;
+	int rc;
+
+	c->ctx = ctx;
+	rc = c->run(c, err);
+	progress_done(c->pg, c->step);
+	return rc;
+}
+
+/* Runs the chains side by side (after GetCallerIdentity, they depend on
+ * nothing but themselves), so setup takes as many round trips as its
+ * longest chain rather than the sum of all. Every chain runs to its end
+ * even when another fails (what they make costs nothing and a next setup
+ * reuses it); the first failed chain in the listed order gives the error. */
+int setup_create(struct setup_state *st, struct annex_err *err)
+{
+	static int (*const run[])(struct setup_chain *, struct annex_err *) = {
+		chain_bucket, chain_lease_function, chain_instance_profile, chain_fleet_role,
+		chain_security_group,
+	};
+	enum { N_CHAINS = sizeof(run) / sizeof(run[0]) };
+	struct setup_chain chains[N_CHAINS];
+	struct aws_task tasks[N_CHAINS];
+	struct progress *pg;
+	int rc;
+
+	fflush(stdout);
+	pg = progress_new(stdout, N_CHAINS);
+	memset(tasks, 0, sizeof(tasks));
+	for (size_t i = 0; i < N_CHAINS; i++) {
+		chains[i] = (struct setup_chain){ .st = st, .pg = pg, .step = i, .run = run[i] };
+		tasks[i].fn = setup_chain_task;
+		tasks[i].ud = &chains[i];
+	}
+	rc = aws_run_parallel(st->s->aws, tasks, N_CHAINS);
+	progress_free(pg);
+	for (size_t i = 0; rc != 0 && i < N_CHAINS; i++)
+		if (tasks[i].rc != 0) {
+			*err = tasks[i].err;
+			return -1;
+		}
+	return rc;
+}
