@@ -7,9 +7,11 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,19 +86,53 @@ int reaplock_path(const char *configured, char **out, struct annex_err *err)
 	return rc;
 }
 
-static void reaplock_sleep_ms(long ms)
+static void reaplock_on_alarm(int sig)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	(void)sig;     /* only interrupts the blocking flock below */
+}
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+static long reaplock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the lock in a blocking flock that a timer interrupts (SIGALRM
+ * every 100 ms, installed without SA_RESTART), so nothing polls or sleeps;
+ * each interruption checks the deadline. A tick that came before flock
+ * began is made up by the next one. 0 locked, 1 timed out, -1 errno. */
+static int reaplock_wait(int fd, long wait_ms)
+{
+	struct sigaction sa, old_sa;
+	struct itimerval tick, old_tick;
+	long deadline = reaplock_now_ms() + wait_ms;
+	int rc, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = reaplock_on_alarm;
+	sigemptyset(&sa.sa_mask);
+	memset(&tick, 0, sizeof(tick));
+	tick.it_value.tv_usec = 100000;
+	tick.it_interval.tv_usec = 100000;
+	sigaction(SIGALRM, &sa, &old_sa);
+	setitimer(ITIMER_REAL, &tick, &old_tick);
+	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR && reaplock_now_ms() < deadline)
 		;
+	e = errno;
+	setitimer(ITIMER_REAL, &old_tick, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	if (rc == 0)
+		return 0;
+	errno = e;
+	return e == EINTR ? 1 : -1;
 }
 
 int reaplock_acquire(const char *path, long wait_ms, struct annex_err *err)
 {
 	struct stat st;
-	long waited = 0;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600), rc;
 
 	if (fd < 0)
 		return annex_err_set(err, "ReapLock", "lock file %s: %s", path, strerror(errno));
@@ -104,21 +140,15 @@ int reaplock_acquire(const char *path, long wait_ms, struct annex_err *err)
 		close(fd);
 		return annex_err_set(err, "ReapLock", "lock file %s: not a regular file owned by this user", path);
 	}
-	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return fd;
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			annex_err_set(err, "ReapLock", "locking %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (waited >= wait_ms) {
-			close(fd);
-			return -2;
-		}
-		reaplock_sleep_ms(100);
-		waited += 100;
-	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	rc = errno == EWOULDBLOCK ? (wait_ms > 0 ? reaplock_wait(fd, wait_ms) : 1) : -1;
+	if (rc == 0)
+		return fd;
+	if (rc < 0)
+		annex_err_set(err, "ReapLock", "locking %s: %s", path, strerror(errno));
+	close(fd);
+	return rc < 0 ? -1 : -2;
 }
 
 void reaplock_release(int fd)

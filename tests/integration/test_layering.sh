@@ -38,11 +38,11 @@ hits() {
 	done
 }
 
-# Sleeping: only aws_retry.c waits between attempts. reaplock.c polls its
-# lock file while another -reap holds it: a local lock, not a request.
+# Sleeping: only aws_retry.c waits between attempts (reaplock.c waits for
+# its lock in a blocking flock, which sleeps nothing).
 rule_sleep() {
 	hits "$1" '(^|[^A-Za-z0-9_])(nanosleep|usleep|sleep|clock_nanosleep)[[:space:]]*\(' \
-		'^src/(aws_retry|reaplock)\.c$' src include
+		'^src/aws_retry\.c$' src include
 }
 
 # libcurl: only the transport.
@@ -88,7 +88,7 @@ check_catches() {
 	else bad "$name catches $file: $line" "found '${out}'"; fi
 }
 
-check "only aws_retry.c sleeps (reaplock.c waits on a local lock)" rule_sleep
+check "only aws_retry.c sleeps" rule_sleep
 check "only http.c drives libcurl" rule_curl
 check "struct aws_ctx is opaque outside src/aws*.c" rule_ctx
 check "the retry machinery is used by the AWS layer and the IMDS link only" rule_machinery

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,6 +139,41 @@ static void t_lock_contended(void)
 	reaplock_release(c);
 }
 
+/* A lock given up during the wait is taken then, not at the deadline: the
+ * wait blocks in flock rather than polling. */
+static void t_lock_released_during_wait(void)
+{
+	struct annex_err err;
+	struct timespec t0, t1;
+	char path[128];
+	int pipefd[2], fd, status = 0;
+	pid_t pid;
+	char ok;
+
+	snprintf(path, sizeof(path), "%s/reap.lock", dir_);
+	CHECK(pipe(pipefd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct timespec hold = { 0, 300000000L };
+		int h = reaplock_acquire(path, 0, &err);
+		ok = h >= 0 ? 'y' : 'n';
+		if (write(pipefd[1], &ok, 1) != 1)
+			_exit(2);
+		nanosleep(&hold, NULL);
+		_exit(0);      /* the lock goes with the process */
+	}
+	CHECK(pid > 0 && read(pipefd[0], &ok, 1) == 1 && ok == 'y');
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = reaplock_acquire(path, 5000, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(fd >= 0);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+	reaplock_release(fd);
+	waitpid(pid, &status, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 static void t_symlink_refused(void)
 {
 	struct annex_err err;
@@ -173,5 +209,5 @@ static void t_cleanup(void)
 	CHECK(system(cmd) == 0);
 }
 
-TESTS(T(t_setup), T(t_path_choice), T(t_unsafe_dir_refused), T(t_lock_contended), T(t_symlink_refused), T(t_directory_refused),
+TESTS(T(t_setup), T(t_path_choice), T(t_unsafe_dir_refused), T(t_lock_contended), T(t_lock_released_during_wait), T(t_symlink_refused), T(t_directory_refused),
       T(t_cleanup))
