@@ -15,6 +15,9 @@ The output is committed; rerun this script (with any botocore) to refresh.
 import botocore
 import botocore.session
 
+# members per line in the output, which keeps the generated file short
+MEMBERS_PER_LINE = 3
+
 ROOTS = [("SpotFleetRequestConfigData", "ec2_shape_spot_fleet_config"),
          ("RequestLaunchTemplateData", "ec2_shape_launch_template_data")]
 
@@ -56,8 +59,10 @@ def main():
     for s in order:
         if s.type_name == "structure":
             out.append("static const struct ec2_member m_%s[] = {" % s.name)
-            for name, m in s.members.items():
-                out.append('\t{ "%s", "%s", %d },' % (name, wire_name(name, m), index[m.name]))
+            entries = ['{ "%s", "%s", %d },' % (name, wire_name(name, m), index[m.name])
+                       for name, m in s.members.items()]
+            for i in range(0, len(entries), MEMBERS_PER_LINE):
+                out.append("\t" + " ".join(entries[i:i + MEMBERS_PER_LINE]))
             out.append("};")
     out.append("\nconst struct ec2_shape ec2_shapes[] = {")
     for s in order:

@@ -3,121 +3,63 @@
 #include "annex/ec2_shapes.h"
 
 static const struct ec2_member m_SpotFleetRequestConfigData[] = {
-	{ "AllocationStrategy", "AllocationStrategy", 1 },
-	{ "OnDemandAllocationStrategy", "OnDemandAllocationStrategy", 2 },
-	{ "SpotMaintenanceStrategies", "SpotMaintenanceStrategies", 3 },
-	{ "ClientToken", "ClientToken", 7 },
-	{ "ExcessCapacityTerminationPolicy", "ExcessCapacityTerminationPolicy", 8 },
-	{ "FulfilledCapacity", "FulfilledCapacity", 9 },
-	{ "OnDemandFulfilledCapacity", "OnDemandFulfilledCapacity", 9 },
-	{ "IamFleetRole", "IamFleetRole", 7 },
-	{ "LaunchSpecifications", "LaunchSpecifications", 10 },
-	{ "LaunchTemplateConfigs", "LaunchTemplateConfigs", 84 },
-	{ "SpotPrice", "SpotPrice", 7 },
-	{ "TargetCapacity", "TargetCapacity", 6 },
-	{ "OnDemandTargetCapacity", "OnDemandTargetCapacity", 6 },
-	{ "OnDemandMaxTotalPrice", "OnDemandMaxTotalPrice", 7 },
-	{ "SpotMaxTotalPrice", "SpotMaxTotalPrice", 7 },
-	{ "TerminateInstancesWithExpiration", "TerminateInstancesWithExpiration", 15 },
-	{ "Type", "Type", 91 },
-	{ "ValidFrom", "ValidFrom", 92 },
-	{ "ValidUntil", "ValidUntil", 92 },
-	{ "ReplaceUnhealthyInstances", "ReplaceUnhealthyInstances", 15 },
-	{ "InstanceInterruptionBehavior", "InstanceInterruptionBehavior", 93 },
-	{ "LoadBalancersConfig", "LoadBalancersConfig", 94 },
-	{ "InstancePoolsToUseCount", "InstancePoolsToUseCount", 6 },
-	{ "Context", "Context", 7 },
-	{ "TargetCapacityUnitType", "TargetCapacityUnitType", 101 },
-	{ "TagSpecifications", "TagSpecification", 102 },
+	{ "AllocationStrategy", "AllocationStrategy", 1 }, { "OnDemandAllocationStrategy", "OnDemandAllocationStrategy", 2 }, { "SpotMaintenanceStrategies", "SpotMaintenanceStrategies", 3 },
+	{ "ClientToken", "ClientToken", 7 }, { "ExcessCapacityTerminationPolicy", "ExcessCapacityTerminationPolicy", 8 }, { "FulfilledCapacity", "FulfilledCapacity", 9 },
+	{ "OnDemandFulfilledCapacity", "OnDemandFulfilledCapacity", 9 }, { "IamFleetRole", "IamFleetRole", 7 }, { "LaunchSpecifications", "LaunchSpecifications", 10 },
+	{ "LaunchTemplateConfigs", "LaunchTemplateConfigs", 84 }, { "SpotPrice", "SpotPrice", 7 }, { "TargetCapacity", "TargetCapacity", 6 },
+	{ "OnDemandTargetCapacity", "OnDemandTargetCapacity", 6 }, { "OnDemandMaxTotalPrice", "OnDemandMaxTotalPrice", 7 }, { "SpotMaxTotalPrice", "SpotMaxTotalPrice", 7 },
+	{ "TerminateInstancesWithExpiration", "TerminateInstancesWithExpiration", 15 }, { "Type", "Type", 91 }, { "ValidFrom", "ValidFrom", 92 },
+	{ "ValidUntil", "ValidUntil", 92 }, { "ReplaceUnhealthyInstances", "ReplaceUnhealthyInstances", 15 }, { "InstanceInterruptionBehavior", "InstanceInterruptionBehavior", 93 },
+	{ "LoadBalancersConfig", "LoadBalancersConfig", 94 }, { "InstancePoolsToUseCount", "InstancePoolsToUseCount", 6 }, { "Context", "Context", 7 },
+	{ "TargetCapacityUnitType", "TargetCapacityUnitType", 101 }, { "TagSpecifications", "TagSpecification", 102 },
 };
 static const struct ec2_member m_SpotMaintenanceStrategies[] = {
 	{ "CapacityRebalance", "CapacityRebalance", 4 },
 };
 static const struct ec2_member m_SpotCapacityRebalance[] = {
-	{ "ReplacementStrategy", "ReplacementStrategy", 5 },
-	{ "TerminationDelay", "TerminationDelay", 6 },
+	{ "ReplacementStrategy", "ReplacementStrategy", 5 }, { "TerminationDelay", "TerminationDelay", 6 },
 };
 static const struct ec2_member m_SpotFleetLaunchSpecification[] = {
-	{ "AddressingType", "AddressingType", 7 },
-	{ "BlockDeviceMappings", "BlockDeviceMapping", 12 },
-	{ "EbsOptimized", "EbsOptimized", 15 },
-	{ "IamInstanceProfile", "IamInstanceProfile", 18 },
-	{ "ImageId", "ImageId", 19 },
-	{ "InstanceType", "InstanceType", 20 },
-	{ "KernelId", "KernelId", 7 },
-	{ "KeyName", "KeyName", 21 },
-	{ "Monitoring", "Monitoring", 22 },
-	{ "NetworkInterfaces", "NetworkInterfaceSet", 23 },
-	{ "Placement", "Placement", 39 },
-	{ "RamdiskId", "RamdiskId", 7 },
-	{ "SpotPrice", "SpotPrice", 7 },
-	{ "SubnetId", "SubnetId", 42 },
-	{ "UserData", "UserData", 43 },
-	{ "WeightedCapacity", "WeightedCapacity", 9 },
-	{ "TagSpecifications", "TagSpecificationSet", 44 },
-	{ "InstanceRequirements", "InstanceRequirements", 49 },
+	{ "AddressingType", "AddressingType", 7 }, { "BlockDeviceMappings", "BlockDeviceMapping", 12 }, { "EbsOptimized", "EbsOptimized", 15 },
+	{ "IamInstanceProfile", "IamInstanceProfile", 18 }, { "ImageId", "ImageId", 19 }, { "InstanceType", "InstanceType", 20 },
+	{ "KernelId", "KernelId", 7 }, { "KeyName", "KeyName", 21 }, { "Monitoring", "Monitoring", 22 },
+	{ "NetworkInterfaces", "NetworkInterfaceSet", 23 }, { "Placement", "Placement", 39 }, { "RamdiskId", "RamdiskId", 7 },
+	{ "SpotPrice", "SpotPrice", 7 }, { "SubnetId", "SubnetId", 42 }, { "UserData", "UserData", 43 },
+	{ "WeightedCapacity", "WeightedCapacity", 9 }, { "TagSpecifications", "TagSpecificationSet", 44 }, { "InstanceRequirements", "InstanceRequirements", 49 },
 	{ "SecurityGroups", "GroupSet", 82 },
 };
 static const struct ec2_member m_BlockDeviceMapping[] = {
-	{ "Ebs", "Ebs", 14 },
-	{ "NoDevice", "NoDevice", 7 },
-	{ "DeviceName", "DeviceName", 7 },
+	{ "Ebs", "Ebs", 14 }, { "NoDevice", "NoDevice", 7 }, { "DeviceName", "DeviceName", 7 },
 	{ "VirtualName", "VirtualName", 7 },
 };
 static const struct ec2_member m_EbsBlockDevice[] = {
-	{ "DeleteOnTermination", "DeleteOnTermination", 15 },
-	{ "Iops", "Iops", 6 },
-	{ "SnapshotId", "SnapshotId", 16 },
-	{ "VolumeSize", "VolumeSize", 6 },
-	{ "VolumeType", "VolumeType", 17 },
-	{ "KmsKeyId", "KmsKeyId", 7 },
-	{ "Throughput", "Throughput", 6 },
-	{ "OutpostArn", "OutpostArn", 7 },
-	{ "AvailabilityZone", "AvailabilityZone", 7 },
-	{ "Encrypted", "Encrypted", 15 },
-	{ "VolumeInitializationRate", "VolumeInitializationRate", 6 },
-	{ "AvailabilityZoneId", "AvailabilityZoneId", 7 },
+	{ "DeleteOnTermination", "DeleteOnTermination", 15 }, { "Iops", "Iops", 6 }, { "SnapshotId", "SnapshotId", 16 },
+	{ "VolumeSize", "VolumeSize", 6 }, { "VolumeType", "VolumeType", 17 }, { "KmsKeyId", "KmsKeyId", 7 },
+	{ "Throughput", "Throughput", 6 }, { "OutpostArn", "OutpostArn", 7 }, { "AvailabilityZone", "AvailabilityZone", 7 },
+	{ "Encrypted", "Encrypted", 15 }, { "VolumeInitializationRate", "VolumeInitializationRate", 6 }, { "AvailabilityZoneId", "AvailabilityZoneId", 7 },
 	{ "EbsCardIndex", "EbsCardIndex", 6 },
 };
 static const struct ec2_member m_IamInstanceProfileSpecification[] = {
-	{ "Arn", "Arn", 7 },
-	{ "Name", "Name", 7 },
+	{ "Arn", "Arn", 7 }, { "Name", "Name", 7 },
 };
 static const struct ec2_member m_SpotFleetMonitoring[] = {
 	{ "Enabled", "Enabled", 15 },
 };
 static const struct ec2_member m_InstanceNetworkInterfaceSpecification[] = {
-	{ "AssociatePublicIpAddress", "AssociatePublicIpAddress", 15 },
-	{ "DeleteOnTermination", "DeleteOnTermination", 15 },
-	{ "Description", "Description", 7 },
-	{ "DeviceIndex", "DeviceIndex", 6 },
-	{ "Groups", "SecurityGroupId", 25 },
-	{ "Ipv6AddressCount", "Ipv6AddressCount", 6 },
-	{ "Ipv6Addresses", "Ipv6Addresses", 27 },
-	{ "NetworkInterfaceId", "NetworkInterfaceId", 29 },
-	{ "PrivateIpAddress", "PrivateIpAddress", 7 },
-	{ "PrivateIpAddresses", "PrivateIpAddresses", 30 },
-	{ "SecondaryPrivateIpAddressCount", "SecondaryPrivateIpAddressCount", 6 },
-	{ "SubnetId", "SubnetId", 7 },
-	{ "AssociateCarrierIpAddress", "AssociateCarrierIpAddress", 15 },
-	{ "InterfaceType", "InterfaceType", 7 },
-	{ "NetworkCardIndex", "NetworkCardIndex", 6 },
-	{ "Ipv4Prefixes", "Ipv4Prefix", 32 },
-	{ "Ipv4PrefixCount", "Ipv4PrefixCount", 6 },
-	{ "Ipv6Prefixes", "Ipv6Prefix", 34 },
-	{ "Ipv6PrefixCount", "Ipv6PrefixCount", 6 },
-	{ "PrimaryIpv6", "PrimaryIpv6", 15 },
-	{ "EnaSrdSpecification", "EnaSrdSpecification", 36 },
-	{ "ConnectionTrackingSpecification", "ConnectionTrackingSpecification", 38 },
-	{ "EnaQueueCount", "EnaQueueCount", 6 },
+	{ "AssociatePublicIpAddress", "AssociatePublicIpAddress", 15 }, { "DeleteOnTermination", "DeleteOnTermination", 15 }, { "Description", "Description", 7 },
+	{ "DeviceIndex", "DeviceIndex", 6 }, { "Groups", "SecurityGroupId", 25 }, { "Ipv6AddressCount", "Ipv6AddressCount", 6 },
+	{ "Ipv6Addresses", "Ipv6Addresses", 27 }, { "NetworkInterfaceId", "NetworkInterfaceId", 29 }, { "PrivateIpAddress", "PrivateIpAddress", 7 },
+	{ "PrivateIpAddresses", "PrivateIpAddresses", 30 }, { "SecondaryPrivateIpAddressCount", "SecondaryPrivateIpAddressCount", 6 }, { "SubnetId", "SubnetId", 7 },
+	{ "AssociateCarrierIpAddress", "AssociateCarrierIpAddress", 15 }, { "InterfaceType", "InterfaceType", 7 }, { "NetworkCardIndex", "NetworkCardIndex", 6 },
+	{ "Ipv4Prefixes", "Ipv4Prefix", 32 }, { "Ipv4PrefixCount", "Ipv4PrefixCount", 6 }, { "Ipv6Prefixes", "Ipv6Prefix", 34 },
+	{ "Ipv6PrefixCount", "Ipv6PrefixCount", 6 }, { "PrimaryIpv6", "PrimaryIpv6", 15 }, { "EnaSrdSpecification", "EnaSrdSpecification", 36 },
+	{ "ConnectionTrackingSpecification", "ConnectionTrackingSpecification", 38 }, { "EnaQueueCount", "EnaQueueCount", 6 },
 };
 static const struct ec2_member m_InstanceIpv6Address[] = {
-	{ "Ipv6Address", "Ipv6Address", 7 },
-	{ "IsPrimaryIpv6", "IsPrimaryIpv6", 15 },
+	{ "Ipv6Address", "Ipv6Address", 7 }, { "IsPrimaryIpv6", "IsPrimaryIpv6", 15 },
 };
 static const struct ec2_member m_PrivateIpAddressSpecification[] = {
-	{ "Primary", "Primary", 15 },
-	{ "PrivateIpAddress", "PrivateIpAddress", 7 },
+	{ "Primary", "Primary", 15 }, { "PrivateIpAddress", "PrivateIpAddress", 7 },
 };
 static const struct ec2_member m_Ipv4PrefixSpecificationRequest[] = {
 	{ "Ipv4Prefix", "Ipv4Prefix", 7 },
@@ -126,94 +68,61 @@ static const struct ec2_member m_Ipv6PrefixSpecificationRequest[] = {
 	{ "Ipv6Prefix", "Ipv6Prefix", 7 },
 };
 static const struct ec2_member m_EnaSrdSpecificationRequest[] = {
-	{ "EnaSrdEnabled", "EnaSrdEnabled", 15 },
-	{ "EnaSrdUdpSpecification", "EnaSrdUdpSpecification", 37 },
+	{ "EnaSrdEnabled", "EnaSrdEnabled", 15 }, { "EnaSrdUdpSpecification", "EnaSrdUdpSpecification", 37 },
 };
 static const struct ec2_member m_EnaSrdUdpSpecificationRequest[] = {
 	{ "EnaSrdUdpEnabled", "EnaSrdUdpEnabled", 15 },
 };
 static const struct ec2_member m_ConnectionTrackingSpecificationRequest[] = {
-	{ "TcpEstablishedTimeout", "TcpEstablishedTimeout", 6 },
-	{ "UdpStreamTimeout", "UdpStreamTimeout", 6 },
-	{ "UdpTimeout", "UdpTimeout", 6 },
+	{ "TcpEstablishedTimeout", "TcpEstablishedTimeout", 6 }, { "UdpStreamTimeout", "UdpStreamTimeout", 6 }, { "UdpTimeout", "UdpTimeout", 6 },
 };
 static const struct ec2_member m_SpotPlacement[] = {
-	{ "AvailabilityZone", "AvailabilityZone", 7 },
-	{ "GroupName", "GroupName", 40 },
-	{ "Tenancy", "Tenancy", 41 },
+	{ "AvailabilityZone", "AvailabilityZone", 7 }, { "GroupName", "GroupName", 40 }, { "Tenancy", "Tenancy", 41 },
 	{ "AvailabilityZoneId", "AvailabilityZoneId", 7 },
 };
 static const struct ec2_member m_SpotFleetTagSpecification[] = {
-	{ "ResourceType", "ResourceType", 46 },
-	{ "Tags", "Tag", 47 },
+	{ "ResourceType", "ResourceType", 46 }, { "Tags", "Tag", 47 },
 };
 static const struct ec2_member m_Tag[] = {
-	{ "Key", "Key", 7 },
-	{ "Value", "Value", 7 },
+	{ "Key", "Key", 7 }, { "Value", "Value", 7 },
 };
 static const struct ec2_member m_InstanceRequirements[] = {
-	{ "VCpuCount", "VCpuCount", 50 },
-	{ "MemoryMiB", "MemoryMiB", 51 },
-	{ "CpuManufacturers", "CpuManufacturerSet", 52 },
-	{ "MemoryGiBPerVCpu", "MemoryGiBPerVCpu", 54 },
-	{ "ExcludedInstanceTypes", "ExcludedInstanceTypeSet", 55 },
-	{ "InstanceGenerations", "InstanceGenerationSet", 57 },
-	{ "SpotMaxPricePercentageOverLowestPrice", "SpotMaxPricePercentageOverLowestPrice", 6 },
-	{ "OnDemandMaxPricePercentageOverLowestPrice", "OnDemandMaxPricePercentageOverLowestPrice", 6 },
-	{ "BareMetal", "BareMetal", 59 },
-	{ "BurstablePerformance", "BurstablePerformance", 60 },
-	{ "RequireHibernateSupport", "RequireHibernateSupport", 15 },
-	{ "NetworkInterfaceCount", "NetworkInterfaceCount", 61 },
-	{ "LocalStorage", "LocalStorage", 62 },
-	{ "LocalStorageTypes", "LocalStorageTypeSet", 63 },
-	{ "TotalLocalStorageGB", "TotalLocalStorageGB", 65 },
-	{ "BaselineEbsBandwidthMbps", "BaselineEbsBandwidthMbps", 66 },
-	{ "AcceleratorTypes", "AcceleratorTypeSet", 67 },
-	{ "AcceleratorCount", "AcceleratorCount", 69 },
-	{ "AcceleratorManufacturers", "AcceleratorManufacturerSet", 70 },
-	{ "AcceleratorNames", "AcceleratorNameSet", 72 },
-	{ "AcceleratorTotalMemoryMiB", "AcceleratorTotalMemoryMiB", 74 },
-	{ "NetworkBandwidthGbps", "NetworkBandwidthGbps", 75 },
-	{ "AllowedInstanceTypes", "AllowedInstanceTypeSet", 76 },
-	{ "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 6 },
-	{ "BaselinePerformanceFactors", "BaselinePerformanceFactors", 78 },
-	{ "RequireEncryptionInTransit", "RequireEncryptionInTransit", 15 },
+	{ "VCpuCount", "VCpuCount", 50 }, { "MemoryMiB", "MemoryMiB", 51 }, { "CpuManufacturers", "CpuManufacturerSet", 52 },
+	{ "MemoryGiBPerVCpu", "MemoryGiBPerVCpu", 54 }, { "ExcludedInstanceTypes", "ExcludedInstanceTypeSet", 55 }, { "InstanceGenerations", "InstanceGenerationSet", 57 },
+	{ "SpotMaxPricePercentageOverLowestPrice", "SpotMaxPricePercentageOverLowestPrice", 6 }, { "OnDemandMaxPricePercentageOverLowestPrice", "OnDemandMaxPricePercentageOverLowestPrice", 6 }, { "BareMetal", "BareMetal", 59 },
+	{ "BurstablePerformance", "BurstablePerformance", 60 }, { "RequireHibernateSupport", "RequireHibernateSupport", 15 }, { "NetworkInterfaceCount", "NetworkInterfaceCount", 61 },
+	{ "LocalStorage", "LocalStorage", 62 }, { "LocalStorageTypes", "LocalStorageTypeSet", 63 }, { "TotalLocalStorageGB", "TotalLocalStorageGB", 65 },
+	{ "BaselineEbsBandwidthMbps", "BaselineEbsBandwidthMbps", 66 }, { "AcceleratorTypes", "AcceleratorTypeSet", 67 }, { "AcceleratorCount", "AcceleratorCount", 69 },
+	{ "AcceleratorManufacturers", "AcceleratorManufacturerSet", 70 }, { "AcceleratorNames", "AcceleratorNameSet", 72 }, { "AcceleratorTotalMemoryMiB", "AcceleratorTotalMemoryMiB", 74 },
+	{ "NetworkBandwidthGbps", "NetworkBandwidthGbps", 75 }, { "AllowedInstanceTypes", "AllowedInstanceTypeSet", 76 }, { "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 6 },
+	{ "BaselinePerformanceFactors", "BaselinePerformanceFactors", 78 }, { "RequireEncryptionInTransit", "RequireEncryptionInTransit", 15 },
 };
 static const struct ec2_member m_VCpuCountRange[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_MemoryMiB[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_MemoryGiBPerVCpu[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_NetworkInterfaceCount[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_TotalLocalStorageGB[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_BaselineEbsBandwidthMbps[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_AcceleratorCount[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_AcceleratorTotalMemoryMiB[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_NetworkBandwidthGbps[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_BaselinePerformanceFactors[] = {
 	{ "Cpu", "Cpu", 79 },
@@ -225,31 +134,21 @@ static const struct ec2_member m_PerformanceFactorReference[] = {
 	{ "InstanceFamily", "InstanceFamily", 7 },
 };
 static const struct ec2_member m_GroupIdentifier[] = {
-	{ "GroupId", "GroupId", 7 },
-	{ "GroupName", "GroupName", 7 },
+	{ "GroupId", "GroupId", 7 }, { "GroupName", "GroupName", 7 },
 };
 static const struct ec2_member m_LaunchTemplateConfig[] = {
-	{ "LaunchTemplateSpecification", "LaunchTemplateSpecification", 86 },
-	{ "Overrides", "Overrides", 88 },
+	{ "LaunchTemplateSpecification", "LaunchTemplateSpecification", 86 }, { "Overrides", "Overrides", 88 },
 };
 static const struct ec2_member m_FleetLaunchTemplateSpecification[] = {
-	{ "LaunchTemplateId", "LaunchTemplateId", 7 },
-	{ "LaunchTemplateName", "LaunchTemplateName", 87 },
-	{ "Version", "Version", 7 },
+	{ "LaunchTemplateId", "LaunchTemplateId", 7 }, { "LaunchTemplateName", "LaunchTemplateName", 87 }, { "Version", "Version", 7 },
 };
 static const struct ec2_member m_LaunchTemplateOverrides[] = {
-	{ "InstanceType", "InstanceType", 20 },
-	{ "SpotPrice", "SpotPrice", 7 },
-	{ "SubnetId", "SubnetId", 42 },
-	{ "AvailabilityZone", "AvailabilityZone", 7 },
-	{ "WeightedCapacity", "WeightedCapacity", 9 },
-	{ "Priority", "Priority", 9 },
-	{ "InstanceRequirements", "InstanceRequirements", 49 },
-	{ "AvailabilityZoneId", "AvailabilityZoneId", 90 },
+	{ "InstanceType", "InstanceType", 20 }, { "SpotPrice", "SpotPrice", 7 }, { "SubnetId", "SubnetId", 42 },
+	{ "AvailabilityZone", "AvailabilityZone", 7 }, { "WeightedCapacity", "WeightedCapacity", 9 }, { "Priority", "Priority", 9 },
+	{ "InstanceRequirements", "InstanceRequirements", 49 }, { "AvailabilityZoneId", "AvailabilityZoneId", 90 },
 };
 static const struct ec2_member m_LoadBalancersConfig[] = {
-	{ "ClassicLoadBalancersConfig", "ClassicLoadBalancersConfig", 95 },
-	{ "TargetGroupsConfig", "TargetGroupsConfig", 98 },
+	{ "ClassicLoadBalancersConfig", "ClassicLoadBalancersConfig", 95 }, { "TargetGroupsConfig", "TargetGroupsConfig", 98 },
 };
 static const struct ec2_member m_ClassicLoadBalancersConfig[] = {
 	{ "ClassicLoadBalancers", "ClassicLoadBalancers", 96 },
@@ -264,91 +163,44 @@ static const struct ec2_member m_TargetGroup[] = {
 	{ "Arn", "Arn", 7 },
 };
 static const struct ec2_member m_TagSpecification[] = {
-	{ "ResourceType", "ResourceType", 46 },
-	{ "Tags", "Tag", 47 },
+	{ "ResourceType", "ResourceType", 46 }, { "Tags", "Tag", 47 },
 };
 static const struct ec2_member m_RequestLaunchTemplateData[] = {
-	{ "KernelId", "KernelId", 105 },
-	{ "EbsOptimized", "EbsOptimized", 15 },
-	{ "IamInstanceProfile", "IamInstanceProfile", 106 },
-	{ "BlockDeviceMappings", "BlockDeviceMapping", 107 },
-	{ "NetworkInterfaces", "NetworkInterface", 111 },
-	{ "ImageId", "ImageId", 19 },
-	{ "InstanceType", "InstanceType", 20 },
-	{ "KeyName", "KeyName", 21 },
-	{ "Monitoring", "Monitoring", 115 },
-	{ "Placement", "Placement", 116 },
-	{ "RamDiskId", "RamDiskId", 119 },
-	{ "DisableApiTermination", "DisableApiTermination", 15 },
-	{ "InstanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", 120 },
-	{ "UserData", "UserData", 43 },
-	{ "TagSpecifications", "TagSpecification", 121 },
-	{ "ElasticGpuSpecifications", "ElasticGpuSpecification", 123 },
-	{ "ElasticInferenceAccelerators", "ElasticInferenceAccelerator", 125 },
-	{ "SecurityGroupIds", "SecurityGroupId", 25 },
-	{ "SecurityGroups", "SecurityGroup", 128 },
-	{ "InstanceMarketOptions", "InstanceMarketOptions", 130 },
-	{ "CreditSpecification", "CreditSpecification", 134 },
-	{ "CpuOptions", "CpuOptions", 135 },
-	{ "CapacityReservationSpecification", "CapacityReservationSpecification", 138 },
-	{ "LicenseSpecifications", "LicenseSpecification", 142 },
-	{ "HibernationOptions", "HibernationOptions", 144 },
-	{ "MetadataOptions", "MetadataOptions", 145 },
-	{ "EnclaveOptions", "EnclaveOptions", 150 },
-	{ "InstanceRequirements", "InstanceRequirements", 151 },
-	{ "PrivateDnsNameOptions", "PrivateDnsNameOptions", 165 },
-	{ "MaintenanceOptions", "MaintenanceOptions", 167 },
-	{ "DisableApiStop", "DisableApiStop", 15 },
-	{ "Operator", "Operator", 169 },
-	{ "NetworkPerformanceOptions", "NetworkPerformanceOptions", 170 },
+	{ "KernelId", "KernelId", 105 }, { "EbsOptimized", "EbsOptimized", 15 }, { "IamInstanceProfile", "IamInstanceProfile", 106 },
+	{ "BlockDeviceMappings", "BlockDeviceMapping", 107 }, { "NetworkInterfaces", "NetworkInterface", 111 }, { "ImageId", "ImageId", 19 },
+	{ "InstanceType", "InstanceType", 20 }, { "KeyName", "KeyName", 21 }, { "Monitoring", "Monitoring", 115 },
+	{ "Placement", "Placement", 116 }, { "RamDiskId", "RamDiskId", 119 }, { "DisableApiTermination", "DisableApiTermination", 15 },
+	{ "InstanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", 120 }, { "UserData", "UserData", 43 }, { "TagSpecifications", "TagSpecification", 121 },
+	{ "ElasticGpuSpecifications", "ElasticGpuSpecification", 123 }, { "ElasticInferenceAccelerators", "ElasticInferenceAccelerator", 125 }, { "SecurityGroupIds", "SecurityGroupId", 25 },
+	{ "SecurityGroups", "SecurityGroup", 128 }, { "InstanceMarketOptions", "InstanceMarketOptions", 130 }, { "CreditSpecification", "CreditSpecification", 134 },
+	{ "CpuOptions", "CpuOptions", 135 }, { "CapacityReservationSpecification", "CapacityReservationSpecification", 138 }, { "LicenseSpecifications", "LicenseSpecification", 142 },
+	{ "HibernationOptions", "HibernationOptions", 144 }, { "MetadataOptions", "MetadataOptions", 145 }, { "EnclaveOptions", "EnclaveOptions", 150 },
+	{ "InstanceRequirements", "InstanceRequirements", 151 }, { "PrivateDnsNameOptions", "PrivateDnsNameOptions", 165 }, { "MaintenanceOptions", "MaintenanceOptions", 167 },
+	{ "DisableApiStop", "DisableApiStop", 15 }, { "Operator", "Operator", 169 }, { "NetworkPerformanceOptions", "NetworkPerformanceOptions", 170 },
 	{ "SecondaryInterfaces", "SecondaryInterface", 172 },
 };
 static const struct ec2_member m_LaunchTemplateIamInstanceProfileSpecificationRequest[] = {
-	{ "Arn", "Arn", 7 },
-	{ "Name", "Name", 7 },
+	{ "Arn", "Arn", 7 }, { "Name", "Name", 7 },
 };
 static const struct ec2_member m_LaunchTemplateBlockDeviceMappingRequest[] = {
-	{ "DeviceName", "DeviceName", 7 },
-	{ "VirtualName", "VirtualName", 7 },
-	{ "Ebs", "Ebs", 109 },
+	{ "DeviceName", "DeviceName", 7 }, { "VirtualName", "VirtualName", 7 }, { "Ebs", "Ebs", 109 },
 	{ "NoDevice", "NoDevice", 7 },
 };
 static const struct ec2_member m_LaunchTemplateEbsBlockDeviceRequest[] = {
-	{ "Encrypted", "Encrypted", 15 },
-	{ "DeleteOnTermination", "DeleteOnTermination", 15 },
-	{ "Iops", "Iops", 6 },
-	{ "KmsKeyId", "KmsKeyId", 110 },
-	{ "SnapshotId", "SnapshotId", 16 },
-	{ "VolumeSize", "VolumeSize", 6 },
-	{ "VolumeType", "VolumeType", 17 },
-	{ "Throughput", "Throughput", 6 },
-	{ "VolumeInitializationRate", "VolumeInitializationRate", 6 },
+	{ "Encrypted", "Encrypted", 15 }, { "DeleteOnTermination", "DeleteOnTermination", 15 }, { "Iops", "Iops", 6 },
+	{ "KmsKeyId", "KmsKeyId", 110 }, { "SnapshotId", "SnapshotId", 16 }, { "VolumeSize", "VolumeSize", 6 },
+	{ "VolumeType", "VolumeType", 17 }, { "Throughput", "Throughput", 6 }, { "VolumeInitializationRate", "VolumeInitializationRate", 6 },
 	{ "EbsCardIndex", "EbsCardIndex", 6 },
 };
 static const struct ec2_member m_LaunchTemplateInstanceNetworkInterfaceSpecificationRequest[] = {
-	{ "AssociateCarrierIpAddress", "AssociateCarrierIpAddress", 15 },
-	{ "AssociatePublicIpAddress", "AssociatePublicIpAddress", 15 },
-	{ "DeleteOnTermination", "DeleteOnTermination", 15 },
-	{ "Description", "Description", 7 },
-	{ "DeviceIndex", "DeviceIndex", 6 },
-	{ "Groups", "SecurityGroupId", 25 },
-	{ "InterfaceType", "InterfaceType", 7 },
-	{ "Ipv6AddressCount", "Ipv6AddressCount", 6 },
-	{ "Ipv6Addresses", "Ipv6Addresses", 113 },
-	{ "NetworkInterfaceId", "NetworkInterfaceId", 29 },
-	{ "PrivateIpAddress", "PrivateIpAddress", 7 },
-	{ "PrivateIpAddresses", "PrivateIpAddresses", 30 },
-	{ "SecondaryPrivateIpAddressCount", "SecondaryPrivateIpAddressCount", 6 },
-	{ "SubnetId", "SubnetId", 42 },
-	{ "NetworkCardIndex", "NetworkCardIndex", 6 },
-	{ "Ipv4Prefixes", "Ipv4Prefix", 32 },
-	{ "Ipv4PrefixCount", "Ipv4PrefixCount", 6 },
-	{ "Ipv6Prefixes", "Ipv6Prefix", 34 },
-	{ "Ipv6PrefixCount", "Ipv6PrefixCount", 6 },
-	{ "PrimaryIpv6", "PrimaryIpv6", 15 },
-	{ "EnaSrdSpecification", "EnaSrdSpecification", 36 },
-	{ "ConnectionTrackingSpecification", "ConnectionTrackingSpecification", 38 },
-	{ "EnaQueueCount", "EnaQueueCount", 6 },
+	{ "AssociateCarrierIpAddress", "AssociateCarrierIpAddress", 15 }, { "AssociatePublicIpAddress", "AssociatePublicIpAddress", 15 }, { "DeleteOnTermination", "DeleteOnTermination", 15 },
+	{ "Description", "Description", 7 }, { "DeviceIndex", "DeviceIndex", 6 }, { "Groups", "SecurityGroupId", 25 },
+	{ "InterfaceType", "InterfaceType", 7 }, { "Ipv6AddressCount", "Ipv6AddressCount", 6 }, { "Ipv6Addresses", "Ipv6Addresses", 113 },
+	{ "NetworkInterfaceId", "NetworkInterfaceId", 29 }, { "PrivateIpAddress", "PrivateIpAddress", 7 }, { "PrivateIpAddresses", "PrivateIpAddresses", 30 },
+	{ "SecondaryPrivateIpAddressCount", "SecondaryPrivateIpAddressCount", 6 }, { "SubnetId", "SubnetId", 42 }, { "NetworkCardIndex", "NetworkCardIndex", 6 },
+	{ "Ipv4Prefixes", "Ipv4Prefix", 32 }, { "Ipv4PrefixCount", "Ipv4PrefixCount", 6 }, { "Ipv6Prefixes", "Ipv6Prefix", 34 },
+	{ "Ipv6PrefixCount", "Ipv6PrefixCount", 6 }, { "PrimaryIpv6", "PrimaryIpv6", 15 }, { "EnaSrdSpecification", "EnaSrdSpecification", 36 },
+	{ "ConnectionTrackingSpecification", "ConnectionTrackingSpecification", 38 }, { "EnaQueueCount", "EnaQueueCount", 6 },
 };
 static const struct ec2_member m_InstanceIpv6AddressRequest[] = {
 	{ "Ipv6Address", "Ipv6Address", 7 },
@@ -357,55 +209,39 @@ static const struct ec2_member m_LaunchTemplatesMonitoringRequest[] = {
 	{ "Enabled", "Enabled", 15 },
 };
 static const struct ec2_member m_LaunchTemplatePlacementRequest[] = {
-	{ "AvailabilityZone", "AvailabilityZone", 7 },
-	{ "AvailabilityZoneId", "AvailabilityZoneId", 90 },
-	{ "Affinity", "Affinity", 7 },
-	{ "GroupName", "GroupName", 40 },
-	{ "HostId", "HostId", 117 },
-	{ "Tenancy", "Tenancy", 41 },
-	{ "SpreadDomain", "SpreadDomain", 7 },
-	{ "HostResourceGroupArn", "HostResourceGroupArn", 7 },
-	{ "PartitionNumber", "PartitionNumber", 6 },
+	{ "AvailabilityZone", "AvailabilityZone", 7 }, { "AvailabilityZoneId", "AvailabilityZoneId", 90 }, { "Affinity", "Affinity", 7 },
+	{ "GroupName", "GroupName", 40 }, { "HostId", "HostId", 117 }, { "Tenancy", "Tenancy", 41 },
+	{ "SpreadDomain", "SpreadDomain", 7 }, { "HostResourceGroupArn", "HostResourceGroupArn", 7 }, { "PartitionNumber", "PartitionNumber", 6 },
 	{ "GroupId", "GroupId", 118 },
 };
 static const struct ec2_member m_LaunchTemplateTagSpecificationRequest[] = {
-	{ "ResourceType", "ResourceType", 46 },
-	{ "Tags", "Tag", 47 },
+	{ "ResourceType", "ResourceType", 46 }, { "Tags", "Tag", 47 },
 };
 static const struct ec2_member m_ElasticGpuSpecification[] = {
 	{ "Type", "Type", 7 },
 };
 static const struct ec2_member m_LaunchTemplateElasticInferenceAccelerator[] = {
-	{ "Type", "Type", 7 },
-	{ "Count", "Count", 127 },
+	{ "Type", "Type", 7 }, { "Count", "Count", 127 },
 };
 static const struct ec2_member m_LaunchTemplateInstanceMarketOptionsRequest[] = {
-	{ "MarketType", "MarketType", 131 },
-	{ "SpotOptions", "SpotOptions", 132 },
+	{ "MarketType", "MarketType", 131 }, { "SpotOptions", "SpotOptions", 132 },
 };
 static const struct ec2_member m_LaunchTemplateSpotMarketOptionsRequest[] = {
-	{ "MaxPrice", "MaxPrice", 7 },
-	{ "SpotInstanceType", "SpotInstanceType", 133 },
-	{ "BlockDurationMinutes", "BlockDurationMinutes", 6 },
-	{ "ValidUntil", "ValidUntil", 92 },
-	{ "InstanceInterruptionBehavior", "InstanceInterruptionBehavior", 93 },
+	{ "MaxPrice", "MaxPrice", 7 }, { "SpotInstanceType", "SpotInstanceType", 133 }, { "BlockDurationMinutes", "BlockDurationMinutes", 6 },
+	{ "ValidUntil", "ValidUntil", 92 }, { "InstanceInterruptionBehavior", "InstanceInterruptionBehavior", 93 },
 };
 static const struct ec2_member m_CreditSpecificationRequest[] = {
 	{ "CpuCredits", "CpuCredits", 7 },
 };
 static const struct ec2_member m_LaunchTemplateCpuOptionsRequest[] = {
-	{ "CoreCount", "CoreCount", 6 },
-	{ "ThreadsPerCore", "ThreadsPerCore", 6 },
-	{ "AmdSevSnp", "AmdSevSnp", 136 },
+	{ "CoreCount", "CoreCount", 6 }, { "ThreadsPerCore", "ThreadsPerCore", 6 }, { "AmdSevSnp", "AmdSevSnp", 136 },
 	{ "NestedVirtualization", "NestedVirtualization", 137 },
 };
 static const struct ec2_member m_LaunchTemplateCapacityReservationSpecificationRequest[] = {
-	{ "CapacityReservationPreference", "CapacityReservationPreference", 139 },
-	{ "CapacityReservationTarget", "CapacityReservationTarget", 140 },
+	{ "CapacityReservationPreference", "CapacityReservationPreference", 139 }, { "CapacityReservationTarget", "CapacityReservationTarget", 140 },
 };
 static const struct ec2_member m_CapacityReservationTarget[] = {
-	{ "CapacityReservationId", "CapacityReservationId", 141 },
-	{ "CapacityReservationResourceGroupArn", "CapacityReservationResourceGroupArn", 7 },
+	{ "CapacityReservationId", "CapacityReservationId", 141 }, { "CapacityReservationResourceGroupArn", "CapacityReservationResourceGroupArn", 7 },
 };
 static const struct ec2_member m_LaunchTemplateLicenseConfigurationRequest[] = {
 	{ "LicenseConfigurationArn", "LicenseConfigurationArn", 7 },
@@ -414,78 +250,49 @@ static const struct ec2_member m_LaunchTemplateHibernationOptionsRequest[] = {
 	{ "Configured", "Configured", 15 },
 };
 static const struct ec2_member m_LaunchTemplateInstanceMetadataOptionsRequest[] = {
-	{ "HttpTokens", "HttpTokens", 146 },
-	{ "HttpPutResponseHopLimit", "HttpPutResponseHopLimit", 6 },
-	{ "HttpEndpoint", "HttpEndpoint", 147 },
-	{ "HttpProtocolIpv6", "HttpProtocolIpv6", 148 },
-	{ "InstanceMetadataTags", "InstanceMetadataTags", 149 },
+	{ "HttpTokens", "HttpTokens", 146 }, { "HttpPutResponseHopLimit", "HttpPutResponseHopLimit", 6 }, { "HttpEndpoint", "HttpEndpoint", 147 },
+	{ "HttpProtocolIpv6", "HttpProtocolIpv6", 148 }, { "InstanceMetadataTags", "InstanceMetadataTags", 149 },
 };
 static const struct ec2_member m_LaunchTemplateEnclaveOptionsRequest[] = {
 	{ "Enabled", "Enabled", 15 },
 };
 static const struct ec2_member m_InstanceRequirementsRequest[] = {
-	{ "VCpuCount", "VCpuCount", 152 },
-	{ "MemoryMiB", "MemoryMiB", 153 },
-	{ "CpuManufacturers", "CpuManufacturer", 52 },
-	{ "MemoryGiBPerVCpu", "MemoryGiBPerVCpu", 154 },
-	{ "ExcludedInstanceTypes", "ExcludedInstanceType", 55 },
-	{ "InstanceGenerations", "InstanceGeneration", 57 },
-	{ "SpotMaxPricePercentageOverLowestPrice", "SpotMaxPricePercentageOverLowestPrice", 6 },
-	{ "OnDemandMaxPricePercentageOverLowestPrice", "OnDemandMaxPricePercentageOverLowestPrice", 6 },
-	{ "BareMetal", "BareMetal", 59 },
-	{ "BurstablePerformance", "BurstablePerformance", 60 },
-	{ "RequireHibernateSupport", "RequireHibernateSupport", 15 },
-	{ "NetworkInterfaceCount", "NetworkInterfaceCount", 155 },
-	{ "LocalStorage", "LocalStorage", 62 },
-	{ "LocalStorageTypes", "LocalStorageType", 63 },
-	{ "TotalLocalStorageGB", "TotalLocalStorageGB", 156 },
-	{ "BaselineEbsBandwidthMbps", "BaselineEbsBandwidthMbps", 157 },
-	{ "AcceleratorTypes", "AcceleratorType", 67 },
-	{ "AcceleratorCount", "AcceleratorCount", 158 },
-	{ "AcceleratorManufacturers", "AcceleratorManufacturer", 70 },
-	{ "AcceleratorNames", "AcceleratorName", 72 },
-	{ "AcceleratorTotalMemoryMiB", "AcceleratorTotalMemoryMiB", 159 },
-	{ "NetworkBandwidthGbps", "NetworkBandwidthGbps", 160 },
-	{ "AllowedInstanceTypes", "AllowedInstanceType", 76 },
-	{ "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 6 },
-	{ "BaselinePerformanceFactors", "BaselinePerformanceFactors", 161 },
-	{ "RequireEncryptionInTransit", "RequireEncryptionInTransit", 15 },
+	{ "VCpuCount", "VCpuCount", 152 }, { "MemoryMiB", "MemoryMiB", 153 }, { "CpuManufacturers", "CpuManufacturer", 52 },
+	{ "MemoryGiBPerVCpu", "MemoryGiBPerVCpu", 154 }, { "ExcludedInstanceTypes", "ExcludedInstanceType", 55 }, { "InstanceGenerations", "InstanceGeneration", 57 },
+	{ "SpotMaxPricePercentageOverLowestPrice", "SpotMaxPricePercentageOverLowestPrice", 6 }, { "OnDemandMaxPricePercentageOverLowestPrice", "OnDemandMaxPricePercentageOverLowestPrice", 6 }, { "BareMetal", "BareMetal", 59 },
+	{ "BurstablePerformance", "BurstablePerformance", 60 }, { "RequireHibernateSupport", "RequireHibernateSupport", 15 }, { "NetworkInterfaceCount", "NetworkInterfaceCount", 155 },
+	{ "LocalStorage", "LocalStorage", 62 }, { "LocalStorageTypes", "LocalStorageType", 63 }, { "TotalLocalStorageGB", "TotalLocalStorageGB", 156 },
+	{ "BaselineEbsBandwidthMbps", "BaselineEbsBandwidthMbps", 157 }, { "AcceleratorTypes", "AcceleratorType", 67 }, { "AcceleratorCount", "AcceleratorCount", 158 },
+	{ "AcceleratorManufacturers", "AcceleratorManufacturer", 70 }, { "AcceleratorNames", "AcceleratorName", 72 }, { "AcceleratorTotalMemoryMiB", "AcceleratorTotalMemoryMiB", 159 },
+	{ "NetworkBandwidthGbps", "NetworkBandwidthGbps", 160 }, { "AllowedInstanceTypes", "AllowedInstanceType", 76 }, { "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 6 },
+	{ "BaselinePerformanceFactors", "BaselinePerformanceFactors", 161 }, { "RequireEncryptionInTransit", "RequireEncryptionInTransit", 15 },
 };
 static const struct ec2_member m_VCpuCountRangeRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_MemoryMiBRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_MemoryGiBPerVCpuRequest[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_NetworkInterfaceCountRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_TotalLocalStorageGBRequest[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_BaselineEbsBandwidthMbpsRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_AcceleratorCountRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_AcceleratorTotalMemoryMiBRequest[] = {
-	{ "Min", "Min", 6 },
-	{ "Max", "Max", 6 },
+	{ "Min", "Min", 6 }, { "Max", "Max", 6 },
 };
 static const struct ec2_member m_NetworkBandwidthGbpsRequest[] = {
-	{ "Min", "Min", 9 },
-	{ "Max", "Max", 9 },
+	{ "Min", "Min", 9 }, { "Max", "Max", 9 },
 };
 static const struct ec2_member m_BaselinePerformanceFactorsRequest[] = {
 	{ "Cpu", "Cpu", 162 },
@@ -497,9 +304,7 @@ static const struct ec2_member m_PerformanceFactorReferenceRequest[] = {
 	{ "InstanceFamily", "InstanceFamily", 7 },
 };
 static const struct ec2_member m_LaunchTemplatePrivateDnsNameOptionsRequest[] = {
-	{ "HostnameType", "HostnameType", 166 },
-	{ "EnableResourceNameDnsARecord", "EnableResourceNameDnsARecord", 15 },
-	{ "EnableResourceNameDnsAAAARecord", "EnableResourceNameDnsAAAARecord", 15 },
+	{ "HostnameType", "HostnameType", 166 }, { "EnableResourceNameDnsARecord", "EnableResourceNameDnsARecord", 15 }, { "EnableResourceNameDnsAAAARecord", "EnableResourceNameDnsAAAARecord", 15 },
 };
 static const struct ec2_member m_LaunchTemplateInstanceMaintenanceOptionsRequest[] = {
 	{ "AutoRecovery", "AutoRecovery", 168 },
@@ -511,12 +316,8 @@ static const struct ec2_member m_LaunchTemplateNetworkPerformanceOptionsRequest[
 	{ "BandwidthWeighting", "BandwidthWeighting", 171 },
 };
 static const struct ec2_member m_LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest[] = {
-	{ "DeleteOnTermination", "DeleteOnTermination", 15 },
-	{ "DeviceIndex", "DeviceIndex", 6 },
-	{ "PrivateIpAddresses", "PrivateIpAddress", 174 },
-	{ "PrivateIpAddressCount", "PrivateIpAddressCount", 6 },
-	{ "SecondarySubnetId", "SecondarySubnetId", 176 },
-	{ "InterfaceType", "InterfaceType", 177 },
+	{ "DeleteOnTermination", "DeleteOnTermination", 15 }, { "DeviceIndex", "DeviceIndex", 6 }, { "PrivateIpAddresses", "PrivateIpAddress", 174 },
+	{ "PrivateIpAddressCount", "PrivateIpAddressCount", 6 }, { "SecondarySubnetId", "SecondarySubnetId", 176 }, { "InterfaceType", "InterfaceType", 177 },
 	{ "NetworkCardIndex", "NetworkCardIndex", 6 },
 };
 static const struct ec2_member m_SecondaryInterfacePrivateIpAddressSpecificationRequest[] = {
