@@ -31,12 +31,20 @@ trap 'rm -rf "$logdir" "$sanlog"' EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$sanlog/asan:detect_leaks=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$sanlog/ubsan:print_stacktrace=1"
 
+# Every suite runs under a time limit (SUITE_TIMEOUT seconds, default 900;
+# killed 10 s after it is asked to end): a suite that hangs is a failure
+# with its name, not a CI run that never ends.
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-900}
+
 run_suite() {
 	local name=$1; shift
 	local log="$logdir/$(echo "$name" | tr '/ ' '__').log"
 	local start=$SECONDS
-	"$@" >"$log" 2>&1
+	timeout --kill-after=10 "$SUITE_TIMEOUT" "$@" >"$log" 2>&1
 	local rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "FAIL $name: timed out after $SUITE_TIMEOUT s (SUITE_TIMEOUT)" >>"$log"
+	fi
 	local line p f
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -n "$line" ]; then

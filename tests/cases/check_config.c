@@ -522,6 +522,11 @@ int main(int argc, char **argv)
 		free(names[i]);
 	}
 	free(names);
+	if (n == 0) {
+		/* an empty or mistyped case folder proves nothing: it fails */
+		fprintf(stderr, "check_config: no case folders in %s\n", argv[1]);
+		fail++;
+	}
 	printf("%d passed, %d failed\n", pass, fail);
 	return fail ? 1 : 0;
 }

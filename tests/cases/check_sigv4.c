@@ -474,8 +474,11 @@ int main(int argc, char **argv)
 		free(names[i]);
 	}
 	free(names);
-	if (n == 0)
+	if (n == 0) {
+		/* an empty or mistyped case folder proves nothing: it fails */
 		fprintf(stderr, "check_sigv4: no case folders (with a context.json) in %s\n", argv[1]);
+		fail++;
+	}
 	printf("%d passed, %d failed\n", pass, fail);
 	return fail || n == 0 ? 1 : 0;
 }
