@@ -8,53 +8,57 @@
 
 #include "annex/xml.h"
 
-int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
-		     struct annex_err *err)
+/* Describes one resource: action with name = value. 1 with *doc (free it)
+ * and *item set, 0 when there is none (no item, or an error code that
+ * starts with notfound), -1 with err. */
+static int ec2_describe_one(struct aws_ctx *ctx, const char *action, const char *name, const char *value,
+			    const char *notfound, const char *set_name, xmlDoc **doc, xmlNode **item,
+			    struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item;
-	int found = 0;
+	xmlNode *set;
 
-	params_add(&p, "ImageId.1", image_id);
-	if (ec2_query(ctx, "DescribeImages", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidAMIID", 12) == 0) {
+	*doc = NULL;
+	*item = NULL;
+	params_add(&p, name, value);
+	if (ec2_query(ctx, action, &p, doc, err) != 0) {
+		if (strncmp(err->code, notfound, strlen(notfound)) == 0) {
 			annex_err_clear(err);
 			return 0;
 		}
 		return -1;
 	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "imagesSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
-		found = 1;
-		if (arch && xml_text_buf(item, "architecture", arch, arch_len) != 0)
-			snprintf(arch, arch_len, "x86_64");
-	}
+	set = xml_find_deep(xmlDocGetRootElement(*doc), set_name);
+	*item = set ? xml_first(set, "item") : NULL;
+	return *item ? 1 : 0;
+}
+
+int ec2_image_exists(struct aws_ctx *ctx, const char *image_id, char *arch, size_t arch_len,
+		     struct annex_err *err)
+{
+	xmlDoc *doc;
+	xmlNode *item;
+	int rc = ec2_describe_one(ctx, "DescribeImages", "ImageId.1", image_id, "InvalidAMIID", "imagesSet",
+				  &doc, &item, err);
+
+	if (rc == 1 && arch && xml_text_buf(item, "architecture", arch, arch_len) != 0)
+		snprintf(arch, arch_len, "x86_64");
 	xmlFreeDoc(doc);
-	return found;
+	return rc;
 }
 
 int ec2_describe_image(struct aws_ctx *ctx, const char *image_id, struct ec2_image_info *info,
 		       struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item;
+	xmlDoc *doc;
+	xmlNode *item;
 	char pub[8] = "";
+	int rc;
 
 	memset(info, 0, sizeof(*info));
-	params_add(&p, "ImageId.1", image_id);
-	if (ec2_query(ctx, "DescribeImages", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidAMIID", 12) == 0) {
-			annex_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "imagesSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
+	rc = ec2_describe_one(ctx, "DescribeImages", "ImageId.1", image_id, "InvalidAMIID", "imagesSet", &doc,
+			      &item, err);
+	if (rc == 1) {
 		xml_text_buf(item, "imageId", info->id, sizeof(info->id));
 		xml_text_buf(item, "architecture", info->arch, sizeof(info->arch));
 		xml_text_buf(item, "name", info->name, sizeof(info->name));
@@ -67,29 +71,21 @@ int ec2_describe_image(struct aws_ctx *ctx, const char *image_id, struct ec2_ima
 			snprintf(info->id, sizeof(info->id), "%s", image_id);
 	}
 	xmlFreeDoc(doc);
-	return item ? 1 : 0;
+	return rc;
 }
 
 int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2_type_info *info,
 			       struct annex_err *err)
 {
-	struct params p = PARAMS_INIT;
-	xmlDoc *doc = NULL;
-	xmlNode *set, *item, *archs;
+	xmlDoc *doc;
+	xmlNode *item, *archs;
 	char metal[8] = "";
+	int rc;
 
 	memset(info, 0, sizeof(*info));
-	params_add(&p, "InstanceType.1", type);
-	if (ec2_query(ctx, "DescribeInstanceTypes", &p, &doc, err) != 0) {
-		if (strncmp(err->code, "InvalidInstanceType", 19) == 0) {
-			annex_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	set = xml_find_deep(xmlDocGetRootElement(doc), "instanceTypeSet");
-	item = set ? xml_first(set, "item") : NULL;
-	if (item) {
+	rc = ec2_describe_one(ctx, "DescribeInstanceTypes", "InstanceType.1", type, "InvalidInstanceType",
+			      "instanceTypeSet", &doc, &item, err);
+	if (rc == 1) {
 		xml_text_buf(item, "instanceType", info->type, sizeof(info->type));
 		xml_text_buf(item, "hypervisor", info->hypervisor, sizeof(info->hypervisor));
 		xml_text_buf(item, "bareMetal", metal, sizeof(metal));
@@ -106,5 +102,5 @@ int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2
 			snprintf(info->type, sizeof(info->type), "%s", type);
 	}
 	xmlFreeDoc(doc);
-	return item ? 1 : 0;
+	return rc;
 }
