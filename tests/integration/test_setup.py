@@ -5,11 +5,15 @@ Runs inside a private network namespace (annextest.enter_netns) so that the
 collector address 198.51.100.7:9618 can be probed without leaving the host.
 As root (CI), setup records its knobs in LOCAL_CONFIG_DIR/50-annex-setup.
 """
+import base64
+import hashlib
+import io
 import json
 import os
 import stat
 import sys
 import time
+import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
@@ -68,6 +72,23 @@ def counts(m):
     }
 
 
+def functions_zip_sha256():
+    """base64(sha256) of the Lambda zip made from src/functions/*.py as
+    scripts/embed.py makes it (sorted, flat, fixed date and mode, deflated):
+    what GetFunction's CodeSha256 says of the deployed code. moto keeps no
+    downloadable copy of the code, so the hash stands for it."""
+    d = os.path.join(ROOT, "src", "functions")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(os.path.join("src/functions", n) for n in os.listdir(d) if n.endswith(".py")):
+            info = zipfile.ZipInfo(os.path.basename(f), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(os.path.join(ROOT, f), "rb") as fh:
+                z.writestr(info, fh.read())
+    return base64.b64encode(hashlib.sha256(buf.getvalue()).digest()).decode()
+
+
 def policy_file(name, account):
     text = open(os.path.join(ROOT, "policies", name)).read()
     text = text.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace("${AccountId}", account)
@@ -101,6 +122,8 @@ def test_fresh_setup(m, pool):
     T.check("lease function: python3.12, lease.handler, the lease role",
             fn["Runtime"] == "python3.12" and fn["Handler"] == "lease.handler"
             and fn["Role"].endswith("/" + NAMES["lease_role"]), fn)
+    T.check("the deployed lease function's code is the tree's src/functions (CodeSha256 of the zip built "
+            "from it as the build does)", fn["CodeSha256"] == functions_zip_sha256(), fn["CodeSha256"])
     T.check("both lease-function knobs name it", k.get("us_east_1.ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN") ==
             fn["FunctionArn"] == k.get("us_east_1.ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN"), k)
     pol = json.loads(m.client("lambda").get_policy(FunctionName=NAMES["function"])["Policy"])
