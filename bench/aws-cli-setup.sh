@@ -46,6 +46,9 @@ q iam get-instance-profile --instance-profile-name HTCondorAnnex-InstanceProfile
 }
 
 role HTCondorAnnex-SpotFleetRole spot-fleet-trust.json HTCondorAnnex-SpotFleetPolicy spot-fleet-policy.json
+[ -n "$(aws iam list-roles --path-prefix /aws-service-role/spot.amazonaws.com/ --query 'Roles[0].RoleName' \
+	--output text | grep -v None)" ] ||
+	aws iam create-service-linked-role --aws-service-name spot.amazonaws.com >/dev/null
 
 vpc=$(aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].VpcId' --output text)
 sg=$(aws ec2 describe-security-groups --filters Name=group-name,Values=HTCondorAnnex-SecurityGroup \

@@ -38,6 +38,8 @@ def chain_of(call):
         return "node"
     if p.get("RoleName") in ROLES:
         return ROLES[p["RoleName"]]
+    if op == "CreateServiceLinkedRole" or (op == "ListRoles" and "spot" in p.get("PathPrefix", "")):
+        return "fleet"   # EC2 Spot's service-linked role, after the fleet role
     if p.get("Version") == "2016-11-15":
         return "group"
     if op.startswith(("HEAD ", "PUT ", "GET ")):

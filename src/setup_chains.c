@@ -289,14 +289,18 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
  * Instances in an account that never used Spot. */
 static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 {
+	int rc;
+
 	if (ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
 			"spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err) != 0)
 		return -1;
-	if (dry(c)) {
-		int rc = iam_service_linked_role_exists(c->ctx, "spot.amazonaws.com", err);
-		if (rc == 0)
-			would(c, "IAM", "CreateServiceLinkedRole", "AWSServiceName=spot.amazonaws.com");
+	/* look first, like every step, so that a second setup changes nothing */
+	rc = iam_service_linked_role_exists(c->ctx, "spot.amazonaws.com", err);
+	if (rc != 0)
 		return rc < 0 ? -1 : 0;
+	if (dry(c)) {
+		would(c, "IAM", "CreateServiceLinkedRole", "AWSServiceName=spot.amazonaws.com");
+		return 0;
 	}
 	return iam_ensure_service_linked_role(c->ctx, "spot.amazonaws.com", err);
 }
