@@ -34,7 +34,7 @@ const char *cli_usage(void)
 "  -duration HOURS                   lease (default ANNEX_DEFAULT_LEASE_DURATION, 0.83 h)\n"
 "  -idle HOURS                       idle limit (default ANNEX_DEFAULT_UNCLAIMED_TIMEOUT, 0.25 h)\n"
 "  -yes                              do not ask for confirmation\n"
-"  -wait                             watch until every instance joined the pool\n"
+"  -wait                             (not available yet: refused; see -status)\n"
 "  -min-count M                      accept a partial launch of at least M instances\n"
 "  -tag NAME VALUE                   tag the instances (repeatable)\n"
 "  -aws-on-demand-instance-type T    (also -instance-type T; default " PLATFORMS_DEFAULT_TYPE ",\n"

@@ -304,6 +304,11 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	struct launch_result res = { .started = -1 };
 	int rc = -1;
 
+	/* refused rather than ignored until it watches the pool (issue 17) */
+	if (o->wait)
+		return annex_err_set(err, "Usage", "-wait is not available yet; after the launch, 'annex -status "
+				     "-annex-name %s' shows which instances have joined the pool",
+				     o->annex_name ? o->annex_name : "NAME");
 	memset(&l, 0, sizeof(l));
 	l.o = o;
 	launch_spec_init(&l.spec);
