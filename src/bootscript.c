@@ -248,8 +248,16 @@ int bootscript_render_config(const struct bootscript_values *v, struct buf *out,
 		   "STARTD_ATTRS = $(STARTD_ATTRS) AnnexName IsAnnex EC2InstanceID\n"
 		   "MASTER_ATTRS = $(MASTER_ATTRS) AnnexName IsAnnex EC2InstanceID\n",
 		   v->password_file ? v->password_file : BOOTSCRIPT_DEFAULT_PASSWORD_FILE, v->annex_name);
-	if (v->owners)
-		buf_printf(out, "START = $(START) && stringListMember(Owner, \"%s\")\n", buf_cstr(&owners));
+	/* condor_annex's START: only jobs that opted in (+MayUseAWS = TRUE),
+	 * and only the owners' jobs. */
+	if (!v->no_may_use_aws || v->owners) {
+		buf_puts(out, "START = $(START)");
+		if (!v->no_may_use_aws)
+			buf_puts(out, " && (MayUseAWS == TRUE)");
+		if (v->owners)
+			buf_printf(out, " && stringListMember(Owner, \"%s\")", buf_cstr(&owners));
+		buf_putc(out, '\n');
+	}
 	buf_printf(out,
 		   "\n# Idle: the startd exits, then the master, whose shutdown program\n"
 		   "# powers the instance off (which terminates it).\n"

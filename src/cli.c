@@ -30,6 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE,
+	ID_NO_MAY_USE_AWS,
 	ID_LAST_
 };
 
@@ -107,6 +108,7 @@ static const struct cli_option cli_options[] = {
 	{ "min-count", 0, ID_MIN_COUNT, ARG_COUNT },
 	{ "ssh-cidr", 0, ID_SSH_CIDR, ARG_STRING },
 	{ "remove", 0, ID_REMOVE, ARG_NONE },
+	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -337,6 +339,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_WAIT: o->wait = 1; return 0;
 	case ID_JSON: o->json = 1; return 0;
 	case ID_REMOVE: o->setup_remove = 1; return 0;
+	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -577,6 +580,7 @@ const char *cli_usage(void)
 "                                    your own boot script, run after annex's\n"
 "  -aws-default-user-data STRING | -aws-default-user-data-file F\n"
 "  -owner \"u1, u2\" | -no-owner       whose jobs the nodes run (default: you)\n"
+"  -no-may-use-aws                   run jobs without +MayUseAWS = True too (default: only those)\n"
 "  -config-dir DIR                   extra config files for the nodes\n"
 "  -aws-s3-config-path PATH\n"
 "  -ssh-cidr CIDR                    allow SSH to the nodes from CIDR\n"

@@ -220,6 +220,7 @@ static int build_user_data(struct launch *l, struct annex_err *err)
 	v.lease_end_iso = l->lease_iso;
 	v.idle_s = (long)(l->idle_h * 3600.0 + 0.5);
 	v.owners = l->owners;
+	v.no_may_use_aws = l->o->no_may_use_aws;
 	v.password = l->password;
 	v.password_len = l->password_len;
 	v.series = l->series;

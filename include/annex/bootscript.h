@@ -48,7 +48,8 @@ struct bootscript_values {
 	long long lease_end;               /* epoch seconds: the power-off backstop's fallback */
 	const char *lease_end_iso;         /* ISO 8601 UTC of the same instant; NULL: derived */
 	long idle_s;                       /* STARTD_NOCLAIM_SHUTDOWN */
-	const char *owners;                /* "u1, u2" (comma or space separated); NULL: no START clause */
+	const char *owners;                /* "u1, u2" (comma or space separated); NULL: no owner clause */
+	int no_may_use_aws;                /* 1: START does not require the job's MayUseAWS == TRUE */
 	const unsigned char *password;     /* the pool password file's bytes (secret) */
 	size_t password_len;
 	const char *password_file;         /* node-side SEC_PASSWORD_FILE; NULL: the default */

@@ -262,7 +262,7 @@ run_family() { # CASE ID VERSION
 	lint "$1"
 	boot "$1"
 	common_success "$1"
-	config_read "$1" 203.0.113.1:9618 /etc/condor/passwords.d/POOL 'True && stringListMember(Owner, "alice, bob")'
+	config_read "$1" 203.0.113.1:9618 /etc/condor/passwords.d/POOL 'True && (MayUseAWS == TRUE) && stringListMember(Owner, "alice, bob")'
 }
 
 run_family al2023 amzn 2023
@@ -306,7 +306,8 @@ done
 make_root series24 debian 12
 printf 'STARTD_DEBUG = D_FULLDEBUG\n# it'"'"'s $(MINE)\n' >"$work/extra1"
 printf 'NUM_CPUS = 2\n' >"$work/extra2"
-gen series24 --series 24.x --config-file 10-mine.config="$work/extra1" --config-file zz-last="$work/extra2"
+gen series24 --series 24.x --config-file 10-mine.config="$work/extra1" --config-file zz-last="$work/extra2" \
+	--no-may-use-aws
 lint series24
 boot series24
 r=$work/series24/root
@@ -315,7 +316,8 @@ t "series24: exit status 0" [ "$(cat "$work/series24/rc")" = 0 ]
 t "series24: 24.x repository" has_line "$r/etc/apt/sources.list.d/htcondor.list" \
 	"deb [signed-by=/etc/apt/keyrings/htcondor.asc] $REPO/debian/24.x bookworm main"
 t "series24: 24.x key" has_text "$c" "$REPO/keys/HTCondor-24.x-Key"
-t "series24: no START clause without owners" lacks_text "$r/etc/condor/config.d/50-annex.config" "START ="
+t "series24: no START line (no owners, -no-may-use-aws)" lacks_text "$r/etc/condor/config.d/50-annex.config" "START ="
+t "series24: no MayUseAWS anywhere" lacks_text "$r/etc/condor/config.d/50-annex.config" "MayUseAWS"
 config_read series24 203.0.113.1:9618 /etc/condor/passwords.d/POOL True
 t "series24: extra config 1 exact" cmp -s "$work/extra1" "$r/etc/condor/config.d/10-mine.config"
 t "series24: extra config 2 exact" cmp -s "$work/extra2" "$r/etc/condor/config.d/zz-last"
@@ -337,10 +339,10 @@ t "present: says it uses the installed one" has_text "$work/present/out" "HTCond
 t "present: password at the node's SEC_PASSWORD_FILE" cmp -s "$work/password" "$r/etc/condor/pool_password"
 t "present: that password 0600 root" mode_is "$r/etc/condor/pool_password" "600 root root"
 t "present: config names that file" has_line "$r/etc/condor/config.d/50-annex.config" "SEC_PASSWORD_FILE = /etc/condor/pool_password"
-t "present: START for the owner" has_line "$r/etc/condor/config.d/50-annex.config" \
-	'START = $(START) && stringListMember(Owner, "alice")'
+t "present: START for the owner, jobs that opted in" has_line "$r/etc/condor/config.d/50-annex.config" \
+	'START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, "alice")'
 t "present: restarted" has_line "$c" "systemctl restart condor"
-config_read present 203.0.113.1:9618 /etc/condor/pool_password 'True && stringListMember(Owner, "alice")'
+config_read present 203.0.113.1:9618 /etc/condor/pool_password 'True && (MayUseAWS == TRUE) && stringListMember(Owner, "alice")'
 t "present: user's script last" has_line <(tail -n 1 "$c") "user-script uid=0 arg-count=0"
 
 # --- unsupported distribution: a clear message, nothing installed ------------

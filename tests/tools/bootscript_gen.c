@@ -2,7 +2,7 @@
  *
  *   bootscript_gen [--config-only | --user-data] --collector ADDR --name X --id ID
  *                  --lease-end EPOCH [--lease-iso ISO] --idle SECONDS
- *                  [--owners "u1, u2"] --password FILE [--node-password-file PATH]
+ *                  [--owners "u1, u2"] [--no-may-use-aws] --password FILE [--node-password-file PATH]
  *                  [--series S] [--knob NAME=VALUE]... [--config-file NAME=FILE]...
  *                  [--user-script FILE]
  *   bootscript_gen --pick-series FILE   (FILE holds condor_version's output; - for none)
@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--config-only") == 0) { mode = 1; continue; }
 		if (strcmp(a, "--user-data") == 0) { mode = 2; continue; }
+		if (strcmp(a, "--no-may-use-aws") == 0) { v.no_may_use_aws = 1; continue; }
 		if (!val)
 			usage();
 		i++;

@@ -160,7 +160,7 @@ static void t_render_values_only_quoted(void)
 	CHECK_INT(bootscript_render_config(&v, &config, &err), 0);
 	CHECK(has_assignment(out.data, "annex_config", config.data, config.len));
 	CHECK(strstr(config.data, "ALLOW_WRITE = it's $(whoami) `id` condor_pool@$(UID_DOMAIN) \"q\"\n") != NULL);
-	CHECK(strstr(config.data, "START = $(START) && stringListMember(Owner, \"alice, bob, carol\")\n") != NULL);
+	CHECK(strstr(config.data, "START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, \"alice, bob, carol\")\n") != NULL);
 	CHECK(strstr(buf_cstr(&out), "extra_config_names=('10-mine.config')\n") != NULL);
 
 	/* values outside single quotes: none (the annex name and id appear
@@ -287,7 +287,7 @@ static void t_config_contents(void)
 	v.owners = NULL;
 	v.collector_addr = "[2001:db8::1]:9618";
 	CHECK_INT(bootscript_render_config(&v, &c, &err), 0);
-	CHECK(strstr(buf_cstr(&c), "\nSTART =") == NULL);
+	CHECK(strstr(buf_cstr(&c), "\nSTART = $(START) && (MayUseAWS == TRUE)\n") != NULL);
 	CHECK(strstr(buf_cstr(&c), "CONDOR_HOST = 2001:db8::1\n") != NULL);
 	buf_reset(&c);
 	v.collector_addr = "cm.example.com";
@@ -295,6 +295,44 @@ static void t_config_contents(void)
 	CHECK(strstr(buf_cstr(&c), "CONDOR_HOST = cm.example.com\n") != NULL);
 	CHECK(strstr(buf_cstr(&c), "COLLECTOR_HOST = cm.example.com\n") != NULL);
 	buf_free(&c);
+}
+
+/* START as condor_annex 8.8's nodes have it: jobs opt in with MayUseAWS,
+ * plus the owner clause; -no-may-use-aws drops the opt-in. */
+static void t_start_expression(void)
+{
+	struct {
+		const char *owners;
+		int no_may;
+		const char *want;   /* the START line, NULL: none */
+	} rows[] = {
+		{ "alice,bob", 0, "START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, \"alice, bob\")\n" },
+		{ NULL, 0, "START = $(START) && (MayUseAWS == TRUE)\n" },
+		{ "alice", 1, "START = $(START) && stringListMember(Owner, \"alice\")\n" },
+		{ NULL, 1, NULL },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct bootscript_values v;
+		struct buf c = BUF_INIT;
+		struct annex_err err;
+		const char *start;
+		values(&v);
+		v.owners = rows[i].owners;
+		v.no_may_use_aws = rows[i].no_may;
+		CHECK_INT(bootscript_render_config(&v, &c, &err), 0);
+		start = strstr(buf_cstr(&c), "\nSTART =");
+		if (rows[i].want) {
+			CHECK(start != NULL);
+			if (start) {
+				CHECK(strncmp(start + 1, rows[i].want, strlen(rows[i].want)) == 0);
+				CHECK(strstr(start + 1, "\nSTART =") == NULL);   /* one START line */
+			}
+		} else {
+			CHECK(start == NULL);
+			CHECK(strstr(buf_cstr(&c), "MayUseAWS") == NULL);
+		}
+		buf_free(&c);
+	}
 }
 
 static void t_size(void)
@@ -355,4 +393,4 @@ static void t_pick_series(void)
 }
 
 TESTS(T(t_quote_exact_form), T(t_quote_roundtrip), T(t_render_values_only_quoted), T(t_binary_password_exact),
-      T(t_hostile_values_refused), T(t_config_contents), T(t_size), T(t_pick_series))
+      T(t_hostile_values_refused), T(t_config_contents), T(t_start_expression), T(t_size), T(t_pick_series))
