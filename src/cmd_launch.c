@@ -221,6 +221,8 @@ static int build_user_data(struct launch *l, struct annex_err *err)
 	v.idle_s = (long)(l->idle_h * 3600.0 + 0.5);
 	v.owners = l->owners;
 	v.no_may_use_aws = l->o->no_may_use_aws;
+	v.boot_failure_grace_s = (long)(knob_hours(l, "ANNEX_BOOT_FAILURE_GRACE", BOOTSCRIPT_DEFAULT_FAILURE_GRACE) * 3600.0 + 0.5);
+	v.join_timeout_s = (long)(knob_hours(l, "ANNEX_JOIN_TIMEOUT", BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT) * 3600.0 + 0.5);
 	v.password = l->password;
 	v.password_len = l->password_len;
 	v.series = l->series;
