@@ -10,6 +10,7 @@
 
 #include "annex/annexscan.h"
 #include "annex/cmd.h"
+#include "annex/consoleout.h"
 #include "annex/poolstatus.h"
 #include "annex/session.h"
 #include "annex/statusreport.h"
@@ -49,6 +50,32 @@ static void cmd_status_pool(struct status_report *r)
 			a++;
 	}
 	free(exe);
+}
+
+/* For -annex-name X with the pool known: the last console lines of each
+ * running instance not in the pool (at most CONSOLEOUT_MAX_INSTANCES of
+ * them, so -status stays fast), where annex's boot script says why it
+ * failed. A failed GetConsoleOutput is a note on that instance, not an
+ * error of -status. */
+static void cmd_status_consoles(struct aws_ctx *ctx, struct status_report *r)
+{
+	size_t asked = 0;
+
+	for (size_t i = 0; i < r->n && asked < CONSOLEOUT_MAX_INSTANCES; i++) {
+		struct sr_instance *in = &r->inst[i];
+		struct annex_err err;
+		char *text = NULL;
+
+		if (in->in_pool || strcmp(in->ec2_state, "running") != 0)
+			continue;
+		asked++;
+		annex_err_clear(&err);
+		if (consoleout_fetch(ctx, in->id, &text, &err) != 0)
+			in->console_note = xasprintf("not shown: %s", err.msg);
+		else
+			in->console = consoleout_tail(text, CONSOLEOUT_TAIL_LINES);
+		free(text);
+	}
 }
 
 /* ANNEX_STATUS_PAGE_SIZE: DescribeInstances' MaxResults (5..1000, default
@@ -93,6 +120,8 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	status_report_sort(&r);
 	if (r.n)
 		cmd_status_pool(&r);
+	if (o->annex_name && r.pool_known)
+		cmd_status_consoles(s.aws, &r);
 	r.now = time(NULL);
 	if (o->json)
 		status_report_print_json(&r, stdout);

@@ -31,6 +31,7 @@ void status_report_add_instance(struct status_report *r, const char *id, const c
 		r->inst = xrealloc(r->inst, r->cap * sizeof(*r->inst));
 	}
 	in = &r->inst[r->n++];
+	memset(in, 0, sizeof(*in));
 	in->id = xstrdup(id);
 	in->ec2_state = xstrdup(ec2_state);
 	in->annex = xstrdup(annex);
@@ -79,6 +80,8 @@ static void sr_instance_free(struct sr_instance *in)
 	free(in->annex_id);
 	free(in->type);
 	free(in->lease);
+	free(in->console);
+	free(in->console_note);
 }
 
 static int sr_cmp_instance(const void *a, const void *b)
@@ -513,6 +516,20 @@ static void sr_human_extras(const struct status_report *r, const char *name, con
 			fputc('\n', out);
 			break;
 		}
+	/* why a node never joined: what annex's boot script logged */
+	for (size_t i = a; i < b; i++) {
+		const struct sr_instance *in = &r->inst[i];
+		if (in->console_note)
+			fprintf(out, "%sConsole output of %s: %s\n", prefix, in->id, in->console_note);
+		if (!in->console)
+			continue;
+		fprintf(out, "%sConsole output of %s (not in the pool), last lines:\n", prefix, in->id);
+		for (const char *l = in->console; *l;) {
+			size_t len = strcspn(l, "\n");
+			fprintf(out, "%s  %.*s\n", prefix, (int)len, l);
+			l += len + (l[len] == '\n');
+		}
+	}
 }
 
 /* The extra lines of the named annexes, preceded by an empty line when
@@ -745,6 +762,17 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 		json_object_object_add(j, "InstanceType", sr_json_str(in->type));
 		json_object_object_add(j, "AnnexId", sr_json_str(in->annex_id));
 		json_object_object_add(j, "LeaseExpiration", sr_json_str(in->lease));
+		if (in->console) {
+			json_object *lines = json_object_new_array();
+			for (const char *l = in->console; *l;) {
+				size_t len = strcspn(l, "\n");
+				json_object_array_add(lines, json_object_new_string_len(l, (int)len));
+				l += len + (l[len] == '\n');
+			}
+			json_object_object_add(j, "ConsoleTail", lines);
+		}
+		if (in->console_note)
+			json_object_object_add(j, "ConsoleNote", json_object_new_string(in->console_note));
 		json_object_array_add(insts, j);
 	}
 	json_object_object_add(o, "Instances", insts);

@@ -18,6 +18,9 @@ struct sr_instance {
 	char *type;            /* instance type, NULL when absent */
 	char *lease;           /* htcondor:LeaseExpiration as tagged, NULL when untagged */
 	int in_pool;           /* a startd ad carries this EC2InstanceID */
+	char *console;         /* never joined: the last lines of its console output
+	                          (consoleout_tail), NULL when not asked or empty */
+	char *console_note;    /* why the console output is not shown, NULL when it is */
 };
 
 struct sr_fleet {

@@ -122,4 +122,39 @@ static void t_summary_and_ads(void)
 	status_report_free(&r);
 }
 
-TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads))
+/* An instance that never joined: its console tail after annex's lines, in
+ * the human report and in JSON; a note when it could not be read. */
+static void t_console(void)
+{
+	struct status_report r = { 0 };
+	char *s;
+
+	r.annex_name = "a";
+	r.now = 1000;
+	status_report_add_instance(&r, "i-00000000000000001", "running", "a", "a_1", "m5.large", NULL);
+	status_report_add_instance(&r, "i-00000000000000002", "running", "a", "a_1", "m5.large", NULL);
+	status_report_add_instance(&r, "i-00000000000000003", "running", "a", "a_1", "m5.large", NULL);
+	status_report_sort(&r);
+	r.pool_known = 1;
+	CHECK(status_report_mark_in_pool(&r, "a", "i-00000000000000003") == 1);
+	r.inst[0].console = xstrdup("2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\n"
+				    "2030-01-01T00:00:01Z annex: the boot failed (status 1)");
+	r.inst[1].console_note = xstrdup("not shown: AccessDenied");
+	s = render(&r, status_report_print_human);
+	CHECK(strstr(s, "\nConsole output of i-00000000000000001 (not in the pool), last lines:\n"
+			"  2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\n"
+			"  2030-01-01T00:00:01Z annex: the boot failed (status 1)\n") != NULL);
+	CHECK(strstr(s, "\nConsole output of i-00000000000000002: not shown: AccessDenied\n") != NULL);
+	CHECK(strstr(s, "Console output of i-00000000000000003") == NULL);
+	free(s);
+	s = render(&r, status_report_print_json);
+	CHECK(strstr(s, "\"ConsoleTail\": [\n"
+			"            \"2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\",\n"
+			"            \"2030-01-01T00:00:01Z annex: the boot failed (status 1)\"\n"
+			"          ]") != NULL);
+	CHECK(strstr(s, "\"ConsoleNote\": \"not shown: AccessDenied\"") != NULL);
+	free(s);
+	status_report_free(&r);
+}
+
+TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads), T(t_console))
