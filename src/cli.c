@@ -31,6 +31,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
+	ID_NO_MAY_USE_AWS,
 	ID_LAST_
 };
 
@@ -110,6 +111,7 @@ static const struct cli_option cli_options[] = {
 	{ "remove", 0, ID_REMOVE, ARG_NONE },
 	{ "force", 0, ID_FORCE, ARG_NONE },
 	{ "aws-spot-fleet-maintain", 0, ID_SFR_MAINTAIN, ARG_NONE },
+	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -342,6 +344,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_REMOVE: o->setup_remove = 1; return 0;
 	case ID_FORCE: o->force = 1; return 0;
 	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
+	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -540,72 +543,4 @@ void cli_opts_free(struct annex_opts *o)
 	memset(o, 0, sizeof *o);
 	o->duration_h = -1;
 	o->idle_h = -1;
-}
-
-const char *cli_usage(void)
-{
-	return
-"Usage: annex COMMAND [OPTIONS]\n"
-"Bursts an HTCondor pool into AWS (a work-alike of condor_annex).\n"
-"\n"
-"Commands:\n"
-"  -setup [REGION]                   create the AWS side once and record it in the user config\n"
-"  -setup ACCESS_KEY_FILE SECRET_KEY_FILE [URL] | -setup FROM INSTANCE\n"
-"                                    condor_annex's forms (the URL is ignored)\n"
-"  -setup -remove [-force]           remove what -setup created (asks first; refuses while\n"
-"                                    annexes run unless -force)\n"
-"  -check-setup                      verify credentials, the setup and the collector\n"
-"  -count N -annex-name X            start N on-demand instances that join the pool\n"
-"  -slots N -annex-name X -aws-spot-fleet-config-file F\n"
-"                                    start a Spot Fleet of N capacity units\n"
-"  -annex-name X -duration H         change the lease of a running annex\n"
-"  -status [-annex-name X] [-classads | -json]\n"
-"                                    what runs in AWS, per annex (also: annex status)\n"
-"  -off -annex-name X                end an annex now: terminate, cancel its fleet\n"
-"  off -annex-name X                 condor_off -annex X: HTCondor powers the nodes off\n"
-"  -reap                             end annexes past their lease, and instances that never\n"
-"                                    joined the pool or sat idle past their limit (cron)\n"
-"  -config-val NAME...               print knobs as annex reads them\n"
-"  -config-val -describe [NAME...]   what annex's knobs mean, their values and defaults\n"
-"  -help, -version\n"
-"\n"
-"Launch options:\n"
-"  -duration HOURS                   lease (default ANNEX_DEFAULT_LEASE_DURATION, 0.83 h)\n"
-"  -idle HOURS                       idle limit (default ANNEX_DEFAULT_UNCLAIMED_TIMEOUT, 0.25 h)\n"
-"  -yes                              do not ask for confirmation\n"
-"  -wait                             watch until every instance joined the pool\n"
-"  -min-count M                      accept a partial launch of at least M instances\n"
-"  -tag NAME VALUE                   tag the instances (repeatable)\n"
-"  -aws-on-demand-instance-type T    (also -instance-type T; default " PLATFORMS_DEFAULT_TYPE ",\n"
-"                                    ANNEX_DEFAULT_ODI_INSTANCE_TYPE)\n"
-"  -aws-on-demand-ami-id AMI         (default: the current Amazon Linux 2023, x86_64 types;\n"
-"                                    every type and image is checked before the prompt)\n"
-"  -aws-on-demand-security-group-ids IDS\n"
-"  -aws-on-demand-key-name NAME\n"
-"  -aws-on-demand-instance-profile-arn ARN\n"
-"  -aws-on-demand-lease-function-arn ARN, -aws-spot-fleet-lease-function-arn ARN\n"
-"  -aws-spot-fleet-config-file F     a Spot Fleet request config (JSON)\n"
-"  -aws-spot-fleet-maintain          a fleet that replaces nodes that end (default: type\n"
-"                                    request: a node that ends for idleness stays ended)\n"
-"  -aws-spot-fleet, -aws-on-demand   choose the annex type\n"
-"  -aws-user-data STRING | -aws-user-data-file F\n"
-"                                    your own boot script, run after annex's\n"
-"  -aws-default-user-data STRING | -aws-default-user-data-file F\n"
-"  -owner \"u1, u2\" | -no-owner       whose jobs the nodes run (default: you)\n"
-"  -config-dir DIR                   extra config files for the nodes\n"
-"  -aws-s3-config-path PATH\n"
-"  -ssh-cidr CIDR                    allow SSH to the nodes from CIDR\n"
-"\n"
-"AWS options:\n"
-"  -aws-region R\n"
-"  -aws-access-key-file F, -aws-secret-key-file F   (a value FROM INSTANCE: the instance role)\n"
-"  -aws-ec2-url, -aws-s3-url, -aws-lambda-url, -aws-events-url, -aws-iam-url, -aws-sts-url URL\n"
-"  -debug                            trace every request (secrets redacted)\n"
-"  -dry-run                          with every command that changes something (launch, -off,\n"
-"                                    -duration, -setup, -setup -remove, -reap, off): look, print\n"
-"                                    each call it would make (secrets redacted), change nothing\n"
-"\n"
-"Options take one dash and may be abbreviated: condor_annex's spellings work\n"
-"(-annex for -annex-name, -h for -help, ...), and so does any unique prefix in\n"
-"any case (-anne, -ANNEX-NAME). See docs/cli.md.\n";
 }
