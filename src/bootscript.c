@@ -16,6 +16,8 @@
 #define TEMPLATE_SCRIPT "src/templates/bootscript.sh"
 #define TEMPLATE_LEASE_WATCH "src/templates/lease-watch.sh"
 #define TEMPLATE_MASTER_SHUTDOWN "src/templates/master-shutdown.sh"
+#define TEMPLATE_IMDS_BLOCK "src/templates/imds-block.sh"
+#define TEMPLATE_JOIN_WATCH "src/templates/join-watch.sh"
 #define NODE_LIBEXEC "/usr/local/libexec/annex"
 #define CONFIG_FILE_NAME "50-annex.config"
 
@@ -175,6 +177,12 @@ static int check_values(const struct bootscript_values *v, struct annex_err *err
 		return annex_err_set(err, "BootScript", "lease end \"%s\" is not ISO 8601", v->lease_end_iso);
 	if (v->idle_s <= 0)
 		return annex_err_set(err, "BootScript", "idle limit %ld s must be positive", v->idle_s);
+	if (v->boot_failure_grace_s < 0 || v->boot_failure_grace_s > 86400)
+		return annex_err_set(err, "BootScript", "boot failure grace %ld s: use 0 to 86400 seconds",
+				     v->boot_failure_grace_s);
+	if (v->join_timeout_s && (v->join_timeout_s < 60 || v->join_timeout_s > 604800))
+		return annex_err_set(err, "BootScript", "join timeout %ld s: use 60 to 604800 seconds",
+				     v->join_timeout_s);
 	if (!v->password || !v->password_len)
 		return annex_err_set(err, "BootScript", "the pool password is empty");
 	if (v->password_file && !valid_password_path(v->password_file))
@@ -249,11 +257,20 @@ int bootscript_render_config(const struct bootscript_values *v, struct buf *out,
 		   "STARTD_ATTRS = $(STARTD_ATTRS) AnnexName IsAnnex EC2InstanceID\n"
 		   "MASTER_ATTRS = $(MASTER_ATTRS) AnnexName IsAnnex EC2InstanceID\n",
 		   v->password_file ? v->password_file : BOOTSCRIPT_DEFAULT_PASSWORD_FILE, v->annex_name);
-	if (v->owners)
-		buf_printf(out, "START = $(START) && stringListMember(Owner, \"%s\")\n", buf_cstr(&owners));
+	/* condor_annex's START: only jobs that opted in (+MayUseAWS = TRUE),
+	 * and only the owners' jobs. */
+	if (!v->no_may_use_aws || v->owners) {
+		buf_puts(out, "START = $(START)");
+		if (!v->no_may_use_aws)
+			buf_puts(out, " && (MayUseAWS == TRUE)");
+		if (v->owners)
+			buf_printf(out, " && stringListMember(Owner, \"%s\")", buf_cstr(&owners));
+		buf_putc(out, '\n');
+	}
 	buf_printf(out,
 		   "\n# Idle: the startd exits, then the master, whose shutdown program\n"
-		   "# powers the instance off (which terminates it).\n"
+		   "# powers the instance off (which terminates it); not when systemd\n"
+		   "# stops or restarts condor.service.\n"
 		   "STARTD_NOCLAIM_SHUTDOWN = %ld\n"
 		   "MASTER.DAEMON_SHUTDOWN_FAST = (STARTD_StartTime == 0) && ((CurrentTime - DaemonStartTime) > 300)\n"
 		   "DEFAULT_MASTER_SHUTDOWN_SCRIPT = " NODE_LIBEXEC "/master-shutdown\n",
@@ -308,11 +325,11 @@ static int subst_template(const struct annex_embedded *t, const struct subst *su
 
 int bootscript_render(const struct bootscript_values *v, struct buf *out, struct annex_err *err)
 {
-	const struct annex_embedded *tpl, *watch, *shut;
+	const struct annex_embedded *tpl, *watch, *shut, *block, *join;
 	struct buf config = BUF_INIT, pw64, user64, *files64 = NULL;
 	const char **names = NULL, **data64 = NULL;
 	size_t *name_lens = NULL, *data_lens = NULL;
-	char lease_s[32], iso[32];
+	char lease_s[32], iso[32], grace_s[32], join_s[32];
 	int rc = -1;
 
 	buf_init_secret(out);
@@ -321,10 +338,14 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 	if (bootscript_render_config(v, &config, err) < 0)
 		goto out;
 	if (!(tpl = template_get(TEMPLATE_SCRIPT, err)) || !(watch = template_get(TEMPLATE_LEASE_WATCH, err)) ||
-	    !(shut = template_get(TEMPLATE_MASTER_SHUTDOWN, err)))
+	    !(shut = template_get(TEMPLATE_MASTER_SHUTDOWN, err)) || !(block = template_get(TEMPLATE_IMDS_BLOCK, err)) ||
+	    !(join = template_get(TEMPLATE_JOIN_WATCH, err)))
 		goto out;
 
 	snprintf(lease_s, sizeof lease_s, "%lld", v->lease_end);
+	snprintf(grace_s, sizeof grace_s, "%ld",
+		 v->boot_failure_grace_s ? v->boot_failure_grace_s : (long)BOOTSCRIPT_DEFAULT_FAILURE_GRACE);
+	snprintf(join_s, sizeof join_s, "%ld", v->join_timeout_s ? v->join_timeout_s : (long)BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT);
 	if (v->lease_end_iso) {
 		snprintf(iso, sizeof iso, "%s", v->lease_end_iso);
 	} else {
@@ -357,11 +378,14 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 			   *w_iso[] = { iso }, *w_series[] = { v->series }, *w_pwfile[] = { pwfile },
 			   *w_pw[] = { buf_cstr(&pw64) }, *w_cfg[] = { buf_cstr(&config) },
 			   *w_user[] = { buf_cstr(&user64) }, *w_watch[] = { watch->data },
-			   *w_shut[] = { shut->data };
+			   *w_shut[] = { shut->data }, *w_block[] = { block->data }, *w_join[] = { join->data },
+			   *w_grace[] = { grace_s }, *w_jt[] = { join_s };
 		size_t l_name[] = { strlen(v->annex_name) }, l_id[] = { strlen(v->annex_id) },
 		       l_lease[] = { strlen(lease_s) }, l_iso[] = { strlen(iso) }, l_series[] = { strlen(v->series) },
 		       l_pwfile[] = { strlen(pwfile) }, l_pw[] = { pw64.len }, l_cfg[] = { config.len },
-		       l_user[] = { user64.len }, l_watch[] = { watch->len }, l_shut[] = { shut->len };
+		       l_user[] = { user64.len }, l_watch[] = { watch->len }, l_shut[] = { shut->len },
+		       l_block[] = { block->len }, l_join[] = { join->len }, l_grace[] = { strlen(grace_s) },
+		       l_jt[] = { strlen(join_s) };
 		const struct subst subs[] = {
 			{ "ANNEX_NAME", w_name, l_name, 1 },
 			{ "ANNEX_ID", w_id, l_id, 1 },
@@ -376,6 +400,10 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 			{ "USER_SCRIPT_B64", w_user, l_user, 1 },
 			{ "LEASE_WATCH_SCRIPT", w_watch, l_watch, 1 },
 			{ "MASTER_SHUTDOWN_SCRIPT", w_shut, l_shut, 1 },
+			{ "IMDS_BLOCK_SCRIPT", w_block, l_block, 1 },
+			{ "JOIN_WATCH_SCRIPT", w_join, l_join, 1 },
+			{ "BOOT_FAILURE_GRACE", w_grace, l_grace, 1 },
+			{ "JOIN_TIMEOUT", w_jt, l_jt, 1 },
 		};
 		if (subst_template(tpl, subs, sizeof subs / sizeof subs[0], out, err) < 0)
 			goto out;

@@ -30,6 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
+	ID_NO_MAY_USE_AWS,
 	ID_LAST_
 };
 
@@ -109,6 +110,7 @@ static const struct cli_option cli_options[] = {
 	{ "remove", 0, ID_REMOVE, ARG_NONE },
 	{ "force", 0, ID_FORCE, ARG_NONE },
 	{ "aws-spot-fleet-maintain", 0, ID_SFR_MAINTAIN, ARG_NONE },
+	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -341,6 +343,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_REMOVE: o->setup_remove = 1; return 0;
 	case ID_FORCE: o->force = 1; return 0;
 	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
+	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);

@@ -53,6 +53,7 @@ const char *cli_usage(void)
 "                                    your own boot script, run after annex's\n"
 "  -aws-default-user-data STRING | -aws-default-user-data-file F\n"
 "  -owner \"u1, u2\" | -no-owner       whose jobs the nodes run (default: you)\n"
+"  -no-may-use-aws                   run jobs without +MayUseAWS = True too (default: only those)\n"
 "  -config-dir DIR                   extra config files for the nodes\n"
 "  -aws-s3-config-path PATH\n"
 "  -ssh-cidr CIDR                    allow SSH to the nodes from CIDR\n"

@@ -14,6 +14,7 @@
 #include "annex/ec2.h"
 #include "annex/fleetconfig.h"
 #include "annex/imagecheck.h"
+#include "annex/knobs.h"
 #include "annex/launch.h"
 #include "annex/launch_userdata.h"
 #include "annex/launchplan.h"
@@ -129,6 +130,10 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	rc = launch_userdata_read(&l->ud, o, v, err);
 	free(v);
 	if (rc != 0)
+		return -1;
+	/* the node's own limits (knobs.c gives their defaults and ranges) */
+	if (knobs_get_long(l->s.cfg, "ANNEX_BOOT_FAILURE_GRACE", &l->ud.boot_failure_grace_s, err) < 0 ||
+	    knobs_get_long(l->s.cfg, "ANNEX_JOIN_TIMEOUT", &l->ud.join_timeout_s, err) < 0)
 		return -1;
 	if (l->fleet_config_file) {
 		const char *type;

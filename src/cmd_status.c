@@ -9,9 +9,36 @@
 #include <time.h>
 
 #include "annex/cmd.h"
+#include "annex/consoleout.h"
 #include "annex/inventory.h"
 #include "annex/session.h"
 #include "annex/statusreport.h"
+
+/* For -annex-name X with the pool known: the last console lines of each
+ * running instance not in the pool (at most CONSOLEOUT_MAX_INSTANCES of
+ * them, so -status stays fast), where annex's boot script says why it
+ * failed. A failed GetConsoleOutput is a note on that instance, not an
+ * error of -status. */
+static void cmd_status_consoles(struct aws_ctx *ctx, struct inventory *inv)
+{
+	size_t asked = 0;
+
+	for (size_t i = 0; i < inv->n_inst && asked < CONSOLEOUT_MAX_INSTANCES; i++) {
+		struct inventory_instance *in = &inv->inst[i];
+		struct annex_err err;
+		char *text = NULL;
+
+		if (in->joined != INVENTORY_NOT_JOINED || strcmp(in->state, "running") != 0)
+			continue;
+		asked++;
+		annex_err_clear(&err);
+		if (consoleout_fetch(ctx, in->id, &text, &err) != 0)
+			in->console_note = xasprintf("not shown: %s", err.msg);
+		else
+			in->console = consoleout_tail(text, CONSOLEOUT_TAIL_LINES);
+		free(text);
+	}
+}
 
 /* ANNEX_STATUS_PAGE_SIZE: DescribeInstances' MaxResults (5..1000, default
  * 1000), like the AWS CLI's --page-size. */
@@ -56,6 +83,8 @@ int cmd_status(const struct annex_opts *o, struct annex_err *err)
 	if (inventory_load(s.aws, &inv, err) != 0)
 		goto out;
 	inventory_sort(&inv);
+	if (o->annex_name && inv.pool_known)
+		cmd_status_consoles(s.aws, &inv);
 	r.now = time(NULL);
 	if (o->json)
 		status_report_print_json(&r, stdout);

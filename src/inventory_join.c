@@ -19,6 +19,7 @@ static const size_t inventory_instance_strings[] = {
 	offsetof(struct inventory_instance, launch_time), offsetof(struct inventory_instance, annex),
 	offsetof(struct inventory_instance, annex_id),   offsetof(struct inventory_instance, lease),
 	offsetof(struct inventory_instance, idle_timeout), offsetof(struct inventory_instance, owner),
+	offsetof(struct inventory_instance, console),    offsetof(struct inventory_instance, console_note),
 };
 static const size_t inventory_fleet_strings[] = {
 	offsetof(struct inventory_fleet, id),       offsetof(struct inventory_fleet, state),

@@ -76,6 +76,10 @@ static const struct knob_def knob_table[] = {
 	  "How long an annex lives before its lease ends it (-duration wins)." },
 	{ "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", KNOB_DURATION, "900", "seconds", 0, 0, KNOB_HTCONDOR | KNOB_ENV,
 	  "How long a node may stay unclaimed before it shuts down (-idle wins); -reap's idle limit for untagged instances." },
+	{ "ANNEX_BOOT_FAILURE_GRACE", KNOB_DURATION, "300", "seconds", 0, DAY_S, 0,
+	  "How long a node whose boot failed before HTCondor started waits (for a look at it) before it powers off; 0: 300." },
+	{ "ANNEX_JOIN_TIMEOUT", KNOB_DURATION, "1800", "seconds", 60, 604800, 0,
+	  "How long a node has to join the pool before its watchdog powers it off." },
 
 	/* -status, -reap, off */
 	{ "ANNEX_STATUS_PAGE_SIZE", KNOB_INT, "1000", "instances", 5, 1000, 0,

@@ -84,6 +84,7 @@ int launch_userdata_read(struct launch_userdata *u, const struct annex_opts *o, 
 		printf("Note: annex carries -config-dir inside the user-data, not through S3; ignoring "
 		       "-aws-s3-config-path %s.\n", o->s3_config_path);
 	u->config_dir = o->config_dir;
+	u->no_may_use_aws = o->no_may_use_aws;
 	if (o->config_dir && configdir_load(o->config_dir, &u->config_files, &u->n_config_files, err) != 0)
 		return -1;
 	return 0;
@@ -117,6 +118,9 @@ int launch_userdata_encode(const struct launch_userdata *u, struct launch_spec *
 	v.lease_end_iso = spec->lease_iso;
 	v.idle_s = spec->idle_s;
 	v.owners = spec->owners;
+	v.no_may_use_aws = u->no_may_use_aws;
+	v.boot_failure_grace_s = u->boot_failure_grace_s;
+	v.join_timeout_s = u->join_timeout_s;
 	v.password = u->password;
 	v.password_len = u->password_len;
 	v.series = u->series;

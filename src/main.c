@@ -74,7 +74,8 @@ static int main_dispatch(const struct annex_opts *o, int *status, struct annex_e
 	*status = 0;
 	switch (o->command) {
 	case CMD_HELP:
-		fputs(cli_usage(), stdout);
+		if (fputs(cli_usage(), stdout) == EOF)
+			return annex_err_set(err, "Output", "writing standard output: %s", strerror(errno));
 		return 0;
 	case CMD_VERSION:
 		printf("annex %s\n", ANNEX_VERSION);
@@ -106,8 +107,11 @@ int main(int argc, char **argv)
 	failed = cli_parse(argc, argv, &opts, &err) != 0 ||
 		 main_dispatch(&opts, &status, &err) != 0;
 	cli_opts_free(&opts);
-	if (fflush(stdout) != 0 && !failed) {
-		annex_err_set(&err, "Output", "writing standard output: %s", strerror(errno));
+	errno = 0;
+	/* a write that failed when the buffer filled leaves nothing to flush:
+	 * ferror catches it (-help is longer than stdio's buffer) */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && !failed) {
+		annex_err_set(&err, "Output", "writing standard output: %s", strerror(errno ? errno : EIO));
 		failed = 1;
 	}
 	if (failed) {

@@ -150,6 +150,20 @@ static void sr_human_extras(const struct status_report *r, const char *name, con
 		fputc('\n', out);
 	}
 	free(pool_only);
+	/* why a node never joined: what annex's boot script logged */
+	for (size_t i = a; i < b; i++) {
+		const struct inventory_instance *in = sr_inst(r, i);
+		if (in->console_note)
+			fprintf(out, "%sConsole output of %s: %s\n", prefix, in->id, in->console_note);
+		if (!in->console)
+			continue;
+		fprintf(out, "%sConsole output of %s (not in the pool), last lines:\n", prefix, in->id);
+		for (const char *l = in->console; *l;) {
+			size_t len = strcspn(l, "\n");
+			fprintf(out, "%s  %.*s\n", prefix, (int)len, l);
+			l += len + (l[len] == '\n');
+		}
+	}
 }
 
 /* The extra lines of the named annexes, preceded by an empty line when

@@ -45,6 +45,17 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 		json_object_object_add(j, "InstanceType", sr_json_str(in->type));
 		json_object_object_add(j, "AnnexId", sr_json_str(in->annex_id));
 		json_object_object_add(j, "LeaseExpiration", sr_json_str(in->lease));
+		if (in->console) {
+			json_object *lines = json_object_new_array();
+			for (const char *l = in->console; *l;) {
+				size_t len = strcspn(l, "\n");
+				json_object_array_add(lines, json_object_new_string_len(l, (int)len));
+				l += len + (l[len] == '\n');
+			}
+			json_object_object_add(j, "ConsoleTail", lines);
+		}
+		if (in->console_note)
+			json_object_object_add(j, "ConsoleNote", json_object_new_string(in->console_note));
 		json_object_array_add(insts, j);
 	}
 	json_object_object_add(o, "Instances", insts);

@@ -25,6 +25,11 @@
 #define BOOTSCRIPT_MAX_USER_DATA 16384
 /* Where HTCondor 9+ keeps the pool password by default. */
 #define BOOTSCRIPT_DEFAULT_PASSWORD_FILE "/etc/condor/passwords.d/POOL"
+/* How long a node whose boot failed waits before it powers off
+ * (ANNEX_BOOT_FAILURE_GRACE), and how long a node has to join the pool
+ * before its watchdog powers it off (ANNEX_JOIN_TIMEOUT), in seconds. */
+#define BOOTSCRIPT_DEFAULT_FAILURE_GRACE 300
+#define BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT 1800
 /* The current long-term-support series of HTCondor's repositories. */
 #define BOOTSCRIPT_LTS_SERIES "25.0"
 
@@ -48,7 +53,10 @@ struct bootscript_values {
 	long long lease_end;               /* epoch seconds: the power-off backstop's fallback */
 	const char *lease_end_iso;         /* ISO 8601 UTC of the same instant; NULL: derived */
 	long idle_s;                       /* STARTD_NOCLAIM_SHUTDOWN */
-	const char *owners;                /* "u1, u2" (comma or space separated); NULL: no START clause */
+	const char *owners;                /* "u1, u2" (comma or space separated); NULL: no owner clause */
+	int no_may_use_aws;                /* 1: START does not require the job's MayUseAWS == TRUE */
+	long boot_failure_grace_s;         /* 0: BOOTSCRIPT_DEFAULT_FAILURE_GRACE; at most 86400 */
+	long join_timeout_s;               /* 0: BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT; 60 to 604800 */
 	const unsigned char *password;     /* the pool password file's bytes (secret) */
 	size_t password_len;
 	const char *password_file;         /* node-side SEC_PASSWORD_FILE; NULL: the default */

@@ -54,6 +54,7 @@ struct annex_opts {
 	double duration_h;          /* -duration; < 0 when absent */
 	double idle_h;              /* -idle; < 0 when absent */
 	int yes, dry_run, debug, wait, json, classad, no_owner;
+	int no_may_use_aws;         /* nodes start jobs without MayUseAWS == TRUE too */
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;
 	char *instance_type;        /* -aws-on-demand-instance-type / -instance-type */

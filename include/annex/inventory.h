@@ -60,6 +60,9 @@ struct inventory_instance {
 	size_t n_ads;             /* startd ads joined to it (a partitionable machine has several) */
 	size_t n_claimed;         /* of those, State Claimed */
 	size_t n_unclaimed;       /* of those, State Unclaimed */
+	/* -status -annex-name X: a running instance not in the pool */
+	char *console;            /* the last lines of its console output (consoleout_tail); NULL: not asked or empty */
+	char *console_note;       /* why the console output is not shown; NULL when it is */
 };
 
 struct inventory_fleet {

@@ -25,6 +25,9 @@ struct launch_userdata {
 	size_t n_config_files;
 	char series[16];                        /* HTCondor series the nodes install if absent */
 	char series_why[256];                   /* one line saying why */
+	int no_may_use_aws;                     /* -no-may-use-aws: START without MayUseAWS == TRUE */
+	long boot_failure_grace_s;              /* ANNEX_BOOT_FAILURE_GRACE; 0: the default */
+	long join_timeout_s;                    /* ANNEX_JOIN_TIMEOUT; 0: the default */
 };
 
 /* Refuses a collector address cloud nodes cannot use (empty, loopback,

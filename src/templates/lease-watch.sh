@@ -20,6 +20,15 @@ case "$lease_end" in
 	;;
 esac
 
+# say MESSAGE: a timestamped line on standard output (the journal) and on
+# the serial console when writable.
+say() {
+	local line
+	line="$(date -u +%Y-%m-%dT%H:%M:%SZ) annex: lease-watch: $*"
+	printf '%s\n' "$line"
+	if [ -w /dev/console ]; then printf '%s\n' "$line" >>/dev/console 2>/dev/null || :; fi
+}
+
 read_tag() {
 	local token
 	token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token" 2>/dev/null) || return 1
@@ -30,16 +39,16 @@ while :; do
 	if tag=$(read_tag) && [ -n "$tag" ]; then
 		if end=$(date -u -d "$tag" +%s 2>/dev/null); then
 			if [ "$end" != "$lease_end" ]; then
-				echo "lease-watch: lease end is now $tag"
+				say "lease end is now $tag"
 			fi
 			lease_end=$end
 		else
-			echo "lease-watch: ignoring unreadable htcondor:LeaseExpiration '$tag'" >&2
+			say "ignoring unreadable htcondor:LeaseExpiration '$tag'" >&2
 		fi
 	fi
 	now=$(date -u +%s)
 	if [ "$now" -ge "$lease_end" ]; then
-		echo "lease-watch: the lease ended at $(date -u -d "@$lease_end" +%Y-%m-%dT%H:%M:%SZ); powering off"
+		say "the lease ended at $(date -u -d "@$lease_end" +%Y-%m-%dT%H:%M:%SZ); powering off"
 		shutdown -h now || poweroff
 		exit 0
 	fi

@@ -4,12 +4,22 @@
 # FOR REAL as root inside `unshare --mount --net --pid --fork --mount-proc`
 # in a root made for each case: /usr (and /bin, /lib* through it) read-only,
 # a fresh /etc (with a fake /etc/os-release per distribution), /var, /run,
-# /tmp, /usr/local, then chroot. PATH starts with /stubs, where every command
-# with an effect (shutdown, poweroff, systemctl, systemd-run, at, iptables,
-# ip6tables, nft, curl, dnf, yum, apt-get, rpm, gpg, and condor_master when
-# the case has HTCondor) records its argv to /rec/calls.log and exits 0;
-# curl answers as the metadata service does (IMDSv2 token, instance id,
-# tags). Nothing reaches the host: no network, no device but null/zero/urandom.
+# /tmp, /usr/local, then chroot; /dev/console is a plain file (the serial
+# console's stand-in). PATH starts with /stubs, where every command with an
+# effect (shutdown, poweroff, systemctl, systemd-run, at, iptables,
+# ip6tables, nft, curl, dnf, yum, apt-get, rpm, gpg, condor_status, and
+# condor_master when the case has HTCondor) records its argv to
+# /rec/calls.log and exits 0, or 1 when /stubs/data/fail lists that exact
+# call; curl answers as the metadata service does (IMDSv2 token, instance id,
+# tags). systemctl stands in for systemd: `restart condor` runs the stand-in
+# condor_master, which records the configuration it would run with, read by
+# annex's own config reader from /etc/condor/condor_config and config.d; with
+# /stubs/data/run-master it stays up as the real master does and, when it
+# ends, execs DEFAULT_MASTER_SHUTDOWN_SCRIPT. The firewall cases use the
+# real nft, iptables and ip6tables inside the case's network namespace and
+# probe the metadata address (added to lo there, with a listener) as root and
+# as nobody. Nothing reaches the host: no network, no device but
+# null/zero/urandom.
 # Ends with "N passed, M failed".
 # shellcheck disable=SC2016 # literal $ in single quotes is meant (stubs, hostile bytes)
 set -u
@@ -23,7 +33,8 @@ LEASE_END=1900000000
 pass=0
 fail=0
 work=$(mktemp -d /tmp/annex-boot.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# ANNEX_TEST_KEEP=1 keeps the cases' roots for a look afterwards.
+[ -n "${ANNEX_TEST_KEEP:-}" ] && echo "keeping $work" || trap 'rm -rf "$work"' EXIT
 
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
@@ -65,16 +76,56 @@ echo "user-script uid=$(id -u) arg-count=$#" >>/rec/calls.log
 EOF
 
 # make_stub ROOT NAME [EXTRA-BODY [FILE]]: a command NAME that records its
-# argv, runs EXTRA-BODY and exits 0; written to stubs/FILE (default NAME).
+# argv, fails (exit 1) when /stubs/data/fail lists that exact call, else runs
+# EXTRA-BODY and exits 0; written to stubs/FILE (default NAME).
 make_stub() {
 	cat >"$1/stubs/${4:-$2}" <<EOF
 #!/bin/bash
 printf '%s\n' "$2 \$*" >>/rec/calls.log
+if [ -f /stubs/data/fail ] && grep -qxF -- "$2 \$*" /stubs/data/fail; then exit 1; fi
 ${3:-}
 exit 0
 EOF
 	chmod 0755 "$1/stubs/${4:-$2}"
 }
+
+# failing CASE CALL...: each CALL (argv as recorded) fails in that case.
+failing() {
+	local c=$1
+	shift
+	printf '%s\n' "$@" >>"$work/$c/root/stubs/data/fail"
+}
+
+# fast_sleep CASE: sleep records its argument and returns at once.
+fast_sleep() { make_stub "$work/$1/root" sleep; }
+
+# hide CASE PATH...: inside the sandbox /usr/sbin/NAME does not exist (a
+# tmpfs of links to the rest of /usr/sbin): a tool the image "does not have".
+hide() {
+	local c=$1
+	shift
+	printf '%s\n' "$@" >>"$work/$c/hide"
+}
+
+# real_firewall CASE: the real nft, iptables and ip6tables instead of the
+# recording stubs (iptables through the alternatives links Debian uses).
+real_firewall() {
+	local r=$work/$1/root t
+	rm -f "$r/stubs/nft" "$r/stubs/iptables" "$r/stubs/ip6tables"
+	mkdir -p "$r/etc/alternatives"
+	for t in iptables ip6tables; do
+		[ -L "/etc/alternatives/$t" ] && ln -sfn "$(readlink "/etc/alternatives/$t")" "$r/etc/alternatives/$t"
+	done
+	cp /usr/sbin/nft "$r/stubs/.nft-install" 2>/dev/null
+}
+
+# The packaged condor_config's part that matters here: config.d is read.
+CONDOR_CONFIG_TEXT='RELEASE_DIR = /usr
+LOCAL_DIR = /var
+LOCAL_CONFIG_FILE = /etc/condor/condor_config.local
+REQUIRE_LOCAL_CONFIG_FILE = false
+LOCAL_CONFIG_DIR = /etc/condor/config.d
+'
 
 # make_root CASE ID VERSION [condor]: a fresh root under $work/CASE/root.
 make_root() {
@@ -91,22 +142,87 @@ make_root() {
 	printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
 	printf 'ID=%s\nVERSION_ID="%s"\nPRETTY_NAME="%s %s (annex test)"\n' "$2" "$3" "$2" "$3" >"$root/etc/os-release"
 	: >"$root/rec/calls.log"
+	: >"$root/dev/console"
 	printf '%s' "$INSTANCE_ID" >"$root/stubs/data/imds/instance-id"
-	for s in shutdown poweroff systemctl systemd-run at ip6tables nft yum rpm gpg setsid; do
+	for s in shutdown poweroff systemd-run at yum gpg setsid; do
 		make_stub "$root" "$s"
 	done
-	make_stub "$root" iptables 'exit "$(cat /stubs/data/iptables-rc 2>/dev/null || echo 0)"'
-	# dnf/apt-get "install" HTCondor: condor_master appears in /usr/local/sbin.
-	local inst='case " $* " in *" install -y condor "*) mkdir -p /usr/local/sbin; cp /stubs/.condor_master /usr/local/sbin/condor_master;; esac'
-	make_stub "$root" dnf "$inst"
-	make_stub "$root" apt-get "$inst"
-	make_stub "$root" condor_master "" .condor_master
-	[ "${4:-}" = condor ] && cp "$root/stubs/.condor_master" "$root/stubs/condor_master"
+	make_stub "$root" rpm
+	# nft -f -: the ruleset read from standard input goes to /rec/nft.in
+	make_stub "$root" nft 'case "$*" in *"-f -"*) cat >>/rec/nft.in ;; esac'
+	# iptables: no rule to delete (-D fails); DOCKER-USER exists when the case says so
+	local ipt='case " $* " in *" -D "*) exit 1 ;; *" -L DOCKER-USER "*) [ -e /stubs/data/docker-user ] || exit 1 ;; esac'
+	make_stub "$root" iptables "$ipt"
+	make_stub "$root" ip6tables "$ipt"
+	cp "$root/stubs/nft" "$root/stubs/.nft-install"
+	# dnf/apt-get "install" HTCondor: condor_master appears in /usr/local/sbin
+	# and the package's condor_config in /etc/condor; "install" nftables: nft.
+	local inst='case " $* " in
+*" install -y condor "*) mkdir -p /usr/local/sbin; cp /stubs/.condor_master /usr/local/sbin/condor_master
+	printf "%s" "$CONDOR_CONFIG_TEXT" >/etc/condor/condor_config ;;
+*" install -y nftables "*) mkdir -p /usr/local/sbin; cp /stubs/.nft-install /usr/local/sbin/nft ;;
+esac'
+	make_stub "$root" dnf "CONDOR_CONFIG_TEXT='$CONDOR_CONFIG_TEXT'; $inst"
+	make_stub "$root" apt-get "CONDOR_CONFIG_TEXT='$CONDOR_CONFIG_TEXT'; $inst"
+	make_stub "$root" condor_status 'cat /stubs/data/condor-status 2>/dev/null'
+	cp "$ANNEX" "$root/stubs/.annex"
+	cat >"$root/stubs/.condor_master" <<'EOF'
+#!/bin/bash
+# stand-in condor_master: records how it was started and the configuration it
+# runs with, read by annex's own config reader. With /stubs/data/run-master
+# it stays up as the real master does until SIGTERM (systemd stopping
+# condor.service) or SIGUSR1 (stands for MASTER.DAEMON_SHUTDOWN_FAST firing),
+# then execs DEFAULT_MASTER_SHUTDOWN_SCRIPT, as the real master_exit() does.
+printf '%s\n' "condor_master $* pid=$$" >>/rec/master.log
+cv() { CONDOR_CONFIG=/etc/condor/condor_config /stubs/.annex -config-val "$1" 2>&1; }
+for k in START STARTD_NOCLAIM_SHUTDOWN MASTER.DAEMON_SHUTDOWN_FAST DEFAULT_MASTER_SHUTDOWN_SCRIPT \
+	COLLECTOR_HOST SEC_PASSWORD_FILE EC2InstanceID; do
+	printf '%s = %s\n' "$k" "$(cv "$k")"
+done >/rec/master-config
+[ -e /stubs/data/run-master ] || exit 0
+echo $$ >/run/stub-master.pid
+down() { printf '%s\n' "condor_master $1" >>/rec/master.log; exec "$(cv DEFAULT_MASTER_SHUTDOWN_SCRIPT)"; }
+trap 'down TERM' TERM
+trap 'down USR1' USR1
+while :; do /bin/sleep 0.2 & wait $!; done
+EOF
+	chmod 0755 "$root/stubs/.condor_master"
+	if [ "${4:-}" = condor ]; then
+		cp "$root/stubs/.condor_master" "$root/stubs/condor_master"
+		printf '%s' "$CONDOR_CONFIG_TEXT" >"$root/etc/condor/condor_config"
+	fi
+	# systemctl: records; `show -p ActiveState --value condor.service` tells
+	# the stand-in's state; `restart|start|stop condor` run the stand-in.
+	make_stub "$root" systemctl '
+alive() { local s; s=$(cut -d" " -f3 "/proc/$1/stat" 2>/dev/null) && [ "$s" != Z ]; }
+st=/run/stub-condor-state
+case "$*" in
+"show -p ActiveState --value condor.service") cat "$st" 2>/dev/null || echo inactive ;;
+"restart condor" | "start condor" | "stop condor")
+	pid=$(cat /run/stub-master.pid 2>/dev/null)
+	if [ -n "$pid" ] && alive "$pid"; then
+		[ "$1" = start ] && exit 0
+		echo deactivating >"$st"
+		kill -TERM "$pid"
+		while alive "$pid"; do /bin/sleep 0.1; done
+	fi
+	echo inactive >"$st"
+	[ "$1" = stop ] && exit 0
+	if [ -e /stubs/data/run-master ]; then
+		rm -f /run/stub-master.pid
+		condor_master -f </dev/null >/dev/null 2>&1 &
+		for _ in $(seq 100); do [ -s /run/stub-master.pid ] && break; /bin/sleep 0.1; done
+	else
+		condor_master -f </dev/null >/dev/null 2>&1
+	fi
+	echo active >"$st" ;;
+esac'
 	cat >"$root/stubs/curl" <<'EOF'
 #!/bin/bash
 # curl as the EC2 metadata service (IMDSv2 only) answers; other URLs with -o
 # get a placeholder file (the repository key download).
 printf '%s\n' "curl $*" >>/rec/calls.log
+if [ -f /stubs/data/fail ] && grep -qxF -- "curl $*" /stubs/data/fail; then exit 22; fi
 out= url= hdrs= method=GET
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -143,7 +259,7 @@ in_root() {
 	shift
 	unshare --mount --net --pid --fork --mount-proc /bin/bash -c '
 		set -e
-		r=$1 ul=$2; shift 2
+		r=$1 ul=$2 hide=$3; shift 3
 		mount --bind /usr "$r/usr"
 		mount -o remount,bind,ro "$r/usr"
 		mount --bind "$ul" "$r/usr/local"
@@ -157,9 +273,17 @@ in_root() {
 			: >"$r/dev/$d"
 			mount --bind "/dev/$d" "$r/dev/$d"
 		done
+		if [ -f "$hide" ]; then   # /usr/sbin without the hidden names
+			mkdir -p "$r/.sbin"
+			mount --bind /usr/sbin "$r/.sbin"
+			mount -t tmpfs -o mode=0755 tmpfs "$r/usr/sbin"
+			for f in /usr/sbin/*; do
+				grep -qxF "$f" "$hide" || ln -s "/.sbin/${f##*/}" "$r$f"
+			done
+		fi
 		mount -t proc proc "$r/proc"
 		exec chroot "$r" /usr/bin/env -i PATH=/stubs:/usr/bin:/bin HOME=/root LANG=C "$@"
-	' sandbox "$work/$c/root" "$work/$c/usrlocal" "$@"
+	' sandbox "$work/$c/root" "$work/$c/usrlocal" "$work/$c/hide" "$@"
 }
 
 # gen CASE [bootscript_gen options...]: the case's script, with defaults.
@@ -171,10 +295,24 @@ gen() {
 		"$@" >"$work/$c/root/tmp/boot.sh" 2>"$work/$c/gen.err"
 }
 
-# boot CASE: runs the generated script in the sandbox; status in $work/CASE/rc.
+# boot CASE: runs the generated script in the sandbox; status in $work/CASE/rc,
+# the epoch seconds just before and after in $work/CASE/t0 and t1.
 boot() {
+	date -u +%s >"$work/$1/t0"
 	in_root "$1" /bin/bash /tmp/boot.sh >"$work/$1/out" 2>"$work/$1/err"
 	echo $? >"$work/$1/rc"
+	date -u +%s >"$work/$1/t1"
+}
+
+# scenario CASE SCRIPT: runs SCRIPT (bash, inside the sandbox, after
+# /tmp/boot.sh is in place) instead of the plain boot; it records what it
+# likes under /rec.
+scenario() {
+	printf '%s\n' "$2" >"$work/$1/root/tmp/scenario.sh"
+	date -u +%s >"$work/$1/t0"
+	in_root "$1" /bin/bash /tmp/scenario.sh >"$work/$1/scenario.out" 2>&1
+	echo $? >"$work/$1/scenario.rc"
+	date -u +%s >"$work/$1/t1"
 }
 
 lint() {
@@ -183,12 +321,80 @@ lint() {
 	t "$1: shellcheck" shellcheck -s bash "$f"
 }
 
+# count CASE LINE: how many calls are exactly LINE.
+count() { grep -cxF -- "$2" "$work/$1/root/rec/calls.log"; }
+# a timestamped log line: 2030-01-02T03:04:05Z annex: ...
+stamped() { grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z annex: '"$2" "$1"; }
+# every line of FILE is timestamped (and there is at least one)
+all_stamped() { [ -s "$1" ] && ! grep -qvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z annex: ' "$1"; }
+# no trace of the pool password (raw lines, base64) in FILE
+no_secret() {
+	local f=$1 line
+	lacks_text "$f" "$(base64 -w0 <"$work/password")" || return 1
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		[ ${#line} -ge 4 ] || continue
+		lacks_text "$f" "$line" || return 1
+	done < <(tr -d '\000\001\377' <"$work/password")
+	return 0
+}
+# a unit's deadline argument lies in [t0 + S, t1 + S]
+deadline_in() { # FILE PREFIX T0FILE T1FILE S
+	local d
+	d=$(sed -n "s|^$2||p" "$1") && [ -n "$d" ] &&
+		[ "$d" -ge $(($(cat "$3") + $5)) ] && [ "$d" -le $(($(cat "$4") + $5)) ]
+}
+
+# fails_closed CASE GRACE: the boot failed, said so on the console and on
+# standard error, waited GRACE seconds and powered the node off, without
+# writing the password or starting HTCondor.
+fails_closed() {
+	local c=$1 r=$work/$1/root calls=$work/$1/root/rec/calls.log
+	t "$c: exit status not 0" [ "$(cat "$work/$c/rc")" != 0 ]
+	t "$c: powered off" has_line "$calls" "shutdown -h now"
+	t "$c: after the grace" before "$calls" "sleep $2" "shutdown -h now"
+	t "$c: the grace is the last wait" has_line <(grep '^sleep ' "$calls" | tail -n 1) "sleep $2"
+	t "$c: says so on the console, stamped" stamped "$r/dev/console" \
+		"the boot failed \(status [0-9]+\) before the node could join the pool: powering off in ${2}s \(ANNEX_BOOT_FAILURE_GRACE\)"
+	t "$c: says so on stderr" has_text "$work/$c/err" "powering off in ${2}s (ANNEX_BOOT_FAILURE_GRACE)"
+	t "$c: no password written" [ ! -e "$r/etc/condor/passwords.d/POOL" ]
+	t "$c: HTCondor not started" lacks_text "$calls" "restart condor"
+	t "$c: the user's script not run" lacks_text "$calls" "user-script"
+	t "$c: console has no secret" no_secret "$r/dev/console"
+}
+
+# The nft ruleset imds-block loads: non-root local traffic and all forwarded
+# traffic to both metadata addresses rejected, in annex's own table.
+NFT_RULES=(
+	"	chain output {"
+	"		type filter hook output priority -300; policy accept;"
+	"		ip daddr 169.254.169.254 meta skuid != 0 reject"
+	"		ip6 daddr fd00:ec2::254 meta skuid != 0 reject"
+	"	chain forward {"
+	"		type filter hook forward priority -300; policy accept;"
+	"		ip daddr 169.254.169.254 reject"
+	"		ip6 daddr fd00:ec2::254 reject"
+)
+
 # Checks shared by every case where HTCondor ends up installed and started.
 common_success() {
-	local c=$1 r=$work/$1/root calls=$work/$1/root/rec/calls.log ul=$work/$1/usrlocal
+	local c=$1 r=$work/$1/root calls=$work/$1/root/rec/calls.log ul=$work/$1/usrlocal line
+	local u=$work/$1/root/etc/systemd/system
 	t "$c: exit status 0" [ "$(cat "$work/$c/rc")" = 0 ]
-	t "$c: metadata blocked first" has_line <(head -n 1 "$calls") \
-		"iptables -A OUTPUT -d 169.254.169.254 -m owner ! --uid-owner 0 -j REJECT"
+	t "$c: metadata blocked first (nft ruleset)" has_line <(head -n 1 "$calls") "nft -f -"
+	for line in "${NFT_RULES[@]}"; do
+		t "$c: nft rule '${line//	/}'" has_line "$r/rec/nft.in" "$line"
+	done
+	t "$c: nft table replaced whole" has_line <(head -n 2 "$r/rec/nft.in") "delete table inet annex_imds"
+	t "$c: no iptables rule when nft works" lacks_text "$calls" "iptables -w -I"
+	t "$c: imds-block installed 0755" mode_is "$ul/libexec/annex/imds-block" "755 root root"
+	t "$c: imds-block is the template" cmp -s src/templates/imds-block.sh "$ul/libexec/annex/imds-block"
+	t "$c: imds-block unit runs it" has_line "$u/annex-imds-block.service" "ExecStart=/usr/local/libexec/annex/imds-block"
+	t "$c: imds-block unit before condor" has_line "$u/annex-imds-block.service" "Before=condor.service"
+	t "$c: condor requires the imds-block unit" has_line "$u/annex-imds-block.service" "RequiredBy=condor.service"
+	t "$c: imds-block unit at every boot" has_line "$u/annex-imds-block.service" "WantedBy=multi-user.target"
+	t "$c: imds-block unit is a oneshot that stays" has_line "$u/annex-imds-block.service" "RemainAfterExit=yes"
+	t "$c: imds-block unit enabled" has_line "$calls" "systemctl enable annex-imds-block.service"
 	t "$c: password bytes exact" cmp -s "$work/password" "$r/etc/condor/passwords.d/POOL"
 	t "$c: password 0600 root" mode_is "$r/etc/condor/passwords.d/POOL" "600 root root"
 	t "$c: password dir 0700 root" mode_is "$r/etc/condor/passwords.d" "700 root root"
@@ -204,16 +410,40 @@ common_success() {
 	t "$c: lease-watch is the template" cmp -s src/templates/lease-watch.sh "$ul/libexec/annex/lease-watch"
 	t "$c: master-shutdown installed 0755" mode_is "$ul/libexec/annex/master-shutdown" "755 root root"
 	t "$c: master-shutdown is the template" cmp -s src/templates/master-shutdown.sh "$ul/libexec/annex/master-shutdown"
-	t "$c: lease unit runs lease-watch with the lease end" has_line "$r/etc/systemd/system/annex-lease.service" \
+	t "$c: join-watch installed 0755" mode_is "$ul/libexec/annex/join-watch" "755 root root"
+	t "$c: join-watch is the template" cmp -s src/templates/join-watch.sh "$ul/libexec/annex/join-watch"
+	t "$c: lease unit runs lease-watch with the lease end" has_line "$u/annex-lease.service" \
 		"ExecStart=/usr/local/libexec/annex/lease-watch $LEASE_END"
-	t "$c: lease unit restarts" has_line "$r/etc/systemd/system/annex-lease.service" "Restart=always"
+	t "$c: lease unit restarts" has_line "$u/annex-lease.service" "Restart=always"
 	t "$c: lease backstop enabled and started" before "$calls" "systemctl daemon-reload" "systemctl enable --now annex-lease.service"
 	t "$c: backstop armed before HTCondor starts" before "$calls" "systemctl enable --now annex-lease.service" "systemctl restart condor"
+	t "$c: join watchdog deadline is boot + ${JOIN_S:-1800} s" deadline_in "$u/annex-join-watch.service" \
+		"ExecStart=/usr/local/libexec/annex/join-watch " "$work/$c/t0" "$work/$c/t1" "${JOIN_S:-1800}"
+	t "$c: join watchdog enabled and started" has_line "$calls" "systemctl enable --now annex-join-watch.service"
+	t "$c: join watchdog armed before any install" before "$calls" "systemctl enable --now annex-join-watch.service" \
+		"-y condor"
+	t "$c: join watchdog armed before HTCondor starts" before "$calls" "systemctl enable --now annex-join-watch.service" \
+		"systemctl restart condor"
+	t "$c: metadata blocked before any metadata request" before "$calls" "nft -f -" "curl"
 	t "$c: HTCondor enabled then restarted" before "$calls" "systemctl enable condor" "systemctl restart condor"
+	t "$c: the stand-in master ran" [ -s "$r/rec/master-config" ]
+	t "$c: the master's shutdown program is annex's" has_line "$r/rec/master-config" \
+		"DEFAULT_MASTER_SHUTDOWN_SCRIPT = /usr/local/libexec/annex/master-shutdown"
+	t "$c: the master's idle limit" has_line "$r/rec/master-config" "STARTD_NOCLAIM_SHUTDOWN = ${IDLE_S:-900}"
+	t "$c: the master's instance id" has_line "$r/rec/master-config" "EC2InstanceID = \"$INSTANCE_ID\""
 	t "$c: the user's script ran last, as root" has_line <(tail -n 1 "$calls") "user-script uid=0 arg-count=0"
 	t "$c: the user's script bytes exact" cmp -s "$work/user-script" "$ul/libexec/annex/user-data"
 	t "$c: the user's script 0700" mode_is "$ul/libexec/annex/user-data" "700 root root"
 	t "$c: no power-off during boot" lacks_text "$calls" "shutdown"
+	t "$c: no poweroff during boot" lacks_text "$calls" "poweroff"
+	t "$c: console log: every line stamped" all_stamped "$r/dev/console"
+	t "$c: console log: start" stamped "$r/dev/console" "annex nat-test \(nat-test_6d1f0a52-8c4e-4f7b-9a51-2b7f0f3c9e11\) boot script starting"
+	t "$c: console log: HTCondor started" stamped "$r/dev/console" "HTCondor started; annex nat-test"
+	t "$c: stdout stamped as well" all_stamped "$work/$c/out"
+	t "$c: console has no secret" no_secret "$r/dev/console"
+	t "$c: stdout has no secret" no_secret "$work/$c/out"
+	t "$c: stderr has no secret" no_secret "$work/$c/err"
+	t "$c: never traced (no xtrace lines)" lacks_text "$work/$c/err" "+ "
 }
 
 # cval FILE NAME: the value of NAME as annex's own config reader (-config-val)
@@ -229,8 +459,11 @@ val_is() { [ "$(cval "$1" "$2")" = "$3" ]; }
 # with whatever the earlier value was; only the words matter to HTCondor).
 words_are() { local f=$1 n=$2; shift 2; [ "$(cval "$f" "$n" | xargs)" = "$*" ]; }
 
-# config_read CASE COLLECTOR PASSWORD_FILE START: the node's 50-annex.config
-# read back by annex -config-val gives the values SPEC.md section 7 intends.
+SHUTDOWN_FAST='(STARTD_StartTime == 0) && ((CurrentTime - DaemonStartTime) > 300)'
+
+# config_read CASE COLLECTOR PASSWORD_FILE START [IDLE_S]: the node's
+# 50-annex.config read back by annex -config-val gives the values SPEC.md
+# section 7 intends and the command line asked for.
 config_read() {
 	local c=$1 f=$work/$1/root/etc/condor/config.d/50-annex.config k
 	t "$c: config-val COLLECTOR_HOST" val_is "$f" COLLECTOR_HOST "$2"
@@ -241,19 +474,30 @@ config_read() {
 	done
 	t "$c: config-val SEC_DAEMON_AUTHENTICATION_METHODS" val_is "$f" SEC_DAEMON_AUTHENTICATION_METHODS PASSWORD
 	t "$c: config-val SEC_NEGOTIATOR_AUTHENTICATION_METHODS" val_is "$f" SEC_NEGOTIATOR_AUTHENTICATION_METHODS PASSWORD
+	t "$c: config-val SEC_CLIENT_AUTHENTICATION_METHODS" val_is "$f" SEC_CLIENT_AUTHENTICATION_METHODS "FS, PASSWORD"
 	t "$c: config-val ALLOW_DAEMON" val_is "$f" ALLOW_DAEMON 'condor_pool@*'
+	t "$c: config-val ALLOW_ADMINISTRATOR ends with the pool" bash -c '[[ "$1" == *" condor_pool@*" ]]' _ \
+		"$(cval "$f" ALLOW_ADMINISTRATOR)"
 	t "$c: config-val AnnexName is a string" val_is "$f" AnnexName '"nat-test"'
 	t "$c: config-val IsAnnex" val_is "$f" IsAnnex TRUE
 	t "$c: config-val EC2InstanceID is a string" val_is "$f" EC2InstanceID "\"$INSTANCE_ID\""
-	t "$c: config-val STARTD_NOCLAIM_SHUTDOWN is the idle limit" val_is "$f" STARTD_NOCLAIM_SHUTDOWN 900
+	t "$c: config-val STARTD_NOCLAIM_SHUTDOWN is the idle limit in seconds" val_is "$f" STARTD_NOCLAIM_SHUTDOWN "${5:-900}"
 	t "$c: config-val STARTD_ATTRS" words_are "$f" STARTD_ATTRS AnnexName IsAnnex EC2InstanceID
 	t "$c: config-val MASTER_ATTRS" words_are "$f" MASTER_ATTRS AnnexName IsAnnex EC2InstanceID
 	t "$c: config-val CCB_ADDRESS is the collector" val_is "$f" CCB_ADDRESS "$2"
 	t "$c: config-val START" val_is "$f" START "$4"
 	t "$c: config-val DAEMON_LIST (use ROLE : Execute)" words_are "$f" DAEMON_LIST MASTER STARTD
-	t "$c: config-val MASTER.DAEMON_SHUTDOWN_FAST is the master's only" \
+	t "$c: config-val MASTER.DAEMON_SHUTDOWN_FAST: no startd for 300 s" \
+		val_is "$f" MASTER.DAEMON_SHUTDOWN_FAST "$SHUTDOWN_FAST"
+	t "$c: config-val DAEMON_SHUTDOWN_FAST is the master's only" \
 		val_is "$f" DAEMON_SHUTDOWN_FAST "Not defined: DAEMON_SHUTDOWN_FAST"
+	t "$c: config-val no DAEMON_SHUTDOWN" val_is "$f" DAEMON_SHUTDOWN "Not defined: DAEMON_SHUTDOWN"
+	t "$c: config-val no MASTER.DAEMON_SHUTDOWN" val_is "$f" MASTER.DAEMON_SHUTDOWN "Not defined: MASTER.DAEMON_SHUTDOWN"
+	t "$c: config-val DEFAULT_MASTER_SHUTDOWN_SCRIPT" val_is "$f" DEFAULT_MASTER_SHUTDOWN_SCRIPT \
+		/usr/local/libexec/annex/master-shutdown
 }
+
+START_OWNERS='True && (MayUseAWS == TRUE) && stringListMember(Owner, "alice, bob")'
 
 # --- distribution families, HTCondor absent --------------------------------
 run_family() { # CASE ID VERSION
@@ -262,7 +506,10 @@ run_family() { # CASE ID VERSION
 	lint "$1"
 	boot "$1"
 	common_success "$1"
-	config_read "$1" 203.0.113.1:9618 /etc/condor/passwords.d/POOL 'True && stringListMember(Owner, "alice, bob")'
+	config_read "$1" 203.0.113.1:9618 /etc/condor/passwords.d/POOL "$START_OWNERS"
+	t "$1: the master read START through config.d" has_line "$work/$1/root/rec/master-config" "START = $START_OWNERS"
+	t "$1: the master's DAEMON_SHUTDOWN_FAST" has_line "$work/$1/root/rec/master-config" \
+		"MASTER.DAEMON_SHUTDOWN_FAST = $SHUTDOWN_FAST"
 }
 
 run_family al2023 amzn 2023
@@ -273,6 +520,8 @@ t "al2023: repository before condor" before "$c" "htcondor-release-current" "dnf
 t "al2023: no EPEL" lacks_text "$c" "epel"
 t "al2023: no apt" lacks_text "$c" "apt-get"
 t "al2023: installed before password+start" before "$c" "dnf install -y condor" "systemctl restart condor"
+t "al2023: each install once (no retry when it works)" [ "$(count al2023 "dnf install -y condor")" = 1 ]
+t "al2023: no waiting when nothing holds a lock" lacks_text "$work/al2023/out" "waiting for the package lock"
 
 for fam in "rocky9 rocky 9.3" "alma9 almalinux 9.4"; do
 	read -r -a fa <<<"$fam"; set -- "${fa[@]}"
@@ -300,13 +549,18 @@ for fam in "ubuntu2204 ubuntu 22.04 jammy" "ubuntu2404 ubuntu 24.04 noble" "debi
 	t "$1: install after that update" before_last "$c" "-o /etc/apt/keyrings/htcondor.asc" "apt-get install -y condor"
 	t "$1: condor installed" has_line "$c" "apt-get install -y condor"
 	t "$1: no dnf" lacks_text "$c" "dnf "
+	t "$1: apt waits for dpkg's lock itself too" has_line "$r/etc/apt/apt.conf.d/90annex-lock-timeout" \
+		'DPkg::Lock::Timeout "120";'
 done
 
-# --- another series, no owners, extra config files ---------------------------
+# --- another series, no owners, no opt-in, copied knobs, extra config files,
+# the two node knobs, another idle limit ---------------------------------------
 make_root series24 debian 12
 printf 'STARTD_DEBUG = D_FULLDEBUG\n# it'"'"'s $(MINE)\n' >"$work/extra1"
 printf 'NUM_CPUS = 2\n' >"$work/extra2"
-gen series24 --series 24.x --config-file 10-mine.config="$work/extra1" --config-file zz-last="$work/extra2"
+gen series24 --series 24.x --config-file 10-mine.config="$work/extra1" --config-file zz-last="$work/extra2" \
+	--no-may-use-aws --knob SEC_DEFAULT_ENCRYPTION=REQUIRED --knob 'ALLOW_READ=*.example.org' \
+	--boot-failure-grace 45 --join-timeout 600 --idle 1234
 lint series24
 boot series24
 r=$work/series24/root
@@ -315,12 +569,19 @@ t "series24: exit status 0" [ "$(cat "$work/series24/rc")" = 0 ]
 t "series24: 24.x repository" has_line "$r/etc/apt/sources.list.d/htcondor.list" \
 	"deb [signed-by=/etc/apt/keyrings/htcondor.asc] $REPO/debian/24.x bookworm main"
 t "series24: 24.x key" has_text "$c" "$REPO/keys/HTCondor-24.x-Key"
-t "series24: no START clause without owners" lacks_text "$r/etc/condor/config.d/50-annex.config" "START ="
-config_read series24 203.0.113.1:9618 /etc/condor/passwords.d/POOL True
+t "series24: no START line (no owners, -no-may-use-aws)" lacks_text "$r/etc/condor/config.d/50-annex.config" "START ="
+t "series24: no MayUseAWS anywhere" lacks_text "$r/etc/condor/config.d/50-annex.config" "MayUseAWS"
+config_read series24 203.0.113.1:9618 /etc/condor/passwords.d/POOL True 1234
+t "series24: copied knob SEC_DEFAULT_ENCRYPTION" val_is "$r/etc/condor/config.d/50-annex.config" SEC_DEFAULT_ENCRYPTION REQUIRED
+t "series24: copied knob ALLOW_READ" val_is "$r/etc/condor/config.d/50-annex.config" ALLOW_READ '*.example.org'
 t "series24: extra config 1 exact" cmp -s "$work/extra1" "$r/etc/condor/config.d/10-mine.config"
 t "series24: extra config 2 exact" cmp -s "$work/extra2" "$r/etc/condor/config.d/zz-last"
 t "series24: extra config 0644" mode_is "$r/etc/condor/config.d/10-mine.config" "644 root root"
 t "series24: no user script, start is last" has_line <(tail -n 1 "$c") "systemctl restart condor"
+t "series24: the master's idle limit" has_line "$r/rec/master-config" "STARTD_NOCLAIM_SHUTDOWN = 1234"
+t "series24: -join-timeout 600 is the watchdog's" deadline_in "$r/etc/systemd/system/annex-join-watch.service" \
+	"ExecStart=/usr/local/libexec/annex/join-watch " "$work/series24/t0" "$work/series24/t1" 600
+t "series24: the grace rendered" grep -qxF "boot_failure_grace='45'" "$r/tmp/boot.sh"
 
 # --- HTCondor already there: no repository, no package manager ---------------
 make_root present fedora 40 condor
@@ -337,42 +598,45 @@ t "present: says it uses the installed one" has_text "$work/present/out" "HTCond
 t "present: password at the node's SEC_PASSWORD_FILE" cmp -s "$work/password" "$r/etc/condor/pool_password"
 t "present: that password 0600 root" mode_is "$r/etc/condor/pool_password" "600 root root"
 t "present: config names that file" has_line "$r/etc/condor/config.d/50-annex.config" "SEC_PASSWORD_FILE = /etc/condor/pool_password"
-t "present: START for the owner" has_line "$r/etc/condor/config.d/50-annex.config" \
-	'START = $(START) && stringListMember(Owner, "alice")'
+t "present: START for the owner, jobs that opted in" has_line "$r/etc/condor/config.d/50-annex.config" \
+	'START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, "alice")'
 t "present: restarted" has_line "$c" "systemctl restart condor"
-config_read present 203.0.113.1:9618 /etc/condor/pool_password 'True && stringListMember(Owner, "alice")'
+config_read present 203.0.113.1:9618 /etc/condor/pool_password 'True && (MayUseAWS == TRUE) && stringListMember(Owner, "alice")'
 t "present: user's script last" has_line <(tail -n 1 "$c") "user-script uid=0 arg-count=0"
+t "present: the master's SEC_PASSWORD_FILE" has_line "$r/rec/master-config" "SEC_PASSWORD_FILE = /etc/condor/pool_password"
 
-# --- unsupported distribution: a clear message, nothing installed ------------
+# --- unsupported distribution: a clear message, nothing installed, off -------
 make_root unsupported arch 20240101
+fast_sleep unsupported
 gen unsupported --user-script "$work/user-script"
 boot unsupported
 r=$work/unsupported/root
 c=$r/rec/calls.log
-t "unsupported: fails" [ "$(cat "$work/unsupported/rc")" != 0 ]
 t "unsupported: clear message" has_text "$work/unsupported/err" \
 	"annex: ERROR: unsupported distribution 'arch' '20240101' (from /etc/os-release)"
 t "unsupported: names the supported ones" has_text "$work/unsupported/err" "Amazon Linux 2023, Rocky Linux 9"
-t "unsupported: metadata still blocked" has_line <(head -n 1 "$c") \
-	"iptables -A OUTPUT -d 169.254.169.254 -m owner ! --uid-owner 0 -j REJECT"
+t "unsupported: the message on the console too" stamped "$r/dev/console" "ERROR: unsupported distribution 'arch'"
+t "unsupported: metadata still blocked first" has_line <(head -n 1 "$c") "nft -f -"
 t "unsupported: lease backstop still armed" has_line "$c" "systemctl enable --now annex-lease.service"
+t "unsupported: join watchdog still armed" has_line "$c" "systemctl enable --now annex-join-watch.service"
 t "unsupported: no package manager" lacks_text "$c" "dnf"
-t "unsupported: no password written" [ ! -e "$r/etc/condor/passwords.d/POOL" ]
-t "unsupported: HTCondor not started" lacks_text "$c" "restart condor"
-t "unsupported: user's script not run" lacks_text "$c" "user-script"
+fails_closed unsupported 300
 
 # --- unsupported version of a supported family -------------------------------
 make_root ubuntu2004 ubuntu 20.04
+fast_sleep ubuntu2004
 gen ubuntu2004
 boot ubuntu2004
 t "ubuntu 20.04: refused clearly" has_text "$work/ubuntu2004/err" "unsupported distribution 'ubuntu' '20.04'"
 t "ubuntu 20.04: no apt-get" lacks_text "$work/ubuntu2004/root/rec/calls.log" "apt-get"
+fails_closed ubuntu2004 300
 
 # --- arm64 (aarch64): HTCondor publishes packages for Enterprise Linux only --
 for fam in "arm_al2023 amzn 2023" "arm_ubuntu2404 ubuntu 24.04" "arm_debian12 debian 12"; do
 	read -r -a fa <<<"$fam"; set -- "${fa[@]}"
 	make_root "$1" "$2" "$3"
 	make_stub "$work/$1/root" uname 'echo aarch64'
+	fast_sleep "$1"
 	gen "$1"
 	boot "$1"
 	c=$work/$1/root/rec/calls.log
@@ -382,6 +646,7 @@ for fam in "arm_al2023 amzn 2023" "arm_ubuntu2404 ubuntu 24.04" "arm_debian12 de
 	t "$1: names what works" has_text "$work/$1/err" "Rocky Linux 9 or AlmaLinux 9 image on aarch64"
 	t "$1: no package manager" lacks_text "$c" "install -y"
 	t "$1: HTCondor not started" lacks_text "$c" "restart condor"
+	fails_closed "$1" 300
 done
 make_root arm_rocky9 rocky 9.4
 make_stub "$work/arm_rocky9/root" uname 'echo aarch64'
@@ -392,46 +657,66 @@ t "arm_rocky9: installs" [ "$(cat "$work/arm_rocky9/rc")" = 0 ]
 t "arm_rocky9: el9 repository package" has_line "$c" "dnf install -y $REPO/25.0/htcondor-release-current.el9.noarch.rpm"
 t "arm_rocky9: says the architecture" has_text "$work/arm_rocky9/out" "on rocky 9.4 (aarch64)"
 
-# --- iptables fails: nft ------------------------------------------------------
-make_root nft amzn 2023 condor
-echo 1 >"$work/nft/root/stubs/data/iptables-rc"
-gen nft
-boot nft
-c=$work/nft/root/rec/calls.log
-t "nft: exit status 0" [ "$(cat "$work/nft/rc")" = 0 ]
-t "nft: table" has_line "$c" "nft add table inet annex"
-t "nft: chain" has_line "$c" "nft add chain inet annex output { type filter hook output priority 0 ; }"
-t "nft: rule" has_line "$c" "nft add rule inet annex output ip daddr 169.254.169.254 meta skuid != 0 reject"
-t "nft: blocked before any metadata call" before "$c" "nft add rule" "curl"
+# --- nft fails: iptables and ip6tables, rules inserted first -----------------
+make_root iptables amzn 2023 condor
+failing iptables "nft -f -"
+: >"$work/iptables/root/stubs/data/docker-user"
+gen iptables
+boot iptables
+c=$work/iptables/root/rec/calls.log
+t "iptables: exit status 0" [ "$(cat "$work/iptables/rc")" = 0 ]
+t "iptables: OUTPUT, non-root, first" has_line "$c" \
+	"iptables -w -I OUTPUT 1 -d 169.254.169.254 -m owner --socket-exists ! --uid-owner 0 -j REJECT"
+t "iptables: FORWARD, first" has_line "$c" "iptables -w -I FORWARD 1 -d 169.254.169.254 -j REJECT"
+t "iptables: DOCKER-USER, first" has_line "$c" "iptables -w -I DOCKER-USER 1 -d 169.254.169.254 -j REJECT"
+t "ip6tables: OUTPUT, non-root, first" has_line "$c" \
+	"ip6tables -w -I OUTPUT 1 -d fd00:ec2::254 -m owner --socket-exists ! --uid-owner 0 -j REJECT"
+t "ip6tables: FORWARD, first" has_line "$c" "ip6tables -w -I FORWARD 1 -d fd00:ec2::254 -j REJECT"
+t "ip6tables: DOCKER-USER, first" has_line "$c" "ip6tables -w -I DOCKER-USER 1 -d fd00:ec2::254 -j REJECT"
+t "iptables: an earlier copy is removed first" before "$c" \
+	"iptables -w -D OUTPUT -d 169.254.169.254 -m owner --socket-exists ! --uid-owner 0 -j REJECT" "iptables -w -I OUTPUT 1"
+t "iptables: nothing appended" bash -c '! grep -E "tables .*-A " "$1"' _ "$c"
+t "iptables: blocked before any metadata call" before "$c" "iptables -w -I OUTPUT" "curl"
+t "iptables: says which tool" has_text "$work/iptables/out" "rejected (iptables, ip6tables)"
 
-# --- neither works: stop before the secret or HTCondor is touched ------------
+# --- no DOCKER-USER chain: none made ------------------------------------------
+t "iptables: DOCKER-USER looked for" has_line "$c" "iptables -w -n -L DOCKER-USER"
+make_root nodocker amzn 2023 condor
+failing nodocker "nft -f -"
+gen nodocker
+boot nodocker
+t "nodocker: exit status 0" [ "$(cat "$work/nodocker/rc")" = 0 ]
+t "nodocker: no DOCKER-USER rule without the chain" lacks_text "$work/nodocker/root/rec/calls.log" "-I DOCKER-USER"
+
+# --- neither works: stop before the secret or HTCondor is touched, off ------
 make_root noblock amzn 2023 condor
-echo 1 >"$work/noblock/root/stubs/data/iptables-rc"
-printf '#!/bin/bash\nprintf "%%s\\n" "nft $*" >>/rec/calls.log\nexit 1\n' >"$work/noblock/root/stubs/nft"
+fast_sleep noblock
+failing noblock "nft -f -" "iptables -w -I OUTPUT 1 -d 169.254.169.254 -m owner --socket-exists ! --uid-owner 0 -j REJECT"
 gen noblock
 boot noblock
 r=$work/noblock/root
-t "noblock: fails" [ "$(cat "$work/noblock/rc")" != 0 ]
 t "noblock: says why" has_text "$work/noblock/err" "cannot block non-root access to the metadata service"
 t "noblock: no metadata call" lacks_text "$r/rec/calls.log" "curl"
-t "noblock: no password written" [ ! -e "$r/etc/condor/passwords.d/POOL" ]
-t "noblock: HTCondor not started" lacks_text "$r/rec/calls.log" "condor"
+fails_closed noblock 300
 
-# --- no systemd for the backstop: a background process instead -------------
+# --- no systemd: background processes instead, and a warning ----------------
 make_root nosystemd amzn 2023 condor
-make_stub "$work/nosystemd/root" systemctl 'case "$*" in daemon-reload|*annex-lease*) exit 1 ;; esac'
+make_stub "$work/nosystemd/root" systemctl 'case "$*" in daemon-reload|*annex-*) exit 1 ;; esac'
 gen nosystemd
 boot nosystemd
 c=$work/nosystemd/root/rec/calls.log
 t "nosystemd: exit status 0" [ "$(cat "$work/nosystemd/rc")" = 0 ]
 t "nosystemd: lease-watch started in the background" has_line "$c" "setsid /usr/local/libexec/annex/lease-watch $LEASE_END"
 t "nosystemd: says so" has_text "$work/nosystemd/out" "power-off backstop armed (background process)"
+t "nosystemd: join-watch started in the background" grep -qE '^setsid /usr/local/libexec/annex/join-watch [0-9]+$' "$c"
+t "nosystemd: the block is for this boot only, says so" has_text "$work/nosystemd/out" \
+	"WARNING: metadata service closed to non-root users for this boot only"
+t "nosystemd: no power-off" lacks_text "$c" "shutdown"
 
 # --- metadata service without an instance id: still joins, says so ----------
 make_root noid amzn 2023 condor
 rm -f "$work/noid/root/stubs/data/imds/instance-id"
-printf '#!/bin/bash\nexit 0\n' >"$work/noid/root/stubs/sleep"
-chmod 0755 "$work/noid/root/stubs/sleep"
+fast_sleep noid
 gen noid
 boot noid
 r=$work/noid/root
@@ -439,8 +724,9 @@ t "noid: exit status 0" [ "$(cat "$work/noid/rc")" = 0 ]
 t "noid: warns" has_text "$work/noid/out" "no instance id from the metadata service"
 t "noid: no EC2InstanceID line" lacks_text "$r/etc/condor/config.d/50-annex.config" "EC2InstanceID = "
 t "noid: retried" [ "$(grep -c 'meta-data/instance-id' "$r/rec/calls.log")" = 5 ]
+t "noid: no power-off" lacks_text "$r/rec/calls.log" "shutdown"
 
-# --- a user script without #! runs under bash ---------------------------------
+# --- a user script without #! runs under bash; its failure is its own --------
 make_root noshebang amzn 2023 condor
 printf 'echo "plain-user-script $BASH_VERSION" >>/rec/calls.log\nexit 3\n' >"$work/plain"
 gen noshebang --user-script "$work/plain"
@@ -448,13 +734,337 @@ boot noshebang
 t "noshebang: ran under bash" grep -q '^plain-user-script [0-9]' "$work/noshebang/root/rec/calls.log"
 t "noshebang: its status is the script's" [ "$(cat "$work/noshebang/rc")" = 3 ]
 t "noshebang: status logged" has_text "$work/noshebang/out" "the user's script exited with status 3"
+t "noshebang: HTCondor runs: no power-off" lacks_text "$work/noshebang/root/rec/calls.log" "shutdown"
+
+# --- fail closed: each failure point powers the node off after the grace -----
+# a package that will not install: five tries, 10/20/40/80 s apart, then off
+make_root pkgfail amzn 2023
+fast_sleep pkgfail
+failing pkgfail "dnf install -y condor"
+gen pkgfail --user-script "$work/user-script"
+boot pkgfail
+c=$work/pkgfail/root/rec/calls.log
+t "pkgfail: tried five times" [ "$(count pkgfail "dnf install -y condor")" = 5 ]
+t "pkgfail: backoff 10 20 40 80 s" has_line <(grep '^sleep ' "$c" | head -n 4 | xargs) "sleep 10 sleep 20 sleep 40 sleep 80"
+t "pkgfail: says it" has_text "$work/pkgfail/err" "annex: ERROR: dnf install condor failed"
+t "pkgfail: each retry logged" has_text "$work/pkgfail/out" "dnf failed (try 4 of 5); trying again in 80s"
+fails_closed pkgfail 300
+
+# a repository that recovers: the second try works, the node boots
+make_root pkgretry amzn 2023
+fast_sleep pkgretry
+make_stub "$work/pkgretry/root" dnf "CONDOR_CONFIG_TEXT='$CONDOR_CONFIG_TEXT'
+case \" \$* \" in *' install -y condor '*)
+	[ -e /rec/tried ] || { : >/rec/tried; exit 1; }
+	mkdir -p /usr/local/sbin; cp /stubs/.condor_master /usr/local/sbin/condor_master
+	printf '%s' \"\$CONDOR_CONFIG_TEXT\" >/etc/condor/condor_config ;;
+esac"
+gen pkgretry
+boot pkgretry
+c=$work/pkgretry/root/rec/calls.log
+t "pkgretry: exit status 0" [ "$(cat "$work/pkgretry/rc")" = 0 ]
+t "pkgretry: tried twice" [ "$(count pkgretry "dnf install -y condor")" = 2 ]
+t "pkgretry: waited 10 s between" has_line "$c" "sleep 10"
+t "pkgretry: started" has_line "$c" "systemctl restart condor"
+t "pkgretry: no power-off" lacks_text "$c" "shutdown"
+
+# the signing key cannot be imported (a custom grace: 45 s)
+make_root keyfail rocky 9.3
+fast_sleep keyfail
+failing keyfail "rpm --import $REPO/keys/HTCondor-25.0-Key"
+gen keyfail --boot-failure-grace 45
+boot keyfail
+t "keyfail: says it" has_text "$work/keyfail/err" "annex: ERROR: cannot import HTCondor's signing key"
+t "keyfail: retried" [ "$(count keyfail "rpm --import $REPO/keys/HTCondor-25.0-Key")" = 5 ]
+t "keyfail: no condor install" lacks_text "$work/keyfail/root/rec/calls.log" "dnf install -y condor"
+fails_closed keyfail 45
+
+# the apt key download fails
+make_root aptkeyfail ubuntu 24.04
+fast_sleep aptkeyfail
+failing aptkeyfail "curl -fsSL $REPO/keys/HTCondor-25.0-Key -o /etc/apt/keyrings/htcondor.asc"
+gen aptkeyfail
+boot aptkeyfail
+t "aptkeyfail: says it" has_text "$work/aptkeyfail/err" "annex: ERROR: cannot download HTCondor's signing key"
+fails_closed aptkeyfail 300
+
+# HTCondor does not start
+make_root condorfail amzn 2023 condor
+fast_sleep condorfail
+failing condorfail "systemctl restart condor"
+gen condorfail --user-script "$work/user-script"
+boot condorfail
+r=$work/condorfail/root
+c=$r/rec/calls.log
+t "condorfail: exit status not 0" [ "$(cat "$work/condorfail/rc")" != 0 ]
+t "condorfail: says it" has_text "$work/condorfail/err" "annex: ERROR: systemctl restart condor failed"
+t "condorfail: powered off after the grace" before "$c" "sleep 300" "shutdown -h now"
+t "condorfail: the user's script not run" lacks_text "$c" "user-script"
+t "condorfail: console says why" stamped "$r/dev/console" "the boot failed \(status 1\)"
+
+# killed (SIGTERM) in the middle of an install: still fails closed
+make_root sigterm amzn 2023
+fast_sleep sigterm
+make_stub "$work/sigterm/root" dnf 'case " $* " in *" install -y condor "*) kill -TERM 1; /bin/sleep 5 ;; esac'
+gen sigterm
+boot sigterm
+t "sigterm: status 143" [ "$(cat "$work/sigterm/rc")" = 143 ]
+t "sigterm: powered off after the grace" before "$work/sigterm/root/rec/calls.log" "sleep 300" "shutdown -h now"
+t "sigterm: no password" [ ! -e "$work/sigterm/root/etc/condor/passwords.d/POOL" ]
+
+# a package lock held for ever (unattended-upgrades stuck): waits 600 s in
+# 5 s steps, never runs apt-get, then off
+make_root lockheld debian 12
+fast_sleep lockheld
+mkdir -p "$work/lockheld/root/var/lib/dpkg"
+: >"$work/lockheld/root/var/lib/dpkg/lock-frontend"
+gen lockheld
+cp "$work/lockheld/root/tmp/boot.sh" "$work/lockheld/root/tmp/b.sh"
+printf '%s\n' '/usr/bin/flock -o /var/lib/dpkg/lock-frontend /bin/sleep 1000 &' \
+	'for _ in $(seq 50); do grep -q FLOCK /proc/locks && break; /bin/sleep 0.1; done' \
+	'exec /bin/bash /tmp/b.sh' >"$work/lockheld/root/tmp/boot.sh"
+boot lockheld
+c=$work/lockheld/root/rec/calls.log
+t "lockheld: waited in 5 s steps, 600 s in all" [ "$(count lockheld "sleep 5")" = 120 ]
+t "lockheld: said what it waits for" stamped "$work/lockheld/root/dev/console" \
+	"waiting for the package lock /var/lib/dpkg/lock-frontend"
+t "lockheld: gave up" has_text "$work/lockheld/out" "the package lock /var/lib/dpkg/lock-frontend is still held after 600s"
+t "lockheld: never ran apt-get" lacks_text "$c" "apt-get"
+fails_closed lockheld 300
+
+# a lock released after a while: the install goes on
+make_root lockfree ubuntu 22.04
+mkdir -p "$work/lockfree/root/var/lib/dpkg"
+: >"$work/lockfree/root/var/lib/dpkg/lock"
+make_stub "$work/lockfree/root" sleep 'n=$(grep -c "^sleep " /rec/calls.log)
+[ "$n" -ge 3 ] && kill "$(cat /run/holder.pid)" 2>/dev/null
+for _ in $(seq 50); do grep -q FLOCK /proc/locks || break; /bin/sleep 0.1; done'
+gen lockfree
+cp "$work/lockfree/root/tmp/boot.sh" "$work/lockfree/root/tmp/b.sh"
+printf '%s\n' '/usr/bin/flock -o /var/lib/dpkg/lock /bin/sleep 1000 & echo $! >/run/holder.pid' \
+	'for _ in $(seq 50); do grep -q FLOCK /proc/locks && break; /bin/sleep 0.1; done' \
+	'exec /bin/bash /tmp/b.sh' >"$work/lockfree/root/tmp/boot.sh"
+boot lockfree
+c=$work/lockfree/root/rec/calls.log
+t "lockfree: exit status 0" [ "$(cat "$work/lockfree/rc")" = 0 ]
+t "lockfree: waited three times" [ "$(count lockfree "sleep 5")" = 3 ]
+t "lockfree: waited before apt-get" before "$c" "sleep 5" "apt-get update"
+t "lockfree: installed" has_line "$c" "apt-get install -y condor"
+t "lockfree: no power-off" lacks_text "$c" "shutdown"
+
+# --- the metadata block, for real: nft, iptables, installed, none ------------
+# A listener on the metadata addresses (added to lo in the case's network
+# namespace) answers "metadata-here"; curl as root and as nobody ask it
+# before and after the boot. Someone else's rules that ACCEPT the address
+# exist before annex's, so an appended rule would not hold.
+cat >"$work/listener.py" <<'EOF'
+import socket, threading
+def serve(fam, addr):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 80))
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.settimeout(2)
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 13\r\n\r\nmetadata-here")
+        except OSError:
+            pass
+        finally:
+            c.close()
+threading.Thread(target=serve, args=(socket.AF_INET, "169.254.169.254"), daemon=True).start()
+serve(socket.AF_INET6, "fd00:ec2::254")
+EOF
+FW_COMMON='set -u
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+ip link set lo up
+ip addr add 169.254.169.254/32 dev lo
+ip -6 addr add fd00:ec2::254/128 dev lo nodad
+python3 /tmp/listener.py >/dev/null 2>&1 &
+for _ in $(seq 50); do /usr/bin/curl -s -m 1 http://169.254.169.254/ >/dev/null && break; /bin/sleep 0.1; done
+# From the loopback address, as from the node address on EC2 (on lo
+# the source would otherwise be the metadata address itself, and the
+# ICMP answer of the REJECT would meet the rule again).
+probe() { # WHEN WHO FAMILY URL SOURCE
+	local out rc
+	if [ "$2" = root ]; then out=$(/usr/bin/curl --interface "$5" -s -m 3 "$4"); rc=$?
+	else out=$(/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/curl --interface "$5" -s -m 3 "$4"); rc=$?; fi
+	printf "%s %s %s: %s rc=%s\n" "$1" "$2" "$3" "$out" "$rc" >>/rec/probe
+}
+probes() {
+	probe "$1" root v4 http://169.254.169.254/ 127.0.0.1
+	probe "$1" root v6 "http://[fd00:ec2::254]/" ::1
+	probe "$1" nobody v4 http://169.254.169.254/ 127.0.0.1
+	probe "$1" nobody v6 "http://[fd00:ec2::254]/" ::1
+}
+boot() { /bin/bash /tmp/boot.sh >/rec/boot.out 2>/rec/boot.err; echo $? >/rec/boot.rc; }
+'
+# probes_hold CASE: before the boot everyone reached the metadata address;
+# after it only root does, over IPv4 and IPv6.
+probes_hold() {
+	local p=$work/$1/root/rec/probe w f
+	for f in v4 v6; do
+		for w in root nobody; do
+			t "$1: before the boot $w reaches it ($f)" has_line "$p" "before $w $f: metadata-here rc=0"
+		done
+		t "$1: after it root still does ($f)" has_line "$p" "after root $f: metadata-here rc=0"
+		t "$1: after it nobody cannot, refused ($f)" has_line "$p" "after nobody $f:  rc=7"
+	done
+}
+
+if command -v nft >/dev/null && [ -L /etc/alternatives/iptables ] && [ -L /etc/alternatives/ip6tables ] &&
+	command -v python3 >/dev/null && [ -x /usr/bin/curl ] && [ -x /usr/bin/setpriv ]; then
+	# nft (preferred), someone else's accept in another table
+	make_root fwnft amzn 2023 condor
+	real_firewall fwnft
+	gen fwnft
+	cp "$work/listener.py" "$work/fwnft/root/tmp/"
+	scenario fwnft "$FW_COMMON"'
+nft add table ip other
+nft add chain ip other out "{ type filter hook output priority 0 ; }"
+nft add rule ip other out ip daddr 169.254.169.254 accept
+probes before
+boot
+nft list table inet annex_imds >/rec/ruleset1
+/usr/local/libexec/annex/imds-block >/dev/null; echo $? >/rec/again.rc
+nft list table inet annex_imds >/rec/ruleset2
+nft list tables >/rec/tables
+probes after'
+	r=$work/fwnft/root
+	t "fwnft: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
+	for line in "type filter hook output priority raw; policy accept;" \
+		"ip daddr 169.254.169.254 meta skuid != 0 reject with icmp port-unreachable" \
+		"ip6 daddr fd00:ec2::254 meta skuid != 0 reject with icmpv6 port-unreachable" \
+		"type filter hook forward priority raw; policy accept;" \
+		"ip daddr 169.254.169.254 reject with icmp port-unreachable" \
+		"ip6 daddr fd00:ec2::254 reject with icmpv6 port-unreachable"; do
+		t "fwnft: listed: $line" has_line <(sed 's/^[[:space:]]*//' "$r/rec/ruleset1") "$line"
+	done
+	t "fwnft: 4 rules, no more" [ "$(grep -c reject "$r/rec/ruleset1")" = 4 ]
+	t "fwnft: again at the next boot: same rules, not doubled" cmp -s "$r/rec/ruleset1" "$r/rec/ruleset2"
+	t "fwnft: again exits 0" [ "$(cat "$r/rec/again.rc")" = 0 ]
+	t "fwnft: the other table left alone" has_line "$r/rec/tables" "table ip other"
+	t "fwnft: says nft" has_text "$r/rec/boot.out" "rejected (nft table inet annex_imds)"
+	probes_hold fwnft
+
+	# iptables and ip6tables (no nft), someone's ACCEPT appended before, Docker's chain
+	make_root fwipt amzn 2023 condor
+	real_firewall fwipt
+	hide fwipt /usr/sbin/nft
+	gen fwipt
+	cp "$work/listener.py" "$work/fwipt/root/tmp/"
+	scenario fwipt "$FW_COMMON"'
+for t in iptables ip6tables; do
+	a=169.254.169.254; [ $t = ip6tables ] && a=fd00:ec2::254
+	$t -A OUTPUT -d $a -j ACCEPT
+	$t -A FORWARD -d $a -j ACCEPT
+	$t -N DOCKER-USER
+	$t -A DOCKER-USER -j RETURN
+done
+probes before
+boot
+for t in iptables ip6tables; do for ch in OUTPUT FORWARD DOCKER-USER; do $t -S $ch >/rec/$t.$ch.1; done; done
+/usr/local/libexec/annex/imds-block >/dev/null; echo $? >/rec/again.rc
+for t in iptables ip6tables; do for ch in OUTPUT FORWARD DOCKER-USER; do $t -S $ch >/rec/$t.$ch.2; done; done
+probes after'
+	r=$work/fwipt/root
+	t "fwipt: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
+	t "fwipt: iptables OUTPUT: ours first" has_line <(sed -n 2p "$r/rec/iptables.OUTPUT.1") \
+		"-A OUTPUT -d 169.254.169.254/32 -m owner --socket-exists ! --uid-owner 0 -j REJECT --reject-with icmp-port-unreachable"
+	t "fwipt: iptables FORWARD: ours first" has_line <(sed -n 2p "$r/rec/iptables.FORWARD.1") \
+		"-A FORWARD -d 169.254.169.254/32 -j REJECT --reject-with icmp-port-unreachable"
+	t "fwipt: iptables DOCKER-USER: ours first" has_line <(sed -n 2p "$r/rec/iptables.DOCKER-USER.1") \
+		"-A DOCKER-USER -d 169.254.169.254/32 -j REJECT --reject-with icmp-port-unreachable"
+	t "fwipt: ip6tables OUTPUT: ours first" has_line <(sed -n 2p "$r/rec/ip6tables.OUTPUT.1") \
+		"-A OUTPUT -d fd00:ec2::254/128 -m owner --socket-exists ! --uid-owner 0 -j REJECT --reject-with icmp6-port-unreachable"
+	t "fwipt: ip6tables FORWARD: ours first" has_line <(sed -n 2p "$r/rec/ip6tables.FORWARD.1") \
+		"-A FORWARD -d fd00:ec2::254/128 -j REJECT --reject-with icmp6-port-unreachable"
+	t "fwipt: ip6tables DOCKER-USER: ours first" has_line <(sed -n 2p "$r/rec/ip6tables.DOCKER-USER.1") \
+		"-A DOCKER-USER -d fd00:ec2::254/128 -j REJECT --reject-with icmp6-port-unreachable"
+	t "fwipt: the earlier ACCEPT still there, after ours" has_line <(sed -n 3p "$r/rec/iptables.OUTPUT.1") \
+		"-A OUTPUT -d 169.254.169.254/32 -j ACCEPT"
+	for f in iptables.OUTPUT iptables.FORWARD iptables.DOCKER-USER ip6tables.OUTPUT ip6tables.FORWARD ip6tables.DOCKER-USER; do
+		t "fwipt: again at the next boot: $f not doubled" cmp -s "$r/rec/$f.1" "$r/rec/$f.2"
+	done
+	t "fwipt: again exits 0" [ "$(cat "$r/rec/again.rc")" = 0 ]
+	t "fwipt: says iptables" has_text "$r/rec/boot.out" "rejected (iptables, ip6tables)"
+	probes_hold fwipt
+
+	# neither tool on the image: nftables installed first, then the block
+	make_root fwinstall amzn 2023 condor
+	rm -f "$work/fwinstall/root/stubs/nft" "$work/fwinstall/root/stubs/iptables" "$work/fwinstall/root/stubs/ip6tables"
+	cp /usr/sbin/nft "$work/fwinstall/root/stubs/.nft-install"
+	hide fwinstall /usr/sbin/nft
+	gen fwinstall
+	cp "$work/listener.py" "$work/fwinstall/root/tmp/"
+	scenario fwinstall "$FW_COMMON"'
+probes before
+boot
+nft list table inet annex_imds >/rec/ruleset1
+probes after'
+	r=$work/fwinstall/root
+	t "fwinstall: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
+	t "fwinstall: nftables installed first" has_line <(head -n 1 "$r/rec/calls.log") "dnf install -y nftables"
+	t "fwinstall: says why" has_text "$r/rec/boot.out" "no nft or iptables on this image: installing nftables"
+	t "fwinstall: the rules" [ "$(grep -c reject "$r/rec/ruleset1")" = 4 ]
+	probes_hold fwinstall
+else
+	bad "firewall" "the real nft, iptables, ip6tables (alternatives), python3, curl and setpriv are needed: scripts/deps.sh test"
+fi
+
+# neither tool, and nftables cannot be installed: off, nothing written
+make_root fwnone amzn 2023 condor
+rm -f "$work/fwnone/root/stubs/nft" "$work/fwnone/root/stubs/iptables" "$work/fwnone/root/stubs/ip6tables"
+hide fwnone /usr/sbin/nft /usr/sbin/iptables /usr/sbin/ip6tables
+fast_sleep fwnone
+failing fwnone "dnf install -y nftables"
+gen fwnone
+boot fwnone
+t "fwnone: tried to install nftables" [ "$(count fwnone "dnf install -y nftables")" = 5 ]
+t "fwnone: says it" has_text "$work/fwnone/err" "annex: ERROR: dnf install nftables failed"
+fails_closed fwnone 300
+
+# --- the node powers off when idle, not when condor is restarted -------------
+make_root restart amzn 2023 condor
+: >"$work/restart/root/stubs/data/run-master"
+gen restart
+scenario restart '
+mark() { echo "=== $1" >>/rec/calls.log; }
+/bin/bash /tmp/boot.sh >/rec/boot.out 2>/rec/boot.err; echo $? >/rec/boot.rc
+mark "admin restart"
+systemctl restart condor
+mark "admin stop, start"
+systemctl stop condor
+systemctl start condor
+mark "idle"
+kill -USR1 "$(cat /run/stub-master.pid)"
+for _ in $(seq 100); do grep -q "^shutdown" /rec/calls.log && break; /bin/sleep 0.1; done'
+r=$work/restart/root
+c=$r/rec/calls.log
+t "restart: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
+t "restart: a master ran after each start" [ "$(grep -c '^condor_master -f' "$r/rec/master.log")" = 3 ]
+t "restart: the old masters ended by SIGTERM, shutdown program run" [ "$(grep -c '^condor_master TERM' "$r/rec/master.log")" = 2 ]
+t "restart: no power-off by the admin's restart, stop or start" \
+	lacks_text <(sed -n '/^=== admin restart/,/^=== idle/p' "$c") "shutdown"
+t "restart: the shutdown program asked systemd" has_line <(sed -n '/^=== admin restart/,/^=== idle/p' "$c") \
+	"systemctl show -p ActiveState --value condor.service"
+t "restart: says why not, on the console" stamped "$r/dev/console" \
+	"master-shutdown: condor.service is being stopped or restarted: not powering off"
+t "restart: the idle shutdown powers off" has_line <(sed -n '/^=== idle/,$p' "$c") "shutdown -h now"
+t "restart: the master ended by itself" has_line "$r/rec/master.log" "condor_master USR1"
+t "restart: says why, on the console" stamped "$r/dev/console" \
+	"master-shutdown: the condor_master ended by itself \(idle shutdown or condor_off\): powering off"
 
 # --- the lease backstop itself ------------------------------------------------
 make_root lease amzn 2023
 r=$work/lease/root
 cp src/templates/lease-watch.sh "$r/tmp/lease-watch"
 cp src/templates/master-shutdown.sh "$r/tmp/master-shutdown"
-chmod 0755 "$r/tmp/lease-watch" "$r/tmp/master-shutdown"
+cp src/templates/join-watch.sh "$r/tmp/join-watch"
+cp src/templates/imds-block.sh "$r/tmp/imds-block"
+chmod 0755 "$r/tmp/lease-watch" "$r/tmp/master-shutdown" "$r/tmp/join-watch" "$r/tmp/imds-block"
 tagf=$r/stubs/data/imds/tags/instance/htcondor:LeaseExpiration
 now=$(date -u +%s)
 past=$((now - 60))
@@ -466,6 +1076,7 @@ in_root lease /usr/bin/timeout 20 /tmp/lease-watch "$future" >"$work/lease/o1" 2
 t "lease: tag in the past powers off (tag beats launch's value)" has_line "$r/rec/calls.log" "shutdown -h now"
 t "lease: read the tag with a token" has_text "$r/rec/calls.log" \
 	"-H X-aws-ec2-metadata-token: TOKEN-abc http://169.254.169.254/latest/meta-data/tags/instance/htcondor:LeaseExpiration"
+t "lease: says so on the console, stamped" stamped "$r/dev/console" "lease-watch: the lease ended at "
 
 date -u -d "@$future" +%Y-%m-%dT%H:%M:%SZ >"$tagf"
 : >"$r/rec/calls.log"
@@ -500,24 +1111,101 @@ t "lease: not before the lease end" [ "$elapsed" -ge 1 ]
 in_root lease /usr/bin/timeout 5 /tmp/lease-watch abc >/dev/null 2>&1
 t "lease: bad argument is a usage error" [ $? = 2 ]
 
+# --- the master's shutdown program ---------------------------------------------
+ms() { # STATE: condor.service's ActiveState as systemctl tells it
+	printf '%s\n' "$1" >"$r/run/stub-condor-state"
+	: >"$r/rec/calls.log"
+	in_root lease /tmp/master-shutdown >/dev/null 2>&1
+}
+ms active
+t "master-shutdown: the master ended by itself: powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+ms deactivating
+t "master-shutdown: systemd stopping or restarting condor: no power-off" lacks_text "$r/rec/calls.log" "shutdown"
+t "master-shutdown: it asked systemd" has_line "$r/rec/calls.log" "systemctl show -p ActiveState --value condor.service"
+ms inactive
+t "master-shutdown: condor already stopped by hand (condor_off): powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+failing lease "systemctl show -p ActiveState --value condor.service"
+ms deactivating
+t "master-shutdown: systemd cannot tell: powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+: >"$r/stubs/data/fail"
+
+# --- the join watchdog ----------------------------------------------------------
+jw() { # DEADLINE [ENV...]: runs join-watch with condor_status answering $work/cs
+	: >"$r/rec/calls.log"
+	cp "$work/cs" "$r/stubs/data/condor-status"
+	in_root lease /usr/bin/env "${@:2}" /usr/bin/timeout 20 /tmp/join-watch "$1" >"$work/lease/jw.out" 2>&1
+	echo $? >"$work/lease/jw.rc"
+}
+: >"$work/cs"
+jw "$past"
+t "join-watch: not in the pool by the deadline: powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+t "join-watch: asked the collector for this instance's startd" has_line "$r/rec/calls.log" \
+	"condor_status -startd -constraint EC2InstanceID == \"$INSTANCE_ID\" -af EC2InstanceID"
+t "join-watch: says so on the console" stamped "$r/dev/console" "join-watch: not in the pool by .* \(ANNEX_JOIN_TIMEOUT\): powering off"
+t "join-watch: not joined: no mark" [ ! -e "$r/var/lib/annex/joined" ]
+
+printf '%s\n' "$INSTANCE_ID" >"$work/cs"
+jw "$future"
+t "join-watch: in the pool: ends, no power-off" lacks_text "$r/rec/calls.log" "shutdown"
+t "join-watch: in the pool: exit 0 (not the timeout's 124)" [ "$(cat "$work/lease/jw.rc")" = 0 ]
+t "join-watch: in the pool: marked" [ -e "$r/var/lib/annex/joined" ]
+jw "$past"
+t "join-watch: joined before (a reboot): never powers off" lacks_text "$r/rec/calls.log" "shutdown"
+t "join-watch: joined before: asks nothing" lacks_text "$r/rec/calls.log" "condor_status"
+rm -f "$r/var/lib/annex/joined"
+
+printf 'i-0aaaaaaaaaaaaaaaa\n' >"$work/cs"
+jw "$past"
+t "join-watch: another instance in the pool is not this one" has_line "$r/rec/calls.log" "shutdown -h now"
+
+printf '%s\n' "$INSTANCE_ID" >"$work/cs"
+failing lease "condor_status -startd -constraint EC2InstanceID == \"$INSTANCE_ID\" -af EC2InstanceID"
+jw "$past"
+t "join-watch: condor_status fails: not joined" has_line "$r/rec/calls.log" "shutdown -h now"
+: >"$r/stubs/data/fail"
+
+mv "$r/stubs/data/imds/instance-id" "$r/stubs/data/imds/instance-id.off"
+jw "$past"
+t "join-watch: no instance id: cannot be in the pool" has_line "$r/rec/calls.log" "shutdown -h now"
+mv "$r/stubs/data/imds/instance-id.off" "$r/stubs/data/imds/instance-id"
+
+: >"$work/cs"
+start=$(date +%s)
+jw "$(($(date -u +%s) + 2))" ANNEX_JOIN_POLL_S=1
+elapsed=$(($(date +%s) - start))
+t "join-watch: waits for the deadline, then powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+t "join-watch: not before the deadline" [ "$elapsed" -ge 1 ]
+t "join-watch: kept asking" [ "$(grep -c '^condor_status' "$r/rec/calls.log")" -ge 2 ]
+
+printf '%s\n' "$INSTANCE_ID" >"$work/cs"
 : >"$r/rec/calls.log"
-in_root lease /tmp/master-shutdown >/dev/null 2>&1
-t "master-shutdown: powers off" has_line "$r/rec/calls.log" "shutdown -h now"
+in_root lease /usr/bin/timeout 5 /tmp/join-watch abc >/dev/null 2>&1
+t "join-watch: bad argument is a usage error" [ $? = 2 ]
+
+: >"$r/rec/calls.log"
+in_root lease /tmp/imds-block >"$work/lease/ib.out" 2>&1
+t "imds-block: run again, exits 0 (stub nft)" [ $? = 0 ]
 t "templates: shellcheck lease-watch" shellcheck src/templates/lease-watch.sh
 t "templates: shellcheck master-shutdown" shellcheck src/templates/master-shutdown.sh
+t "templates: shellcheck join-watch" shellcheck src/templates/join-watch.sh
+t "templates: shellcheck imds-block" shellcheck src/templates/imds-block.sh
 
 # --- user-data packing ----------------------------------------------------------
 mkdir -p "$work/ud"
 head -c 30000 /dev/zero | tr '\0' 'x' >"$work/ud/big-compressible"
 "$GEN" --user-data --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" >"$work/ud/small" 2>/dev/null
-t "user-data: small script is plain" [ "$(head -c 2 "$work/ud/small")" = '#!' ]
+"$GEN" --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
+	--idle 900 --password "$work/password" >"$work/ud/small-plain" 2>/dev/null
+t "user-data: the script (over 16 KB) goes gzip-compressed" [ "$(head -c 2 "$work/ud/small" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+t "user-data: well within 16 KB" [ "$(stat -c %s "$work/ud/small")" -le 9000 ]
+t "user-data: gunzip gives the script" cmp -s <(gzip -dc "$work/ud/small") "$work/ud/small-plain"
 "$GEN" --user-data --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" --user-script "$work/ud/big-compressible" >"$work/ud/big" 2>/dev/null
 t "user-data: large script is gzip within 16 KB" [ "$(stat -c %s "$work/ud/big")" -le 16384 ]
 "$GEN" --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" --user-script "$work/ud/big-compressible" >"$work/ud/big-plain" 2>/dev/null
-t "user-data: gunzip gives the script" cmp -s <(gzip -dc "$work/ud/big") "$work/ud/big-plain"
+t "user-data: gunzip gives the large script" cmp -s <(gzip -dc "$work/ud/big") "$work/ud/big-plain"
 head -c 30000 /dev/urandom >"$work/ud/random"
 "$GEN" --user-data --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" --user-script "$work/ud/random" >/dev/null 2>"$work/ud/err"

@@ -10,11 +10,14 @@ deleted by the undo and by -off; the dry run), and a RunInstances whose
 reply is lost.
 """
 import base64
+import calendar
 import gzip
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
@@ -45,9 +48,42 @@ def user_data(m, iid):
     return data
 
 
+def shell_word(script, name):
+    """The value of the boot script's NAME='...' line: one single-quoted
+    shell word, each ' in it written '\\''."""
+    key = ("\n%s='" % name).encode()
+    i = script.find(key)
+    if i < 0:
+        return None
+    i += len(key)
+    out = bytearray()
+    while True:
+        j = script.index(b"'", i)
+        out += script[i:j]
+        if script[j:j + 4] == b"'\\''":
+            out += b"'"
+            i = j + 4
+        else:
+            return bytes(out)
+
+
+def node_config_val(pool, ud, name):
+    """NAME in the node's 50-annex.config (carried in the user-data), as
+    annex's own config reader (-config-val) reads that file."""
+    path = os.path.join(pool.dir, "node-50-annex.config")
+    with open(path, "wb") as f:
+        f.write(shell_word(ud, "annex_config") or b"")
+    env = {"PATH": "/usr/bin:/bin", "CONDOR_CONFIG": path}
+    env.update({k: os.environ[k] for k in T.SANITIZER_VARS if k in os.environ})
+    p = subprocess.run([T.ANNEX, "-config-val", name], env=env, capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else "Not defined: " + name
+
+
 def test_launch(m, pool):
+    t0 = int(time.time())
     rc, out, err = T.run_annex(["-count", "2", "-annex-name", "render", "-instance-type", "m5.large",
                                 "-duration", "1", "-idle", "0.5", "-tag", "project", "shot42", "-yes"], pool.env())
+    t1 = int(time.time()) + 1
     T.check("launch exits 0", rc == 0, out + err)
     lines = out.splitlines()
     T.check("Starting annex... then Annex started with the annex id",
@@ -83,6 +119,21 @@ def test_launch(m, pool):
     ud = user_data(m, i0["InstanceId"])
     T.check("user-data decodes to annex's boot script", ud.startswith(b"#!/bin/bash") and b"render" in ud, ud[:200])
     T.check("user-data carries the collector", T.COLLECTOR_IP.encode() in ud)
+    T.check("node idle limit: -idle 0.5 is 1800 seconds",
+            node_config_val(pool, ud, "STARTD_NOCLAIM_SHUTDOWN") == "1800", shell_word(ud, "annex_config"))
+    T.check("node START: jobs that opted in (root: no owner clause)",
+            node_config_val(pool, ud, "START") == "True && (MayUseAWS == TRUE)", node_config_val(pool, ud, "START"))
+    lease = shell_word(ud, "lease_end") or b"0"
+    tag_end = calendar.timegm(time.strptime(t.get("htcondor:LeaseExpiration", "1970-01-01T00:00:00Z"),
+                                            "%Y-%m-%dT%H:%M:%SZ"))
+    T.check("node lease end: the tag's, -duration 1 after the launch",
+            lease.isdigit() and int(lease) == tag_end and t0 + 3600 <= int(lease) <= t1 + 3600,
+            (lease, tag_end, t0, t1))
+    T.check("node lease end, ISO: the tag", shell_word(ud, "lease_end_iso") ==
+            t.get("htcondor:LeaseExpiration", "").encode(), shell_word(ud, "lease_end_iso"))
+    T.check("node knobs: boot failure grace 300 s, join timeout 1800 s by default",
+            shell_word(ud, "boot_failure_grace") == b"300" and shell_word(ud, "join_timeout") == b"1800",
+            (shell_word(ud, "boot_failure_grace"), shell_word(ud, "join_timeout")))
     rule = m.client("events").describe_rule(Name=annex_id)
     T.check("lease rule named by the annex id, every five minutes",
             rule["ScheduleExpression"] == "rate(5 minutes)" and rule["State"] == "ENABLED", rule)
@@ -379,6 +430,24 @@ def test_series(m, pool):
             b"24.0" in user_data(m, inst[0]["InstanceId"]), out + err)
 
 
+def test_node_options(m, pool):
+    """-no-may-use-aws and the two node knobs reach the user-data."""
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "anyjob", "-no-may-use-aws", "-idle", "0.25", "-yes"],
+                               pool.env(_CONDOR_ANNEX_BOOT_FAILURE_GRACE="45", _CONDOR_ANNEX_JOIN_TIMEOUT="600"))
+    inst = live(m, "anyjob")
+    T.check("-no-may-use-aws launch", rc == 0 and inst, out + err)
+    if not inst:
+        return
+    ud = user_data(m, inst[0]["InstanceId"])
+    T.check("-no-may-use-aws: no START line (root: no owner clause either)",
+            node_config_val(pool, ud, "START") == "True" and b"MayUseAWS" not in shell_word(ud, "annex_config"),
+            shell_word(ud, "annex_config"))
+    T.check("-idle 0.25: 900 seconds", node_config_val(pool, ud, "STARTD_NOCLAIM_SHUTDOWN") == "900")
+    T.check("ANNEX_BOOT_FAILURE_GRACE and ANNEX_JOIN_TIMEOUT reach the node",
+            shell_word(ud, "boot_failure_grace") == b"45" and shell_word(ud, "join_timeout") == b"600",
+            (shell_word(ud, "boot_failure_grace"), shell_word(ud, "join_timeout")))
+
+
 def test_default_image(m, pool):
     """No image configured: for an x86_64 type, the current Amazon Linux 2023
     image from the public SSM parameter; for an arm64 type no default (HTCondor
@@ -531,6 +600,7 @@ def main():
         T.guarded(test_fleet_fails, m, pool)
         T.guarded(test_fleet_dry_run, m, pool)
         T.guarded(test_series, m, pool)
+        T.guarded(test_node_options, m, pool)
         T.guarded(test_default_image, m, pool)
         T.guarded(test_image_checks, m, pool)
         T.guarded(test_spot_fleet_images, m, pool)

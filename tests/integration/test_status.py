@@ -181,6 +181,17 @@ def test_named(m, pool, si, render, nat):
     T.check("no pool note when condor_status answered", "Pool membership" not in out, out)
     T.check("condor_status run as recorded: -annex render -af ...", si.calls()[-1:] == [AF_ARGS % "render"],
             si.calls())
+    out_of_pool = sorted(i for i, st in view["render"].items() if st != "in-pool")
+    T.check("the instance not in the pool: the last five lines of its console output (moto's sample)",
+            len(out_of_pool) == 1 and ("Console output of %s (not in the pool), last lines:\n"
+                                       "  NX (Execute Disable) protection: active\n"
+                                       "  IRQ lockup detection disabled\n"
+                                       "  Built 1 zonelists\n"
+                                       "  Kernel command line: root=/dev/sda1 ro 4\n"
+                                       "  Enabling fast FPU save and restore... done.\n" % out_of_pool[0]) in extra,
+            extra)
+    T.check("no console output for instances in the pool", all("Console output of %s" % i not in out
+                                                                  for i in render["in_pool"]), out)
 
     rc, out, err = status(pool, ["-status", "-annex-name", "nat-test"], ANNEX_CONDOR_STATUS=si.path)
     view = with_pool(ec2_view(m), nat["in_pool"])
@@ -289,6 +300,26 @@ def test_json(m, pool, si, render, nat):
     T.check("-json with -classad is a usage error", rc == 1 and "-json" in err, (out, err))
 
 
+def test_console_json_and_denied(m, pool, si, render):
+    rc, out, err = status(pool, ["-status", "-annex-name", "render", "-json"], ANNEX_CONDOR_STATUS=si.path)
+    doc = json.loads(out) if rc == 0 else {}
+    insts = [i for a in doc.get("Annexes", []) for i in a["Instances"]]
+    tails = {i["InstanceId"]: i.get("ConsoleTail") for i in insts}
+    T.check("-json: ConsoleTail of the instance not in the pool only", [k for k, v in tails.items() if v] ==
+            sorted(set(tails) - render["in_pool"]) and
+            list(tails.values()).count(None) == len(render["in_pool"]) and
+            any(v and v[-1] == "Enabling fast FPU save and restore... done." for v in tails.values()), out)
+    denied = ('<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code>'
+              '<Message>You are not authorized to perform this operation.</Message></Error></Errors>'
+              '<RequestID>r-1</RequestID></Response>')
+    with T.FaultProxy([{"call": "GetConsoleOutput", "nth": 1, "times": 0, "fault": "reply", "status": 403,
+                        "body": denied}]) as fp:
+        rc, out, err = status(pool, ["-status", "-annex-name", "render"], ANNEX_CONDOR_STATUS=si.path, **fp.env())
+    T.check("GetConsoleOutput refused: a note on that instance, -status still works",
+            rc == 0 and re.search(r"^Console output of i-[0-9a-f]+: not shown: .+$", out, re.M) and
+            "TOTAL" in out, (rc, out, err))
+
+
 def test_no_condor_status(m, pool, failing):
     rc, out, err = status(pool, ["-status", "-annex-name", "render"], ANNEX_CONDOR_STATUS=None)
     view = ec2_view(m)["render"]
@@ -307,12 +338,17 @@ def test_no_condor_status(m, pool, failing):
             all(i["InPool"] is None for a in doc["Annexes"] for i in a["Instances"]), out)
 
 
-def test_requests(m, pool, si):
+def test_requests(m, pool, si, render):
     with T.FaultProxy([]) as fp:
         status(pool, ["-status"], ANNEX_CONDOR_STATUS=si.path, **fp.env())
+        console_unnamed = [c for c in fp.calls() if c["operation"] == "GetConsoleOutput"]
         status(pool, ["-status", "-annex-name", "render"], ANNEX_CONDOR_STATUS=si.path, **fp.env())
         calls = [c for c in fp.calls() if c["operation"] == "DescribeInstances"]
         mutating = [c for c in fp.calls() if c["mutating"]]
+        console = [c["params"].get("InstanceId") for c in fp.calls() if c["operation"] == "GetConsoleOutput"]
+    not_in = sorted(set(ec2_view(m)["render"]) - render["in_pool"])
+    T.check("GetConsoleOutput: only with -annex-name, only for the running instance not in the pool",
+            console_unnamed == [] and console == not_in, (console_unnamed, console, not_in))
     p0 = calls[0]["params"] if calls else {}
     p1 = calls[-1]["params"] if calls else {}
     T.check("no name: DescribeInstances filtered by tag-key htcondor:AnnexName, 1000 a page",
@@ -336,8 +372,11 @@ def test_paging(m, pool, si):
     T.check("paged: three pages of MaxResults=5, each after the first asked with NextToken",
             len(calls) == 3 and all(c.get("MaxResults") == "5" for c in calls) and
             "NextToken" not in calls[0] and all("NextToken" in c for c in calls[1:]), calls)
-    T.check("paged: all 24 counted once", rc == 0 and "running           24\nTOTAL             24\n" in out and
-            all(out.count(i) == 1 for i in ids), out)
+    head, extra = split_report(out)
+    T.check("paged: all 24 counted once", rc == 0 and "running           24\nTOTAL             24\n" in head and
+            all(head.count(i) == 1 for i in ids), out)
+    T.check("paged: console output of ten of them at most",
+            len(re.findall(r"^Console output of i-[0-9a-f]+ ", extra, re.M)) == 10, extra)
     rc, out, err = status(pool, ["-status"], _CONDOR_ANNEX_STATUS_PAGE_SIZE="2")
     T.check("page size out of range: a config error naming the knob", rc == 1 and
             "ANNEX_STATUS_PAGE_SIZE" in err, err)
@@ -390,8 +429,9 @@ def main():
         T.guarded(test_summary, m, pool, si, render["in_pool"] | nat["in_pool"])
         T.guarded(test_classad, m, pool, si, render)
         T.guarded(test_json, m, pool, si, render, nat)
+        T.guarded(test_console_json_and_denied, m, pool, si, render)
         T.guarded(test_no_condor_status, m, pool, failing)
-        T.guarded(test_requests, m, pool, si)
+        T.guarded(test_requests, m, pool, si, render)
         T.guarded(test_wrap, m, pool, si)
         T.guarded(test_exact_name, m, pool, si)
         T.guarded(test_spot_fleet, m, pool, si)

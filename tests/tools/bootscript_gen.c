@@ -2,7 +2,8 @@
  *
  *   bootscript_gen [--config-only | --user-data] --collector ADDR --name X --id ID
  *                  --lease-end EPOCH [--lease-iso ISO] --idle SECONDS
- *                  [--owners "u1, u2"] --password FILE [--node-password-file PATH]
+ *                  [--owners "u1, u2"] [--no-may-use-aws] --password FILE [--node-password-file PATH]
+ *                  [--boot-failure-grace SECONDS] [--join-timeout SECONDS]
  *                  [--series S] [--knob NAME=VALUE]... [--config-file NAME=FILE]...
  *                  [--user-script FILE]
  *   bootscript_gen --pick-series FILE   (FILE holds condor_version's output; - for none)
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--config-only") == 0) { mode = 1; continue; }
 		if (strcmp(a, "--user-data") == 0) { mode = 2; continue; }
+		if (strcmp(a, "--no-may-use-aws") == 0) { v.no_may_use_aws = 1; continue; }
 		if (!val)
 			usage();
 		i++;
@@ -80,6 +82,8 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--lease-iso") == 0) v.lease_end_iso = val;
 		else if (strcmp(a, "--idle") == 0) v.idle_s = atol(val);
 		else if (strcmp(a, "--owners") == 0) v.owners = val;
+		else if (strcmp(a, "--boot-failure-grace") == 0) v.boot_failure_grace_s = atol(val);
+		else if (strcmp(a, "--join-timeout") == 0) v.join_timeout_s = atol(val);
 		else if (strcmp(a, "--node-password-file") == 0) v.password_file = val;
 		else if (strcmp(a, "--series") == 0) v.series = val;
 		else if (strcmp(a, "--password") == 0) {

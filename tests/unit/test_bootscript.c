@@ -3,6 +3,7 @@
  * carried exactly, every value present only as a quoted word, sizes. */
 #include "annex/bootscript.h"
 #include "annex/buf.h"
+#include "annex/embedded.h"
 #include "annex/err.h"
 #include "harness.h"
 
@@ -160,7 +161,7 @@ static void t_render_values_only_quoted(void)
 	CHECK_INT(bootscript_render_config(&v, &config, &err), 0);
 	CHECK(has_assignment(out.data, "annex_config", config.data, config.len));
 	CHECK(strstr(config.data, "ALLOW_WRITE = it's $(whoami) `id` condor_pool@$(UID_DOMAIN) \"q\"\n") != NULL);
-	CHECK(strstr(config.data, "START = $(START) && stringListMember(Owner, \"alice, bob, carol\")\n") != NULL);
+	CHECK(strstr(config.data, "START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, \"alice, bob, carol\")\n") != NULL);
 	CHECK(strstr(buf_cstr(&out), "extra_config_names=('10-mine.config')\n") != NULL);
 
 	/* values outside single quotes: none (the annex name and id appear
@@ -287,7 +288,7 @@ static void t_config_contents(void)
 	v.owners = NULL;
 	v.collector_addr = "[2001:db8::1]:9618";
 	CHECK_INT(bootscript_render_config(&v, &c, &err), 0);
-	CHECK(strstr(buf_cstr(&c), "\nSTART =") == NULL);
+	CHECK(strstr(buf_cstr(&c), "\nSTART = $(START) && (MayUseAWS == TRUE)\n") != NULL);
 	CHECK(strstr(buf_cstr(&c), "CONDOR_HOST = 2001:db8::1\n") != NULL);
 	buf_reset(&c);
 	v.collector_addr = "cm.example.com";
@@ -295,6 +296,139 @@ static void t_config_contents(void)
 	CHECK(strstr(buf_cstr(&c), "CONDOR_HOST = cm.example.com\n") != NULL);
 	CHECK(strstr(buf_cstr(&c), "COLLECTOR_HOST = cm.example.com\n") != NULL);
 	buf_free(&c);
+}
+
+/* START as condor_annex 8.8's nodes have it: jobs opt in with MayUseAWS,
+ * plus the owner clause; -no-may-use-aws drops the opt-in. */
+static void t_start_expression(void)
+{
+	struct {
+		const char *owners;
+		int no_may;
+		const char *want;   /* the START line, NULL: none */
+	} rows[] = {
+		{ "alice,bob", 0, "START = $(START) && (MayUseAWS == TRUE) && stringListMember(Owner, \"alice, bob\")\n" },
+		{ NULL, 0, "START = $(START) && (MayUseAWS == TRUE)\n" },
+		{ "alice", 1, "START = $(START) && stringListMember(Owner, \"alice\")\n" },
+		{ NULL, 1, NULL },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct bootscript_values v;
+		struct buf c = BUF_INIT;
+		struct annex_err err;
+		const char *start;
+		values(&v);
+		v.owners = rows[i].owners;
+		v.no_may_use_aws = rows[i].no_may;
+		CHECK_INT(bootscript_render_config(&v, &c, &err), 0);
+		start = strstr(buf_cstr(&c), "\nSTART =");
+		if (rows[i].want) {
+			CHECK(start != NULL);
+			if (start) {
+				CHECK(strncmp(start + 1, rows[i].want, strlen(rows[i].want)) == 0);
+				CHECK(strstr(start + 1, "\nSTART =") == NULL);   /* one START line */
+			}
+		} else {
+			CHECK(start == NULL);
+			CHECK(strstr(buf_cstr(&c), "MayUseAWS") == NULL);
+		}
+		buf_free(&c);
+	}
+}
+
+/* The two node knobs are rendered as given (0: the defaults), and values a
+ * node could not honour are refused. */
+static void t_node_knobs(void)
+{
+	struct bootscript_values v;
+	struct buf out;
+	struct annex_err err;
+
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "boot_failure_grace", "300", 3));
+	CHECK(has_assignment(out.data, "join_timeout", "1800", 4));
+	buf_free(&out);
+	values(&v);
+	v.boot_failure_grace_s = 45;
+	v.join_timeout_s = 600;
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "boot_failure_grace", "45", 2));
+	CHECK(has_assignment(out.data, "join_timeout", "600", 3));
+	buf_free(&out);
+	values(&v); v.boot_failure_grace_s = -1; CHECK(render_fails(&v, "boot failure grace"));
+	values(&v); v.boot_failure_grace_s = 86401; CHECK(render_fails(&v, "boot failure grace"));
+	values(&v); v.join_timeout_s = 59; CHECK(render_fails(&v, "join timeout"));
+	values(&v); v.join_timeout_s = 604801; CHECK(render_fails(&v, "join timeout"));
+	values(&v); v.boot_failure_grace_s = 86400; v.join_timeout_s = 60; CHECK(!render_fails(&v, ""));
+}
+
+/* The idle limit and the lease end reach the node exactly: seconds, not
+ * minutes or hours; the lease end as given, in both forms. */
+static void t_idle_and_lease_exact(void)
+{
+	struct bootscript_values v;
+	struct buf out, c = BUF_INIT;
+	struct annex_err err;
+
+	values(&v);
+	v.idle_s = 1234;
+	v.lease_end = 1900003600;
+	CHECK_INT(bootscript_render_config(&v, &c, &err), 0);
+	CHECK(strstr(buf_cstr(&c), "\nSTARTD_NOCLAIM_SHUTDOWN = 1234\n") != NULL);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "lease_end", "1900003600", 10));
+	CHECK(has_assignment(out.data, "lease_end_iso", "2030-03-17T18:46:40Z", 20));
+	buf_free(&out);
+	buf_free(&c);
+}
+
+/* The script never traces itself (its trace would print the pool password
+ * to the console): tracing is switched off before any value, and nothing
+ * switches it on. */
+static void t_never_traced(void)
+{
+	struct bootscript_values v;
+	struct buf out;
+	struct annex_err err;
+	const char *off, *pw;
+
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(strncmp(out.data, "#!/bin/bash\n", 12) == 0);
+	off = strstr(out.data, "\nset +x\n");
+	pw = strstr(out.data, "\npool_password_b64=");
+	CHECK(off && pw && off < pw);
+	CHECK(strstr(out.data, "set -x") == NULL);
+	CHECK(strstr(out.data, "xtrace") == NULL);
+	CHECK(strstr(out.data, "set -o x") == NULL);
+	CHECK(strstr(out.data, "BASH_XTRACEFD") == NULL);
+	CHECK(strstr(out.data, "set -uxo") == NULL && strstr(out.data, "set -xuo") == NULL);
+	buf_free(&out);
+}
+
+/* Each program the node installs travels whole, as one quoted word. */
+static void t_programs_carried(void)
+{
+	static const char *const progs[][2] = {
+		{ "imds_block_script", "src/templates/imds-block.sh" },
+		{ "lease_watch_script", "src/templates/lease-watch.sh" },
+		{ "join_watch_script", "src/templates/join-watch.sh" },
+		{ "master_shutdown_script", "src/templates/master-shutdown.sh" },
+	};
+	struct bootscript_values v;
+	struct buf out;
+	struct annex_err err;
+
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+		const struct annex_embedded *e = embedded_find(progs[i][1]);
+		CHECK(e != NULL);
+		if (e && !has_assignment(out.data, progs[i][0], e->data, e->len))
+			harness_fail_(__FILE__, __LINE__, "%s is not %s", progs[i][0], progs[i][1]);
+	}
+	buf_free(&out);
 }
 
 static void t_size(void)
@@ -307,9 +441,11 @@ static void t_size(void)
 
 	values(&v);
 	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
-	CHECK_INT(gz, 0);
-	/* room left for a user's script under AWS's 16 KB */
-	CHECK(out.len < 13000);
+	/* The script with its five programs is over AWS's 16 KB, so it travels
+	 * gzip-compressed (cloud-init unpacks it), leaving room for a user's
+	 * script under AWS's 16 KB. */
+	CHECK_INT(gz, 1);
+	CHECK(out.len < 9000);
 	buf_free(&out);
 
 	memset(big, 'x', 40000);
@@ -332,6 +468,12 @@ static void t_size(void)
 	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), -1);
 	CHECK(strstr(err.msg, "AWS allows 16384") != NULL);
 	CHECK(out.len == 0);
+	/* 6000 of those bytes (base64 in the script, which gzip packs back to
+	 * about 6 KB) still fit */
+	v.user_script_len = 6000;
+	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
+	CHECK(out.len <= BOOTSCRIPT_MAX_USER_DATA);
+	buf_free(&out);
 	free(big);
 }
 
@@ -355,4 +497,5 @@ static void t_pick_series(void)
 }
 
 TESTS(T(t_quote_exact_form), T(t_quote_roundtrip), T(t_render_values_only_quoted), T(t_binary_password_exact),
-      T(t_hostile_values_refused), T(t_config_contents), T(t_size), T(t_pick_series))
+      T(t_hostile_values_refused), T(t_config_contents), T(t_start_expression), T(t_node_knobs),
+      T(t_idle_and_lease_exact), T(t_never_traced), T(t_programs_carried), T(t_size), T(t_pick_series))

@@ -93,6 +93,7 @@ static const struct { const char *full, *prefix; } annex_rows[] = {
 	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "v" },
 	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
+	{ "no-may-use-aws", "no-m" },
 };
 
 #define N_ANNEX (sizeof annex_rows / sizeof annex_rows[0])
@@ -390,6 +391,8 @@ static void t_ambiguity_names_candidates(void)
 	CHECK_STR(e.msg, "ambiguous option '-O': could be -owner, -off");
 	CHECK_INT(cli_match("-aws-p", &name, &e), -1);
 	CHECK_STR(e.msg, "ambiguous option '-aws-p': could be -aws-public-key-file, -aws-private-key-file");
+	CHECK_INT(cli_match("-no", &name, &e), -1);
+	CHECK_STR(e.msg, "ambiguous option '-no': could be -no-owner, -no-may-use-aws");
 	CHECK_INT(cli_match("-x", &name, &e), -1);
 	CHECK_STR(e.msg, "unknown option '-x'");
 	CHECK_INT(cli_match("-", &name, &e), -1);
@@ -705,6 +708,27 @@ static void t_given_flags_and_aliases(void)
 	cli_opts_free(NULL);
 }
 
+/* -no-may-use-aws: the nodes start jobs that did not opt in too; without
+ * it they require MayUseAWS (condor_annex 8.8's default). */
+static void t_no_may_use_aws(void)
+{
+	struct annex_opts o;
+	struct annex_err e;
+
+	CHECK_INT(parse(&o, &e, ARGV("-count", "1", "-annex", "a")), 0);
+	CHECK_INT(o.no_may_use_aws, 0);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-count", "1", "-annex", "a", "-no-may-use-aws")), 0);
+	CHECK_INT(o.no_may_use_aws, 1);
+	CHECK_INT(o.no_owner, 0);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-no-may", "-no-owner", "-slots", "2", "-annex", "a")), 0);
+	CHECK_INT(o.no_may_use_aws, 1);
+	CHECK_INT(o.no_owner, 1);
+	cli_opts_free(&o);
+	CHECK(strstr(cli_usage(), "-no-may-use-aws") != NULL);
+}
+
 static void t_usage_text(void)
 {
 	const char *u = cli_usage();
@@ -719,4 +743,4 @@ TESTS(T(t_condor_min_and_full), T(t_condor_one_shorter), T(t_shorter_fills_other
       T(t_case_insensitive_extension), T(t_exact_name_wins), T(t_ambiguity_names_candidates),
       T(t_bare_words), T(t_setup_forms), T(t_config_val_takes_rest), T(t_tags), T(t_numbers),
       T(t_missing_argument_names_option), T(t_command_derivation), T(t_conflicts),
-      T(t_given_flags_and_aliases), T(t_usage_text))
+      T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_usage_text))

@@ -153,4 +153,39 @@ static void t_summary_and_ads(void)
 	inventory_free(&inv);
 }
 
-TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads))
+/* An instance that never joined: its console tail after annex's lines, in
+ * the human report and in JSON; a note when it could not be read. */
+static void t_console(void)
+{
+	struct inventory inv;
+	struct status_report r = { &inv, "a", 1000 };
+	char *s;
+
+	inventory_init(&inv, NULL);
+	add_instance(&inv, "i-00000000000000001", "running", "a", "a_1", "m5.large", NULL);
+	add_instance(&inv, "i-00000000000000002", "running", "a", "a_1", "m5.large", NULL);
+	add_instance(&inv, "i-00000000000000003", "running", "a", "a_1", "m5.large", NULL);
+	inventory_sort(&inv);
+	CHECK(add_ad(&inv, "a", "i-00000000000000003") == 1);
+	inv.pool_known = 1;
+	inv.inst[0].console = xstrdup("2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\n"
+				      "2030-01-01T00:00:01Z annex: the boot failed (status 1)");
+	inv.inst[1].console_note = xstrdup("not shown: AccessDenied");
+	s = render(&r, status_report_print_human);
+	CHECK(strstr(s, "\nConsole output of i-00000000000000001 (not in the pool), last lines:\n"
+			"  2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\n"
+			"  2030-01-01T00:00:01Z annex: the boot failed (status 1)\n") != NULL);
+	CHECK(strstr(s, "\nConsole output of i-00000000000000002: not shown: AccessDenied\n") != NULL);
+	CHECK(strstr(s, "Console output of i-00000000000000003") == NULL);
+	free(s);
+	s = render(&r, status_report_print_json);
+	CHECK(strstr(s, "\"ConsoleTail\": [\n"
+			"            \"2030-01-01T00:00:00Z annex: ERROR: dnf install condor failed\",\n"
+			"            \"2030-01-01T00:00:01Z annex: the boot failed (status 1)\"\n"
+			"          ]") != NULL);
+	CHECK(strstr(s, "\"ConsoleNote\": \"not shown: AccessDenied\"") != NULL);
+	free(s);
+	inventory_free(&inv);
+}
+
+TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads), T(t_console))
