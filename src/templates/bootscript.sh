@@ -262,16 +262,28 @@ install_htcondor() {
 	# table is src/platforms.c (annex refuses such images before launching).
 	case "$id:$version:$arch" in
 	amzn:2023:x86_64 | rocky:9*:x86_64 | rocky:9*:aarch64 | almalinux:9*:x86_64 | almalinux:9*:aarch64 | \
-		ubuntu:22.04:x86_64 | ubuntu:24.04:x86_64 | debian:12:x86_64) ;;
+		rhel:9*:x86_64 | rhel:9*:aarch64 | ubuntu:22.04:x86_64 | ubuntu:24.04:x86_64 | debian:12:x86_64) ;;
 	amzn:2023:* | ubuntu:22.04:* | ubuntu:24.04:* | debian:12:*)
-		die "HTCondor publishes no $arch packages for $id $version (from /etc/os-release): use an x86_64 instance type, or a Rocky Linux 9 or AlmaLinux 9 image on $arch"
+		die "HTCondor publishes no $arch packages for $id $version (from /etc/os-release): use an x86_64 instance type, or a Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 image on $arch"
 		;;
 	esac
 	log "installing HTCondor $series from $repo on $id $version ($arch)"
 	case "$id:$version" in
-	amzn:2023 | rocky:9* | almalinux:9*)
+	amzn:2023 | rocky:9* | almalinux:9* | rhel:9*)
 		if [ "$id" = amzn ]; then
 			release=amzn2023
+		elif [ "$id" = rhel ]; then
+			# RHEL has no epel-release package of its own, and its CodeReady
+			# Builder repository (what Rocky and Alma call crb) is named by
+			# where the image gets its updates: RHUI on AWS's RHEL images,
+			# else a subscription
+			release=el$major
+			pkg dnf install -y "https://dl.fedoraproject.org/pub/epel/epel-release-latest-$major.noarch.rpm" ||
+				die "cannot install EPEL's release package"
+			pkg dnf install -y dnf-plugins-core || die "dnf install dnf-plugins-core failed"
+			pkg dnf config-manager --set-enabled "codeready-builder-for-rhel-$major-rhui-rpms" ||
+				pkg subscription-manager repos --enable "codeready-builder-for-rhel-$major-$arch-rpms" ||
+				die "cannot enable the CodeReady Builder repository"
 		else
 			release=el$major
 			pkg dnf install -y epel-release || die "dnf install epel-release failed"
@@ -304,7 +316,7 @@ install_htcondor() {
 		pkg apt-get install -y condor || die "apt-get install condor failed"
 		;;
 	*)
-		die "unsupported distribution '${id:-unknown}' '${version:-unknown}' (from /etc/os-release): annex installs HTCondor on Amazon Linux 2023, Rocky Linux 9, AlmaLinux 9, Ubuntu 22.04 and 24.04, and Debian 12; use an image with HTCondor installed or one of those"
+		die "unsupported distribution '${id:-unknown}' '${version:-unknown}' (from /etc/os-release): annex installs HTCondor on Amazon Linux 2023, Rocky Linux 9, AlmaLinux 9, Red Hat Enterprise Linux 9, Ubuntu 22.04 and 24.04, and Debian 12; use an image with HTCondor installed or one of those"
 		;;
 	esac
 	command -v condor_master >/dev/null || die "HTCondor was installed but condor_master is not on PATH"

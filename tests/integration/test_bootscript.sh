@@ -535,6 +535,32 @@ for fam in "rocky9 rocky 9.3" "alma9 almalinux 9.4"; do
 	t "$1: condor installed" has_line "$c" "dnf install -y condor"
 done
 
+# Red Hat Enterprise Linux 9: EPEL from its URL (RHEL has no epel-release
+# package) and CodeReady Builder under RHUI's name (AWS's RHEL images), or
+# through subscription-manager when RHUI has no such repository.
+run_family rhel9 rhel 9.4
+c=$work/rhel9/root/rec/calls.log
+t "rhel9: EPEL from its URL" has_line "$c" \
+	"dnf install -y https://dl.fedoraproject.org/pub/epel/epel-release-latest-9.noarch.rpm"
+t "rhel9: no epel-release package (RHEL has none)" lacks_text "$c" "dnf install -y epel-release"
+t "rhel9: CodeReady Builder enabled (RHUI)" has_line "$c" \
+	"dnf config-manager --set-enabled codeready-builder-for-rhel-9-rhui-rpms"
+t "rhel9: dnf-plugins-core before config-manager" before "$c" "dnf install -y dnf-plugins-core" "dnf config-manager"
+t "rhel9: el9 repository package" has_line "$c" "dnf install -y $REPO/25.0/htcondor-release-current.el9.noarch.rpm"
+t "rhel9: condor installed" has_line "$c" "dnf install -y condor"
+
+make_root rhel9sub rhel 9.2
+fast_sleep rhel9sub
+make_stub "$work/rhel9sub/root" subscription-manager
+failing rhel9sub "dnf config-manager --set-enabled codeready-builder-for-rhel-9-rhui-rpms"
+gen rhel9sub
+boot rhel9sub
+c=$work/rhel9sub/root/rec/calls.log
+t "rhel9sub: installs" [ "$(cat "$work/rhel9sub/rc")" = 0 ]
+t "rhel9sub: CodeReady Builder through subscription-manager when RHUI has none" has_line "$c" \
+	"subscription-manager repos --enable codeready-builder-for-rhel-9-x86_64-rpms"
+t "rhel9sub: condor installed" has_line "$c" "dnf install -y condor"
+
 for fam in "ubuntu2204 ubuntu 22.04 jammy" "ubuntu2404 ubuntu 24.04 noble" "debian12 debian 12 bookworm"; do
 	read -r -a fa <<<"$fam"; set -- "${fa[@]}"
 	run_family "$1" "$2" "$3"
@@ -643,7 +669,7 @@ for fam in "arm_al2023 amzn 2023" "arm_ubuntu2404 ubuntu 24.04" "arm_debian12 de
 	t "$1: refused" [ "$(cat "$work/$1/rc")" != 0 ]
 	t "$1: says there are no aarch64 packages" has_text "$work/$1/err" \
 		"HTCondor publishes no aarch64 packages for $2 $3 (from /etc/os-release)"
-	t "$1: names what works" has_text "$work/$1/err" "Rocky Linux 9 or AlmaLinux 9 image on aarch64"
+	t "$1: names what works" has_text "$work/$1/err" "Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 image on aarch64"
 	t "$1: no package manager" lacks_text "$c" "install -y"
 	t "$1: HTCondor not started" lacks_text "$c" "restart condor"
 	fails_closed "$1" 300

@@ -468,7 +468,7 @@ def test_default_image(m, pool):
         calls = fp.calls()
     T.check("no default image for arm64 m6g.large: refused, naming what works, before the prompt",
             rc == 1 and "no default image for m6g.large (arm64): HTCondor publishes arm64 packages only for "
-            "Rocky Linux 9 or AlmaLinux 9" in err and "-aws-on-demand-ami-id" in err and "Is that OK" not in out
+            "Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9" in err and "-aws-on-demand-ami-id" in err and "Is that OK" not in out
             and not live(m, "al2arm") and not [c for c in calls if c["mutating"]] and
             not [c for c in calls if c["operation"] == "GetParameter"], (out, err, calls))
 
@@ -504,7 +504,7 @@ def test_image_checks(m, pool):
     refusals = [
         ("arm64 AL2023 image on an arm64 type", ["-instance-type", "m6g.large", "-aws-on-demand-ami-id", al2023_arm],
          "image %s is arm64 Amazon Linux 2023: HTCondor publishes no packages for it; use an x86_64 type "
-         "(e.g. m6i.large) with an x86_64 image, or a Rocky Linux 9 or AlmaLinux 9 arm64 image" % al2023_arm),
+         "(e.g. m6i.large) with an x86_64 image, or a Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 arm64 image" % al2023_arm),
         ("arm64 Ubuntu 24.04 image", ["-instance-type", "c7g.large", "-aws-on-demand-ami-id", ubuntu_arm],
          "is arm64 Ubuntu 24.04: HTCondor publishes no packages for it"),
         ("arm64 image on an x86_64 type", ["-aws-on-demand-ami-id", rocky_arm],

@@ -52,7 +52,9 @@ static void t_recognise(void)
 		{ "AlmaLinux OS 9.4.20240507 aarch64", "Official AlmaLinux OS 9.4 aarch64 image", NULL, "AlmaLinux 9",
 		  "almalinux", "9" },
 		{ "RHEL-9.4.0_HVM-20240605-x86_64-82-Hourly2-GP3", "Provided by Red Hat, Inc.", "Red Hat Enterprise Linux",
-		  "Red Hat Enterprise Linux", NULL, NULL },
+		  "Red Hat Enterprise Linux 9", "rhel", "9" },
+		{ "RHEL-8.10.0_HVM-20240605-x86_64-82-Hourly2-GP3", "Provided by Red Hat, Inc.", "Red Hat Enterprise Linux",
+		  "a Red Hat Enterprise Linux release other than 9", NULL, NULL },
 		{ "suse-sles-15-sp6-v20240808-hvm-ssd-x86_64", "SUSE Linux Enterprise Server 15 SP6", "SUSE Linux",
 		  "SUSE Linux", NULL, NULL },
 		{ "Windows_Server-2022-English-Full-Base-2024.08.14", "Microsoft Windows Server 2022", "Windows", "Windows",
@@ -97,9 +99,9 @@ static void t_verdicts(void)
 		/* the case: the arm64 AL2023 image, for which HTCondor has no packages */
 		{ "arm64", "al2023-ami-2023.6-kernel-6.1-arm64", 1, &m7g, PLATFORM_REFUSE_DISTRO_ARCH,
 		  "image ami-1 is arm64 Amazon Linux 2023: HTCondor publishes no packages for it; use an x86_64 type "
-		  "(e.g. m6i.large) with an x86_64 image, or a Rocky Linux 9 or AlmaLinux 9 arm64 image", NULL },
+		  "(e.g. m6i.large) with an x86_64 image, or a Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 arm64 image", NULL },
 		{ "arm64", "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-1", 1, &m7g, PLATFORM_REFUSE_DISTRO_ARCH,
-		  "arm64 Ubuntu 22.04: HTCondor publishes no packages", "Rocky Linux 9 or AlmaLinux 9 arm64 image" },
+		  "arm64 Ubuntu 22.04: HTCondor publishes no packages", "Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 arm64 image" },
 		{ "arm64", "debian-12-arm64-1", 1, &m7g, PLATFORM_REFUSE_DISTRO_ARCH, "arm64 Debian 12", NULL },
 		/* image and type disagree */
 		{ "arm64", "al2023-ami-2023.6-kernel-6.1-arm64", 1, &m6i, PLATFORM_REFUSE_ARCH_MISMATCH,
@@ -111,10 +113,10 @@ static void t_verdicts(void)
 		/* distributions the script cannot install on */
 		{ "x86_64", "amzn2-ami-kernel-5.10-hvm-2.0-x86_64-gp2", 1, &m6i, PLATFORM_REFUSE_DISTRO,
 		  "image ami-1 is Amazon Linux 2 (x86_64): the nodes' boot script cannot install HTCondor on it; use an "
-		  "image of Amazon Linux 2023, Rocky Linux 9, AlmaLinux 9, Ubuntu 22.04, Ubuntu 24.04 or Debian 12 for "
+		  "image of Amazon Linux 2023, Rocky Linux 9, AlmaLinux 9, Red Hat Enterprise Linux 9, Ubuntu 22.04, Ubuntu 24.04 or Debian 12 for "
 		  "x86_64 (or give no image for the current Amazon Linux 2023)", NULL },
 		{ "arm64", "Rocky-8-EC2-Base-8.10-1.aarch64", 1, &m7g, PLATFORM_REFUSE_DISTRO,
-		  "Rocky Linux release other than 9 (arm64)", "use an image of Rocky Linux 9 or AlmaLinux 9 for arm64" },
+		  "Rocky Linux release other than 9 (arm64)", "use an image of Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 for arm64" },
 		{ "x86_64", "Windows_Server-2022-English-Full-Base-1", 1, &m6i, PLATFORM_REFUSE_WINDOWS,
 		  "image ami-1 is Windows", NULL },
 		{ "x86_64", "Windows_Server-2022-English-Full-Base-1", 0, &m6i, PLATFORM_REFUSE_WINDOWS, "Windows", NULL },
@@ -124,7 +126,7 @@ static void t_verdicts(void)
 		{ "arm64", "al2023-ami-with-condor-arm64", 0, &m7g, PLATFORM_WARN_PRIVATE, "arm64 Amazon Linux 2023", NULL },
 		{ "x86_64", "golden-htcondor-node-v7", 1, &m6i, PLATFORM_WARN_UNKNOWN,
 		  "cannot tell which distribution image ami-1 (golden-htcondor-node-v7) is", "Ubuntu 24.04 or Debian 12" },
-		{ "arm64", "golden-arm", 0, &m7g, PLATFORM_WARN_UNKNOWN, "only on Rocky Linux 9 or AlmaLinux 9 for arm64",
+		{ "arm64", "golden-arm", 0, &m7g, PLATFORM_WARN_UNKNOWN, "only on Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9 for arm64",
 		  NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -177,7 +179,7 @@ static void t_default_image(void)
 	/* never AL2023 arm64: HTCondor has no packages for it */
 	CHECK(platforms_default_image_parameter("arm64", "m7g.large", &msg) == NULL);
 	CHECK_STR(buf_cstr(&msg), "no default image for m7g.large (arm64): HTCondor publishes arm64 packages only for "
-		  "Rocky Linux 9 or AlmaLinux 9, which publish no public image parameter; give such an image with "
+		  "Rocky Linux 9, AlmaLinux 9 or Red Hat Enterprise Linux 9, which publish no public image parameter; give such an image with "
 		  "-aws-on-demand-ami-id (or ANNEX_DEFAULT_ODI_IMAGE_ID), or use an x86_64 type such as m6i.large");
 	CHECK(platforms_default_image_parameter(NULL, "x.large", NULL) == NULL);
 	CHECK_STR(PLATFORMS_DEFAULT_TYPE, "m6i.large");
@@ -215,7 +217,8 @@ static void t_table_matches_bootscript(void)
 		const struct platform *p = platforms_at(i);
 		for (unsigned bit = PLATFORM_X86_64; bit <= PLATFORM_ARM64; bit <<= 1) {
 			char pat[64];
-			int el = strcmp(p->os_id, "rocky") == 0 || strcmp(p->os_id, "almalinux") == 0;
+			int el = strcmp(p->os_id, "rocky") == 0 || strcmp(p->os_id, "almalinux") == 0 ||
+				 strcmp(p->os_id, "rhel") == 0;
 			if (!(p->arches & bit))
 				continue;
 			want++;
