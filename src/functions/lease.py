@@ -268,6 +268,21 @@ class Run:
         def slot(annex_id):
             return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "templates": {}, "leases": []})
 
+        def add(kind, key, obj):
+            """Files obj under its annex id tag (once), with its lease tag;
+            False when it has no annex id."""
+            tags = tags_of(obj)
+            annex_id = tags.get(TAG_ID)
+            if not annex_id:
+                return False
+            entry = slot(annex_id)
+            if key not in entry[kind]:
+                entry[kind][key] = obj
+                lease = parse_time(tags.get(TAG_LEASE))
+                if lease:
+                    entry["leases"].append(lease)
+            return True
+
         if input_id:
             slot(input_id)
         batches = []
@@ -276,40 +291,14 @@ class Run:
         batches.append(self.describe_instances([{"Name": "tag-key", "Values": [TAG_LEASE]}]))
         for batch in batches:
             for inst in batch or []:
-                tags = tags_of(inst)
-                annex_id = tags.get(TAG_ID)
-                if not annex_id:
+                if not add("instances", inst["InstanceId"], inst):
                     log.info("instance %s has a %s tag but no %s tag; left alone",
                              inst["InstanceId"], TAG_LEASE, TAG_ID)
-                    continue
-                entry = slot(annex_id)
-                if inst["InstanceId"] not in entry["instances"]:
-                    entry["instances"][inst["InstanceId"]] = inst
-                    lease = parse_time(tags.get(TAG_LEASE))
-                    if lease:
-                        entry["leases"].append(lease)
         for fleet in self.describe_fleets() or []:
-            if fleet.get("SpotFleetRequestState") not in ACTIVE_FLEET_STATES:
-                continue
-            tags = tags_of(fleet)
-            annex_id = tags.get(TAG_ID)
-            if not annex_id:
-                continue
-            entry = slot(annex_id)
-            entry["fleets"][fleet["SpotFleetRequestId"]] = fleet
-            lease = parse_time(tags.get(TAG_LEASE))
-            if lease:
-                entry["leases"].append(lease)
+            if fleet.get("SpotFleetRequestState") in ACTIVE_FLEET_STATES:
+                add("fleets", fleet["SpotFleetRequestId"], fleet)
         for template in self.describe_templates() or []:
-            tags = tags_of(template)
-            annex_id = tags.get(TAG_ID)
-            if not annex_id:
-                continue
-            entry = slot(annex_id)
-            entry["templates"][template["LaunchTemplateId"]] = template
-            lease = parse_time(tags.get(TAG_LEASE))
-            if lease:
-                entry["leases"].append(lease)
+            add("templates", template["LaunchTemplateId"], template)
         return annexes
 
     def fleet_members(self, annex_id, fleet_id):
