@@ -62,6 +62,8 @@ static const struct knob_def knob_table[] = {
 	  "The IAM role Spot Fleet requests run with (annex's own; condor_annex never made one); written by -setup." },
 	{ "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS", KNOB_LIST, NULL, NULL, 0, 0, 0,
 	  "The security group ids of the nodes; written by -setup (-aws-on-demand-security-group-ids wins)." },
+	{ "ANNEX_SETUP_REGION", KNOB_STRING, NULL, NULL, 0, 0, 0,
+	  "The region a -setup was made in, written region-prefixed by -setup; -reap visits every region that has one." },
 	{ "ANNEX_DEFAULT_ODI_KEY_NAME", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The EC2 key pair of the nodes; none when unset (-aws-on-demand-key-name wins)." },
 
