@@ -9,7 +9,11 @@
  * the pool within the grace, or stayed unclaimed past their idle limit,
  * are terminated one by one. One line per annex acted on; nothing at all when
  * there is nothing to do. A failure on one annex is reported on stderr and
- * the others are still done; the exit status is then 1. docs/reap.md. */
+ * the others are still done; the exit status is then 1. It does so in the
+ * command's region and in every region with a recorded setup
+ * (setupregions.h), each under its own local name, with the region named
+ * on stderr before the first thing reported there; a region that fails
+ * does not stop the others. docs/reap.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
