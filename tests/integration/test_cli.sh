@@ -89,9 +89,9 @@ if [ -w /dev/full ]; then
 fi
 
 # usage errors: one line naming the problem, then the hint; exit 1
-expect_usage "-wait is refused, not ignored, before anything is done" \
-	"-wait is not available yet; after the launch, 'annex -status -annex-name w' shows which instances have joined the pool" \
-	-count 1 -annex-name w -wait
+expect_usage "-wait with a command other than a launch is refused, not ignored" \
+	"-wait goes only with a launch (-count or -slots)" -status -wait
+expect_usage "-wait with -off is refused" "-wait goes only with a launch (-count or -slots)" -off -annex-name w -wait
 expect_usage "no arguments" "no command given"
 expect_usage "unknown option" "unknown option '-x'" -x
 expect_usage "unknown long option" "unknown option '--bogus'" -status --bogus
