@@ -69,6 +69,10 @@ for spelling in -help -h -he --help -HELP -Help; do
 		grep -q -- '-annex-name' "$tmp/out"; then ok "help $spelling"
 	else ko "help $spelling" "rc=$rc err=$(cat "$tmp/err")"; fi
 done
+run -help
+if grep -q -- '^  -wait  *wait until every instance joined the pool or ended;' "$tmp/out" &&
+	grep -q 'ANNEX_WAIT_TIMEOUT' "$tmp/out" && ! grep -qi 'not available' "$tmp/out"; then ok "help says what -wait does"
+else ko "help says what -wait does" "$(grep -A1 -- '-wait' "$tmp/out")"; fi
 run -count 3 -help
 if [ "$rc" -eq 0 ] && grep -q '^Usage: annex ' "$tmp/out"; then ok "help after options"
 else ko "help after options" "rc=$rc"; fi
