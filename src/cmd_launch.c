@@ -319,6 +319,10 @@ static int wait_for_pool(struct launch *l, const struct launch_result *res, stru
 	struct launchwait w;
 	int rc;
 
+	/* the nodes have their user-data: the pool password goes now, not
+	 * after a wait of up to half an hour (both free twice safely) */
+	launch_userdata_free(&l->ud);
+	buf_free(&l->spec.user_data_b64);
 	fflush(stdout);
 	launchwait_init(&w, l->spec.annex_name, l->spec.annex_id, l->fleet_config_file != NULL, l->spec.count);
 	w.fleet_maintain = l->spec.fleet_maintain;

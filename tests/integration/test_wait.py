@@ -6,7 +6,8 @@ is decided by a stand-in condor_status: it prints one startd ad (the
 recorded `condor_status -annex NAME -af ...` shape) per line of
 DIR/<annex>.txt; when DIR/<annex>.stagger exists, its k-th call since the
 file appeared prints only the first k-1 lines, so the first look finds
-none and the instances join one look at a time. The test runs annex in the background, finds the launch's
+none and the instances join one look at a time; while DIR/<annex>.fail
+exists it fails (exit 3), as when the collector cannot be reached. The test runs annex in the background, finds the launch's
 instances in moto, and writes that file (or terminates an instance) while
 annex waits. Every wait looks once a second (ANNEX_WAIT_POLL_INTERVAL).
 """
@@ -35,6 +36,7 @@ class StandIn:
             f.write("""#!/bin/sh
 d='%s'
 printf '%%s\\n' "$*" >> "$d/argv.log"
+if [ -f "$d/$2.fail" ]; then echo "condor_status: cannot reach the collector" >&2; exit 3; fi
 f="$d/$2.txt"
 [ -f "$f" ] || exit 0
 if [ -f "$d/$2.stagger" ]; then
@@ -165,6 +167,24 @@ def test_terminated(m, pool, si):
             in err and "Not in the pool after" not in err, err)
 
 
+def test_condor_status_fails_for_a_while(m, pool, si):
+    fail = os.path.join(si.dir, "wflaky.fail")
+    open(fail, "w").close()
+    p = start(pool, ["-count", "1", "-annex-name", "wflaky", "-wait", "-yes"], ANNEX_CONDOR_STATUS=si.path,
+              _CONDOR_ANNEX_WAIT_TIMEOUT="60", **FAST)
+    ids = wait_for_instances(m, "wflaky", 1, p)
+    si.members("wflaky", ids)
+    deadline = time.time() + 20
+    while time.time() < deadline and len([c for c in si.calls() if "wflaky" in c]) < 3:
+        time.sleep(0.1)
+    os.unlink(fail)
+    rc, out, err = finish(p)
+    notes = [x for x in err.splitlines() if x.startswith("Pool membership is not shown: ")]
+    T.check("condor_status failing for a while: said once, the wait goes on until the node joined",
+            rc == 0 and len(notes) == 1 and "exited with status 3" in notes[0] and
+            progress(err) == ["0 of 1 joined, 1 running", "1 of 1 joined"], (rc, err))
+
+
 def fleet_config(pool):
     cfg = json.load(open(os.path.join(T.ROOT, "examples", "spot-fleet.json")))
     for ls in cfg["SpotFleetRequestConfig"]["LaunchSpecifications"]:
@@ -215,6 +235,7 @@ def main():
         T.guarded(test_all_join, m, pool, si)
         T.guarded(test_timeout, m, pool, si)
         T.guarded(test_terminated, m, pool, si)
+        T.guarded(test_condor_status_fails_for_a_while, m, pool, si)
         T.guarded(test_spot_fleet, m, pool, si)
     return T.summary()
 
