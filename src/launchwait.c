@@ -172,6 +172,9 @@ int launchwait_run(struct aws_ctx *ctx, struct launchwait *w, const struct launc
 		annex_err_set(err, "WaitTimeout", "%ld of %ld instances of annex '%s' did not join the pool within %ld s "
 			      "(ANNEX_WAIT_TIMEOUT; listed above); 'annex -status -annex-name %s' shows them",
 			      c.total - c.joined, c.total, w->annex_name, o->timeout_s, w->annex_name);
+	else if (c.total == 0)
+		annex_err_set(err, "WaitEnded", "annex '%s' has nothing left to wait for: its Spot Fleet request is %s "
+			      "and started no instance", w->annex_name, w->fleet_state ? w->fleet_state : "gone");
 	else
 		annex_err_set(err, "WaitEnded", "%ld of %ld instances of annex '%s' joined the pool; the others ended "
 			      "or stopped before joining (listed above)", c.joined, c.total, w->annex_name);
