@@ -82,6 +82,11 @@ static const struct knob_def knob_table[] = {
 	  "How long a node whose boot failed before HTCondor started waits (for a look at it) before it powers off; 0: 300." },
 	{ "ANNEX_JOIN_TIMEOUT", KNOB_DURATION, "1800", "seconds", 60, 604800, 0,
 	  "How long a node has to join the pool before its watchdog powers it off." },
+	{ "ANNEX_WAIT_TIMEOUT", KNOB_DURATION, "1800", "seconds", 1, DAY_S, 0,
+	  "How long a launch with -wait waits for every instance to join the pool or end; the default is the nodes' "
+	  "own ANNEX_JOIN_TIMEOUT, after which a node that has not joined powers itself off." },
+	{ "ANNEX_WAIT_POLL_INTERVAL", KNOB_DURATION, "15", "seconds", 1, 3600, 0,
+	  "How long -wait pauses between two looks (DescribeInstances, condor_status)." },
 
 	/* -status, -reap, off */
 	{ "ANNEX_STATUS_PAGE_SIZE", KNOB_INT, "1000", "instances", 5, 1000, 0,
