@@ -90,6 +90,7 @@ net ip netns exec "$nat" iptables -t nat -A POSTROUTING -s 10.77.0.0/24 -o out1 
 
 # --- the collector in the studio --------------------------------------------
 start_collector() {   # start_collector PORT ID -> pid in $started
+	: >"$tmp/collector-$1.log"
 	ip netns exec "$studio" "$PY" "$ROOT/tests/lib/fake_collector.py" --host 0.0.0.0 \
 		--port "$1" --id "$2" >"$tmp/collector-$1.log" 2>&1 &
 	started=$!
