@@ -84,7 +84,7 @@ net ip -n "$nat" link set out1 up
 net ip -n "$cloud" link set out0 up
 # The studio's way out is the NAT; the cloud knows nothing of 10.77.0.0/24.
 net ip -n "$studio" route add default via 10.77.0.1
-net ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+net ip netns exec "$nat" sh -c "echo 1 >/proc/sys/net/ipv4/ip_forward"
 # What a home or office router does for the inside: masquerade its way out.
 net ip netns exec "$nat" iptables -t nat -A POSTROUTING -s 10.77.0.0/24 -o out1 -j MASQUERADE
 
