@@ -15,7 +15,9 @@ In a test:
     fc = FakeCollector(mode="silent"); fc.start(); ...; fc.stop()
 
 As a program (e.g. inside a network namespace; prints
-"listening on HOST:PORT" once ready, runs until SIGTERM or SIGINT):
+"listening on HOST:PORT" on stdout once it accepts connections, then runs
+until SIGTERM or SIGINT and exits 0; --port 0, the default, picks a free
+port, which that line tells):
 
     python3 tests/lib/fake_collector.py --port P --id HEX [--mode M] [--host 0.0.0.0]
 
