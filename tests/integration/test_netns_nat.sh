@@ -137,6 +137,12 @@ out=$(fn "$cloud" 10.77.0.2 9618 1 1)
 expect "the studio's private address is not reachable from the cloud" "$out" false "" \
 	"^10\.77\.0\.2:9618: (cannot connect: Network is unreachable|no answer to the connection)"
 
+# A firewall that drops instead of refusing: the connect times out.
+net ip netns exec "$nat" iptables -A INPUT -d 203.0.113.1 -p tcp --dport 9621 -j DROP
+out=$(fn "$cloud" 203.0.113.1 9621 1 1)
+expect "a firewall that drops gives a connect timeout" "$out" false "" \
+	"^203\.0\.113\.1:9621: no answer to the connection within 1 s"
+
 # --- forward the collector's port -------------------------------------------
 net ip netns exec "$nat" iptables -t nat -A PREROUTING -d 203.0.113.1 -p tcp --dport 9618 \
 	-j DNAT --to-destination 10.77.0.2:9618

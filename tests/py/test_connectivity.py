@@ -268,3 +268,19 @@ def test_fake_collector_refuses_a_wrong_request():
         s.sendall(struct.pack("!BIQ", 1, 8, 60044))
         assert s.recv(100) == b""
         s.close()
+
+
+def test_standard_library_only():
+    """The Lambda runtime gives the function Python's standard library and
+    nothing else: it must import and run with site-packages off (-S)."""
+    code = ("import sys, json; sys.path.insert(0, %r); import connectivity; "
+            "print(json.dumps(connectivity.handler({'host': '127.0.0.1', 'port': %d, "
+            "'timeout': 1}, None)))") % (os.path.dirname(FUNCTION), free_port())
+    p = subprocess.run([sys.executable, "-S", "-E", "-c", code], capture_output=True,
+                       text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.splitlines()[-1])["reachable"] is False
+    with open(FUNCTION) as fh:
+        imports = {line.split()[1].split(".")[0] for line in fh
+                   if line.startswith(("import ", "from "))}
+    assert imports <= set(sys.stdlib_module_names), imports - set(sys.stdlib_module_names)
