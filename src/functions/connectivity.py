@@ -60,7 +60,6 @@ Run by hand (from any host, e.g. an EC2 instance, to see what AWS sees):
 """
 import ipaddress
 import json
-import logging
 import re
 import socket
 import struct
@@ -74,8 +73,6 @@ INSTANCE_ID_LEN = 16
 INSTANCE_ID_RE = re.compile(r"^[0-9A-Fa-f]{16}$")
 DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 60.0
-
-log = logging.getLogger("annex.connectivity")
 
 
 def request_frame():
@@ -217,6 +214,9 @@ def check(host, port, timeout, query=True):
             continue
         seen.add(sockaddr[:2])
         where = show(sockaddr)
+        if time.monotonic() >= deadline:
+            failures.append("%s: not tried, the timeout was spent" % where)
+            break
         sock = socket.socket(family, kind, proto)
         try:
             try:

@@ -284,3 +284,41 @@ def test_standard_library_only():
         imports = {line.split()[1].split(".")[0] for line in fh
                    if line.startswith(("import ", "from "))}
     assert imports <= set(sys.stdlib_module_names), imports - set(sys.stdlib_module_names)
+
+
+def fake_resolver(monkeypatch, *ports):
+    """Makes every name resolve to 127.0.0.1 at each of `ports` in turn (one
+    address per port), as a name with several A/AAAA records would."""
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", p)) for p in ports]
+    monkeypatch.setattr(connectivity.socket, "getaddrinfo", getaddrinfo)
+
+
+def test_several_addresses_first_that_connects_answers(monkeypatch):
+    dead = free_port()
+    with FakeCollector() as fc:
+        fake_resolver(monkeypatch, dead, fc.port)
+        out = run(9618, host="cm.example.org")
+    assert out["reachable"] and out["instance_id"] == DEFAULT_ID
+    assert out["description"].startswith("127.0.0.1:%d: an HTCondor daemon answered" % fc.port)
+
+
+def test_several_addresses_all_failing_are_all_named(monkeypatch):
+    a, b = free_port(), free_port()
+    fake_resolver(monkeypatch, a, b)
+    out = run(9618, host="cm.example.org")
+    assert out["reachable"] is False and out["instance_id"] == ""
+    assert out["description"] == (
+        "cm.example.org -> 127.0.0.1:%d: connection refused (nothing listens there, or a "
+        "firewall or NAT rejects it); 127.0.0.1:%d: connection refused (nothing listens "
+        "there, or a firewall or NAT rejects it)" % (a, b))
+
+
+def test_an_address_that_connects_but_does_not_answer_ends_the_search(monkeypatch):
+    # The nodes would connect there too: what answers at the first address
+    # that accepts is what they get, so later addresses are not tried.
+    with FakeCollector(mode="close") as bad, FakeCollector() as good:
+        fake_resolver(monkeypatch, bad.port, good.port)
+        out = run(9618, host="cm.example.org")
+        assert good.connections == 0
+    assert out["reachable"] is False and "127.0.0.1:%d: connected, but" % bad.port in out["description"]
