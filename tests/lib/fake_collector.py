@@ -15,11 +15,15 @@ In a test:
     fc = FakeCollector(mode="silent"); fc.start(); ...; fc.stop()
 
 As a program (e.g. inside a network namespace; prints
-"listening on HOST:PORT" on stdout once it accepts connections, then runs
-until SIGTERM or SIGINT and exits 0; --port 0, the default, picks a free
-port, which that line tells):
+"listening on HOST:PORT" on stdout once it accepts connections, then
+"request HEX" for every request it reads (the bytes in hexadecimal, empty
+when the client sent nothing), runs until SIGTERM or SIGINT and exits 0;
+--port 0, the default, picks a free port, which the first line tells):
 
-    python3 tests/lib/fake_collector.py --port P --id HEX [--mode M] [--host 0.0.0.0]
+    python3 tests/lib/fake_collector.py --port P --id HEX [--mode M] [--delay S] [--host 0.0.0.0]
+
+`delay` (seconds, default 0) holds every answer back that long, for a
+client's timeout to be tested on both sides of it.
 
 Modes (what the server does after accepting a connection):
     good       reads the request; when it is exactly DC_QUERY_INSTANCE,
@@ -64,13 +68,16 @@ class FakeCollector:
     start()). One thread accepts; each connection gets a thread of its
     own."""
 
-    def __init__(self, instance_id=DEFAULT_ID, mode="good", host="127.0.0.1", port=0):
+    def __init__(self, instance_id=DEFAULT_ID, mode="good", host="127.0.0.1", port=0,
+                 delay=0.0, on_request=None):
         if mode not in MODES:
             raise ValueError("unknown mode %r (one of %s)" % (mode, ", ".join(MODES)))
         self.instance_id = instance_id
         self.mode = mode
         self.host = host
         self.port = port
+        self.delay = delay
+        self.on_request = on_request    # called with each request's bytes
         self.requests = []          # raw request bytes, one entry per connection read
         self.connections = 0
         self._sock = None
@@ -134,6 +141,8 @@ class FakeCollector:
             pass
         with self._lock:
             self.requests.append(data)
+            if self.on_request:
+                self.on_request(data)
         return data
 
     def _serve_safely(self, conn):
@@ -156,6 +165,8 @@ class FakeCollector:
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         if request != REQUEST:
+            return
+        if self.delay and self._stop.wait(self.delay):
             return
         answer = {
             "good": frame(self.instance_id.encode()),
@@ -191,8 +202,10 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--id", default=DEFAULT_ID, dest="instance_id")
     p.add_argument("--mode", default="good", choices=MODES)
+    p.add_argument("--delay", type=float, default=0.0)
     args = p.parse_args(argv)
-    fc = FakeCollector(args.instance_id, args.mode, args.host, args.port).start()
+    fc = FakeCollector(args.instance_id, args.mode, args.host, args.port, args.delay,
+                       lambda data: print("request %s" % data.hex(), flush=True)).start()
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())

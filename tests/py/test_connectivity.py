@@ -255,6 +255,7 @@ def test_fake_collector_as_a_program():
         assert line.strip() == "listening on 127.0.0.1:%d" % port
         out = run(port)
         assert out["reachable"] and out["instance_id"] == "1111222233334444"
+        assert proc.stdout.readline().strip() == "request 0100000008000000000000ea8d"
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
@@ -322,3 +323,12 @@ def test_an_address_that_connects_but_does_not_answer_ends_the_search(monkeypatc
         out = run(9618, host="cm.example.org")
         assert good.connections == 0
     assert out["reachable"] is False and "127.0.0.1:%d: connected, but" % bad.port in out["description"]
+
+
+def test_answer_later_than_the_timeout_is_no_answer():
+    with FakeCollector(delay=1.0) as fc:
+        late = run(fc.port, timeout=0.3)
+        in_time = run(fc.port, timeout=5)
+    assert late["reachable"] is False
+    assert "no answer to DC_QUERY_INSTANCE within the timeout" in late["description"]
+    assert in_time["reachable"] and in_time["instance_id"] == DEFAULT_ID
