@@ -149,6 +149,9 @@ net ip netns exec "$nat" iptables -t nat -A PREROUTING -d 203.0.113.1 -p tcp --d
 out=$(fn "$cloud" 203.0.113.1 9618 2 1)
 expect "with the DNAT rule the cloud reaches the collector and reads its id" "$out" true "$ID" \
 	"^203\.0\.113\.1:9618: an HTCondor daemon answered DC_QUERY_INSTANCE with instance id $ID"
+n=$(grep -c '^request 0100000008000000000000ea8d$' "$tmp/collector-9618.log")
+if [ "$n" -eq 2 ]; then ok "the collector in the studio read the cloud's request, byte for byte"
+else ko "the request through the NAT" "the collector logged $n good requests (want 2: the studio's, the cloud's): $(cat "$tmp/collector-9618.log")"; fi
 out=$(fn "$cloud" 203.0.113.1 9618 2 0)
 expect "connect-only mode through the forward" "$out" true "" "^203\.0\.113\.1:9618: TCP connection accepted"
 out=$(fn "$cloud" 203.0.113.1 9619 1 1)
