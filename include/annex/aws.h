@@ -94,7 +94,10 @@ struct aws_ctx_opts {
 	FILE *trace;                                 /* NULL: stderr */
 	const struct http_opts *http;                /* NULL: defaults */
 	/* NULL: the defaults (5 attempts, 200 ms base, 20 s cap, 120 s IAM
-	 * wait). Commands pass the knobs' values (session.c). */
+	 * wait, 60 s connect and attempt timeouts, a note after 5 s, no
+	 * deadline). Commands pass the knobs' values (session.c). The
+	 * timeouts go to the HTTP client unless http sets its own; the
+	 * command's deadline starts when the context is made. */
 	const struct aws_retry_settings *retry;
 };
 
@@ -118,6 +121,11 @@ unsigned long aws_ctx_attempts(const struct aws_ctx *ctx);
 long aws_ctx_connections(const struct aws_ctx *ctx);
 /* The retry settings in effect. */
 const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ctx);
+
+/* Starts the command's deadline (ANNEX_COMMAND_TIMEOUT) again from now:
+ * after a prompt, so that the time the user takes to answer is not taken
+ * from the AWS work that follows. */
+void aws_ctx_restart_deadline(struct aws_ctx *ctx);
 
 /* For tests: the signing clock (default time()), the wait between attempts
  * (default nanosleep) and the jitter source (default RAND_bytes). */

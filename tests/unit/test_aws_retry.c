@@ -107,7 +107,7 @@ static int n_sleeps;
 static void fake_sleep(long ms) { if (n_sleeps < 16) sleeps[n_sleeps] = ms; n_sleeps++; }
 static uint64_t fake_random(void) { return 150; }
 
-static const struct aws_retry_settings test_retry = { 5, 100, 1000, 10000 };
+static const struct aws_retry_settings test_retry = { .max_attempts = 5, .base_ms = 100, .cap_ms = 1000, .iam_wait_ms = 10000 };
 
 static struct aws_ctx *make_ctx_with(int port, FILE *trace, const struct aws_retry_settings *rs)
 {
@@ -399,7 +399,7 @@ out:
 static void t_s3_addressing_via_proxy(void)
 {
 	struct server s = { 0 };
-	static const struct aws_retry_settings once = { 1, 0, 0, 0 };
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	struct aws_ctx_opts o;
 	struct aws_creds c;
 	struct aws_ctx *ctx = NULL;
@@ -711,7 +711,7 @@ out:
 /* A bound of 0 waits for nothing: one try, the error says so, no notice. */
 static void t_iam_wait_off(void)
 {
-	static const struct aws_retry_settings no_wait = { 5, 100, 1000, 0 };
+	static const struct aws_retry_settings no_wait = { .max_attempts = 5, .base_ms = 100, .cap_ms = 1000, .iam_wait_ms = 0 };
 	struct server s = { 0 };
 	struct aws_ctx *ctx;
 	struct annex_err err;
@@ -825,7 +825,8 @@ static int fake_send(void *ud, int n, int fresh, struct annex_err *err)
 
 static void t_retry_run(void)
 {
-	struct aws_retrier r = { { 3, 10, 100, 0 }, fake_sleep, fake_random };
+	struct aws_retrier r = { .set = { .max_attempts = 3, .base_ms = 10, .cap_ms = 100 },
+				  .sleep_ms = fake_sleep, .random = fake_random };
 	struct aws_call token = { .retry = AWS_RETRY_TOKEN }, never = { .retry = AWS_RETRY_NEVER };
 	struct fake_send f;
 	struct aws_attempt a = { fake_send, NULL, &f };
@@ -859,8 +860,8 @@ static void t_retry_run(void)
  * is read as before (seconds; no number or a negative one is 0). */
 static void t_settings(void)
 {
-	static const struct aws_retry_settings mine = { 4, 50, 500, 7000 };
-	static const struct aws_retry_settings odd = { 0, 50, 500, -5 };
+	static const struct aws_retry_settings mine = { .max_attempts = 4, .base_ms = 50, .cap_ms = 500, .iam_wait_ms = 7000 };
+	static const struct aws_retry_settings odd = { .max_attempts = 0, .base_ms = 50, .cap_ms = 500, .iam_wait_ms = -5 };
 	struct aws_ctx_opts o;
 	struct aws_ctx *ctx = NULL;
 
