@@ -170,10 +170,14 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 		}
 		/* no wait that ends past the deadline: the attempt after it could
 		 * not be made */
-		if (!aws_deadline_allows(aws_retry_now_ms(r), r->deadline_ms, ms))
+		if (!aws_deadline_allows(aws_retry_now_ms(r), r->deadline_ms, ms)) {
+			if (iam)
+				return annex_err_prefix(err, "IAM did not make %s usable before the command's "
+							"deadline (%ld s; raise ANNEX_COMMAND_TIMEOUT); try again later",
+							c->iam_wait, deadline_s);
 			return annex_err_suffix(err, "; not retried: the command's deadline (%ld s; raise "
-						"ANNEX_COMMAND_TIMEOUT) comes before the next attempt%s", deadline_s,
-						iam ? " (waiting for IAM)" : "");
+						"ANNEX_COMMAND_TIMEOUT) comes before the next attempt", deadline_s);
+		}
 		if (a->waiting)
 			a->waiting(a->ud, ms, err);
 		aws_retry_sleep(r, ms);

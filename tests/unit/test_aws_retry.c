@@ -1042,8 +1042,9 @@ static void t_deadline_bounds_iam_wait(void)
 	CHECK_INT(dl_sleeps[2], 2000);
 	CHECK_INT(f.started[3], 3800);
 	CHECK_STR(err.code, "InvalidParameterValue");
-	CHECK(strstr(err.msg, "Invalid IAM Instance Profile name; not retried: the command's deadline (5 s; "
-			      "raise ANNEX_COMMAND_TIMEOUT) comes before the next attempt (waiting for IAM)") != NULL);
+	CHECK_STR(err.msg, "IAM did not make the instance profile usable before the command's deadline (5 s; "
+		  "raise ANNEX_COMMAND_TIMEOUT); try again later: InvalidParameterValue: Value (p) for parameter "
+		  "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name");
 }
 
 /* The context: the deadline starts when it is made, the transport is
