@@ -307,58 +307,14 @@ struct aws_send_state {
 	int timed_out;                /* the last attempt ended at a time limit */
 };
 
-/* "host:port" of a Host value (the port the scheme implies when none). */
-static void aws_where(char *out, size_t n, const char *host, int https)
-{
-	const char *colon = strrchr(host, ':'), *bracket = strrchr(host, ']');
-
-	if (colon && (!bracket || colon > bracket))
-		snprintf(out, n, "%s", host);
-	else
-		snprintf(out, n, "%s:%d", host, https ? 443 : 80);
-}
-
-/* ms as "2 s" or "1.5 s" (tenths only below 10 s, where they matter). */
-static void aws_secs(char *out, size_t n, long ms)
-{
-	long tenths = (ms + 50) / 100;
-
-	if (tenths % 10 == 0 || ms >= 10000)
-		snprintf(out, n, "%ld s", (ms + 500) / 1000);
-	else
-		snprintf(out, n, "%ld.%ld s", tenths / 10, tenths % 10);
-}
-
-/* The service as the user knows it, for notes and messages. */
-static const char *aws_service_title(enum aws_service svc)
-{
-	static const char *const titles[][2] = {
-		{ "ec2", "EC2" }, { "s3", "S3" }, { "iam", "IAM" }, { "sts", "STS" },
-		{ "lambda", "Lambda" }, { "events", "EventBridge" }, { "ssm", "SSM" },
-	};
-	const char *name = aws_service_name(svc);
-
-	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
-		if (strcmp(name, titles[i][0]) == 0)
-			return titles[i][1];
-	return name;
-}
-
-/* The one note a call gives when it has waited notice_ms in all (in
- * flight, in backoff or waiting for IAM): on the trace stream (stderr),
- * one line, nothing secret (the host and the operation). */
+/* The one note a call gives when it has waited notice_ms in all. */
 static void aws_note(struct aws_send_state *st, const char *what)
 {
-	struct aws_ctx *ctx = st->ctx;
-	long ms = (long)(aws_retry_now_ms(&ctx->retry) - st->start_ms);
-
 	if (st->noted)
 		return;
 	st->noted = 1;
-	fprintf(ctx->trace, "annex: waiting for %s (%s %s) ... %ld s, %s\n", st->where,
-		aws_service_title(st->req->svc), st->req->op ? st->req->op : st->req->method,
-		(ms + 500) / 1000, what);
-	fflush(ctx->trace);
+	aws_note_waiting(st->ctx->trace, st->where, st->req->svc, st->req->op ? st->req->op : st->req->method,
+			 (long)(aws_retry_now_ms(&st->ctx->retry) - st->start_ms), what);
 }
 
 /* The transport's slow hook: an attempt still in flight at the note's time. */
@@ -366,37 +322,6 @@ static void aws_send_slow(void *ud, long elapsed_ms)
 {
 	(void)elapsed_ms;
 	aws_note(ud, "no reply yet");
-}
-
-/* Rewrites a transport timeout as the one line the user needs: the call,
- * the endpoint, the limit that fired and the knob that sets it. */
-static void aws_timeout_message(struct aws_send_state *st, const struct http_response *hr, struct annex_err *err)
-{
-	const struct aws_ctx *ctx = st->ctx;
-	long request_ms = ctx->http_opts.timeout_ms > 0 ? ctx->http_opts.timeout_ms : HTTP_TIMEOUT_DEFAULT_MS;
-	long connect_ms = ctx->http_opts.connect_timeout_ms > 0 ? ctx->http_opts.connect_timeout_ms
-								 : HTTP_CONNECT_TIMEOUT_DEFAULT_MS;
-	const char *knob;
-	char secs[32];
-
-	if (hr->timed_out == HTTP_TIMEOUT_CONNECT && hr->timeout_ms == connect_ms)
-		knob = "ANNEX_CONNECT_TIMEOUT";
-	else if (hr->timeout_ms == request_ms)
-		knob = "ANNEX_REQUEST_TIMEOUT";
-	else
-		knob = NULL;  /* what was left of the command's deadline */
-	aws_secs(secs, sizeof(secs), hr->timeout_ms);
-	if (!knob)   /* the loop's message names ANNEX_COMMAND_TIMEOUT next */
-		annex_err_set(err, "Timeout", "%s %s: no %s %s within %s, all that was left before the "
-			      "command's deadline", aws_service_title(st->req->svc),
-			      st->req->op ? st->req->op : st->req->method,
-			      hr->timed_out == HTTP_TIMEOUT_CONNECT ? "connection to" : "reply from", st->where, secs);
-	else
-		annex_err_set(err, "Timeout", "%s %s: no %s %s within %s (raise %s)",
-			      aws_service_title(st->req->svc), st->req->op ? st->req->op : st->req->method,
-			      hr->timed_out == HTTP_TIMEOUT_CONNECT ? "connection to" : "reply from", st->where, secs,
-			      knob);
-	err->retryable = 1;
 }
 
 /* One attempt (struct aws_attempt's send): signed anew, traced, sent,
@@ -443,7 +368,8 @@ static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
 	st->timed_out = rc < 0 && reply->http.timed_out != HTTP_TIMEOUT_NONE;
 	if (rc < 0) {
 		if (st->timed_out)
-			aws_timeout_message(st, &reply->http, err);
+			aws_timeout_message(ctx, req->svc, req->op ? req->op : req->method, st->where, &reply->http,
+					    err);
 		else if (strcmp(err->code, "Transport") == 0)
 			annex_err_prefix(err, "%s %s", aws_service_title(req->svc), req->op ? req->op : req->method);
 		if (ctx->debug)
@@ -461,7 +387,6 @@ static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
 static void aws_send_waiting(void *ud, long ms, const struct annex_err *why)
 {
 	struct aws_send_state *st = ud;
-
 	const struct aws_retry_settings *set = &st->ctx->retry.set;
 
 	if (st->ctx->debug)
