@@ -219,7 +219,14 @@ def test_prompt_time_not_counted(m, pool):
             rc == 0 and "ANNEX_COMMAND_TIMEOUT" not in out and len(res) == 1, (rc, out))
 
 
+def test_help_and_describe():
+    rc, out, err = T.run_annex(["-help"], {"PATH": "/usr/bin:/bin"})
+    T.check("-help names the time-limit knobs", rc == 0 and all(k in out for k in (
+        "ANNEX_CONNECT_TIMEOUT", "ANNEX_REQUEST_TIMEOUT", "ANNEX_COMMAND_TIMEOUT", "ANNEX_SLOW_CALL_NOTICE")), out)
+
+
 def main():
+    T.guarded(test_help_and_describe)
     with MotoServer() as m:
         pool = T.Pool(m)
         T.guarded(test_fast_calls_say_nothing, m, pool)
