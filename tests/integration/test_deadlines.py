@@ -107,9 +107,11 @@ def test_slow_reply_notes_once(m, pool):
         rc, out, err, secs = status(pool, ANNEX_SLOW_CALL_NOTICE="1", ANNEX_REQUEST_TIMEOUT="10", **fp.env())
     got = notes(err)
     T.check("slow reply (2.5 s, under the 10 s timeout): succeeds", rc == 0 and secs >= 2.5, (rc, secs, err))
+    # libcurl calls the progress hook about once a second while nothing
+    # moves, so the note comes 1 to 2 s in
     T.check("slow reply: the waiting note once, naming the endpoint and the call",
-            len(got) == 1 and got[0] == "annex: waiting for %s (EC2 DescribeInstances) ... 1 s, no reply yet"
-            % where(m), err)
+            len(got) == 1 and re.fullmatch(r"annex: waiting for %s \(EC2 DescribeInstances\) \.\.\. [12] s, "
+                                           r"no reply yet" % re.escape(where(m)), got[0]), err)
 
 
 def test_fast_calls_say_nothing(m, pool):
@@ -203,8 +205,8 @@ def run_answering_late(args, env, delay, timeout=90):
 
 
 def test_prompt_time_not_counted(m, pool):
-    # the user answers after 4 s; the command's deadline is 3 s: what
-    # follows the answer has its own 3 s (the deadline bounds unattended work)
+    # the user answers after 6 s; the command's deadline is 5 s: what
+    # follows the answer has its own 5 s (the deadline bounds unattended work)
     m.reset()
     if os.path.exists(pool.setup_file()):
         os.unlink(pool.setup_file())
@@ -212,7 +214,7 @@ def test_prompt_time_not_counted(m, pool):
     if not T.check("setup for the prompt test", rc == 0, out + err):
         return
     rc, out = run_answering_late(["-count", "1", "-annex-name", "latereply"],
-                                 pool.env(ANNEX_COMMAND_TIMEOUT="3"), delay=4)
+                                 pool.env(ANNEX_COMMAND_TIMEOUT="5"), delay=6)
     res = m.client("ec2").describe_instances(Filters=[
         {"Name": "tag:htcondor:AnnexName", "Values": ["latereply"]}])["Reservations"]
     T.check("an answer given after the deadline's time still launches: prompt time does not count",
