@@ -136,6 +136,11 @@ void aws_ctx_restart_deadline(struct aws_ctx *ctx)
 	aws_retry_start_deadline(&ctx->retry);
 }
 
+long aws_ctx_time_left_ms(const struct aws_ctx *ctx)
+{
+	return aws_retry_time_left_ms(&ctx->retry);
+}
+
 void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void))
 {
 	ctx->clock = clock ? clock : aws_default_clock;

@@ -1072,6 +1072,42 @@ static void t_deadline_settings(void)
 	aws_ctx_free(ctx);
 }
 
+/* A poll's pause (aws_pace, launch -wait) starts the command's deadline
+ * again: a -wait longer than ANNEX_COMMAND_TIMEOUT keeps looking. */
+static void t_deadline_restarts_after_pace(void)
+{
+	static const struct aws_retry_settings set = { .max_attempts = 1, .command_timeout_ms = 1000 };
+	struct timespec ts = { 1, 100 * 1000000L };
+	struct aws_ctx_opts o;
+	struct aws_ctx *ctx = NULL;
+	long left;
+
+	memset(&o, 0, sizeof(o));
+	o.region = "us-east-1";
+	o.retry = &set;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (!ctx)
+		return;
+	left = aws_ctx_time_left_ms(ctx);
+	CHECK(left > 800 && left <= 1000);
+	nanosleep(&ts, NULL);
+	CHECK_INT(aws_ctx_time_left_ms(ctx), 0);
+	dl_n_sleeps = 0;
+	aws_ctx_set_sleep(ctx, dl_sleep);
+	CHECK(aws_pace(ctx, aws_monotonic_ms() + 60000, 10) > 0);
+	CHECK_INT(dl_n_sleeps, 1);
+	left = aws_ctx_time_left_ms(ctx);
+	CHECK(left > 800 && left <= 1000);
+	aws_ctx_free(ctx);
+	/* no deadline: none after a pause either */
+	o.retry = NULL;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (ctx) {
+		CHECK_INT(aws_ctx_time_left_ms(ctx), -1);
+		aws_ctx_free(ctx);
+	}
+}
+
 /* ---- the transport options the IMDS client uses ---- */
 
 static void t_http_imds_options(void)
@@ -1124,4 +1160,4 @@ TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retry
       T(t_iam_wait_schedule), T(t_iam_wait_bound), T(t_iam_wait_off), T(t_iam_wait_only_propagation),
       T(t_iam_wait_then_throttle), T(t_retry_run), T(t_settings), T(t_http_imds_options),
       T(t_deadline_arithmetic), T(t_deadline_stops_retries), T(t_deadline_passed_sends_nothing),
-      T(t_deadline_bounds_iam_wait), T(t_deadline_settings))
+      T(t_deadline_bounds_iam_wait), T(t_deadline_settings), T(t_deadline_restarts_after_pace))
