@@ -220,9 +220,15 @@ static long find(const struct stmts *s, char *const *field, const char *v)
 	return -1;
 }
 
-static void note(struct buf *b, const char *what, const char *sid)
+/* "statement A changed" / "statements B, C missing", after "; " when b has text. */
+static void group(struct buf *b, const char *what, char **sids, size_t n)
 {
-	buf_printf(b, "%sstatement %s %s", b->len ? ", " : "", sid, what);
+	if (n == 0)
+		return;
+	buf_printf(b, "%sstatement%s ", b->len ? "; " : "", n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", sids[i]);
+	buf_printf(b, " %s", what);
 }
 
 char *policydoc_diff(const char *deployed, const char *wanted)
@@ -238,14 +244,27 @@ char *policydoc_diff(const char *deployed, const char *wanted)
 	}
 	stmts_of(d, &sd);
 	stmts_of(w, &sw);
-	for (size_t i = 0; i < sw.n; i++) {
-		if (find(&sd, sd.canon, sw.canon[i]) >= 0)
-			continue;
-		note(&b, find(&sd, sd.sid, sw.sid[i]) >= 0 ? "changed" : "missing", sw.sid[i]);
+	{
+		char **changed = xcalloc(sw.n + 1, sizeof(char *)), **missing = xcalloc(sw.n + 1, sizeof(char *));
+		char **extra = xcalloc(sd.n + 1, sizeof(char *));
+		size_t nc = 0, nm = 0, ne = 0;
+		for (size_t i = 0; i < sw.n; i++)
+			if (find(&sd, sd.canon, sw.canon[i]) < 0) {
+				if (find(&sd, sd.sid, sw.sid[i]) >= 0)
+					changed[nc++] = sw.sid[i];
+				else
+					missing[nm++] = sw.sid[i];
+			}
+		for (size_t i = 0; i < sd.n; i++)
+			if (find(&sw, sw.canon, sd.canon[i]) < 0 && find(&sw, sw.sid, sd.sid[i]) < 0)
+				extra[ne++] = sd.sid[i];
+		group(&b, "changed", changed, nc);
+		group(&b, "missing", missing, nm);
+		group(&b, "extra", extra, ne);
+		free(changed);
+		free(missing);
+		free(extra);
 	}
-	for (size_t i = 0; i < sd.n; i++)
-		if (find(&sw, sw.canon, sd.canon[i]) < 0 && find(&sw, sw.sid, sd.sid[i]) < 0)
-			note(&b, "extra", sd.sid[i]);
 	/* the other top-level keys (Version, Id) */
 	json_object_object_foreach(w, k, v) {
 		json_object *dv = NULL;
@@ -256,14 +275,14 @@ char *policydoc_diff(const char *deployed, const char *wanted)
 		a = canon_of(v);
 		c = dv ? canon_of(dv) : xstrdup("");
 		if (strcmp(a, c) != 0)
-			buf_printf(&b, "%s%s differs", b.len ? ", " : "", k);
+			buf_printf(&b, "%s%s differs", b.len ? "; " : "", k);
 		free(a);
 		free(c);
 	}
 	json_object_object_foreach(d, k2, v2) {
 		(void)v2;
 		if (strcmp(k2, "Statement") != 0 && !json_object_object_get_ex(w, k2, NULL))
-			buf_printf(&b, "%s%s extra", b.len ? ", " : "", k2);
+			buf_printf(&b, "%s%s extra", b.len ? "; " : "", k2);
 	}
 	if (b.len == 0 && !policydoc_same(deployed, wanted))
 		buf_puts(&b, "statements differ");

@@ -59,10 +59,13 @@ static void t_differences_named(void)
 
 	CHECK(!policydoc_same(changed, WANT));
 	d = policydoc_diff(changed, WANT);
-	CHECK_STR(d, "statement A changed, statement Z extra");
+	CHECK_STR(d, "statement A changed; statement Z extra");
 	free(d);
 	d = policydoc_diff(missing, WANT);
-	CHECK_STR(d, "statement A missing, Version differs");
+	CHECK_STR(d, "statement A missing; Version differs");
+	free(d);
+	d = policydoc_diff("{\"Statement\":[]}", WANT);
+	CHECK_STR(d, "statements A, B missing; Version differs");
 	free(d);
 	d = policydoc_diff("%7Bnope", WANT);
 	CHECK_STR(d, "not a JSON policy document");
