@@ -312,9 +312,11 @@ static void check_profile(struct checker *c)
 		fail(c, "instance profile %s has ARN %s, not the configured %s; run 'annex -setup'", name, arn, arn_knob);
 	else if (found == 1 && !(c->condor_pieces & CONDORSETUP_PROFILE) && strcmp(name, SETUP_INSTANCE_PROFILE) == 0) {
 		/* annex's own: its role, as this version makes it */
-		if (!has_role)
-			fail(c, "instance profile %s does not hold the role %s; run 'annex -setup'", name, SETUP_NODE_ROLE);
-		else if (!check_role(c, &setup_node_role))
+		struct drift_lines l;
+		annex_err_clear(&err);
+		drift_begin(c, &l);
+		if (!drift_end(c, &l, has_role ? 0 : drift_profile(&l.d, name, SETUP_NODE_ROLE, &err), &err) &&
+		    !check_role(c, &setup_node_role))
 			ok();
 	} else {
 		char *what = xasprintf("instance profile %s not found", name);

@@ -299,6 +299,31 @@ int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *
 	return rc;
 }
 
+int iam_instance_profile_roles(struct aws_ctx *ctx, const char *name, char ***roles, size_t *n,
+			       struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	struct name_list l = { 0 };
+	xmlDoc *doc = NULL;
+	xmlNode *set;
+	int rc;
+
+	params_add(&p, "InstanceProfileName", name);
+	rc = call(ctx, "GetInstanceProfile", &p, &doc, err);
+	set = rc == 1 ? xml_find_deep(xmlDocGetRootElement(doc), "Roles") : NULL;
+	for (xmlNode *m = set ? xml_first(set, "member") : NULL; m; m = xml_next(m, "member")) {
+		char *rn = xml_text(m, "RoleName");
+		if (!rn)
+			continue;
+		l.v = xrealloc(l.v, (l.n + 1) * sizeof(*l.v));
+		l.v[l.n++] = rn;
+	}
+	xmlFreeDoc(doc);
+	*roles = l.v;
+	*n = l.n;
+	return rc;
+}
+
 int iam_create_instance_profile(struct aws_ctx *ctx, const char *name, char **arn,
 				struct annex_err *err)
 {

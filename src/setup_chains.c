@@ -268,22 +268,19 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 	rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &st->profile_arn, &has_role, err);
 	if (rc < 0)
 		return -1;
+	if (rc == 1)      /* it exists: it holds the node role and no other */
+		return has_role ? 0 : drift_profile(&c->drift, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
 	if (dry(c)) {
-		if (rc == 0) {
-			would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
-			st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
-						    SETUP_INSTANCE_PROFILE);
-		}
-		if (!has_role)
-			would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
-			      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
+		would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
+		st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
+					    SETUP_INSTANCE_PROFILE);
+		would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
+		      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
 		return 0;
 	}
-	if (rc == 0 && iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
+	if (iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
 		return -1;
-	if (!has_role)
-		return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
-	return 0;
+	return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
 }
 
 /* The fleet role, and EC2 Spot's service-linked role

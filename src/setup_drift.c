@@ -132,6 +132,32 @@ int drift_role(struct drift *d, const struct setup_role_want *w, const char *tru
 	return rc;
 }
 
+int drift_profile(struct drift *d, const char *profile, const char *role, struct annex_err *err)
+{
+	char **roles = NULL;
+	size_t n = 0;
+	int rc = iam_instance_profile_roles(d->ctx, profile, &roles, &n, err), have = 0;
+
+	for (size_t i = 0; rc == 1 && i < n; i++)
+		have |= strcmp(roles[i], role) == 0;
+	if (rc == 1)
+		rc = 0;
+	for (size_t i = 0; rc == 0 && !have && i < n; i++) {
+		differs(d, "instance profile %s: holds the role %s, not %s", profile, roles[i], role);
+		if (correct(d, "IAM", "RemoveRoleFromInstanceProfile", "InstanceProfileName=%s RoleName=%s", profile,
+			    roles[i]))
+			rc = iam_remove_role_from_instance_profile(d->ctx, profile, roles[i], err);
+	}
+	if (rc == 0 && !have) {
+		if (n == 0)
+			differs(d, "instance profile %s: holds no role, not %s", profile, role);
+		if (correct(d, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s", profile, role))
+			rc = iam_add_role_to_instance_profile(d->ctx, profile, role, err);
+	}
+	iam_names_free(roles, n);
+	return rc;
+}
+
 /* ---- the lease function ---- */
 
 static const char *str_of(json_object *config, const char *key)

@@ -53,6 +53,10 @@ int iam_empty_role(struct aws_ctx *ctx, const char *role, struct annex_err *err)
 /* 1 found (*arn set; *has_role 1 when `role` is in the profile), 0 not found, -1 error. */
 int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *role,
 			     char **arn, int *has_role, struct annex_err *err);
+/* The names of the roles in the profile (a malloc'd array, iam_names_free):
+ * 1, 0 when there is no such profile, -1 error. */
+int iam_instance_profile_roles(struct aws_ctx *ctx, const char *name, char ***roles, size_t *n,
+			       struct annex_err *err);
 int iam_create_instance_profile(struct aws_ctx *ctx, const char *name, char **arn,
 				struct annex_err *err);
 int iam_add_role_to_instance_profile(struct aws_ctx *ctx, const char *profile, const char *role,

@@ -68,6 +68,10 @@ struct drift {
  * policies, attached managed policies. 0, or -1 on an AWS error. */
 int drift_role(struct drift *d, const struct setup_role_want *w, const char *trust, struct annex_err *err);
 
+/* An existing instance profile holds role and no other (a profile holds
+ * one role at most). */
+int drift_profile(struct drift *d, const char *profile, const char *role, struct annex_err *err);
+
 /* The existing lease function (config: GetFunction's Configuration)
  * against this version: code (CodeSha256), runtime, handler, role
  * (role_arn), timeout, environment (none). */

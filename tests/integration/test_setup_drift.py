@@ -153,6 +153,20 @@ def test_drift(m, pool):
                lambda: node_trust() == lambda_trust,
                lambda: node_trust() == policy_file("node-trust.json", account), ["IAM UpdateAssumeRolePolicy"])
 
+    iam.create_role(RoleName="Other", AssumeRolePolicyDocument=json.dumps(policy_file("node-trust.json", account)))
+
+    def profile_roles():
+        return [r["RoleName"] for r in iam.get_instance_profile(
+            InstanceProfileName="HTCondorAnnex-InstanceProfile")["InstanceProfile"]["Roles"]]
+
+    def profile_change():
+        iam.remove_role_from_instance_profile(InstanceProfileName="HTCondorAnnex-InstanceProfile", RoleName=NODE_ROLE)
+        iam.add_role_to_instance_profile(InstanceProfileName="HTCondorAnnex-InstanceProfile", RoleName="Other")
+    round_trip(m, pool, "instance profile's role", profile_change,
+               ["instance profile HTCondorAnnex-InstanceProfile: holds the role Other, not %s" % NODE_ROLE],
+               lambda: profile_roles() == ["Other"], lambda: profile_roles() == [NODE_ROLE],
+               ["IAM RemoveRoleFromInstanceProfile", "IAM AddRoleToInstanceProfile"])
+
     gid = group_id(m)
 
     def perms():
