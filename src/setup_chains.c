@@ -1,9 +1,11 @@
-/* setup_chains.c - what annex -setup creates, as five independent chains
+/* setup_chains.c - what annex -setup creates, as six independent chains
  * run side by side (the bucket; the lease role, then the function and its
  * permission; the node role, then the instance profile; the fleet role and
- * EC2 Spot's service-linked role; the security group). Every step looks
- * before it creates; a piece condor_annex's setup made is used where it
- * still exists; -dry-run prints the calls it would make instead. See
+ * EC2 Spot's service-linked role; the security group; the lease rules of
+ * existing annexes). Every step looks before it creates, and brings what
+ * exists in line with this version (setup_drift.h: only what differs is
+ * changed); a piece condor_annex's setup made is used where it still
+ * exists; -dry-run prints the calls it would make instead. See
  * include/annex/setup.h. */
 #include <errno.h>
 #include <stdio.h>
