@@ -212,7 +212,7 @@ static int check_function_drift(struct checker *c, const char *name, const char 
 	struct annex_err err;
 	struct drift_lines l;
 	json_object *config = NULL;
-	char *role_arn = NULL, *trust = NULL;
+	char *role_arn = NULL, *trust = NULL, *statement = NULL;
 	int rc;
 
 	annex_err_clear(&err);
@@ -226,11 +226,18 @@ static int check_function_drift(struct checker *c, const char *name, const char 
 	}
 	if (rc >= 0 && (rc = lambda_get_function_config(c->s->aws, name, &config, &err)) == 1)
 		rc = drift_function(&l.d, name, config, role_arn, &err);
+	if (rc >= 0 && (rc = lambda_get_permission(c->s->aws, name, SETUP_LEASE_PERMISSION, &statement, &err)) == 1) {
+		char *source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", c->id.partition, c->s->region,
+					     c->id.account);
+		rc = drift_permission(&l.d, name, arn, SETUP_LEASE_PERMISSION, statement, source_arn, &err);
+		free(source_arn);
+	}
 	if (rc >= 0)
 		rc = drift_lease_rules(&l.d, arn, &err);
 	json_object_put(config);
 	free(role_arn);
 	free(trust);
+	free(statement);
 	return drift_end(c, &l, rc, &err);
 }
 

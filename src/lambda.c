@@ -149,30 +149,57 @@ int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_e
 	return rc;
 }
 
-int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+int lambda_get_permission(struct aws_ctx *ctx, const char *name, const char *sid, char **statement,
+			  struct annex_err *err)
 {
 	char *path = function_path(name, "/policy");
 	json_object *out = NULL, *pol, *doc = NULL, *stmts;
 	int rc = aws_rest_json(ctx, AWS_LAMBDA, "GET", path, NULL, NULL, &out, err);
-	int found = 0;
 
 	free(path);
+	*statement = NULL;
 	if (rc != 0)
 		return not_found(err) ? 0 : -1;
 	if (json_object_object_get_ex(out, "Policy", &pol))
 		doc = json_tokener_parse(json_object_get_string(pol));
 	if (doc && json_object_object_get_ex(doc, "Statement", &stmts) &&
 	    json_object_is_type(stmts, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(stmts); i++) {
+		for (size_t i = 0; i < json_object_array_length(stmts) && !*statement; i++) {
 			json_object *st = json_object_array_get_idx(stmts, i), *id;
 			if (json_object_object_get_ex(st, "Sid", &id) &&
 			    strcmp(json_object_get_string(id), sid) == 0)
-				found = 1;
+				*statement = xstrdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
 		}
 	}
 	json_object_put(doc);
 	json_object_put(out);
-	return found;
+	return *statement ? 1 : 0;
+}
+
+int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+{
+	char *st = NULL;
+	int rc = lambda_get_permission(ctx, name, sid, &st, err);
+
+	free(st);
+	return rc;
+}
+
+int lambda_remove_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+	int rc;
+
+	buf_puts(&b, "/policy/");
+	aws_url_encode(&b, sid, 0);
+	path = function_path(name, buf_cstr(&b));
+	buf_free(&b);
+	rc = aws_rest_json(ctx, AWS_LAMBDA, "DELETE", path, NULL, NULL, NULL, err);
+	free(path);
+	if (rc != 0 && not_found(err))
+		return 0;
+	return rc;
 }
 
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,

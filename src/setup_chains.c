@@ -205,7 +205,7 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	const struct annex_embedded *zip = setup_function_zip();
 	struct lambda_function_spec spec;
 	json_object *config = NULL;
-	char *source_arn;
+	char *source_arn, *statement = NULL;
 	int rc, fn_new = 0;
 
 	if (ensure_role(c, &setup_lease_role, &st->lease_role_arn, err) != 0)
@@ -240,13 +240,20 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
 			return -1;
 	}
+	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
 	if (fn_new)
 		rc = 0;     /* the function does not exist yet: nor does its permission */
-	else if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
+	else if ((rc = lambda_get_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, &statement, err)) < 0) {
+		free(source_arn);
 		return -1;
-	if (rc == 1)
-		return 0;
-	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
+	}
+	if (rc == 1) {
+		rc = drift_permission(&c->drift, SETUP_LEASE_FUNCTION, st->function_arn, SETUP_LEASE_PERMISSION,
+				      statement, source_arn, err);
+		free(statement);
+		free(source_arn);
+		return rc;
+	}
 	if (dry(c)) {
 		would(c, "Lambda", "AddPermission", "FunctionName=%s StatementId=%s Principal=events.amazonaws.com "
 		      "SourceArn=%s", SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, source_arn);

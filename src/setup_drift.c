@@ -236,6 +236,28 @@ int drift_function(struct drift *d, const char *name, json_object *config, const
 	return rc;
 }
 
+int drift_permission(struct drift *d, const char *name, const char *function_arn, const char *sid,
+		     const char *statement, const char *source_arn, struct annex_err *err)
+{
+	char *want = xasprintf("{\"Sid\":\"%s\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+			       "\"events.amazonaws.com\"},\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"%s\","
+			       "\"Condition\":{\"ArnLike\":{\"AWS:SourceArn\":\"%s\"},\"StringEquals\":"
+			       "{\"AWS:SourceAccount\":\"%s\"}}}", sid, function_arn, source_arn, d->account);
+	int rc = 0;
+
+	if (!policydoc_same(statement, want)) {
+		differs(d, "function %s: permission %s differs from this version's (who may invoke the function)",
+			name, sid);
+		if (correct(d, "Lambda", "RemovePermission", "FunctionName=%s StatementId=%s", name, sid))
+			rc = lambda_remove_permission(d->ctx, name, sid, err);
+		if (correct(d, "Lambda", "AddPermission", "FunctionName=%s StatementId=%s Principal=events.amazonaws.com "
+			    "SourceArn=%s SourceAccount=%s", name, sid, source_arn, d->account) && rc == 0)
+			rc = lambda_add_permission(d->ctx, name, sid, "events.amazonaws.com", source_arn, d->account, err);
+	}
+	free(want);
+	return rc;
+}
+
 /* ---- the security group ---- */
 
 static int is_all_out(const struct ec2_group_rule *r, int v6)

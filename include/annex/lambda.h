@@ -39,6 +39,12 @@ int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spe
 int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err);
 /* 1 when the function's resource policy holds statement `sid`, 0 not, -1 error. */
 int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
+/* The statement `sid` of the function's resource policy as JSON text
+ * (*statement, malloc'd): 1, 0 when there is none, -1 error. */
+int lambda_get_permission(struct aws_ctx *ctx, const char *name, const char *sid, char **statement,
+			  struct annex_err *err);
+/* RemovePermission of statement `sid`; one already gone is not an error. */
+int lambda_remove_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
 /* source_account (may be NULL) guards against a confused deputy: only
  * rules of that account may invoke the function. */
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,

@@ -78,6 +78,12 @@ int drift_profile(struct drift *d, const char *profile, const char *role, struct
 int drift_function(struct drift *d, const char *name, json_object *config, const char *role_arn,
 		   struct annex_err *err);
 
+/* The lease function's resource-policy statement sid (statement: as
+ * GetPolicy gave it) against this version's: events.amazonaws.com may
+ * invoke function_arn for rules matching source_arn of this account only. */
+int drift_permission(struct drift *d, const char *name, const char *function_arn, const char *sid,
+		     const char *statement, const char *source_arn, struct annex_err *err);
+
 /* annex's security group's rules: all outbound traffic to 0.0.0.0/0
  * (::/0 is allowed too), nothing else out; inbound only SSH that
  * -ssh-cidr added (ssh_cidr, or a rule with SETUP_SSH_DESCRIPTION). */

@@ -112,6 +112,23 @@ def test_drift(m, pool):
                ["Handler is evil.handler", "environment variables (EVIL)"],
                config_drifted, lambda: not config_drifted(), ["Lambda UpdateFunctionConfiguration"])
 
+    sid = "HTCondorAnnex-EventsInvoke"
+
+    def permission():
+        return [st for st in json.loads(lam.get_policy(FunctionName=FN)["Policy"])["Statement"] if st["Sid"] == sid]
+
+    def permission_change():
+        lam.remove_permission(FunctionName=FN, StatementId=sid)
+        lam.add_permission(FunctionName=FN, StatementId=sid, Action="lambda:InvokeFunction",
+                           Principal="events.amazonaws.com")
+    round_trip(m, pool, "function permission (any account's rules)", permission_change,
+               ["function %s: permission %s differs" % (FN, sid)],
+               lambda: "Condition" not in permission()[0],
+               lambda: permission()[0].get("Condition") == {
+                   "ArnLike": {"AWS:SourceArn": "arn:aws:events:us-east-1:%s:rule/*" % account},
+                   "StringEquals": {"AWS:SourceAccount": account}},
+               ["Lambda RemovePermission", "Lambda AddPermission"])
+
     wide = {"Version": "2012-10-17", "Statement": [{"Sid": "TerminateAnnexInstances", "Effect": "Allow",
                                                     "Action": "ec2:TerminateInstances", "Resource": "*"}]}
 
