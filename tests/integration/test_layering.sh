@@ -38,7 +38,7 @@ hits() {
 	done
 }
 
-# Sleeping: only aws_retry.c waits between attempts (reaplock.c waits for
+# Sleeping: only aws_retry.c waits between attempts (lockfile.c waits for
 # its lock in a blocking flock, which sleeps nothing).
 rule_sleep() {
 	hits "$1" '(^|[^A-Za-z0-9_])(nanosleep|usleep|sleep|clock_nanosleep)[[:space:]]*\(' \
