@@ -48,6 +48,9 @@ static const struct knob_def knob_table[] = {
 	  "The file holding the AWS access key id, or FROM INSTANCE for the instance role." },
 	{ "ANNEX_DEFAULT_SECRET_KEY_FILE", KNOB_PATH, NULL, NULL, 0, 0, KNOB_CONFIGURED_ONLY,
 	  "The file holding the AWS secret access key (mode 0600), or FROM INSTANCE for the instance role." },
+	{ "ANNEX_CREDENTIAL_PROCESS_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, DAY_S, KNOB_ENV,
+	  "How long a profile's credential_process may run (each time: expiring credentials are fetched again "
+	  "before they expire) before annex kills it and fails naming the profile." },
 
 	/* what -setup made */
 	{ "ANNEX_DEFAULT_S3_BUCKET", KNOB_STRING, NULL, NULL, 0, 0, 0,
