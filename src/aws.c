@@ -300,6 +300,19 @@ static struct aws_ctx *aws_root(struct aws_ctx *ctx)
 	return ctx;
 }
 
+/* Whether the context has credentials at all (read under the root's lock:
+ * another thread may be replacing them). */
+static int aws_have_creds(struct aws_ctx *ctx)
+{
+	struct aws_ctx *root = aws_root(ctx);
+	int have;
+
+	pthread_mutex_lock(&root->creds_lock);
+	have = root->creds.access_key_id && root->creds.secret_access_key;
+	pthread_mutex_unlock(&root->creds_lock);
+	return have;
+}
+
 /* The credentials for one attempt, into *c (a copy: freed, cleansed, by
  * the caller). When they come from a source that can be asked again and
  * are within CREDS_ADVISORY_S of their expiry (creds.h), they are fetched
@@ -423,7 +436,7 @@ int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_repl
 	if ((unsigned)req->svc >= AWS_N_SERVICES)
 		return annex_err_set(err, "Internal", "unknown AWS service %d", (int)req->svc);
 	ep = &ctx->ep[req->svc];
-	if (!aws_root(ctx)->creds.access_key_id || !aws_root(ctx)->creds.secret_access_key)
+	if (!aws_have_creds(ctx))
 		return annex_err_set(err, "Credentials", "%s %s: no AWS credentials",
 				     aws_service_name(req->svc), req->op ? req->op : req->method);
 	ctx->calls++;

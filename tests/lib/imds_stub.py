@@ -18,8 +18,8 @@ Like the real service (IMDSv2 required, as annex's nodes set it):
 Short-lived credentials that change: --expires-in S makes each answer's
 Expiration S seconds from the moment it is served; --keys FILE (a JSON list
 of {"AccessKeyId", "SecretAccessKey", "Token"}) makes the Nth fetch of the
-role's credentials serve entry N (the last one from then on). A served
-credentials document adds " served=<AccessKeyId>" to its log line.
+role's credentials serve entry N (the last one from then on), and each
+such fetch's log line ends in " served=<AccessKeyId>".
 Modes: normal; hang (accepts, reads the request, never answers: for the
 timeout test); norole (404 on the role list); badjson (garbage credentials).
 """
@@ -123,7 +123,7 @@ def make_handler(args, tokens, lock):
                 if args.expires_in is not None:
                     when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=args.expires_in)
                     doc["Expiration"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-                self.record(state, " served=" + doc["AccessKeyId"])
+                self.record(state, " served=" + doc["AccessKeyId"] if keys else "")
                 return self.reply(200, json.dumps(doc, indent=2))
             self.reply(404, "Not Found")
 
