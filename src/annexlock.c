@@ -12,7 +12,7 @@
 #include "annex/session.h"
 
 static const struct lockfile_kind annexlock_kind = { "AnnexLock", "the per-annex lock", "set XDG_RUNTIME_DIR to a "
-						      "directory of your own" };
+						      "directory of your own", 1 };
 
 char *annexlock_file_name(const char *region, const char *name)
 {

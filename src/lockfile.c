@@ -177,12 +177,13 @@ int lockfile_acquire(const struct lockfile_kind *k, const char *path, long wait_
 	rc = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0
 	   : errno == EWOULDBLOCK ? (wait_ms > 0 ? lockfile_wait(fd, wait_ms) : 1) : -1;
 	if (rc == 0) {
-		lockfile_write_holder(fd);
+		if (k->note_holder)
+			lockfile_write_holder(fd);
 		return fd;
 	}
 	if (rc < 0)
 		annex_err_set(err, k->code, "locking %s: %s", path, strerror(errno));
-	else if (holder)
+	else if (holder && k->note_holder)
 		*holder = lockfile_read_holder(fd);
 	close(fd);
 	return rc < 0 ? -1 : -2;

@@ -7,7 +7,8 @@
 #include "annex/lockfile.h"
 #include "annex/reaplock.h"
 
-static const struct lockfile_kind reaplock_kind = { "ReapLock", "-reap's lock", "set ANNEX_REAP_LOCK_FILE" };
+/* no pid note: ANNEX_REAP_LOCK_FILE may name a file whose bytes are not annex's */
+static const struct lockfile_kind reaplock_kind = { "ReapLock", "-reap's lock", "set ANNEX_REAP_LOCK_FILE", 0 };
 
 int reaplock_path(const char *configured, char **out, struct annex_err *err)
 {

@@ -6,8 +6,9 @@
  * (annexlock.h). A lock is per host: two hosts never see each other's.
  *
  * The file is never removed (removing a lock file another process may have
- * just opened would let a third lock a new file beside it). The holder
- * writes its pid into it, so a waiter can name the process it waited for.
+ * just opened would let a third lock a new file beside it). With
+ * note_holder the holder writes its pid into it, so a waiter can name the
+ * process it waited for.
  */
 #ifndef ANNEX_LOCKFILE_H
 #define ANNEX_LOCKFILE_H
@@ -21,6 +22,7 @@ struct lockfile_kind {
 	const char *code;      /* err->code: "ReapLock", "AnnexLock" */
 	const char *what;      /* "-reap's lock", in messages */
 	const char *fix;       /* appended to a refused directory's message, e.g. "set ANNEX_REAP_LOCK_FILE"; may be NULL */
+	int note_holder;       /* write the holder's pid into the file (not for a file the user names: it keeps its bytes) */
 };
 
 /* The lock file name (one path component) in the user's private lock
@@ -36,7 +38,7 @@ int lockfile_path(const struct lockfile_kind *k, const char *name, char **out, s
  * is not a regular file of this user) and locks path, trying for up to
  * wait_ms; while waiting it blocks in flock (nothing polls or sleeps).
  * Returns the descriptor holding the lock (>= 0), with this process's pid
- * written into the file; -2 when another process still held it at the end
+ * written into the file when k->note_holder; -2 when another process still held it at the end
  * of the wait (*holder, when not NULL, is the pid that process wrote, 0
  * when unknown); -1 with err on failure. */
 int lockfile_acquire(const struct lockfile_kind *k, const char *path, long wait_ms, pid_t *holder,

@@ -16,7 +16,8 @@
 #include "harness.h"
 
 static char dir_[] = "/tmp/annex-test-lockfile-XXXXXX";
-static const struct lockfile_kind kind_ = { "AnnexLock", "the per-annex lock", "set XDG_RUNTIME_DIR" };
+static const struct lockfile_kind kind_ = { "AnnexLock", "the per-annex lock", "set XDG_RUNTIME_DIR", 1 };
+static const struct lockfile_kind quiet_ = { "ReapLock", "-reap's lock", NULL, 0 };
 
 static void t_escape(void)
 {
@@ -168,6 +169,35 @@ static void t_wait_ends_on_release(void)
 	close(pipefd[1]);
 }
 
+/* A kind without the pid note leaves the file's bytes alone (a lock file
+ * the user named may hold anything). */
+static void t_no_note_keeps_bytes(void)
+{
+	struct annex_err err;
+	char path[128], b[32];
+	int fd, h;
+	pid_t holder = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mine.lock", dir_);
+	f = fopen(path, "w");
+	CHECK(f && fputs("keep me\n", f) >= 0);
+	if (f)
+		fclose(f);
+	fd = lockfile_acquire(&quiet_, path, 0, NULL, &err);
+	CHECK(fd >= 0);
+	h = lockfile_acquire(&quiet_, path, 0, &holder, &err);
+	CHECK_INT(h, -2);
+	CHECK_INT((int)holder, 0);
+	lockfile_release(fd);
+	memset(b, 0, sizeof(b));
+	f = fopen(path, "r");
+	CHECK(f && fgets(b, sizeof(b), f));
+	if (f)
+		fclose(f);
+	CHECK_STR(b, "keep me\n");
+}
+
 /* Refusals carry the kind's code. */
 static void t_refusals(void)
 {
@@ -197,4 +227,4 @@ static void t_cleanup(void)
 }
 
 TESTS(T(t_setup), T(t_escape), T(t_annex_file_name), T(t_path), T(t_holder_named), T(t_wait_ends_on_release),
-      T(t_refusals), T(t_cleanup))
+      T(t_no_note_keeps_bytes), T(t_refusals), T(t_cleanup))
