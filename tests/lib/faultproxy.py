@@ -33,7 +33,7 @@ open until the client gives up),
 "reply": a call that did its work but reports failure).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
-UserData removed). When its exchange ends, a line {n, t0, t1} (monotonic
+UserData removed), key (the access key id that signed it). When its exchange ends, a line {n, t0, t1} (monotonic
 seconds: the request read, the reply written) goes to LOG.times, from
 which tests and benchmarks tell which calls were in flight together.
 
@@ -107,6 +107,14 @@ class State:
                 f.write(json.dumps(rec) + "\n")
 
 
+def signing_key(headers):
+    """The access key id a SigV4 Authorization header names (not a secret), or None."""
+    auth = headers.get("Authorization") or ""
+    if "Credential=" not in auth:
+        return None
+    return auth.split("Credential=", 1)[1].split("/", 1)[0]
+
+
 def throttle_reply(headers):
     if headers.get("X-Amz-Target") or "json" in headers.get("Content-Type", ""):
         return 400, "application/x-amz-json-1.1", json.dumps(
@@ -159,7 +167,7 @@ def make_handler(state):
                           if k != "UserData"}
             state.log({"n": n, "method": self.command, "url": self.path, "operation": op,
                        "mutating": mutating, "fault": fault, "params": params,
-                       "target": self.headers.get("X-Amz-Target")})
+                       "target": self.headers.get("X-Amz-Target"), "key": signing_key(self.headers)})
             if fault == "reset":
                 return self._reset()
             if fault == "blackhole":
