@@ -106,7 +106,7 @@ static void t_tasks_run_at_once_on_their_own_contexts(void)
  * new ones (the script's second run would print a different key). */
 static void t_one_refresh_for_all_threads(void)
 {
-	static const struct aws_retry_settings once = { 1, 0, 0, 0 };
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	char dir[] = "/tmp/test_parallel.XXXXXX", script[128], count[128], line[64];
 	struct aws_ctx_opts o;
 	struct aws_creds creds;
