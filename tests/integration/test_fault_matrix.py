@@ -416,12 +416,14 @@ class Reap(Off):
     slots = [("EC2 TerminateInstances", "TerminateInstances", None), ("Events RemoveTargets", "RemoveTargets", None),
              ("Events DeleteRule", "DeleteRule", None)]
 
+    def prepare(self, w):
+        return dict(Off.prepare(self, w), lock=os.path.join(w.pool.dir, "reap.lock"))
+
     def args(self, st):
         return ["-reap", "-annex-name", st["annex"]]
 
     def env(self, st):
-        return {"ANNEX_CONDOR_STATUS": "/bin/true", "ANNEX_REAP_JOIN_GRACE": "0",
-                "ANNEX_REAP_LOCK_FILE": os.path.join(T.tempfile.gettempdir(), "annex-fault-matrix-reap.lock")}
+        return {"ANNEX_CONDOR_STATUS": "/bin/true", "ANNEX_REAP_JOIN_GRACE": "0", "ANNEX_REAP_LOCK_FILE": st["lock"]}
 
     def recover(self, w, st):
         # A rule whose instances a failed run already ended stays until its
