@@ -221,7 +221,9 @@ class Setup(Scenario):
              ("IAM CreateRole (Spot Fleet)", "CreateRole", {"RoleName": "HTCondorAnnex-SpotFleetRole"}),
              ("IAM PutRolePolicy (Spot Fleet)", "PutRolePolicy", {"RoleName": "HTCondorAnnex-SpotFleetRole"}),
              ("IAM CreateServiceLinkedRole", "CreateServiceLinkedRole", None),
-             ("EC2 CreateSecurityGroup", "CreateSecurityGroup", None)]
+             ("EC2 CreateSecurityGroup", "CreateSecurityGroup", None),
+             ("EC2 AuthorizeSecurityGroupIngress (-ssh-cidr)", "AuthorizeSecurityGroupIngress", None)]
+    ARGS = ["-setup", "-ssh-cidr", "203.0.113.0/24"]
 
     def prepare(self, w):
         w.m.reset()
@@ -230,7 +232,7 @@ class Setup(Scenario):
         return {}
 
     def args(self, st):
-        return ["-setup"]
+        return self.ARGS
 
     def verify(self, w, st, rc, out, err):
         if rc == 0 and "Setup successful." not in out:
@@ -239,15 +241,16 @@ class Setup(Scenario):
 
     def recover(self, w, st):
         problems = []
-        rc, out, err, _ = w.run(["-setup"])
+        rc, out, err, _ = w.run(self.ARGS)
         if rc != 0:
             problems.append("the next -setup failed: " + (out + err)[-300:])
         rc, out, err, _ = w.run(["-check-setup"])
         if rc != 0 or "Your setup looks OK." not in out:
             problems.append("-check-setup after it failed: " + (out + err)[-300:])
         groups = [g for g in w.ec2().describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
-        if len(groups) != 1:
-            problems.append("security groups %s" % [g["GroupName"] for g in groups])
+        if len(groups) != 1 or [[r["CidrIp"] for r in p.get("IpRanges", [])] for p in groups[0]["IpPermissions"]] \
+                != [["203.0.113.0/24"]]:
+            problems.append("security groups %s" % [(g["GroupName"], g["IpPermissions"]) for g in groups])
         return problems
 
 
@@ -437,6 +440,23 @@ class Reap(Off):
 SCENARIOS = [Setup(), Launch(), LaunchFleet(), Lease(), Off(), OffFleet(), Reap()]
 
 
+def reap_fleet_expected_fail(w):
+    """-reap of a Spot Fleet annex is not in the matrix: moto 5.2.1 answers
+    500 to TerminateInstances of a template fleet's instances once the fleet
+    is cancelled, even with no fault (test_reap.py notes it too; AWS
+    accepts it). This check fails once moto is fixed: then add the scenario."""
+    name = w.fresh_name("rf")
+    rc, out, err, _ = w.run(["-slots", "1", "-annex-name", name, "-aws-spot-fleet-config-file", w.fleet_file,
+                             "-yes"])
+    rc, out, err, calls = w.run(["-reap", "-annex-name", name], [], ANNEX_CONDOR_STATUS="/bin/true",
+                                ANNEX_REAP_JOIN_GRACE="0", ANNEX_REAP_LOCK_FILE=os.path.join(w.pool.dir, "reap.lock"))
+    ops = [c["name"] for c in calls if c["mutating"]]
+    T.check("-reap (Spot Fleet) still expected to fail under moto: CancelSpotFleetRequests, then "
+            "TerminateInstances answered 500", rc == 1 and "InternalError" in err and
+            ops[:2] == ["CancelSpotFleetRequests", "TerminateInstances"], (rc, err, ops))
+    w.run(["-off", "-annex-name", name])
+
+
 # ---- the engine ----
 
 def slot_of(sc, call):
@@ -610,6 +630,8 @@ def main():
             for k, v in outcomes.items():
                 outcomes_all[(sc.name,) + k] = v
             print("# %s: %d cases in %.1f s" % (sc.name, len(outcomes), time.time() - t0), flush=True)
+        if not only:
+            T.guarded(reap_fleet_expected_fail, w)
     for f in failures:
         T.check("fault case", False, f)
     got = table(outcomes_all)
