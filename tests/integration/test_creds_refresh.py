@@ -40,7 +40,7 @@ DELAY = [{"call": "any", "nth": 1, "fault": "delay", "seconds": 5}]
 
 def signers(proxy):
     """The access key id of each signed request, in order (from the proxy's log)."""
-    return [c["key"] for c in proxy.calls()]
+    return [c["akid"] for c in proxy.calls()]
 
 
 def base_env(pool, proxy, **over):
