@@ -1,51 +1,156 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] - builds the config reader's libFuzzer target
-# (clang -fsanitize=fuzzer,address,undefined) and runs it for SECONDS
-# (default 15) on a seed corpus made of the config case files. Ends with
-# "1 passed, 0 failed" when nothing crashed, "0 passed, 1 failed" otherwise.
+# run.sh [SECONDS] - builds every libFuzzer target of tests/fuzz and runs it.
+#
+# A target is tests/fuzz/fuzz_NAME.c; its "fuzz-sources:" comment line names
+# the src/*.c files it links (more such lines add to the list), an optional
+# "fuzz-max-len:" line the longest input (default 4096). Everything is
+# built with clang -fsanitize=fuzzer,address,undefined (objects cached in
+# $BUILD/fuzz/obj, one per source, shared by the targets). Each target:
+#
+#   1. replays its kept cases, tests/cases/fuzz/NAME/ (every file one input:
+#      inputs that once crashed, leaked or hit UB, plus one representative);
+#      a missing or empty case directory fails, as a wrong path must not
+#      pass as "nothing failed";
+#   2. fuzzes for its share of SECONDS (default 15, the whole suite's
+#      budget, split evenly; at least 2 s each) from its corpus
+#      ($BUILD/fuzz/corpus/NAME, kept between runs) plus the seeds
+#      (tests/fuzz/seeds/NAME/, the kept cases, and what seed_extra adds),
+#      with tests/fuzz/NAME.dict when there is one.
+#
+# Every input has a time limit (-timeout, FUZZ_INPUT_TIMEOUT s, default 10)
+# and every libFuzzer process one too (its share + 60 s). FUZZ_TARGETS="xml
+# cli" runs some. A failing input is left in $BUILD/fuzz/NAME/ (crash-*,
+# leak-*, timeout-*): fix the bug, then copy the input into
+# tests/cases/fuzz/NAME/. Ends with "N passed, M failed" (two checks a
+# target: replay, fuzz); the execs of each run are printed
+# (-print_final_stats).
 set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-15}
 build=${BUILD:-build}
 shared=${ANNEX_SHARED:-${SHARED:-$(cd .. && pwd)/shared}}
+input_timeout=${FUZZ_INPUT_TIMEOUT:-10}
 out=$build/fuzz
-mkdir -p "$out"
+mkdir -p "$out/obj"
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
-srcs="src/config.c src/config_parse.c src/config_cond.c src/config_expand.c src/config_macro.c \
-	src/config_eval.c src/config_text.c src/config_store.c src/config_detect.c src/config_tables.c \
-	src/buf.c src/err.c"
-if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Iinclude -o "$out/fuzz_config" tests/fuzz/fuzz_config.c $srcs -lcrypto; then
-	echo "fuzz: cannot build the target (clang and libclang-rt-14-dev needed)"
+targets=${FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c | sed -E 's|.*/fuzz_(.*)\.c|\1|' | tr '\n' ' ')}
+ntargets=$(echo $targets | wc -w)
+share=$((secs / (ntargets > 0 ? ntargets : 1)))
+[ "$share" -ge 2 ] || share=2
+
+pkgs="libcurl openssl json-c libxml-2.0"
+if ! pkg_cflags=$(pkg-config --cflags $pkgs) || ! pkg_libs=$(pkg-config --libs $pkgs); then
+	echo "fuzz: pkg-config knows none of $pkgs (make deps)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+cflags="-std=c11 -D_GNU_SOURCE -DANNEX_VERSION=\"$(cat VERSION 2>/dev/null || echo 0.0.0)\" -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude $pkg_cflags"
+newest_header=$(ls -t include/annex/*.h | head -n 1)
 
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-i=0
-for f in "$shared"/condor-config-cases/cases/*/* "$shared"/condor-config-cases/cases/*/*/* \
-	tests/cases/config/*/* tests/cases/config/*/*/*; do
-	[ -f "$f" ] || continue
-	case "$f" in *expected.tsv|*query.txt|*/uid) continue ;; esac
-	cp "$f" "$corpus/seed$i"
-	i=$((i + 1))
+# obj SRC: the cached object of src/X.c, rebuilt when it or a header changed.
+obj() {
+	local src=$1 o
+	o=$out/obj/$(basename "$src" .c).o
+	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then
+		clang $cflags -fsanitize=fuzzer-no-link -c -o "$o" "$src" || return 1
+	fi
+	echo "$o"
+}
+
+# build NAME: links $out/fuzz_NAME from its target file and its sources.
+build() {
+	local name=$1 t=tests/fuzz/fuzz_$1.c srcs objs="" s o
+	srcs=$(sed -nE 's/^.*fuzz-sources:(.*)$/\1/p' "$t" | sed 's/\*\/.*//')
+	for s in $srcs; do
+		o=$(obj "$s") || return 1
+		objs="$objs $o"
+	done
+	clang $cflags -fsanitize=fuzzer -o "$out/fuzz_$name" "$t" $objs $pkg_libs -lz -lm -lpthread
+}
+
+# seed_extra NAME DIR: seeds from the repository's other test cases.
+seed_extra() {
+	local name=$1 dir=$2 i=0 f
+	case "$name" in
+	config)
+		for f in "$shared"/condor-config-cases/cases/*/* "$shared"/condor-config-cases/cases/*/*/* \
+			tests/cases/config/*/* tests/cases/config/*/*/*; do
+			[ -f "$f" ] || continue
+			case "$f" in *expected.tsv|*query.txt|*/uid) continue ;; esac
+			cp "$f" "$dir/extra$i"
+			i=$((i + 1))
+		done ;;
+	json)
+		for f in examples/*.json policies/*.json; do
+			[ -f "$f" ] || continue
+			# the target's first byte picks the decoder: 0 is the fleet config
+			{ printf '\000'; cat "$f"; } >"$dir/extra$i"
+			i=$((i + 1))
+		done ;;
+	esac
+}
+
+for name in $targets; do
+	t=tests/fuzz/fuzz_$name.c
+	cases=tests/cases/fuzz/$name
+	if [ ! -f "$t" ]; then
+		bad "replay $name: no target $t"; bad "fuzz $name: no target $t"
+		continue
+	fi
+	if ! build "$name" >"$out/build-$name.log" 2>&1; then
+		cat "$out/build-$name.log" | head -n 20
+		echo "fuzz: cannot build $name (clang and libclang-rt-14-dev needed)"
+		bad "replay $name: build failed"; bad "fuzz $name: build failed"
+		continue
+	fi
+	bin=$out/fuzz_$name
+	mkdir -p "$out/$name" "$out/corpus/$name"
+	maxlen=$(sed -nE 's/^.*fuzz-max-len:[[:space:]]*([0-9]+).*$/\1/p' "$t" | head -n 1)
+	dict=()
+	[ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
+	# No environment that could point a parser at anything of the host's.
+	run() {
+		env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+			ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			timeout --kill-after=10 "$1" "$bin" -timeout="$input_timeout" -rss_limit_mb=2048 \
+			-artifact_prefix="$out/$name/" "${@:2}"
+	}
+
+	# 1. the kept cases
+	kept=()
+	if [ -d "$cases" ]; then
+		for f in "$cases"/*; do [ -f "$f" ] && kept+=("$f"); done
+	fi
+	if [ ${#kept[@]} -eq 0 ]; then
+		bad "replay $name: $cases is missing or holds no case"
+	elif run 300 "${kept[@]}" >"$out/replay-$name.log" 2>&1; then
+		ok "replay $name: ${#kept[@]} kept cases"
+	else
+		bad "replay $name: a kept case fails (log $out/replay-$name.log)"
+		grep -E "ERROR|SUMMARY|runtime error|Running:" "$out/replay-$name.log" | head -n 6
+	fi
+
+	# 2. a fuzz run
+	seeds=$(mktemp -d)
+	[ -d "tests/fuzz/seeds/$name" ] && cp tests/fuzz/seeds/"$name"/* "$seeds"/ 2>/dev/null
+	[ ${#kept[@]} -gt 0 ] && cp "${kept[@]}" "$seeds"/
+	seed_extra "$name" "$seeds"
+	run $((share + 60)) -max_total_time="$share" -max_len="${maxlen:-4096}" "${dict[@]}" \
+		-print_final_stats=1 "$out/corpus/$name" "$seeds" >"$out/fuzz-$name.log" 2>&1
+	rc=$?
+	rm -rf "$seeds"
+	execs=$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]*([0-9]+).*/\1/p' "$out/fuzz-$name.log")
+	if [ "$rc" -eq 0 ]; then
+		ok "fuzz $name: ${execs:-?} execs in $share s"
+	else
+		bad "fuzz $name: exit $rc after ${execs:-?} execs; the input is in $out/$name/ (log $out/fuzz-$name.log)"
+		grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz-$name.log" | head -n 5
+	fi
 done
-
-# No environment that could point includes at anything of the host's.
-env -i PATH=/usr/bin:/bin HOME=/nonexistent \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	"$out/fuzz_config" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-	-dict=tests/fuzz/config.dict -artifact_prefix="$out/" -print_final_stats=1 "$corpus" \
-	>"$out/fuzz.log" 2>&1
-rc=$?
-tail -n 12 "$out/fuzz.log"
-if [ "$rc" -eq 0 ]; then
-	echo "1 passed, 0 failed"
-	exit 0
-fi
-echo "fuzz: the target failed (exit $rc); the input is in $out/ (crash-*, leak-*, timeout-*)"
-grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz.log" | head -n 5
-echo "0 passed, 1 failed"
-exit 1
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
