@@ -103,8 +103,8 @@ for name in $targets; do
 		continue
 	fi
 	if ! build "$name" >"$out/build-$name.log" 2>&1; then
-		cat "$out/build-$name.log" | head -n 20
-		echo "fuzz: cannot build $name (clang and libclang-rt-14-dev needed)"
+		head -n 20 "$out/build-$name.log"
+		echo "fuzz: cannot build $name (needs clang and libclang-rt-14-dev; log $out/build-$name.log)"
 		bad "replay $name: build failed"; bad "fuzz $name: build failed"
 		continue
 	fi
