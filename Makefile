@@ -121,7 +121,7 @@ check-sigv4: deps $(BUILD)/tools/check_sigv4
 	@$(BUILD)/tools/check_sigv4 $(SIGV4_CASES)
 
 fuzz: test-deps
-	@tests/fuzz/run.sh $(or $(FUZZ_SECONDS),20)
+	@BUILD=$(BUILD) SHARED=$(SHARED) tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 bench-sigv4: deps $(BUILD)/tools/bench_sigv4
 	@bench/sigv4.sh $(BUILD)/tools/bench_sigv4

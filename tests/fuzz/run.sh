@@ -18,18 +18,23 @@
 #      with tests/fuzz/NAME.dict when there is one.
 #
 # Every input has a time limit (-timeout, FUZZ_INPUT_TIMEOUT s, default 10)
-# and every libFuzzer process one too (its share + 60 s). FUZZ_TARGETS="xml
+# and every libFuzzer process one too (60 s for a replay, its share + 30 s
+# for a fuzz run), so the whole run ends within SECONDS + 140 s a target +
+# the build (tests/run-all.sh gives the fuzz suite SUITE_TIMEOUT + SECONDS). FUZZ_TARGETS="xml
 # cli" runs some. A failing input is left in $BUILD/fuzz/NAME/ (crash-*,
 # leak-*, timeout-*): fix the bug, then copy the input into
-# tests/cases/fuzz/NAME/. Ends with "N passed, M failed" (two checks a
+# tests/cases/fuzz/NAME/. FUZZ_DIR and FUZZ_CASES name other folders of
+# targets and of kept cases (tests/integration/test_fuzz_runner.sh). Ends with "N passed, M failed" (two checks a
 # target: replay, fuzz); the execs of each run are printed
 # (-print_final_stats).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-15}
 build=${BUILD:-build}
 shared=${ANNEX_SHARED:-${SHARED:-$(cd .. && pwd)/shared}}
 input_timeout=${FUZZ_INPUT_TIMEOUT:-10}
+dir=${FUZZ_DIR:-tests/fuzz}
+case_root=${FUZZ_CASES:-tests/cases/fuzz}
 out=$build/fuzz
 mkdir -p "$out/obj"
 pass=0
@@ -37,8 +42,8 @@ fail=0
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
-targets=${FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c | sed -E 's|.*/fuzz_(.*)\.c|\1|' | tr '\n' ' ')}
-ntargets=$(echo $targets | wc -w)
+targets=${FUZZ_TARGETS:-$(for f in "$dir"/fuzz_*.c; do [ -f "$f" ] && basename "$f" .c; done | sed 's/^fuzz_//')}
+ntargets=$(echo "$targets" | wc -w)
 share=$((secs / (ntargets > 0 ? ntargets : 1)))
 [ "$share" -ge 2 ] || share=2
 
@@ -64,7 +69,7 @@ obj() {
 
 # build NAME: links $out/fuzz_NAME from its target file and its sources.
 build() {
-	local name=$1 t=tests/fuzz/fuzz_$1.c srcs objs="" s o
+	local name=$1 t=$dir/fuzz_$1.c srcs objs="" s o
 	srcs=$(sed -nE 's/^.*fuzz-sources:(.*)$/\1/p' "$t" | sed 's/\*\/.*//')
 	for s in $srcs; do
 		o=$(obj "$s") || return 1
@@ -96,8 +101,8 @@ seed_extra() {
 }
 
 for name in $targets; do
-	t=tests/fuzz/fuzz_$name.c
-	cases=tests/cases/fuzz/$name
+	t=$dir/fuzz_$name.c
+	cases=$case_root/$name
 	if [ ! -f "$t" ]; then
 		bad "replay $name: no target $t"; bad "fuzz $name: no target $t"
 		continue
@@ -112,7 +117,7 @@ for name in $targets; do
 	mkdir -p "$out/$name" "$out/corpus/$name"
 	maxlen=$(sed -nE 's/^.*fuzz-max-len:[[:space:]]*([0-9]+).*$/\1/p' "$t" | head -n 1)
 	dict=()
-	[ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
+	[ -f "$dir/$name.dict" ] && dict=(-dict="$dir/$name.dict")
 	# No environment that could point a parser at anything of the host's.
 	run() {
 		env -i PATH=/usr/bin:/bin HOME=/nonexistent \
@@ -128,7 +133,7 @@ for name in $targets; do
 	fi
 	if [ ${#kept[@]} -eq 0 ]; then
 		bad "replay $name: $cases is missing or holds no case"
-	elif run 300 "${kept[@]}" >"$out/replay-$name.log" 2>&1; then
+	elif run 60 "${kept[@]}" >"$out/replay-$name.log" 2>&1; then
 		ok "replay $name: ${#kept[@]} kept cases"
 	else
 		bad "replay $name: a kept case fails (log $out/replay-$name.log)"
@@ -137,10 +142,10 @@ for name in $targets; do
 
 	# 2. a fuzz run
 	seeds=$(mktemp -d)
-	[ -d "tests/fuzz/seeds/$name" ] && cp tests/fuzz/seeds/"$name"/* "$seeds"/ 2>/dev/null
+	[ -d "$dir/seeds/$name" ] && cp "$dir/seeds/$name"/* "$seeds"/ 2>/dev/null
 	[ ${#kept[@]} -gt 0 ] && cp "${kept[@]}" "$seeds"/
 	seed_extra "$name" "$seeds"
-	run $((share + 60)) -max_total_time="$share" -max_len="${maxlen:-4096}" "${dict[@]}" \
+	run $((share + 30)) -max_total_time="$share" -max_len="${maxlen:-4096}" "${dict[@]}" \
 		-print_final_stats=1 "$out/corpus/$name" "$seeds" >"$out/fuzz-$name.log" 2>&1
 	rc=$?
 	rm -rf "$seeds"
