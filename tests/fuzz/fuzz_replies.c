@@ -46,6 +46,7 @@ static long status_of(char c)
 	}
 }
 
+static char fake_ctx;
 static const char *replies[64];
 static size_t reply_len[64], n_replies, next_reply;
 
@@ -241,7 +242,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += n + 1;
 	}
 	annex_err_clear(&err);
-	rc = call(data[0] % 24, (struct aws_ctx *)&err, &err);
+	/* the context is never looked into: aws_send is the stub above */
+	rc = call(data[0] % 24, (struct aws_ctx *)&fake_ctx, &err);
 	if (rc < 0 && !err.msg[0])
 		abort();
 	return 0;
