@@ -5,6 +5,7 @@
 #   make asan            every test under AddressSanitizer + UBSan
 #   make check-config CONFIG_CASES=DIR    HTCondor config oracle cases
 #   make check-sigv4  SIGV4_CASES=DIR     SigV4 official vectors
+#   make fuzz FUZZ_SECONDS=600            the libFuzzer targets (tests/fuzz/run.sh)
 #   make bench-sigv4 | bench-setup | bench-launch | bench-status
 #   make demo            the whole workflow against a local AWS emulator
 #   make knobs-doc       regenerate docs/knobs.md from the knob registry
