@@ -1,35 +1,36 @@
 #!/usr/bin/env bash
 # run.sh [SECONDS] - builds every libFuzzer target of tests/fuzz and runs it.
 #
-# A target is tests/fuzz/fuzz_NAME.c; its "fuzz-sources:" comment line names
-# the src/*.c files it links (more such lines add to the list), an optional
-# "fuzz-max-len:" line the longest input (default 4096). Everything is
-# built with clang -fsanitize=fuzzer,address,undefined (objects cached in
-# $BUILD/fuzz/obj, one per source, shared by the targets). Each target:
+# A target is tests/fuzz/fuzz_NAME.c; its "fuzz-sources:" comment lines name
+# the src/*.c files it links, an optional "fuzz-max-len:" line the longest
+# input (default 4096). Everything is built with clang
+# -fsanitize=fuzzer,address,undefined (objects cached in $BUILD/fuzz/obj,
+# one per source, shared by the targets). Each target:
 #
 #   1. replays its kept cases, tests/cases/fuzz/NAME/ (every file one input:
-#      inputs that once crashed, leaked or hit UB, plus one representative);
-#      a missing or empty case directory fails, as a wrong path must not
-#      pass as "nothing failed";
-#   2. fuzzes for its share of SECONDS (default 15, the whole suite's
-#      budget, split evenly; at least 2 s each) from its corpus
+#      inputs that once crashed, leaked, hung or hit UB, plus a
+#      representative one); a missing or empty case folder fails, as a
+#      wrong path must not pass as "nothing failed";
+#   2. fuzzes for its share of SECONDS (default 60, the whole run's budget,
+#      split evenly; at least 2 s each) from its corpus
 #      ($BUILD/fuzz/corpus/NAME, kept between runs) plus the seeds
 #      (tests/fuzz/seeds/NAME/, the kept cases, and what seed_extra adds),
 #      with tests/fuzz/NAME.dict when there is one.
 #
 # Every input has a time limit (-timeout, FUZZ_INPUT_TIMEOUT s, default 10)
 # and every libFuzzer process one too (60 s for a replay, its share + 30 s
-# for a fuzz run), so the whole run ends within SECONDS + 140 s a target +
-# the build (tests/run-all.sh gives the fuzz suite SUITE_TIMEOUT + SECONDS). FUZZ_TARGETS="xml
-# cli" runs some. A failing input is left in $BUILD/fuzz/NAME/ (crash-*,
-# leak-*, timeout-*): fix the bug, then copy the input into
-# tests/cases/fuzz/NAME/. FUZZ_DIR and FUZZ_CASES name other folders of
-# targets and of kept cases (tests/integration/test_fuzz_runner.sh). Ends with "N passed, M failed" (two checks a
-# target: replay, fuzz); the execs of each run are printed
-# (-print_final_stats).
+# for a fuzz run, each killed 10 s later), so a run ends within SECONDS +
+# 110 s a target + the build (tests/run-all.sh gives the fuzz suite
+# SUITE_TIMEOUT + SECONDS). FUZZ_TARGETS="xml cli" runs some; FUZZ_DIR and
+# FUZZ_CASES name other folders of targets and of kept cases
+# (tests/integration/test_fuzz_runner.sh). A failing input is left in
+# $BUILD/fuzz/NAME/ (crash-*, leak-*, timeout-*): fix the bug, then copy
+# the input into tests/cases/fuzz/NAME/ under a name saying what it was.
+# Prints each run's execs (-print_final_stats) and ends with "N passed, M
+# failed" (two checks a target: replay, fuzz).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-secs=${1:-15}
+secs=${1:-60}
 build=${BUILD:-build}
 shared=${ANNEX_SHARED:-${SHARED:-$(cd .. && pwd)/shared}}
 input_timeout=${FUZZ_INPUT_TIMEOUT:-10}
@@ -46,6 +47,11 @@ targets=${FUZZ_TARGETS:-$(for f in "$dir"/fuzz_*.c; do [ -f "$f" ] && basename "
 ntargets=$(echo "$targets" | wc -w)
 share=$((secs / (ntargets > 0 ? ntargets : 1)))
 [ "$share" -ge 2 ] || share=2
+if [ "$ntargets" -eq 0 ]; then
+	echo "FAIL no target: $dir holds no fuzz_*.c"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 pkgs="libcurl openssl json-c libxml-2.0"
 if ! pkg_cflags=$(pkg-config --cflags $pkgs) || ! pkg_libs=$(pkg-config --libs $pkgs); then
@@ -53,6 +59,7 @@ if ! pkg_cflags=$(pkg-config --cflags $pkgs) || ! pkg_libs=$(pkg-config --libs $
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+# ANNEX_VERSION's quotes are meant literally: the macro is a string literal.
 cflags="-std=c11 -D_GNU_SOURCE -DANNEX_VERSION=\"$(cat VERSION 2>/dev/null || echo 0.0.0)\" -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -Iinclude $pkg_cflags"
 newest_header=$(ls -t include/annex/*.h | head -n 1)
