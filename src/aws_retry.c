@@ -55,6 +55,12 @@ static void aws_retry_sleep(const struct aws_retrier *r, long ms)
 		;
 }
 
+void aws_retry_pause(const struct aws_retrier *r, long ms)
+{
+	if (ms > 0)
+		aws_retry_sleep(r, ms);
+}
+
 static uint64_t aws_retry_random(const struct aws_retrier *r)
 {
 	uint64_t x = 0;

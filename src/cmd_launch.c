@@ -17,6 +17,7 @@
 #include "annex/knobs.h"
 #include "annex/launch.h"
 #include "annex/launch_userdata.h"
+#include "annex/launchwait.h"
 #include "annex/launchplan.h"
 #include "annex/platforms.h"
 #include "annex/prompt.h"
@@ -33,6 +34,8 @@ struct launch {
 	double lease_h, idle_h;
 	struct launch_userdata ud;      /* what the nodes boot with (secrets) */
 	struct launch_spec spec;        /* the plan's product */
+	struct launchwait_opts wait;    /* -wait: its knobs */
+	char *condor_status;            /* -wait: ANNEX_CONDOR_STATUS */
 };
 
 static char *knob_or(struct launch *l, const char *opt, const char *knob)
@@ -135,6 +138,13 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	if (knobs_get_long(l->s.cfg, "ANNEX_BOOT_FAILURE_GRACE", &l->ud.boot_failure_grace_s, err) < 0 ||
 	    knobs_get_long(l->s.cfg, "ANNEX_JOIN_TIMEOUT", &l->ud.join_timeout_s, err) < 0)
 		return -1;
+	/* -wait watches the pool: without a condor_status it could not, so
+	 * it is refused before anything starts */
+	if (o->wait) {
+		l->condor_status = session_knob_or_null(&l->s, "ANNEX_CONDOR_STATUS");
+		if (launchwait_opts_read(l->s.cfg, l->condor_status, &l->wait, err) != 0)
+			return -1;
+	}
 	if (l->fleet_config_file) {
 		const char *type;
 		if (fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
@@ -302,6 +312,27 @@ static int plan_annex(struct launch *l, struct annex_err *err)
 	return launch_userdata_encode(&l->ud, sp, err);
 }
 
+/* -wait: until every instance of this launch joined the pool or ended, or
+ * ANNEX_WAIT_TIMEOUT (launchwait.h). */
+static int wait_for_pool(struct launch *l, const struct launch_result *res, struct annex_err *err)
+{
+	struct launchwait w;
+	int rc;
+
+	/* the nodes have their user-data: the pool password goes now, not
+	 * after a wait of up to half an hour (both free twice safely) */
+	launch_userdata_free(&l->ud);
+	buf_free(&l->spec.user_data_b64);
+	fflush(stdout);
+	launchwait_init(&w, l->spec.annex_name, l->spec.annex_id, l->fleet_config_file != NULL, l->spec.count);
+	w.fleet_maintain = l->spec.fleet_maintain;
+	for (size_t i = 0; i < res->instances.n; i++)
+		launchwait_expect(&w, res->instances.v[i]);
+	rc = launchwait_run(l->s.aws, &w, &l->wait, err);
+	launchwait_free(&w);
+	return rc;
+}
+
 int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 {
 	struct launch l;
@@ -309,11 +340,6 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	struct launch_result res = { .started = -1 };
 	int rc = -1;
 
-	/* refused rather than ignored until it watches the pool (issue 17) */
-	if (o->wait)
-		return annex_err_set(err, "Usage", "-wait is not available yet; after the launch, 'annex -status "
-				     "-annex-name %s' shows which instances have joined the pool",
-				     o->annex_name ? o->annex_name : "NAME");
 	memset(&l, 0, sizeof(l));
 	l.o = o;
 	launch_spec_init(&l.spec);
@@ -326,6 +352,9 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	ctx.region = l.s.region;
 	if (o->dry_run) {
 		rc = launch_dry_run(&ctx, &l.spec, l.backend, err);
+		if (rc == 0 && o->wait)
+			printf("-wait: would then wait up to %ld s (ANNEX_WAIT_TIMEOUT) for every instance to join the "
+			       "pool, looking every %ld s; not waiting (-dry-run).\n", l.wait.timeout_s, l.wait.interval_s);
 		goto out;
 	}
 	printf("%s.\n", l.ud.series_why);
@@ -338,11 +367,12 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 		       o->min_count);
 	printf("Annex started.  Its identity with the cloud provider is '%s'.  It will take about three "
 	       "minutes for the new machines to join the pool.\n", l.spec.annex_id);
-	rc = 0;
+	rc = o->wait ? wait_for_pool(&l, &res, err) : 0;
 out:
 	launch_result_free(&res);
 	launch_userdata_free(&l.ud);
 	launch_spec_free(&l.spec);
+	free(l.condor_status);
 	session_close(&l.s);
 	return rc;
 }

@@ -35,6 +35,7 @@ struct profile {
 	char *session_token;
 	char *credential_process;
 	char *unsupported;     /* the first key naming a provider annex lacks (role_arn, sso_*) */
+	char *region;          /* the profile's region (not secret; read by creds_profile_region) */
 };
 
 static void profile_free(struct profile *p)
@@ -44,6 +45,7 @@ static void profile_free(struct profile *p)
 	secret_free(p->session_token);
 	secret_free(p->credential_process);
 	free(p->unsupported);
+	free(p->region);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -141,6 +143,10 @@ static void profile_parse(const char *text, const char *profile, int config_styl
 			set_value(&p->session_token, eq, n);
 		else if (!strcasecmp(key, "credential_process"))
 			set_value(&p->credential_process, eq, n);
+		else if (!strcasecmp(key, "region")) {
+			free(p->region);
+			p->region = xstrndup_trim(eq, n);
+		}
 		else if (!p->unsupported && (!strcasecmp(key, "role_arn") || !strcasecmp(key, "sso_session") ||
 		                             !strcasecmp(key, "sso_start_url") ||
 		                             !strcasecmp(key, "web_identity_token_file")))
@@ -373,5 +379,46 @@ out:
 	free(cred_path);
 	free(cfg_path);
 	free(what);
+	return rc;
+}
+
+/* The region of the profile the credential chain uses, from the config
+ * file only, as botocore's region setting: the same profile choice, file
+ * choice and parser as creds_from_profile (the credentials file holds no
+ * region for the AWS CLI's documented order, so it is not read here). */
+int creds_profile_region(char **region, char **where, struct annex_err *err)
+{
+	const char *pname = getenv("AWS_PROFILE");
+	const char *cfg_env = getenv("AWS_CONFIG_FILE");
+	const char *home = getenv("HOME");
+	struct profile pf;
+	char *cfg_path = NULL;
+	int rc;
+
+	*region = *where = NULL;
+	memset(&pf, 0, sizeof(pf));
+	if (!pname || !*pname)
+		pname = getenv("AWS_DEFAULT_PROFILE");
+	if (!pname || !*pname)
+		pname = "default";
+	if (cfg_env && *cfg_env)
+		cfg_path = expand_home(cfg_env);
+	else if (home && *home)
+		cfg_path = xasprintf("%s/.aws/config", home);
+	if (!cfg_path)
+		return 0;
+	rc = profile_load(cfg_path, pname, 1, &pf, err);
+	if (rc < 0) {
+		annex_err_prefix(err, "the region of profile '%s'", pname);
+	} else if (pf.region && *pf.region) {
+		*region = pf.region;
+		pf.region = NULL;
+		*where = xasprintf("%s, profile %s", cfg_env && *cfg_env ? cfg_env : "~/.aws/config", pname);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	profile_free(&pf);
+	free(cfg_path);
 	return rc;
 }

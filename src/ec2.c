@@ -391,14 +391,19 @@ static int ec2_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
-		char id[64] = "", state[64] = "", target[32] = "";
+		char id[64] = "", state[64] = "", target[32] = "", fulfilled[32] = "", activity[64] = "";
 		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
 		struct ec2_annex_tags t;
-		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, &t, xml_find(f, "tagSet") };
+		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, &t, xml_find(f, "tagSet"), -1, NULL };
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
 		if (xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target)) == 0 && *target)
 			fl.target = strtol(target, NULL, 10);
+		if (xml_text_buf(f, "spotFleetRequestConfig/fulfilledCapacity", fulfilled, sizeof(fulfilled)) == 0 &&
+		    *fulfilled)
+			fl.fulfilled = strtod(fulfilled, NULL);
+		if (xml_text_buf(f, "activityStatus", activity, sizeof(activity)) == 0 && *activity)
+			fl.activity = activity;
 		ec2_read_annex_tags(fl.tag_set, &t);
 		w->fn(&fl, w->ud);
 		ec2_annex_tags_free(&t);

@@ -69,6 +69,8 @@ static void inventory_take_fleet(const struct ec2_spot_fleet *e, void *ud)
 		.lease = e->tags->lease,
 		.valid_until = (char *)e->valid_until,
 		.target = e->target,
+		.fulfilled = e->fulfilled,
+		.activity = (char *)e->activity,
 	};
 
 	inventory_add_fleet(ud, &f);

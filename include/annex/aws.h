@@ -125,6 +125,19 @@ void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void));
 void aws_ctx_set_sleep(struct aws_ctx *ctx, void (*sleep_ms)(long ms));
 void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void));
 
+/* ---- pacing a poll (aws_pace.c) ---- */
+
+/* The monotonic clock (CLOCK_MONOTONIC) in ms: what poll deadlines count in. */
+long long aws_monotonic_ms(void);
+
+/* The pause between two looks of a poll that waits for something in the
+ * cloud (launch -wait): min(interval_ms, deadline_ms - now), slept by the
+ * context's retrier (aws_retry.c is the one place annex sleeps, and a
+ * test's aws_ctx_set_sleep replaces it); nothing once the deadline has passed.
+ * Returns the ms left before deadline_ms after the pause (0: reached).
+ * Only the pollers tests/integration/test_layering.sh names call it. */
+long long aws_pace(struct aws_ctx *ctx, long long deadline_ms, long interval_ms);
+
 /* ---- independent calls at once (aws_parallel.c) ---- */
 
 /* A piece of work that makes AWS calls on its own context, independent of

@@ -1,5 +1,5 @@
 /* aws_internal.h - the AWS context's inside, shared by the files of the
- * AWS layer (src/aws*.c; today aws.c, aws_rest.c and aws_parallel.c). Not for other
+ * AWS layer (src/aws*.c; today aws.c, aws_rest.c, aws_parallel.c and aws_pace.c). Not for other
  * modules: they hold a struct aws_ctx * and use the accessors in
  * annex/aws.h (tests/integration/test_layering.sh checks this).
  */

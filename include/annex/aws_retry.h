@@ -102,6 +102,10 @@ struct aws_attempt {
 int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, const struct aws_attempt *a,
 		  struct annex_err *err);
 
+/* One pause of ms (nothing when ms <= 0) through r's sleep: the only other
+ * wait annex has, a poll's pause between two looks (aws_pace, aws.h). */
+void aws_retry_pause(const struct aws_retrier *r, long ms);
+
 /* How many attempts call may make under r (1 for AWS_RETRY_NEVER). */
 int aws_retry_max_attempts(const struct aws_retrier *r, const struct aws_call *call);
 

@@ -65,6 +65,14 @@ int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct a
 /* Reads one key file (first line, trimmed) after the permission check. */
 int creds_read_key_file(const char *path, const char *origin, char **out, struct annex_err *err);
 
+/* The region of the AWS profile (AWS_PROFILE, else AWS_DEFAULT_PROFILE,
+ * else default) in the shared config file (AWS_CONFIG_FILE, else
+ * ~/.aws/config: "[default]" or "[profile NAME]"), read with the parser
+ * the credential chain uses. 1 with *region and *where ("~/.aws/config,
+ * profile render"; both malloc'd), 0 when the file, the profile or its
+ * region is absent, -1 when the file cannot be read (err set). */
+int creds_profile_region(char **region, char **where, struct annex_err *err);
+
 /* Frees and cleanses every field; creds_free(NULL) and a second call are no-ops. */
 void creds_free(struct aws_creds *c);
 

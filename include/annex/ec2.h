@@ -112,6 +112,8 @@ struct ec2_spot_fleet {
 	long target;
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
+	double fulfilled;            /* fulfilledCapacity; -1 when absent */
+	const char *activity;        /* activityStatus (fulfilled, pending_fulfillment, error, ...); NULL when absent */
 };
 typedef void (*ec2_spot_fleet_fn)(const struct ec2_spot_fleet *f, void *ud);
 

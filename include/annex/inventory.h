@@ -73,6 +73,8 @@ struct inventory_fleet {
 	char *lease;              /* htcondor:LeaseExpiration as tagged; NULL when untagged */
 	char *valid_until;        /* NULL when absent */
 	long target;              /* target capacity; -1 when absent */
+	double fulfilled;         /* fulfilled capacity; -1 when absent */
+	char *activity;           /* activityStatus; NULL when absent */
 };
 
 /* A lease rule; annex and lease stay NULL until inventory_read_rule finds

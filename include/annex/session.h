@@ -16,7 +16,11 @@ struct annex_session {
 	const struct annex_opts *opts;
 	struct annex_config *cfg;
 	char *region;
-	const char *region_source;     /* "-aws-region", "-setup REGION", "ANNEX_DEFAULT_AWS_REGION", ... */
+	char *region_source;           /* "-aws-region", "-setup REGION", "AWS_REGION", "~/.aws/config, profile X", ... */
+	/* The line naming the region on stderr: session_connect prints it
+	 * unless region_line_later is set (-reap, silent when it has nothing
+	 * to say, prints it itself with session_say_region). */
+	int region_line_later, region_said;
 	char *local_name;
 	char *home;                    /* passwd home of the effective user */
 	struct aws_ctx *aws;           /* NULL until session_connect */
@@ -27,8 +31,29 @@ struct annex_session {
 };
 
 /* Reads the configuration (once), picks the region and sets the local
- * name. Validates the region before anything talks to AWS. */
+ * name. Validates the region before anything talks to AWS. The region,
+ * first found: -aws-region, -setup REGION, ANNEX_DEFAULT_AWS_REGION
+ * (configured, read without a local name), AWS_REGION,
+ * AWS_DEFAULT_REGION, the AWS profile's region in the shared config file
+ * (creds_profile_region), us-east-1. */
 int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err);
+
+/* session_open, but a region that is not a valid region name is kept
+ * (for -config-val, which only reads the configuration with its local
+ * name and must not fail on it). */
+int session_open_any_region(struct annex_session *s, const struct annex_opts *o, struct annex_err *err);
+
+/* session_open for a region the caller chose (-reap's recorded regions);
+ * source says where it came from in the region line. */
+int session_open_region(struct annex_session *s, const struct annex_opts *o, const char *region,
+			const char *source, struct annex_err *err);
+
+/* region_source when nothing names a region. */
+#define SESSION_REGION_DEFAULT "annex's default: nothing names a region"
+
+/* Prints, once, "annex: region R (from SOURCE)" on stderr (stdout is
+ * flushed first, and stays clean for -json and -classad). */
+void session_say_region(struct annex_session *s);
 
 /* Only reads the configuration, for a command that talks to no AWS service
  * (`annex off`): the local name is that of -aws-region when given, else
