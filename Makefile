@@ -176,7 +176,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@# shared directories (bin, man1, ...) are removed only inside a DESTDIR
 	@# staging tree, where install made them; never from a live system
-	$(if $(DESTDIR),-cd $(DESTDIR) && rmdir -p $(patsubst /%,%,$(PREFIX)/bin $(MANDIR) $(BASHCOMP) $(ZSHCOMP)) 2>/dev/null)
+	$(if $(DESTDIR),-cd $(DESTDIR) && rmdir -p $(patsubst /%,%,$(PREFIX)/share/doc $(PREFIX)/bin $(MANDIR) $(BASHCOMP) $(ZSHCOMP)) 2>/dev/null)
 
 clean:
 	rm -rf build build-asan annex
