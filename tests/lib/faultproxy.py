@@ -25,13 +25,15 @@ nth on). Faults: "500", "503",
 "throttle" (the protocol's own throttling error), "reset" (connection reset,
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
 connection closed: a lost reply), "delay" (forwarded after `seconds`),
+"blackhole" (nothing forwarded, nothing answered: the connection is held
+open until the client gives up),
 "reply" (nothing forwarded; answers `status` with `body` and
 `content_type`, default text/xml: any error AWS could send),
 "forward_reply" (forwarded, so the call takes effect, then answered like
 "reply": a call that did its work but reports failure).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
-UserData removed). When its exchange ends, a line {n, t0, t1} (monotonic
+UserData removed), key (the access key id that signed it). When its exchange ends, a line {n, t0, t1} (monotonic
 seconds: the request read, the reply written) goes to LOG.times, from
 which tests and benchmarks tell which calls were in flight together.
 
@@ -105,6 +107,14 @@ class State:
                 f.write(json.dumps(rec) + "\n")
 
 
+def signing_key(headers):
+    """The access key id a SigV4 Authorization header names (not a secret), or None."""
+    auth = headers.get("Authorization") or ""
+    if "Credential=" not in auth:
+        return None
+    return auth.split("Credential=", 1)[1].split("/", 1)[0]
+
+
 def throttle_reply(headers):
     if headers.get("X-Amz-Target") or "json" in headers.get("Content-Type", ""):
         return 400, "application/x-amz-json-1.1", json.dumps(
@@ -157,9 +167,14 @@ def make_handler(state):
                           if k != "UserData"}
             state.log({"n": n, "method": self.command, "url": self.path, "operation": op,
                        "mutating": mutating, "fault": fault, "params": params,
-                       "target": self.headers.get("X-Amz-Target")})
+                       "target": self.headers.get("X-Amz-Target"), "key": signing_key(self.headers)})
             if fault == "reset":
                 return self._reset()
+            if fault == "blackhole":
+                while self.connection.recv(4096):
+                    pass
+                self.close_connection = True
+                return
             if fault in ("500", "503", "throttle"):
                 if fault == "throttle":
                     code, ctype, data = throttle_reply(self.headers)
