@@ -94,6 +94,10 @@ _annex()
 		compopt -o filenames 2>/dev/null
 		return
 		;;
+	-help | -h)
+		mapfile -t COMPREPLY < <(compgen -W "all" -- "$cur")
+		return
+		;;
 	-config-dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		compopt -o filenames 2>/dev/null

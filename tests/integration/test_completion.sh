@@ -75,6 +75,7 @@ check "a region after -setup, -remove too" "-remove " annex -setup -re
 check "files after a file option" "fleet.json fleet2.json " annex -slots 2 -aws-spot-fleet-config-file fle
 check "nothing after a value option" "" annex -count ""
 check "knob names after -config-val" "ANNEX_WAIT_POLL_INTERVAL ANNEX_WAIT_TIMEOUT " annex -config-val ANNEX_WAIT
+check "all after -help" "all " annex -help a
 check "-describe after -config-val" "-describe " annex -config-val -desc
 check "no cache: no annex names" "" annex -off -annex-name ""
 
