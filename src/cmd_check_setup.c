@@ -503,6 +503,9 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	}
 	if (check_password_file(&s, err) != 0)
 		goto out;
+	/* the region line first: session_connect would print it inside the
+	 * first "Checking ..." line */
+	session_say_region(&s);
 	begin("security configuration");
 	if (session_connect(&s, 0, err) != 0 || sts_get_caller_identity(s.aws, &c.id, err) != 0) {
 		puts("FAILED.");
