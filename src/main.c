@@ -77,6 +77,7 @@ static const struct {
 	{ "SignatureDoesNotMatch", MAIN_FIX_KEY },
 	{ "ExpiredToken", "the session token expired: fetch new credentials (docs/credentials.md)" },
 	{ "RequestExpired", "check this host's clock: AWS refuses requests signed more than 5 minutes off" },
+	{ "VPCIdNotSpecified", "this region has no default VPC: create one (aws ec2 create-default-vpc)" },
 };
 
 /* Prints err as the one line "annex: <message>" (with the fix of an AWS
