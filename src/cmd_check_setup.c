@@ -75,11 +75,13 @@ static int check_password_file(struct annex_session *s, struct annex_err *err)
 		       "'condor_store_cred -c add -f %s') or correct the value of SEC_PASSWORD_FILE (which you "
 		       "can locate by running 'condor_config_val -v SEC_PASSWORD_FILE').\n",
 		       f ? f : "", strerror(errno), f ? f : "");
-		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'", f ? f : "");
+		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'; create it with "
+				   "'condor_store_cred -c add -f %s' or correct SEC_PASSWORD_FILE", f ? f : "", f ? f : "");
 	} else if (fstat(fileno(fp), &st) == 0 && st.st_size == 0) {
 		printf("SEC_PASSWORD_FILE '%s' is empty: the nodes could not authenticate to the pool.  Store the "
 		       "pool password in it (run 'condor_store_cred -c add -f %s').\n", f, f);
-		rc = annex_err_set(err, "SetupIncomplete", "SEC_PASSWORD_FILE '%s' is empty", f);
+		rc = annex_err_set(err, "SetupIncomplete", "SEC_PASSWORD_FILE '%s' is empty; store the pool password "
+				   "in it: condor_store_cred -c add -f %s", f, f);
 	} else if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
 		printf("WARNING: SEC_PASSWORD_FILE '%s' may be read by %s (mode %04o): anyone who reads the pool "
 		       "password can join the pool.  Run 'chmod 600 %s'.\n", f,

@@ -51,7 +51,8 @@ static int need(struct launch *l, char **v, const char *opt, const char *knob, s
 	*v = knob_or(l, opt, knob);
 	if (!*v)
 		return annex_err_set(err, "SetupIncomplete",
-			"%s is not configured; run 'annex -setup' first (or give the option)", knob);
+			"%s is not configured for region %s; run 'annex -setup %s' first (or give the option)",
+			knob, l->s.region, l->s.region);
 	return 0;
 }
 
@@ -130,7 +131,8 @@ static int plan_local(struct launch *l, struct annex_err *err)
 		return -1;
 	if (!(v = session_knob_or_null(&l->s, "SEC_PASSWORD_FILE")))
 		return annex_err_set(err, "Config", "SEC_PASSWORD_FILE is not set: the nodes need the pool password "
-				     "to join (PASSWORD authentication)");
+				     "to join (PASSWORD authentication); set it in the HTCondor configuration to the "
+				     "pool's password file (examples/pool-annex.config)");
 	rc = launch_userdata_read(&l->ud, o, v, err);
 	free(v);
 	if (rc != 0)
