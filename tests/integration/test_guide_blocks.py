@@ -24,6 +24,12 @@ emulator environment is the test's, around the guide's text, never in it:
 - the working directory holds `examples/` (the source tree's), as the
   guide's readers have it in the source tree or the package's doc dir.
 
+The guides' Spot Fleet launch is a -dry-run block (the real command is
+shown beside it, unrun): moto 5.2.1 cannot end a launch-template fleet
+(`annex -off` gets InvalidParameterCombination from moto's own cancel;
+docs/reliability.md, "Known limits"), so the last block could not remove
+the setup after a real one.
+
 It fails naming the guide, the block's number and the line of the command
 that failed; and when a guide has no runnable block, or the two guides'
 runnable blocks differ (full-line comments aside, which are translated).
