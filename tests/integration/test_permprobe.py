@@ -164,6 +164,20 @@ def test_dry_run_ignored(m, pool):
             cancels[0]["params"].get("TerminateInstances") == "true" and made(m)[:2] == (0, 0), (cancels, made(m)))
 
 
+def test_default_image(m, pool):
+    # no ANNEX_DEFAULT_ODI_IMAGE_ID: the image a launch would pick
+    cfg = pool.config + ".noimage"
+    with open(cfg, "w") as f:
+        f.writelines(line for line in open(pool.config) if not line.startswith("ANNEX_DEFAULT_ODI_IMAGE_ID"))
+    al2023 = m.client("ssm").get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")["Parameter"]["Value"]
+    rc, out, err, calls, _, _ = check_setup(pool, SPOT_OK, CONDOR_CONFIG=cfg)
+    runs = [c["params"] for c in calls if c["operation"] == "RunInstances"]
+    T.check("without an image knob the probes use the current Amazon Linux 2023 (SSM), as a launch would",
+            rc == 0 and probe_line(out) == LINE + "OK." and len(runs) == 1 and runs[0].get("ImageId") == al2023 and
+            any(c["operation"] == "GetParameter" for c in calls), (out + err, runs))
+
+
 def test_bad_knob(m, pool):
     rc, out, err, calls, _, _ = check_setup(pool, [], _CONDOR_ANNEX_CHECK_PERMISSIONS="RunInstances, Bogus")
     T.check("a word that is no probe fails the line naming it",
@@ -180,6 +194,7 @@ def main():
         T.guarded(test_throttled_probe_retried, m, pool)
         T.guarded(test_unproven, m, pool)
         T.guarded(test_dry_run_ignored, m, pool)
+        T.guarded(test_default_image, m, pool)
         T.guarded(test_bad_knob, m, pool)
     return T.summary()
 
