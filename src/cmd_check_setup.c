@@ -103,7 +103,8 @@ struct checker {
 	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
 	int n_missing;
 	int drifted;                /* of failures, pieces that differ from this version's */
-	int denied;                 /* of failures, the permission probes' */
+	int denied;                 /* of failures, the permission line's refusals (0 or 1) */
+	int probe_failed;           /* of failures, the permission line's other failures (0 or 1) */
 	struct sts_identity id;     /* the account and partition */
 };
 
@@ -461,15 +462,20 @@ static void check_permissions(struct checker *c)
 		.instance_profile_arn = profile, .security_group_ids = groups, .key_name = key,
 		.fleet_role_arn = role, .probes = probes,
 	};
-	if (!image)
+	if (!image) {
 		fail(c, "no image to probe with (%s); set ANNEX_DEFAULT_ODI_IMAGE_ID",
 		     *err.msg ? err.msg : "no default image");
-	else if (permprobe_run(c->s->aws, &spec, &res, &err) != 0)
+		c->probe_failed++;
+	} else if (permprobe_run(c->s->aws, &spec, &res, &err) != 0) {
 		fail(c, "%s", err.msg);
-	else {
-		if (res.missing) {
-			fail(c, "missing %s", buf_cstr(&res.failed));
-			c->denied++;
+		c->probe_failed++;
+	} else {
+		if (res.missing || res.failing) {
+			fail(c, "%s%s%s%s%s", res.missing ? "missing " : "", buf_cstr(&res.denied),
+			     res.missing && res.failing ? "; " : "", res.failing ? "could not probe " : "",
+			     buf_cstr(&res.failed));
+			c->denied += res.missing > 0;
+			c->probe_failed += res.failing > 0;
 		} else
 			ok();
 		if (res.unproven.len) {
@@ -593,11 +599,14 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 		       *reused ? " and reuses condor_annex's " : "", reused);
 		free(reused);
 	}
-	if (c.denied) {
+	if (c.denied || c.probe_failed) {
 		/* the probes run only when no piece failed: the rest is the collector's */
-		annex_err_set(err, "PermissionDenied", "%d check%s failed; grant the user running annex the missing "
-			      "permissions (docs/iam.md lists them)%s", c.failures, c.failures == 1 ? "" : "s",
-			      c.collector_failures ? "; check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST)" : "");
+		annex_err_set(err, c.denied ? "PermissionDenied" : "PermissionProbe", "%d check%s failed; %s%s",
+			      c.failures, c.failures == 1 ? "" : "s",
+			      c.denied ? "grant the user running annex the missing permissions (docs/iam.md lists "
+			      "them)" : "a permission probe failed: its line says why (docs/iam.md)",
+			      c.collector_failures ? "; check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST): the cloud "
+			      "nodes must reach the collector at that address over the network" : "");
 		goto out;
 	}
 	if (c.failures) {

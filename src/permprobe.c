@@ -20,7 +20,7 @@ const char permprobe_actions[] =
 #define PROBE_INSTANCE "i-0000000000000000a"
 #define PROBE_FLEET "sfr-00000000-0000-0000-0000-00000000000a"
 
-enum verdict { ALLOWED, MISSING, UNPROVEN, IGNORED };
+enum verdict { ALLOWED, MISSING, UNPROVEN, FAILING };
 
 struct probe {
 	const char *action;
@@ -163,7 +163,7 @@ static int probe_one(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 	params_free(&p);
 	if (rc == 0) {
 		int read_only = strncmp(pr->action, "Describe", 8) == 0;
-		pr->v = read_only ? ALLOWED : IGNORED;
+		pr->v = read_only ? ALLOWED : FAILING;
 		if (!read_only) {
 			struct annex_err e2;
 			annex_err_clear(&e2);
@@ -180,7 +180,7 @@ static int probe_one(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 		pr->v = UNPROVEN;
 		snprintf(pr->why, sizeof(pr->why), "EC2 looked up the made-up id before deciding: %s", err->msg);
 	} else {
-		pr->v = MISSING;
+		pr->v = FAILING;
 		short_message(pr->why, sizeof(pr->why), err->msg);
 	}
 	xmlFreeDoc(doc);
@@ -264,17 +264,19 @@ int permprobe_run(struct aws_ctx *aws, const struct permprobe_spec *spec, struct
 	aws_run_parallel(aws, tasks, n);
 	res->probed = (int)n;
 	for (size_t i = 0; i < n; i++) {
-		struct buf *b = pr[i].v == UNPROVEN ? &res->unproven : &res->failed;
+		struct buf *b = pr[i].v == UNPROVEN ? &res->unproven : pr[i].v == MISSING ? &res->denied : &res->failed;
 		if (pr[i].v == ALLOWED)
 			continue;
 		buf_printf(b, "%sec2:%s (%s)", b->len ? "; " : "", pr[i].action, pr[i].why);
-		res->missing += pr[i].v != UNPROVEN;
+		res->missing += pr[i].v == MISSING;
+		res->failing += pr[i].v == FAILING;
 	}
 	return 0;
 }
 
 void permprobe_result_free(struct permprobe_result *res)
 {
+	buf_free(&res->denied);
 	buf_free(&res->failed);
 	buf_free(&res->unproven);
 }

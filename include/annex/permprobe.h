@@ -40,8 +40,10 @@ struct permprobe_spec {
 /* The verdict, as text for one check line. */
 struct permprobe_result {
 	int probed;                    /* probes sent */
-	int missing;                   /* actions refused or failing */
-	struct buf failed;             /* "ec2:RunInstances (UnauthorizedOperation: ...); ..." */
+	int missing;                   /* actions refused (UnauthorizedOperation) */
+	int failing;                   /* probes that failed otherwise (or made something) */
+	struct buf denied;             /* "ec2:RunInstances (UnauthorizedOperation: ...); ..." */
+	struct buf failed;             /* the same shape, for the failing ones */
 	struct buf unproven;           /* "ec2:TerminateInstances (...); ..." */
 };
 

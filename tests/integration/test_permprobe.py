@@ -157,8 +157,9 @@ def test_dry_run_ignored(m, pool):
     rc, out, err, calls, _, _ = check_setup(pool, rules)
     line = probe_line(out) or ""
     T.check("an endpoint that ignores DryRun on RequestSpotFleet fails the probe, saying annex undid it",
-            rc != 0 and "ec2:RequestSpotFleet (the EC2 endpoint ignored DryRun and did the call; annex undid it)"
-            in line, out + err)
+            rc != 0 and line.startswith(LINE + "FAILED: could not probe ec2:RequestSpotFleet (the EC2 endpoint "
+                                        "ignored DryRun and did the call; annex undid it)") and
+            "a permission probe failed: its line says why" in err, out + err)
     cancels = [c for c in calls if c["operation"] == "CancelSpotFleetRequests" and c["params"].get("DryRun") != "true"]
     T.check("the fleet it made was cancelled with its instances", len(cancels) == 1 and
             cancels[0]["params"].get("TerminateInstances") == "true" and made(m)[:2] == (0, 0), (cancels, made(m)))
@@ -182,6 +183,14 @@ def test_bad_knob(m, pool):
     rc, out, err, calls, _, _ = check_setup(pool, [], _CONDOR_ANNEX_CHECK_PERMISSIONS="RunInstances, Bogus")
     T.check("a word that is no probe fails the line naming it",
             rc != 0 and "ANNEX_CHECK_PERMISSIONS: 'Bogus' is no probe" in (probe_line(out) or ""), out + err)
+    other = ('<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>bad</Message></Error></Errors>'
+             '<RequestID>p</RequestID></Response>')
+    rules = [reply("RunInstances", DENIED, status=403), reply("CreateLaunchTemplate", other, status=400)] + SPOT_OK
+    rc, out, err, calls, _, _ = check_setup(pool, rules)
+    T.check("a refusal and another failure: both named, each for what it is",
+            rc != 0 and (probe_line(out) or "").startswith(LINE + "FAILED: missing ec2:RunInstances (Unauthorized") and
+            "; could not probe ec2:CreateLaunchTemplate (InvalidParameterValue: bad (p))" in probe_line(out) and
+            "missing permissions" in err, out + err)
 
 
 def main():
