@@ -18,10 +18,13 @@
 #include "annex/lambda.h"
 #include "annex/launchplan.h"
 #include "annex/netcheck.h"
+#include "annex/permprobe.h"
+#include "annex/platforms.h"
 #include "annex/s3.h"
 #include "annex/session.h"
 #include "annex/setup_drift.h"
 #include "annex/setupnames.h"
+#include "annex/ssm.h"
 #include "annex/sts.h"
 
 static const char *const required_knobs[] = {
@@ -102,6 +105,8 @@ struct checker {
 	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
 	int n_missing;
 	int drifted;                /* of failures, pieces that differ from this version's */
+	int denied;                 /* of failures, the permission line's refusals (0 or 1) */
+	int probe_failed;           /* of failures, the permission line's other failures (0 or 1) */
 	struct sts_identity id;     /* the account and partition */
 };
 
@@ -421,6 +426,75 @@ static void check_fleet_role(struct checker *c)
 	free(arn_knob);
 }
 
+/* The EC2 calls of a launch, -off and the undo, sent with DryRun=true
+ * (permprobe.h). Only once every piece they name checked out: a missing
+ * profile or group would fail them for another reason than permission. */
+static void check_permissions(struct checker *c)
+{
+	struct permprobe_spec spec = { 0 };
+	struct permprobe_result res;
+	struct annex_err err;
+	char *image = NULL, *type, *profile, *groups, *key, *role, *probes;
+
+	if (c->failures)
+		return;
+	annex_err_clear(&err);
+	probes = session_knob_or_null(c->s, "ANNEX_CHECK_PERMISSIONS");
+	if (probes && strcmp(probes, "none") == 0) {
+		free(probes);
+		return;
+	}
+	type = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
+	profile = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
+	groups = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
+	key = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_KEY_NAME");
+	role = session_knob_or_null(c->s, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN");
+	begin("permissions for launching");
+	if (!(image = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_IMAGE_ID"))) {
+		/* the image a launch would pick: the current Amazon Linux 2023 */
+		struct buf msg = BUF_INIT;
+		const char *param = platforms_default_image_parameter("x86_64", type ? type : PLATFORMS_DEFAULT_TYPE,
+								      &msg);
+		if (param && ssm_get_parameter(c->s->aws, param, &image, &err) != 0)
+			image = NULL;
+		buf_free(&msg);
+	}
+	spec = (struct permprobe_spec){
+		.image_id = image, .instance_type = type ? type : PLATFORMS_DEFAULT_TYPE,
+		.instance_profile_arn = profile, .security_group_ids = groups, .key_name = key,
+		.fleet_role_arn = role, .probes = probes,
+	};
+	if (!image) {
+		fail(c, "no image to probe with (%s); set ANNEX_DEFAULT_ODI_IMAGE_ID",
+		     *err.msg ? err.msg : "no default image");
+		c->probe_failed++;
+	} else if (permprobe_run(c->s->aws, &spec, &res, &err) != 0) {
+		fail(c, "%s", err.msg);
+		c->probe_failed++;
+	} else {
+		if (res.missing || res.failing) {
+			fail(c, "%s%s%s%s%s", res.missing ? "missing " : "", buf_cstr(&res.denied),
+			     res.missing && res.failing ? "; " : "", res.failing ? "could not probe " : "",
+			     buf_cstr(&res.failed));
+			c->denied += res.missing > 0;
+			c->probe_failed += res.failing > 0;
+		} else
+			ok();
+		if (res.unproven.len) {
+			printf("WARNING: not proved by a dry run: %s.\n", buf_cstr(&res.unproven));
+			c->warnings++;
+		}
+		permprobe_result_free(&res);
+	}
+	free(image);
+	free(type);
+	free(profile);
+	free(groups);
+	free(key);
+	free(role);
+	free(probes);
+}
+
 /* The address nodes will use: refused when loopback, link-local or
  * unqualified; a name that does not resolve or a port that does not answer
  * from here is only a warning (the pool's side of a NAT sees the world
@@ -520,6 +594,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	check_groups(&c);
 	check_key_pair(&c);
 	check_fleet_role(&c);
+	check_permissions(&c);
 	check_collector(&c);
 	if (c.n_missing) {
 		char *reused = condorsetup_describe(c.condor_pieces & (CONDORSETUP_BUCKET | CONDORSETUP_PROFILE |
@@ -528,6 +603,16 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 		       c.n_missing > 1 ? " and " : "", c.n_missing > 1 ? c.missing[1] : "",
 		       *reused ? " and reuses condor_annex's " : "", reused);
 		free(reused);
+	}
+	if (c.denied || c.probe_failed) {
+		/* the probes run only when no piece failed: the rest is the collector's */
+		annex_err_set(err, c.denied ? "PermissionDenied" : "PermissionProbe", "%d check%s failed; %s%s",
+			      c.failures, c.failures == 1 ? "" : "s",
+			      c.denied ? "grant the user running annex the missing permissions (docs/iam.md lists "
+			      "them)" : "a permission probe failed: its line says why (docs/iam.md)",
+			      c.collector_failures ? "; check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST): the cloud "
+			      "nodes must reach the collector at that address over the network" : "");
+		goto out;
 	}
 	if (c.failures) {
 		int setup = c.failures - c.collector_failures;

@@ -69,6 +69,11 @@ static const struct knob_def knob_table[] = {
 	  "The region a -setup was made in, written region-prefixed by -setup; -reap visits every region that has one." },
 	{ "ANNEX_DEFAULT_ODI_KEY_NAME", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The EC2 key pair of the nodes; none when unset (-aws-on-demand-key-name wins)." },
+	{ "ANNEX_CHECK_PERMISSIONS", KNOB_LIST,
+	  "RunInstances, CreateLaunchTemplate, RequestSpotFleet, TerminateInstances, CancelSpotFleetRequests, "
+	  "DescribeInstances", NULL, 0, 0, 0,
+	  "The EC2 calls -check-setup sends with DryRun=true to prove the user may make them (docs/iam.md); "
+	  "none: no probe." },
 
 	/* launches */
 	{ "ANNEX_DEFAULT_ODI_IMAGE_ID", KNOB_STRING, NULL, NULL, 0, 0, 0,

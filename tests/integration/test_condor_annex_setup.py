@@ -252,6 +252,7 @@ def run(m, env, drop, res, account, uc, condor_text):
         "Checking for security group... OK.",
         "Checking for key pair... OK.",
         "Checking for Spot Fleet role... OK.",
+        "Checking permissions for launching... OK.",
         "Checking collector address... OK.",
         "Your setup looks OK.",
     ], out)

@@ -45,6 +45,7 @@ EXPECTED_CHECK = [
     "Checking for instance profile... OK.",
     "Checking for security group... OK.",
     "Checking for Spot Fleet role... OK.",
+    "Checking permissions for launching... OK.",
     "Checking collector address... OK.",
     "Your setup looks OK.",
 ]
