@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] - builds the config reader's libFuzzer target
-# (clang -fsanitize=fuzzer,address,undefined) and runs it for SECONDS
-# (default 15) on a seed corpus made of the config case files. Ends with
-# "1 passed, 0 failed" when nothing crashed, "0 passed, 1 failed" otherwise.
+# run.sh [SECONDS] - builds the libFuzzer targets (clang
+# -fsanitize=fuzzer,address,undefined) and runs each: the config reader for
+# SECONDS (default 15) on a seed corpus made of the config case files, then
+# the CEDAR frame reader (fuzz_cedar.c) for a third of that on its kept
+# cases (tests/cases/fuzz/cedar/). Ends with "N passed, M failed", one
+# check a target.
 set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-15}
@@ -18,7 +20,7 @@ if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude -o "$out/fuzz_config" tests/fuzz/fuzz_config.c $srcs -lcrypto; then
 	echo "fuzz: cannot build the target (clang and libclang-rt-14-dev needed)"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 2 failed"
 	exit 1
 fi
 
@@ -41,11 +43,45 @@ env -i PATH=/usr/bin:/bin HOME=/nonexistent \
 	>"$out/fuzz.log" 2>&1
 rc=$?
 tail -n 12 "$out/fuzz.log"
+pass=0
+fail=0
 if [ "$rc" -eq 0 ]; then
-	echo "1 passed, 0 failed"
-	exit 0
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "fuzz: the config target failed (exit $rc); the input is in $out/ (crash-*, leak-*, timeout-*)"
+	grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz.log" | head -n 5
 fi
-echo "fuzz: the target failed (exit $rc); the input is in $out/ (crash-*, leak-*, timeout-*)"
-grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz.log" | head -n 5
-echo "0 passed, 1 failed"
-exit 1
+
+# The CEDAR frame reader: its kept cases seed the corpus (an empty or
+# missing case folder is a failure, not "nothing crashed").
+cedar_secs=$((secs / 3 > 2 ? secs / 3 : 2))
+cases=tests/cases/fuzz/cedar
+if [ -z "$(ls -A "$cases" 2>/dev/null)" ]; then
+	echo "fuzz: no kept cases in $cases"
+	rc=1
+elif ! clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iinclude -o "$out/fuzz_cedar" tests/fuzz/fuzz_cedar.c src/cedar.c src/err.c; then
+	echo "fuzz: cannot build the cedar target"
+	rc=1
+else
+	ccorpus=$(mktemp -d)
+	cp "$cases"/* "$ccorpus/"
+	env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		"$out/fuzz_cedar" -max_total_time="$cedar_secs" -timeout=10 -rss_limit_mb=2048 -max_len=512 \
+		-artifact_prefix="$out/" -print_final_stats=1 "$ccorpus" >"$out/fuzz_cedar.log" 2>&1
+	rc=$?
+	rm -rf "$ccorpus"
+	tail -n 3 "$out/fuzz_cedar.log"
+fi
+if [ "$rc" -eq 0 ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "fuzz: the cedar target failed (exit $rc); the input is in $out/ (crash-*, leak-*, timeout-*)"
+	grep -E "ERROR|SUMMARY|runtime error" "$out/fuzz_cedar.log" 2>/dev/null | head -n 5
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
