@@ -203,6 +203,7 @@ static void invoke(struct aws_ctx *aws, const char *function, const char *host, 
 {
 	json_object *ev = json_object_new_object();
 	struct annex_err err;
+	char *arn = NULL;
 
 	*reply = *ferr = *cerr = NULL;
 	memset(rem, 0, sizeof(*rem));
@@ -216,8 +217,14 @@ static void invoke(struct aws_ctx *aws, const char *function, const char *host, 
 	if (!query)
 		json_object_object_add(ev, "query", json_object_new_boolean(0));
 	annex_err_clear(&err);
-	rem->invoked = lambda_invoke(aws, function, json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN),
-				     reply, ferr, &err);
+	/* looked up first: "no function" is then the same answer whatever
+	 * Invoke does with a name it does not know (moto's simple mode answers
+	 * it); Invoke's own 404 counts too */
+	if ((rem->invoked = lambda_get_function(aws, function, &arn, &err)) == 1)
+		rem->invoked = lambda_invoke(aws, function,
+					     json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN), reply, ferr,
+					     &err);
+	free(arn);
 	json_object_put(ev);
 	if (rem->invoked < 0)
 		*cerr = xstrdup(err.msg[0] ? err.msg : err.code);
