@@ -413,8 +413,10 @@ int connectivity_preflight(struct aws_ctx *aws, const char *function, const char
 		fprintf(stderr, "annex: note: the collector check from AWS: %s\n", why);
 		break;
 	case CONN_NO_FUNCTION:
-	case CONN_WARNING:
 		fprintf(stderr, "annex: warning: the collector was not checked from AWS: %s\n", why);
+		break;
+	case CONN_WARNING:      /* the line says what was not checked */
+		fprintf(stderr, "annex: warning: %s\n", why);
 		break;
 	case CONN_UNREACHABLE:
 	case CONN_WRONG_DAEMON:

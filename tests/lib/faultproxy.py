@@ -26,7 +26,9 @@ nth on). Faults: "500", "503",
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
 connection closed: a lost reply), "delay" (forwarded after `seconds`),
 "reply" (nothing forwarded; answers `status` with `body` and
-`content_type`, default text/xml: any error AWS could send),
+`content_type`, default text/xml, and any `headers` ({name: value}): any
+error AWS could send, or a Lambda function's error with its
+X-Amz-Function-Error header),
 "forward_reply" (forwarded, so the call takes effect, then answered like
 "reply": a call that did its work but reports failure).
 Every request is appended to the log as one JSON line: n, method, url,
@@ -130,6 +132,8 @@ def make_handler(state):
             data = rule.get("body", "").encode()
             self.send_response(int(rule.get("status", 400)))
             self.send_header("Content-Type", rule.get("content_type", "text/xml"))
+            for k, v in rule.get("headers", {}).items():
+                self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
