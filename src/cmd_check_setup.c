@@ -377,6 +377,9 @@ static void check_connectivity(struct checker *c)
 			net++;
 		else if (r.outcome == CONN_NO_FUNCTION)
 			setup++;
+		/* condor_annex's setup never made annex's connectivity function */
+		if (r.outcome == CONN_NO_FUNCTION && c->condor_pieces && c->n_missing < 4)
+			c->missing[c->n_missing++] = "the connectivity function";
 		else if (r.outcome == CONN_WARNING)
 			c->warnings++;
 		connectivity_result_free(&r);
@@ -440,9 +443,10 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	if (c.n_missing) {
 		char *reused = condorsetup_describe(c.condor_pieces & (CONDORSETUP_BUCKET | CONDORSETUP_PROFILE |
 								       CONDORSETUP_GROUP));
-		printf("annex's own pieces are missing: %s%s%s. 'annex -setup' adds them%s%s.\n", c.missing[0],
-		       c.n_missing > 1 ? " and " : "", c.n_missing > 1 ? c.missing[1] : "",
-		       *reused ? " and reuses condor_annex's " : "", reused);
+		printf("annex's own pieces are missing: ");
+		for (int i = 0; i < c.n_missing; i++)
+			printf("%s%s", i == 0 ? "" : i == c.n_missing - 1 ? " and " : ", ", c.missing[i]);
+		printf(". 'annex -setup' adds them%s%s.\n", *reused ? " and reuses condor_annex's " : "", reused);
 		free(reused);
 	}
 	if (c.failures) {
