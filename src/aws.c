@@ -22,9 +22,14 @@ static time_t aws_default_clock(void)
 
 /* The retry settings when the caller gives none. Commands pass the
  * knobs' values (ANNEX_MAX_ATTEMPTS, ANNEX_RETRY_BASE_MS,
- * ANNEX_RETRY_CAP_MS, ANNEX_IAM_WAIT_S, read through the knob registry by
- * session.c); the AWS layer reads no configuration of its own. */
-static const struct aws_retry_settings aws_retry_defaults = { 5, 200, 20000, 120000 };
+ * ANNEX_RETRY_CAP_MS, ANNEX_IAM_WAIT_S, the timeouts, read through the knob
+ * registry by session.c); the AWS layer reads no configuration of its own.
+ * A context made without them has no deadline. */
+static const struct aws_retry_settings aws_retry_defaults = {
+	.max_attempts = 5, .base_ms = 200, .cap_ms = 20000, .iam_wait_ms = 120000,
+	.connect_timeout_ms = HTTP_CONNECT_TIMEOUT_DEFAULT_MS, .request_timeout_ms = HTTP_TIMEOUT_DEFAULT_MS,
+	.command_timeout_ms = 0, .notice_ms = 5000,
+};
 
 int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct annex_err *err)
 {
@@ -46,22 +51,27 @@ int aws_ctx_new(const struct aws_ctx_opts *opts, struct aws_ctx **out, struct an
 		if (aws_endpoint_resolve((enum aws_service)s, ctx->region, opts->option_url[s],
 					 opts->knob_url[s], &ctx->ep[s], err) < 0)
 			goto fail;
+	ctx->retry.set = opts->retry ? *opts->retry : aws_retry_defaults;
 	if (opts->http) {
 		ctx->http_opts = *opts->http;
 		ctx->http_opts.ca_bundle = opts->http->ca_bundle ? xstrdup(opts->http->ca_bundle) : NULL;
 		ctx->http_opts.user_agent = opts->http->user_agent ? xstrdup(opts->http->user_agent) : NULL;
 	}
+	if (!ctx->http_opts.connect_timeout_ms)
+		ctx->http_opts.connect_timeout_ms = ctx->retry.set.connect_timeout_ms;
+	if (!ctx->http_opts.timeout_ms)
+		ctx->http_opts.timeout_ms = ctx->retry.set.request_timeout_ms;
 	ctx->http = http_client_new(&ctx->http_opts, err);
 	if (!ctx->http)
 		goto fail;
 	ctx->debug = opts->debug;
 	ctx->trace = opts->trace ? opts->trace : stderr;
-	ctx->retry.set = opts->retry ? *opts->retry : aws_retry_defaults;
 	if (ctx->retry.set.max_attempts < 1)
 		ctx->retry.set.max_attempts = 1;
 	if (ctx->retry.set.iam_wait_ms < 0)
 		ctx->retry.set.iam_wait_ms = 0;
 	ctx->clock = aws_default_clock;
+	aws_retry_start_deadline(&ctx->retry);
 	*out = ctx;
 	return 0;
 fail:
@@ -119,6 +129,16 @@ long aws_ctx_connections(const struct aws_ctx *ctx)
 const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ctx)
 {
 	return &ctx->retry.set;
+}
+
+void aws_ctx_restart_deadline(struct aws_ctx *ctx)
+{
+	aws_retry_start_deadline(&ctx->retry);
+}
+
+long aws_ctx_time_left_ms(const struct aws_ctx *ctx)
+{
+	return aws_retry_time_left_ms(&ctx->retry);
 }
 
 void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void))
@@ -284,7 +304,30 @@ struct aws_send_state {
 	const char *host, *path, *url;
 	struct http_header *hdrs;
 	int max;
+	/* the time limits (docs/design.md, "Deadlines") */
+	char where[300];              /* host:port, for notes and messages */
+	int64_t start_ms;             /* when the call began, on the retrier's clock */
+	int noted;                    /* the waiting note was given */
+	int attempts;
+	int timed_out;                /* the last attempt ended at a time limit */
 };
+
+/* The one note a call gives when it has waited notice_ms in all. */
+static void aws_note(struct aws_send_state *st, const char *what)
+{
+	if (st->noted)
+		return;
+	st->noted = 1;
+	aws_note_waiting(st->ctx->trace, st->where, st->req->svc, st->req->op ? st->req->op : st->req->method,
+			 (long)(aws_retry_now_ms(&st->ctx->retry) - st->start_ms), what);
+}
+
+/* The transport's slow hook: an attempt still in flight at the note's time. */
+static void aws_send_slow(void *ud, long elapsed_ms)
+{
+	(void)elapsed_ms;
+	aws_note(ud, "no reply yet");
+}
 
 /* One attempt (struct aws_attempt's send): signed anew, traced, sent,
  * an error reply decoded into err. */
@@ -297,6 +340,7 @@ static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
 	struct sigv4_result sig;
 	struct http_request hr;
 	size_t nh = 0;
+	long left;
 	int rc;
 
 	if (aws_sign(ctx, req, st->host, st->path, st->hdrs, &nh, &sig, err) < 0)
@@ -311,11 +355,28 @@ static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
 	hr.body = req->body;
 	hr.body_len = req->body_len;
 	hr.fresh_connection = fresh;
+	/* no attempt outlives the command's deadline */
+	left = aws_retry_time_left_ms(&ctx->retry);
+	hr.timeout_ms = left > 0 ? left : 0;
+	if (ctx->retry.set.notice_ms > 0 && !st->noted) {
+		int64_t due = st->start_ms + ctx->retry.set.notice_ms - aws_retry_now_ms(&ctx->retry);
+
+		hr.slow_after_ms = due > 0 ? (long)due : 1;
+		hr.slow = aws_send_slow;
+		hr.slow_ud = st;
+	}
 	http_response_free(&reply->http);
 	ctx->attempts++;
+	st->attempts++;
 	rc = http_perform(ctx->http, &hr, &reply->http, err);
 	sigv4_result_free(&sig);
+	st->timed_out = rc < 0 && reply->http.timed_out != HTTP_TIMEOUT_NONE;
 	if (rc < 0) {
+		if (st->timed_out)
+			aws_timeout_message(ctx, req->svc, req->op ? req->op : req->method, st->where, &reply->http,
+					    err);
+		else if (strcmp(err->code, "Transport") == 0)
+			annex_err_prefix(err, "%s %s", aws_service_title(req->svc), req->op ? req->op : req->method);
 		if (ctx->debug)
 			aws_trace_line(ctx, "<- %s", err->msg);
 		return -1;
@@ -331,10 +392,22 @@ static int aws_send_once(void *ud, int n, int fresh, struct annex_err *err)
 static void aws_send_waiting(void *ud, long ms, const struct annex_err *why)
 {
 	struct aws_send_state *st = ud;
+	const struct aws_retry_settings *set = &st->ctx->retry.set;
 
 	if (st->ctx->debug)
 		aws_trace_line(st->ctx, "retrying %s %s in %ld ms (%s)", aws_service_name(st->req->svc),
 			       st->req->op ? st->req->op : st->req->method, ms, why->code);
+	/* a wait that carries the call past the note's time is told now,
+	 * while it waits, with what it waits for */
+	if (set->notice_ms > 0 && !st->noted &&
+	    aws_retry_now_ms(&st->ctx->retry) + ms - st->start_ms >= set->notice_ms) {
+		char what[ANNEX_ERR_CODE_MAX + 64], secs[32];
+
+		aws_secs(secs, sizeof(secs), ms);
+		snprintf(what, sizeof(what), "retrying in %s after %s", secs,
+			 aws_iam_propagation(why) ? "IAM propagation" : why->code);
+		aws_note(st, what);
+	}
 }
 
 int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_reply *reply,
@@ -369,10 +442,20 @@ int aws_send(struct aws_ctx *ctx, const struct aws_request *req, struct aws_repl
 	st.url = url.data;
 	st.hdrs = xcalloc(req->n_headers + 1 + 4, sizeof(*st.hdrs));
 	st.max = aws_retry_max_attempts(&ctx->retry, req->call);
+	aws_where(st.where, sizeof(st.where), host.data, ep->https);
+	st.start_ms = aws_retry_now_ms(&ctx->retry);
 	at.send = aws_send_once;
 	at.waiting = aws_send_waiting;
 	at.ud = &st;
 	ret = aws_retry_run(&ctx->retry, req->call, &at, err);
+	if (ret < 0 && st.attempts == 0 && strcmp(err->code, "Timeout") == 0)
+		annex_err_prefix(err, "%s %s", aws_service_title(req->svc), req->op ? req->op : req->method);
+	if (ret < 0 && st.timed_out) {
+		char secs[32];
+
+		aws_secs(secs, sizeof(secs), (long)(aws_retry_now_ms(&ctx->retry) - st.start_ms));
+		annex_err_suffix(err, "; %d attempt%s in %s", st.attempts, st.attempts == 1 ? "" : "s", secs);
+	}
 	if (ret == AWS_DONE)
 		aws_reply_free(reply);
 	free(st.hdrs);

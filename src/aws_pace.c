@@ -24,6 +24,10 @@ long long aws_pace(struct aws_ctx *ctx, long long deadline_ms, long interval_ms)
 		return 0;
 	ms = interval_ms > 0 && interval_ms < left ? interval_ms : (long)left;
 	aws_retry_pause(&ctx->retry, ms);
+	/* the command's deadline (ANNEX_COMMAND_TIMEOUT) bounds each look's
+	 * calls, not the poll, which has its own deadline: it starts again
+	 * after every pause, as after a prompt */
+	aws_retry_start_deadline(&ctx->retry);
 	/* the pause counts as taken even when a test's sleep took no time */
 	now = aws_monotonic_ms();
 	left = deadline_ms - (now > start + ms ? now : start + ms);

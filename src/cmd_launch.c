@@ -298,7 +298,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 		launchplan_prompt_fleet(&q, l->spec.count, l->lease_h, l->idle_h);
 	else
 		launchplan_prompt_ondemand(&q, l->spec.count, l->spec.instance_types[0], l->lease_h, l->idle_h);
-	yes = prompt_yes_no(buf_cstr(&q), err);
+	yes = session_prompt_yes_no(&l->s, buf_cstr(&q), err);
 	buf_free(&q);
 	if (yes < 0)
 		return -1;

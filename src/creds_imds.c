@@ -32,7 +32,7 @@
 #define IMDS_TOKEN_TTL_S "21600"
 
 /* One attempt per request; no backoff, no IAM wait. */
-static const struct aws_retrier imds_retry = { { 1, 0, 0, 0 }, NULL, NULL };
+static const struct aws_retrier imds_retry = { .set = { .max_attempts = 1 } };
 
 /* One IMDS request; the reply body (a secret) lands in reply. */
 struct imds_req {

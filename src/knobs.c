@@ -121,6 +121,14 @@ static const struct knob_def knob_table[] = {
 	  "The longest wait between two attempts of one AWS request." },
 	{ "ANNEX_IAM_WAIT_S", KNOB_DURATION, "120", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long -setup and launches wait in all for a new IAM role or instance profile to reach Lambda and EC2." },
+	{ "ANNEX_CONNECT_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, 3600, KNOB_ENV,
+	  "How long one attempt of an AWS request may take to connect (botocore's connect_timeout; docs/design.md, \"Deadlines\")." },
+	{ "ANNEX_REQUEST_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, 3600, KNOB_ENV,
+	  "How long one attempt of an AWS request may take in all, from connecting to the reply's last byte." },
+	{ "ANNEX_COMMAND_TIMEOUT", KNOB_DURATION, "600", "seconds", 0, DAY_S, KNOB_ENV,
+	  "How long one command's AWS calls may take in all (attempts, retries, IAM waits; not the time at a prompt); 0: no limit." },
+	{ "ANNEX_SLOW_CALL_NOTICE", KNOB_DURATION, "5", "seconds", 0, 3600, KNOB_ENV,
+	  "After how long an AWS call that still waits (a slow reply, a retry's wait, IAM) says so on stderr, once; 0: never." },
 
 	/* the configuration reader's own */
 	{ "LOCAL_CONFIG_DIR", KNOB_LIST, NULL, NULL, 0, 0, KNOB_HTCONDOR | KNOB_LOADER,

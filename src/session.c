@@ -10,6 +10,7 @@
 
 #include "annex/creds.h"
 #include "annex/knobs.h"
+#include "annex/prompt.h"
 
 static int nonempty(const char *s)
 {
@@ -176,19 +177,38 @@ char *session_knob_or_null(const struct annex_session *s, const char *name)
 
 int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err)
 {
-	long attempts, base_ms, cap_ms, iam_wait_s;
+	long attempts, base_ms, cap_ms, iam_wait_s, connect_s, request_s, command_s, notice_s;
 
 	/* each has a default, so 0 (not set) cannot happen */
 	if (knobs_get_long(s->cfg, "ANNEX_MAX_ATTEMPTS", &attempts, err) != 1 ||
 	    knobs_get_long(s->cfg, "ANNEX_RETRY_BASE_MS", &base_ms, err) != 1 ||
 	    knobs_get_long(s->cfg, "ANNEX_RETRY_CAP_MS", &cap_ms, err) != 1 ||
-	    knobs_get_long(s->cfg, "ANNEX_IAM_WAIT_S", &iam_wait_s, err) != 1)
+	    knobs_get_long(s->cfg, "ANNEX_IAM_WAIT_S", &iam_wait_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_CONNECT_TIMEOUT", &connect_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_REQUEST_TIMEOUT", &request_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_COMMAND_TIMEOUT", &command_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_SLOW_CALL_NOTICE", &notice_s, err) != 1)
 		return -1;
+	memset(rs, 0, sizeof(*rs));
 	rs->max_attempts = (int)attempts;
 	rs->base_ms = base_ms;
 	rs->cap_ms = cap_ms;
 	rs->iam_wait_ms = iam_wait_s * 1000;
+	rs->connect_timeout_ms = connect_s * 1000;
+	rs->request_timeout_ms = request_s * 1000;
+	rs->command_timeout_ms = command_s * 1000;
+	rs->notice_ms = notice_s * 1000;
 	return 0;
+}
+
+int session_prompt_yes_no(struct annex_session *s, const char *question, struct annex_err *err)
+{
+	int yes = prompt_yes_no(question, err);
+
+	/* the deadline bounds unattended AWS work: not the user's answer */
+	if (s->aws)
+		aws_ctx_restart_deadline(s->aws);
+	return yes;
 }
 
 int session_connect(struct annex_session *s, int for_setup, struct annex_err *err)

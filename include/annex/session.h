@@ -74,11 +74,17 @@ int session_knob(const struct annex_session *s, const char *name, char **value, 
 char *session_knob_or_null(const struct annex_session *s, const char *name);
 
 /* The AWS layer's retry settings from the knobs ANNEX_MAX_ATTEMPTS,
- * ANNEX_RETRY_BASE_MS, ANNEX_RETRY_CAP_MS and ANNEX_IAM_WAIT_S (each
- * range-checked: -1 with a "Config" error naming the knob and where it was
- * set). */
+ * ANNEX_RETRY_BASE_MS, ANNEX_RETRY_CAP_MS, ANNEX_IAM_WAIT_S and the time
+ * limits ANNEX_CONNECT_TIMEOUT, ANNEX_REQUEST_TIMEOUT,
+ * ANNEX_COMMAND_TIMEOUT and ANNEX_SLOW_CALL_NOTICE (each range-checked: -1
+ * with a "Config" error naming the knob and where it was set). */
 struct aws_retry_settings;
 int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err);
+
+/* prompt_yes_no (prompt.h), after which the command's deadline
+ * (ANNEX_COMMAND_TIMEOUT) starts again: the time the user takes to answer
+ * is not taken from the AWS work that follows. */
+int session_prompt_yes_no(struct annex_session *s, const char *question, struct annex_err *err);
 
 void session_close(struct annex_session *s);
 

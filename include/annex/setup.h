@@ -21,9 +21,10 @@ struct setup_state {
 	int condor_pieces;            /* CONDORSETUP_* bits in effect from it */
 };
 
-/* Creates (or finds) every piece, the independent chains side by side
- * (aws_run_parallel), printing condor_annex's progress lines in order;
- * with -dry-run prints what it would create instead. setup_chains.c. */
+/* Creates (or finds, and brings in line with this version: setup_drift.h)
+ * every piece, the independent chains side by side (aws_run_parallel),
+ * printing condor_annex's progress lines in order; with -dry-run prints
+ * what it would create or correct instead. setup_chains.c. */
 int setup_create(struct setup_state *st, struct annex_err *err);
 
 /* -setup -remove: deletes exactly what setup made, after listing running

@@ -25,6 +25,8 @@ nth on). Faults: "500", "503",
 "throttle" (the protocol's own throttling error), "reset" (connection reset,
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
 connection closed: a lost reply), "delay" (forwarded after `seconds`),
+"blackhole" (nothing forwarded, nothing answered: the connection is held
+open until the client gives up),
 "reply" (nothing forwarded; answers `status` with `body` and
 `content_type`, default text/xml, and any `headers` ({name: value}): any
 error AWS could send, or a Lambda function's error with its
@@ -164,6 +166,11 @@ def make_handler(state):
                        "target": self.headers.get("X-Amz-Target")})
             if fault == "reset":
                 return self._reset()
+            if fault == "blackhole":
+                while self.connection.recv(4096):
+                    pass
+                self.close_connection = True
+                return
             if fault in ("500", "503", "throttle"):
                 if fault == "throttle":
                     code, ctype, data = throttle_reply(self.headers)

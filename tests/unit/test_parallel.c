@@ -13,7 +13,7 @@
  * attempt each: enough to count calls without a network. */
 static struct aws_ctx *new_ctx(void)
 {
-	static const struct aws_retry_settings once = { 1, 0, 0, 0 };
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	struct aws_ctx_opts o;
 	struct aws_creds creds;
 	struct aws_ctx *ctx = NULL;
