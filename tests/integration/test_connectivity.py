@@ -16,16 +16,15 @@ prints the recorded outputs of HTCondor 25.14 byte for byte.
 """
 import json
 import os
-import socket
 import struct
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
+from fake_collector import FakeCollector  # noqa: E402
 
 SHARED = os.environ.get("ANNEX_SHARED") or os.environ.get("SHARED") or os.path.join(T.ROOT, "..", "shared")
 RECORDED = os.path.join(SHARED, "htcondor-recorded")
@@ -36,43 +35,13 @@ FUNCTION = "HTCondorAnnex-ConnectivityFunction"
 DC_QUERY_INSTANCE = struct.pack(">BIQ", 1, 8, 60045)
 
 
-class Collector:
-    """A collector that answers DC_QUERY_INSTANCE with its id in CEDAR
-    framing (one byte 1, 4-byte big-endian length, the payload), and
-    records whether the request was the right frame."""
-
-    def __init__(self, instance_id, host=T.COLLECTOR_IP, port=9618):
-        self.id = instance_id.encode()
-        self.requests = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(8)
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with c:
-                c.settimeout(5)
-                data = b""
-                while len(data) < len(DC_QUERY_INSTANCE):
-                    chunk = c.recv(64)
-                    if not chunk:
-                        break
-                    data += chunk
-                self.requests.append(data)
-                c.sendall(struct.pack(">BI", 1, len(self.id)) + self.id)
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
+def Collector(instance_id, mode="good"):
+    """The fake collector (tests/lib/fake_collector.py) at the pool's
+    collector address: it answers only an exact DC_QUERY_INSTANCE request
+    in CEDAR framing, so an answer also proves annex's request right."""
+    fc = FakeCollector(instance_id=instance_id, mode=mode, host=T.COLLECTOR_IP, port=9618).start()
+    fc.close = fc.stop
+    return fc
 
 
 def reply(reachable, instance_id="", description=""):
@@ -187,6 +156,50 @@ def test_check_setup_outcomes(m, pool):
             "run 'annex -setup'." % FUNCTION and "annex -setup" in err, out + err)
     rc, out, err = T.run_annex(["-setup"], pool.env())
     T.check("-setup makes it again", rc == 0 and "Creating connectivity function.. complete." in out, out + err)
+
+
+def test_collector_from_here(m, pool):
+    """annex's C side (cedar.c) against the fake collector in each of its
+    ways to misbehave: the id read right, even in pieces; every short or
+    malformed answer a clear reason on the note's line, never a crash."""
+    cases = [
+        ("dribble", "OK."),
+        ("close", r"OK\. Note: the collector did not answer here \(198\.51\.100\.7:9618: (the connection was "
+                  r"closed without an answer|Connection reset by peer after 0 bytes of the answer)\), .*"),
+        ("reset", r"OK\. Note: .*\(198\.51\.100\.7:9618: (Connection reset by peer after 0 bytes of the answer|the "
+                  r"connection was closed without an answer)\), .*"),
+        ("silent", r"OK\. Note: .*\(198\.51\.100\.7:9618: no answer within the time limit \(0 bytes received\)\), .*"),
+        ("short", r"OK\. Note: .*\(198\.51\.100\.7:9618: the connection was closed in the middle of the answer\), .*"),
+        ("truncated", r"OK\. Note: .*\(198\.51\.100\.7:9618: the connection was closed in the middle of the "
+                      r"answer\), .*"),
+        ("bad-flag", r"OK\. Note: .*\(198\.51\.100\.7:9618: not a CEDAR frame \(first byte 0x48, not 0 or 1\)\), .*"),
+        ("bad-length", r"OK\. Note: .*\(198\.51\.100\.7:9618: a CEDAR frame of 2147483647 bytes: longer than any "
+                       r"answer to this query\), .*"),
+        ("not-hex", r"OK\. Note: .*\(198\.51\.100\.7:9618: the answer's payload is not a hexadecimal instance id "
+                    r"\(byte 0 is 0x6e\)\), .*"),
+        ("empty", r"OK\. Note: .*\(198\.51\.100\.7:9618: the answer's payload is 0 bytes, not a 16-character "
+                  r"instance id\), .*"),
+    ]
+    import re
+    for mode, want in cases:
+        col = Collector(L_ID, mode)
+        try:
+            m.lambda_replies([reply(True, L_ID, "answered")])
+            rc, out, err = check_setup(pool, _CONDOR_ANNEX_CONNECTIVITY_TIMEOUT="1")
+        finally:
+            col.close()
+        line = (collector_line(out) or "")[len(COLLECTOR):]
+        T.check("the collector from here, fake collector '%s': %s (exit 0)" % (mode, want[:40]),
+                rc == 0 and (line == want if mode == "dribble" else re.fullmatch(want, line)), out + err)
+    col = Collector(L_ID, "wrong-id")
+    try:
+        m.lambda_replies([reply(True, L_ID, "answered")])
+        rc, out, err = check_setup(pool)
+    finally:
+        col.close()
+    T.check("another daemon at COLLECTOR_HOST than AWS reaches: FAILED naming both ids",
+            rc == 1 and "answers from AWS as instance %s, but the collector answers here as instance fedcba9876543210"
+            % L_ID in out, out + err)
 
 
 def condor_status_standin(pool, recorded):
@@ -325,6 +338,7 @@ def main():
         rc, out, err = T.run_annex(["-setup"], pool.env())
         T.check("setup", rc == 0, out + err)
         T.guarded(test_check_setup_outcomes, m, pool)
+        T.guarded(test_collector_from_here, m, pool)
         T.guarded(test_schedds, m, pool)
         T.guarded(test_launch, m, pool)
     return T.summary()
