@@ -91,7 +91,7 @@ def resources(m):
         "roles": sorted(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("HTCondorAnnex-")),
         "role policies": sum(len(iam.list_role_policies(RoleName=n)["PolicyNames"]) for n in ROLES),
         "profile roles": [r["RoleName"] for p in iam.list_instance_profiles()["InstanceProfiles"] for r in p["Roles"]],
-        "functions": [f["FunctionName"] for f in m.client("lambda").list_functions()["Functions"]],
+        "functions": sorted(f["FunctionName"] for f in m.client("lambda").list_functions()["Functions"]),
         "function policy": "events.amazonaws.com" in m.client("lambda").get_policy(
             FunctionName="HTCondorAnnex-LeaseFunction")["Policy"],
         "groups": len([g for g in m.client("ec2").describe_security_groups()["SecurityGroups"]
