@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annex/annexlock.h"
 #include "annex/cmd.h"
 #include "annex/connectivity.h"
 #include "annex/ec2.h"
@@ -363,7 +364,7 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	struct launch l;
 	struct launch_ctx ctx;
 	struct launch_result res = { .started = -1 };
-	int rc = -1;
+	int rc = -1, lock, launched;
 
 	memset(&l, 0, sizeof(l));
 	l.o = o;
@@ -383,10 +384,15 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 			       "pool, looking every %ld s; not waiting (-dry-run).\n", l.wait.timeout_s, l.wait.interval_s);
 		goto out;
 	}
+	/* an -off of this annex waits until what this launch starts exists, tagged (annexlock.h) */
+	if ((lock = annexlock_take(&l.s, l.spec.annex_name, err)) < 0)
+		goto out;
 	printf("%s.\n", l.ud.series_why);
 	puts("Starting annex...");
 	fflush(stdout);
-	if (launch_run(&ctx, &l.spec, l.backend, &res, err) != 0)
+	launched = launch_run(&ctx, &l.spec, l.backend, &res, err);
+	annexlock_release(lock);
+	if (launched != 0)
 		goto out;
 	if (res.started >= 0 && res.started < l.spec.count)
 		printf("Started %ld of the %ld instances requested (-min-count %ld).\n", res.started, l.spec.count,

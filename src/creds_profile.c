@@ -245,19 +245,28 @@ unbalanced:
 /* Runs the credential_process command without a shell (runcmd's secret
  * mode: the output only ever sits in cleansed buffers) and parses its JSON
  * standard output; its standard error passes through to the user. */
-static int run_process(const char *cmdline, const char *what, struct aws_creds *out,
-                       struct annex_err *err)
+int creds_process_run(const char *cmdline, const char *what, long timeout_ms, struct aws_creds *out,
+                      struct annex_err *err)
 {
 	char **argv = creds_split_command(cmdline, err);
 	struct annex_err e;
 	struct buf b;
-	int status = 0, too_big = 0, rc = -1;
+	int status = 0, too_big = 0, late = 0, rc = -1;
 
 	if (!argv)
 		return annex_err_prefix(err, "%s", what);
+	if (timeout_ms <= 0)
+		timeout_ms = CREDS_PROCESS_TIMEOUT_MS;
 	buf_init_secret(&b);
-	if (runcmd_capture_secret(argv, PROCESS_OUTPUT_MAX, &b, &too_big, &status, &e) != 0) {
+	if (runcmd_capture_secret_timeout(argv, PROCESS_OUTPUT_MAX, timeout_ms, &b, &too_big, &late, &status,
+	                                  &e) != 0) {
 		annex_err_set(err, "Credentials", "%s: %s", what, e.msg);
+		goto out;
+	}
+	if (late) {
+		annex_err_set(err, "Credentials", "%s did not finish within %ld s and was killed (raise "
+		              "ANNEX_CREDENTIAL_PROCESS_TIMEOUT if it needs longer)", what,
+		              (timeout_ms + 999) / 1000);
 		goto out;
 	}
 	if (runcmd_check(status, err, "Credentials", "%s: %s", what, argv[0]) != 0)
@@ -346,10 +355,11 @@ int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_er
 	if (pc.credential_process || pf.credential_process) {
 		what = xasprintf("credential_process of profile '%s' in %s", pname,
 		                 pc.credential_process ? cred_path : cfg_path);
-		if (run_process(pc.credential_process ? pc.credential_process : pf.credential_process,
-		                what, out, err) != 0)
+		const char *cmd = pc.credential_process ? pc.credential_process : pf.credential_process;
+		if (creds_process_run(cmd, what, out->process_timeout_ms, out, err) != 0)
 			goto out;
 		out->kind = CREDS_PROCESS;
+		out->refresh_process = xstrdup(cmd);
 		snprintf(out->source, sizeof(out->source), "%s", what);
 		rc = 1;
 		goto out;

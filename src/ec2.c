@@ -347,21 +347,30 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 	return rc;
 }
 
-int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
-			   struct annex_err *err)
+int ec2_request_spot_fleet_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+				char **fleet_id, struct annex_err *err)
 {
-	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
-	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
 	xmlDoc *doc = NULL;
+	int rc;
 
 	*fleet_id = NULL;
-	if (aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, &token, &doc, err) != 0)
-		return -1;
+	rc = aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, call, &doc, err);
+	if (rc != 0)
+		return rc;
 	*fleet_id = xml_text(xmlDocGetRootElement(doc), "spotFleetRequestId");
 	xmlFreeDoc(doc);
 	if (!*fleet_id)
 		return annex_err_set(err, "BadReply", "EC2 RequestSpotFleet: reply without spotFleetRequestId");
 	return 0;
+}
+
+int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
+			   struct annex_err *err)
+{
+	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
+	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
+
+	return ec2_request_spot_fleet_with(ctx, params, &token, fleet_id, err) < 0 ? -1 : 0;
 }
 
 int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)

@@ -24,7 +24,7 @@ int events_put_rule(struct aws_ctx *ctx, const char *name, const char *schedule,
 	rc = aws_json11(ctx, AWS_EVENTS, "PutRule", in, &out, err);
 	json_object_put(in);
 	*arn = NULL;
-	if (rc == 0 && json_object_object_get_ex(out, "RuleArn", &a))
+	if (rc == 0 && json_object_object_get_ex(out, "RuleArn", &a) && json_object_is_type(a, json_type_string))
 		*arn = xstrdup(json_object_get_string(a));
 	json_object_put(out);
 	if (rc == 0 && !*arn)
@@ -76,7 +76,7 @@ int events_delete_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *
 		json_object_put(ids);
 		return is_not_found(err) ? 0 : -1;
 	}
-	if (json_object_object_get_ex(out, "Targets", &targets))
+	if (json_object_object_get_ex(out, "Targets", &targets) && json_object_is_type(targets, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(targets); i++) {
 			json_object *id;
 			if (json_object_object_get_ex(json_object_array_get_idx(targets, i), "Id", &id))
@@ -121,7 +121,8 @@ static int collect_rules(json_object *page, void *ud, struct annex_err *err)
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(rules); i++) {
 		json_object *name;
-		if (json_object_object_get_ex(json_object_array_get_idx(rules, i), "Name", &name)) {
+		if (json_object_object_get_ex(json_object_array_get_idx(rules, i), "Name", &name) &&
+		    json_object_is_type(name, json_type_string)) {
 			lc->names = xrealloc(lc->names, (lc->n + 1) * sizeof(char *));
 			lc->names[lc->n++] = xstrdup(json_object_get_string(name));
 		}

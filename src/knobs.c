@@ -48,6 +48,9 @@ static const struct knob_def knob_table[] = {
 	  "The file holding the AWS access key id, or FROM INSTANCE for the instance role." },
 	{ "ANNEX_DEFAULT_SECRET_KEY_FILE", KNOB_PATH, NULL, NULL, 0, 0, KNOB_CONFIGURED_ONLY,
 	  "The file holding the AWS secret access key (mode 0600), or FROM INSTANCE for the instance role." },
+	{ "ANNEX_CREDENTIAL_PROCESS_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, DAY_S, KNOB_ENV,
+	  "How long a profile's credential_process may run (each time: expiring credentials are fetched again "
+	  "before they expire) before annex kills it and fails naming the profile." },
 
 	/* what -setup made */
 	{ "ANNEX_DEFAULT_S3_BUCKET", KNOB_STRING, NULL, NULL, 0, 0, 0,
@@ -111,6 +114,9 @@ static const struct knob_def knob_table[] = {
 	  "-reap's lock file; unset: $XDG_RUNTIME_DIR/annex-reap.lock (when that directory is the user's alone), else ~/.condor/annex/reap.lock (0700 directory)." },
 	{ "ANNEX_REAP_LOCK_WAIT", KNOB_DURATION, "60", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long -reap waits for another run's lock before it gives up." },
+	{ "ANNEX_LOCK_WAIT", KNOB_DURATION, "300", "seconds", 0, DAY_S, KNOB_ENV,
+	  "How long a launch or -off waits for another annex process on this host that holds the same annex's "
+	  "lock (a launch or -off of the same name and region) before it gives up." },
 
 	/* talking to AWS */
 	{ "ANNEX_MAX_ATTEMPTS", KNOB_INT, "5", "attempts", 1, 100, KNOB_ENV,
@@ -166,7 +172,7 @@ static const struct knob_env env_table[] = {
 	{ "AWS_CA_BUNDLE", "A CA bundle to verify AWS's TLS certificates with, instead of the system's." },
 	{ "HOME", "Where ~/.aws/ is (and what a leading ~/ in the AWS_* file variables means)." },
 	{ "PATH", "Where condor_status and condor_off are looked up." },
-	{ "XDG_RUNTIME_DIR", "Where -reap's lock file goes when ANNEX_REAP_LOCK_FILE is not set (used only when the directory is the user's and not writable by others)." },
+	{ "XDG_RUNTIME_DIR", "Where -reap's lock file (when ANNEX_REAP_LOCK_FILE is not set) and the per-annex locks go (used only when the directory is the user's and not writable by others; else ~/.condor/annex)." },
 };
 
 #define N_KNOBS (sizeof knob_table / sizeof knob_table[0])

@@ -32,9 +32,9 @@ static char *arn_of(json_object *reply)
 	json_object *cfg, *arn;
 
 	if (json_object_object_get_ex(reply, "Configuration", &cfg) &&
-	    json_object_object_get_ex(cfg, "FunctionArn", &arn))
+	    json_object_object_get_ex(cfg, "FunctionArn", &arn) && json_object_is_type(arn, json_type_string))
 		return xstrdup(json_object_get_string(arn));
-	if (json_object_object_get_ex(reply, "FunctionArn", &arn))
+	if (json_object_object_get_ex(reply, "FunctionArn", &arn) && json_object_is_type(arn, json_type_string))
 		return xstrdup(json_object_get_string(arn));
 	return NULL;
 }
@@ -162,13 +162,13 @@ int lambda_get_permission(struct aws_ctx *ctx, const char *name, const char *sid
 	*statement = NULL;
 	if (rc != 0)
 		return not_found(err) ? 0 : -1;
-	if (json_object_object_get_ex(out, "Policy", &pol))
+	if (json_object_object_get_ex(out, "Policy", &pol) && json_object_is_type(pol, json_type_string))
 		doc = json_tokener_parse(json_object_get_string(pol));
 	if (doc && json_object_object_get_ex(doc, "Statement", &stmts) &&
 	    json_object_is_type(stmts, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(stmts) && !*statement; i++) {
 			json_object *st = json_object_array_get_idx(stmts, i), *id;
-			if (json_object_object_get_ex(st, "Sid", &id) &&
+			if (json_object_object_get_ex(st, "Sid", &id) && json_object_is_type(id, json_type_string) &&
 			    strcmp(json_object_get_string(id), sid) == 0)
 				*statement = xstrdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
 		}

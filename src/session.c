@@ -241,6 +241,9 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 		co.secret_key_origin = "ANNEX_DEFAULT_SECRET_KEY_FILE";
 	}
 	co.try_condor_default_pair = for_setup;
+	if (knobs_get_long(s->cfg, "ANNEX_CREDENTIAL_PROCESS_TIMEOUT", &co.process_timeout_ms, err) < 0)
+		goto out;
+	co.process_timeout_ms *= 1000;
 	if (creds_resolve(&co, &creds, err) != 0)
 		goto out;
 	if (creds.kind == CREDS_KEY_FILES || creds.kind == CREDS_CONDOR_DEFAULT) {

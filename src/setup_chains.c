@@ -239,8 +239,16 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = SETUP_FUNCTION_TIMEOUT;
-		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
-			return -1;
+		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0) {
+			/* "already exists": a resend whose first attempt's reply was
+			 * lost made it (or another setup did); use it */
+			struct annex_err e2;
+			annex_err_clear(&e2);
+			if (strcmp(err->code, "ResourceConflictException") != 0 ||
+			    lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, &e2) != 1)
+				return -1;
+			annex_err_clear(err);
+		}
 	}
 	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
 	if (fn_new)

@@ -7,6 +7,8 @@
 #ifndef ANNEX_AWS_INTERNAL_H
 #define ANNEX_AWS_INTERNAL_H
 
+#include <pthread.h>
+
 #include "annex/aws.h"
 
 struct aws_ctx {
@@ -23,6 +25,15 @@ struct aws_ctx {
 	time_t (*clock)(void);         /* signing time; default time() */
 	struct http_opts http_opts;    /* what the client was made with (a forked context makes its own) */
 	struct aws_ctx *parent;        /* a forked context: region, endpoints and creds are the parent's */
+	/* Credentials that expire are fetched again before they do (aws.c,
+	 * aws_creds_take). They live in the root context only (a forked one's
+	 * creds stay zeroed), guarded by its creds_lock: one refresh serves
+	 * every thread, and each attempt signs with its own copy, so a
+	 * refresh never frees what another thread is signing with. */
+	pthread_mutex_t creds_lock;    /* root context only */
+	time_t creds_retry_at;         /* root: no advisory refresh before this */
+	unsigned long creds_gen;       /* root: bumped at each refresh */
+	unsigned long sigcache_gen;    /* this context: the creds_gen its sigcache was filled under */
 };
 
 /* ---- the words of the time limits (aws_deadline.c) ---- */

@@ -163,6 +163,10 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 /* RequestSpotFleet; params carry the ClientToken, so it is resent as AWS_RETRY_TOKEN. */
 int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
 			   struct annex_err *err);
+/* The same under a resend policy: returns AWS_DONE (1) when call's
+ * before_resend ended the call (*fleet_id is what the hook put there). */
+int ec2_request_spot_fleet_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+				char **fleet_id, struct annex_err *err);
 int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
 /* Spot Fleet requests tagged key=value that are not cancelled. */
 int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,

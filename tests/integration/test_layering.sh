@@ -38,7 +38,7 @@ hits() {
 	done
 }
 
-# Sleeping: only aws_retry.c waits between attempts (reaplock.c waits for
+# Sleeping: only aws_retry.c waits between attempts (lockfile.c waits for
 # its lock in a blocking flock, which sleeps nothing). A poll that waits for
 # something in the cloud (launch -wait) pauses through the AWS layer's
 # aws_pace, which sleeps there too; see rule_pace.
