@@ -315,7 +315,17 @@ static int ensure_connectivity_function(struct setup_chain *c, struct annex_err 
 	spec.zip = zip->data;
 	spec.zip_len = zip->len;
 	spec.timeout_s = SETUP_CONN_TIMEOUT;
-	return lambda_create_function(c->ctx, &spec, &create, &st->conn_function_arn, err);
+	if (lambda_create_function(c->ctx, &spec, &create, &st->conn_function_arn, err) != 0) {
+		/* "already exists": a resend whose first attempt's reply was lost
+		 * made it (or another setup did); use it, as the lease chain does */
+		struct annex_err e2;
+		annex_err_clear(&e2);
+		if (strcmp(err->code, "ResourceConflictException") != 0 ||
+		    lambda_get_function(c->ctx, SETUP_CONN_FUNCTION, &st->conn_function_arn, &e2) != 1)
+			return -1;
+		annex_err_clear(err);
+	}
+	return 0;
 }
 
 static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
