@@ -758,7 +758,7 @@ static void t_no_connectivity_check(void)
 	CHECK_STR(e.code, "Usage");
 	CHECK(strstr(e.msg, "-no-connectivity-check goes only with a launch") != NULL);
 	cli_opts_free(&o);
-	CHECK(strstr(cli_usage(), "-no-connectivity-check") != NULL);
+	CHECK(strstr(cli_usage_all(), "-no-connectivity-check") != NULL);
 }
 
 static void t_usage_text(void)
