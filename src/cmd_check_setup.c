@@ -1,7 +1,9 @@
 /* cmd_check_setup.c - annex -check-setup: the knobs -setup records, the
  * pool secret, the credentials, every setup resource, the Spot Fleet role
  * and the collector address, one line each in condor_annex's words
- * (SPEC.md section 5). Exit status 1 when anything is missing; the final
+ * (SPEC.md section 5), then the connectivity checks of issue 19 (the
+ * collector from AWS, the schedds' addresses: connectivity.h). Exit status
+ * 1 when anything is missing or a connectivity check fails; the final
  * advice fits what failed (-setup for a setup piece, the collector knobs
  * and the network for the collector). An empty pool password file is
  * refused; one that its group or others may read draws a warning. */
@@ -13,8 +15,10 @@
 
 #include "annex/cmd.h"
 #include "annex/condorsetup.h"
+#include "annex/connectivity.h"
 #include "annex/ec2.h"
 #include "annex/iam.h"
+#include "annex/knobs.h"
 #include "annex/lambda.h"
 #include "annex/launchplan.h"
 #include "annex/netcheck.h"
@@ -549,6 +553,57 @@ out:
 	free(addr);
 }
 
+/* The connectivity checks (issue 19; connectivity.h, docs/network.md):
+ * the collector from AWS against its instance id from here, then each
+ * schedd's advertised address. Not reachable and another daemon are
+ * network failures; no function is a setup failure; a Lambda error, a
+ * throttled call or an odd reply is a warning. */
+static void check_connectivity(struct checker *c)
+{
+	char *node = session_knob_or_null(c->s, "ANNEX_COLLECTOR_ADDRESS");
+	char *local = session_knob_or_null(c->s, "COLLECTOR_HOST");
+	char *arn = session_knob_or_null(c->s, "ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN");
+	char *named = session_knob_or_null(c->s, "ANNEX_CONDOR_STATUS");
+	const char *knob = node ? "ANNEX_COLLECTOR_ADDRESS" : "COLLECTOR_HOST";
+	const char *addr = node ? node : local;
+	struct connectivity_result r;
+	struct annex_err err;
+	long timeout_s = 5;
+	char host[256];
+	int port, net = 0, setup = 0;
+	enum collector_verdict v = launchplan_classify_collector(addr, host, sizeof(host), &port);
+
+	annex_err_clear(&err);
+	knobs_get_long(c->s->cfg, "ANNEX_CONNECTIVITY_TIMEOUT", &timeout_s, &err);
+	/* a loopback, link-local or unqualified address failed its own line */
+	if (v == COLLECTOR_OK || v == COLLECTOR_WARN_PRIVATE) {
+		printf("Checking the collector from AWS (%s:%d)... ", host, port);
+		fflush(stdout);
+		connectivity_check_collector(c->s->aws, arn ? iam_arn_name(arn) : NULL, local, addr, knob,
+					     (int)timeout_s, &r);
+		puts(r.line);
+		if (connectivity_refuses(r.outcome))
+			net++;
+		else if (r.outcome == CONN_NO_FUNCTION)
+			setup++;
+		/* condor_annex's setup never made annex's connectivity function */
+		if (r.outcome == CONN_NO_FUNCTION && c->condor_pieces && c->n_missing < 4)
+			c->missing[c->n_missing++] = "the connectivity function";
+		else if (r.outcome == CONN_WARNING)
+			c->warnings++;
+		connectivity_result_free(&r);
+	}
+	if (addr)
+		connectivity_check_schedds(c->s->aws, arn ? iam_arn_name(arn) : NULL, named, addr, (int)timeout_s, &net,
+					   &setup, &c->warnings);
+	c->failures += net + setup;
+	c->collector_failures += net;
+	free(node);
+	free(local);
+	free(arn);
+	free(named);
+}
+
 int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
@@ -596,12 +651,14 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	check_fleet_role(&c);
 	check_permissions(&c);
 	check_collector(&c);
+	check_connectivity(&c);
 	if (c.n_missing) {
 		char *reused = condorsetup_describe(c.condor_pieces & (CONDORSETUP_BUCKET | CONDORSETUP_PROFILE |
 								       CONDORSETUP_GROUP));
-		printf("annex's own pieces are missing: %s%s%s. 'annex -setup' adds them%s%s.\n", c.missing[0],
-		       c.n_missing > 1 ? " and " : "", c.n_missing > 1 ? c.missing[1] : "",
-		       *reused ? " and reuses condor_annex's " : "", reused);
+		printf("annex's own pieces are missing: ");
+		for (int i = 0; i < c.n_missing; i++)
+			printf("%s%s", i == 0 ? "" : i == c.n_missing - 1 ? " and " : ", ", c.missing[i]);
+		printf(". 'annex -setup' adds them%s%s.\n", *reused ? " and reuses condor_annex's " : "", reused);
 		free(reused);
 	}
 	if (c.denied || c.probe_failed) {
