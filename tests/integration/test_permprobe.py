@@ -101,8 +101,10 @@ def test_all_allowed(m, pool):
     T.check("RequestSpotFleet names annex's fleet role",
             sfr.get("SpotFleetRequestConfig.IamFleetRole") == k["ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN"], sfr)
     T.check("no call changed anything: every mutating call was a dry run",
-            [c["operation"] for c in calls if c["mutating"] and c["params"].get("DryRun") != "true"] == [],
-            calls)
+            # (the connectivity check's Lambda Invoke runs a probe that changes nothing: issue 19)
+            [c["operation"] for c in calls if c["mutating"] and c["params"].get("DryRun") != "true" and
+             c.get("name") != "Invoke"] == [],
+            [(c["operation"], c.get("name")) for c in calls if c["mutating"] and c["params"].get("DryRun") != "true"])
     T.check("nothing made in moto", made(m) == (0, 0, 0), made(m))
     spans = sorted(times[c["n"]] for c in probes if c["n"] in times)
     overlap = any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1))

@@ -51,6 +51,9 @@ ALLOWED_EXTRA = [
     (r"Creating Spot Fleet role\.\. complete\.", r"Creating instance profile\.\. complete\."),
     (r"Checking for Spot Fleet role\.\.\. OK\.", r"Checking for security group\.\.\. OK\."),
     (r"Checking collector address\.\.\. OK\.", r"Checking for Spot Fleet role\.\.\. OK\."),
+    # the EC2 permissions proved with DryRun (issue 21; docs/iam.md), between those two
+    (r"Checking permissions for launching\.\.\. OK\.", r"Checking for Spot Fleet role\.\.\. OK\."),
+    (r"Checking collector address\.\.\. OK\.", r"Checking permissions for launching\.\.\. OK\."),
     # the connectivity function (issue 19; docs/network.md): its own setup line, and the checks after the
     # collector address's (moto runs no Lambda code, so the collector line is a warning there)
     (r"Creating connectivity function\.\. complete\.", r"Creating Lambda functions\.\. complete\."),

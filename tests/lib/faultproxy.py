@@ -109,6 +109,8 @@ def name_of(method, path, op):
         verb = {"POST": "Create", "PUT": "Update", "DELETE": "Delete", "GET": "Get"}.get(method, method)
         if len(seg) >= 4 and seg[3] == "policy":
             return {"POST": "AddPermission", "GET": "GetPolicy", "DELETE": "RemovePermission"}.get(method, op)
+        if len(seg) >= 4 and seg[3] == "invocations":
+            return "Invoke"
         if len(seg) >= 4 and seg[3] in ("code", "configuration"):
             return "UpdateFunction" + seg[3].capitalize() if method == "PUT" else "GetFunctionConfiguration"
         if len(seg) == 2:
