@@ -116,6 +116,7 @@ static void state_free(struct setup_state *st)
 	free(st->profile_arn);
 	free(st->fleet_role_arn);
 	free(st->group_id);
+	free(st->node_profile);
 	condorsetup_free(&st->cs);
 }
 

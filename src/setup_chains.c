@@ -28,40 +28,16 @@
 #include "annex/s3.h"
 #include "annex/session.h"
 #include "annex/setupnames.h"
+#include "annex/setuppolicy.h"
 #include "annex/sts.h"
 #include "annex/setup.h"
 
-/* A policy document from policies/, with ${Partition}, ${Region} and
- * ${AccountId} filled in. */
-static char *policy_doc(const char *file, const char *partition, const char *region, const char *account,
-			struct annex_err *err)
+/* A policy document from policies/ as this setup puts it (setuppolicy.h). */
+static char *policy_doc(const char *file, const struct setup_state *st, struct annex_err *err)
 {
-	char *path = xasprintf("policies/%s", file);
-	const struct annex_embedded *e = embedded_find(path);
-	struct buf out = BUF_INIT;
-	static const struct { const char *key; int which; } vars[] = {
-		{ "${Partition}", 0 }, { "${Region}", 1 }, { "${AccountId}", 2 },
-	};
+	struct setup_policy_vars v = { st->partition, st->s->region, st->account, st->node_profile };
 
-	free(path);
-	if (!e) {
-		annex_err_set(err, "Internal", "policy document %s is not built into annex", file);
-		return NULL;
-	}
-	for (size_t i = 0; i < e->len;) {
-		size_t k;
-		for (k = 0; k < sizeof(vars) / sizeof(vars[0]); k++) {
-			size_t kl = strlen(vars[k].key);
-			if (i + kl <= e->len && memcmp(e->data + i, vars[k].key, kl) == 0) {
-				buf_puts(&out, vars[k].which == 0 ? partition : vars[k].which == 1 ? region : account);
-				i += kl;
-				break;
-			}
-		}
-		if (k == sizeof(vars) / sizeof(vars[0]))
-			buf_putc(&out, e->data[i++]);
-	}
-	return buf_steal(&out);
+	return setup_policy_doc(file, &v, err);
 }
 
 /* One of setup's independent chains (the bucket; the lease role and
@@ -147,7 +123,7 @@ static int ensure_role(struct setup_chain *c, const char *name, const char *trus
 		return 0;
 	}
 	if (rc == 0) {
-		if (!(doc = policy_doc(trust_file, st->partition, st->s->region, st->account, err)))
+		if (!(doc = policy_doc(trust_file, st, err)))
 			return -1;
 		rc = iam_create_role(ctx, name, doc, description, arn, err);
 		free(doc);
@@ -165,7 +141,7 @@ static int ensure_role(struct setup_chain *c, const char *name, const char *trus
 		      policy_name, policy_file);
 		return 0;
 	}
-	if (!(doc = policy_doc(policy_file, st->partition, st->s->region, st->account, err)))
+	if (!(doc = policy_doc(policy_file, st, err)))
 		return -1;
 	rc = iam_put_role_policy(ctx, name, policy_name, doc, err);
 	free(doc);
@@ -203,8 +179,9 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	struct setup_state *st = c->st;
 	struct aws_ctx *ctx = c->ctx;
 	const struct annex_embedded *zip = embedded_find("lambda.zip");
+	struct setup_policy_vars pv = { st->partition, st->s->region, st->account, st->node_profile };
 	struct lambda_function_spec spec;
-	char *source_arn;
+	char *source_arn, *profiles, *fleet_role;
 	int rc, fn_new = 0;
 
 	if (ensure_role(c, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
@@ -213,15 +190,22 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		return -1;
 	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, err)) < 0)
 		return -1;
+	/* what the function takes as annex's own (lease.py, Owner) */
+	profiles = setup_node_profile_list(&pv);
+	fleet_role = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, SETUP_FLEET_ROLE);
 	if (rc == 0 && dry(c)) {
 		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=python3.12 Handler=lease.handler "
-		      "ZipFile=(%zu bytes)", SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0);
+		      "ZipFile=(%zu bytes) Environment.ANNEX_NODE_PROFILE_ARNS=%s Environment.ANNEX_FLEET_ROLE_ARNS=%s",
+		      SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0, profiles, fleet_role);
 		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
 					     st->account, SETUP_LEASE_FUNCTION);
 		fn_new = 1;
 	} else if (rc == 0) {
-		if (!zip)
+		if (!zip) {
+			free(profiles);
+			free(fleet_role);
 			return annex_err_set(err, "Internal", "the lease function's zip is not built into annex");
+		}
 		memset(&spec, 0, sizeof(spec));
 		spec.name = SETUP_LEASE_FUNCTION;
 		spec.role_arn = st->lease_role_arn;
@@ -231,9 +215,17 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0)
-			return -1;
+		spec.env[0].key = "ANNEX_NODE_PROFILE_ARNS";
+		spec.env[0].value = profiles;
+		spec.env[1].key = "ANNEX_FLEET_ROLE_ARNS";
+		spec.env[1].value = fleet_role;
+		spec.n_env = 2;
+		rc = lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0 ? -1 : 0;
 	}
+	free(profiles);
+	free(fleet_role);
+	if (rc < 0)
+		return -1;
 	if (fn_new)
 		rc = 0;     /* the function does not exist yet: nor does its permission */
 	else if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
@@ -486,6 +478,9 @@ int setup_create(struct setup_state *st, struct annex_err *err)
 	int rc;
 
 	fflush(stdout);
+	/* read once here: the chains run on threads of their own */
+	free(st->node_profile);
+	st->node_profile = session_knob_or_null(st->s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
 	pg = progress_new(stdout, N_CHAINS);
 	memset(tasks, 0, sizeof(tasks));
 	for (size_t i = 0; i < N_CHAINS; i++) {
