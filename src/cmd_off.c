@@ -22,6 +22,7 @@
 #include "annex/events.h"
 #include "annex/inventory.h"
 #include "annex/launchplan.h"
+#include "annex/ownership.h"
 #include "annex/session.h"
 
 static const char *cmd_off_s(size_t n)
@@ -64,7 +65,7 @@ static void cmd_off_note_ids(const char *action, const char *name, const struct 
 
 /* After a failure: what of the annex still runs, listed afresh (best
  * effort: a listing that fails says so). */
-static void cmd_off_still_running(struct aws_ctx *ctx, const char *name)
+static void cmd_off_still_running(struct aws_ctx *ctx, const char *name, const struct ownership *own)
 {
 	struct inventory_opts io = { .annex_name = name };
 	struct inventory inv;
@@ -79,6 +80,7 @@ static void cmd_off_still_running(struct aws_ctx *ctx, const char *name)
 		inventory_free(&inv);
 		return;
 	}
+	ownership_set_aside(own, &inv, NULL);
 	printf("Still running in annex '%s':\n", name);
 	for (size_t i = 0; i < inv.n_fleets; i++)
 		if (strncmp(inv.fleets[i].state, "cancelled", 9) != 0) {
@@ -107,6 +109,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct inventory inv;
 	struct ec2_ids ids = { 0 }, fleets = { 0 }, templates = { 0 };
 	struct annex_err e, first;
+	struct ownership own = { 0 };
 	size_t n_rules = 0;
 	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1;
 
@@ -116,8 +119,16 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	inventory_init(&inv, &io);
 	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
 		goto out;
+	ownership_init(&own, &s);
+	/* what carries the annex's tags but is not annex's is never ended
+	 * (ownership.h); a fleet's members are listed before it is cancelled */
 	if (inventory_list_fleets(s.aws, &inv, err) != 0)
 		goto out;
+	ownership_set_aside(&own, &inv, stdout);
+	for (size_t i = 0; i < inv.n_fleets; i++)
+		if (strncmp(inv.fleets[i].state, "cancelled", 9) != 0 && inv.fleets[i].annex_id &&
+		    ec2_spot_fleet_instances(s.aws, inv.fleets[i].id, &own.members, err) != 0)
+			goto out;
 	inventory_live_fleet_ids(&inv, &fleets);
 	annex_err_clear(&e);
 	if (o->dry_run && fleets.n)
@@ -129,6 +140,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		cmd_off_failed(&first, &failures, &e);
 	} else {
 		listed_inst = 1;
+		ownership_set_aside(&own, &inv, stdout);
 		inventory_live_instance_ids(&inv, &ids);
 		annex_err_clear(&e);
 		if (o->dry_run && ids.n)
@@ -164,7 +176,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		cmd_off_failed(&first, &failures, &e);
 	}
 	if (failures) {
-		cmd_off_still_running(s.aws, o->annex_name);
+		cmd_off_still_running(s.aws, o->annex_name, &own);
 		*err = first;
 		annex_err_prefix(err, "annex '%s' was only partly ended (%d step%s failed)", o->annex_name, failures,
 				 failures == 1 ? "" : "s");
@@ -182,6 +194,7 @@ out:
 	ec2_ids_free(&fleets);
 	ec2_ids_free(&templates);
 	inventory_free(&inv);
+	ownership_free(&own);
 	session_close(&s);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/inventory.h"
+#include "annex/ownership.h"
 #include "annex/launchplan.h"
 #include "annex/poolstatus.h"
 #include "annex/reap.h"
@@ -268,6 +269,7 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 	struct inventory inv;
 	struct reap_world w = { 0 };
 	struct reap_policy pol = { 0 };
+	struct ownership own = { 0 };
 	char *lock_path = NULL, *condor_status = NULL;
 	size_t acted = 0, failed = 0;
 	int lock_fd = -1, rc = -1;
@@ -287,8 +289,12 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 		goto out;
 	}
 	inv.opts.condor_status = condor_status = session_knob_or_null(&s, "ANNEX_CONDOR_STATUS");
-	if (session_connect(&s, 0, err) != 0 || inventory_load(s.aws, &inv, err) != 0)
+	ownership_init(&own, &s);
+	if (session_connect(&s, 0, err) != 0 || inventory_load(s.aws, &inv, err) != 0 ||
+	    ownership_list_members(s.aws, &own, &inv, err) != 0)
 		goto out;
+	/* what carries annex's tags but is not annex's is never ended (ownership.h) */
+	ownership_set_aside(&own, &inv, stdout);
 	reap_world_from_inventory(&w, &inv);
 	if (cmd_reap_rules(s.aws, &inv, &w, err) != 0)
 		goto out;
@@ -308,6 +314,7 @@ out:
 	free(condor_status);
 	reap_world_free(&w);
 	inventory_free(&inv);
+	ownership_free(&own);
 	session_close(&s);
 	return rc;
 }

@@ -253,8 +253,14 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 		xmlNode *is = xml_find(r, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
 			char id[32] = "", state[32] = "", type[64] = "", ip[64] = "", launched[64] = "";
+			char profile[2048] = "", token[128] = "";
 			struct ec2_annex_tags t;
-			struct ec2_instance in = { id, state, type, ip, launched, &t, xml_find(i, "tagSet") };
+			xmlNode *tags = xml_find(i, "tagSet");
+			char *fleet = ec2_tag_value(tags, "aws:ec2spot:fleet-request-id");
+			struct ec2_instance in = { id, state, type, ip, launched, profile, token, fleet ? fleet : "",
+						   &t, tags };
+			xml_text_buf(i, "iamInstanceProfile/arn", profile, sizeof(profile));
+			xml_text_buf(i, "clientToken", token, sizeof(token));
 			xml_text_buf(i, "instanceId", id, sizeof(id));
 			xml_text_buf(i, "instanceState/name", state, sizeof(state));
 			xml_text_buf(i, "instanceType", type, sizeof(type));
@@ -263,6 +269,7 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 			ec2_read_annex_tags(in.tag_set, &t);
 			w->fn(&in, w->ud);
 			ec2_annex_tags_free(&t);
+			free(fleet);
 		}
 	}
 	return 0;
@@ -391,10 +398,13 @@ static int ec2_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
-		char id[64] = "", state[64] = "", target[32] = "";
+		char id[64] = "", state[64] = "", target[32] = "", role[2048] = "", token[128] = "";
 		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
 		struct ec2_annex_tags t;
-		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, &t, xml_find(f, "tagSet") };
+		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, role, token, &t,
+					     xml_find(f, "tagSet") };
+		xml_text_buf(f, "spotFleetRequestConfig/iamFleetRole", role, sizeof(role));
+		xml_text_buf(f, "spotFleetRequestConfig/clientToken", token, sizeof(token));
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
 		if (xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target)) == 0 && *target)
@@ -412,6 +422,31 @@ int ec2_describe_spot_fleets(struct aws_ctx *ctx, ec2_spot_fleet_fn fn, void *ud
 	struct ec2_fleet_walk w = { fn, ud };
 
 	return aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetRequests", NULL, ec2_fleet_page, &w, err);
+}
+
+static int ec2_fleet_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "activeInstanceSet");
+
+	(void)err;
+	for (xmlNode *i = set ? xml_first(set, "item") : NULL; i; i = xml_next(i, "item")) {
+		char id[32] = "";
+		if (xml_text_buf(i, "instanceId", id, sizeof(id)) == 0 && *id)
+			ec2_ids_add(ud, id);
+	}
+	return 0;
+}
+
+int ec2_spot_fleet_instances(struct aws_ctx *ctx, const char *fleet_id, struct ec2_ids *out,
+			     struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	int rc;
+
+	params_add(&p, "SpotFleetRequestId", fleet_id);
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetInstances", &p, ec2_fleet_instance_page, out, err);
+	params_free(&p);
+	return rc;
 }
 
 /* Keeps requests tagged key = value that are not cancelled. */
