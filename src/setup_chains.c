@@ -195,7 +195,7 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	fleet_role = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, SETUP_FLEET_ROLE);
 	if (rc == 0 && dry(c)) {
 		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=python3.12 Handler=lease.handler "
-		      "ZipFile=(%zu bytes) Environment.ANNEX_NODE_PROFILE_ARNS=%s Environment.ANNEX_FLEET_ROLE_ARNS=%s",
+		      "ZipFile=(%zu bytes) Environment.NODE_PROFILE_ARNS=%s Environment.FLEET_ROLE_ARNS=%s",
 		      SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0, profiles, fleet_role);
 		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
 					     st->account, SETUP_LEASE_FUNCTION);
@@ -215,9 +215,9 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = 60;
-		spec.env[0].key = "ANNEX_NODE_PROFILE_ARNS";
+		spec.env[0].key = "NODE_PROFILE_ARNS";
 		spec.env[0].value = profiles;
-		spec.env[1].key = "ANNEX_FLEET_ROLE_ARNS";
+		spec.env[1].key = "FLEET_ROLE_ARNS";
 		spec.env[1].value = fleet_role;
 		spec.n_env = 2;
 		rc = lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0 ? -1 : 0;

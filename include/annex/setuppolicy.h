@@ -29,7 +29,7 @@ char *setup_own_profile_arn(const char *partition, const char *account);
 
 /* The node instance profiles annex's instances run with, comma-separated
  * (malloc'd): annex's own, then v->node_profile when it differs. The lease
- * function gets it as ANNEX_NODE_PROFILE_ARNS. */
+ * function gets it as NODE_PROFILE_ARNS. */
 char *setup_node_profile_list(const struct setup_policy_vars *v);
 
 #endif

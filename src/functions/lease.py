@@ -46,7 +46,7 @@ annex's fleet role (and, where the reply shows it, its ClientToken is its
 annex id); a launch template when its name is `htcondor-annex-<annex id>`.
 Anything else that carries annex's tags is reported under LeftAlone and
 never touched. Annex's node profiles and fleet roles are
-ANNEX_NODE_PROFILE_ARNS / ANNEX_FLEET_ROLE_ARNS (comma-separated, set by
+NODE_PROFILE_ARNS / FLEET_ROLE_ARNS (comma-separated, set by
 `annex -setup` in the function's environment) plus annex's own names,
 HTCondorAnnex-InstanceProfile and HTCondorAnnex-SpotFleetRole, in the
 account (an instance can carry only a profile of its own account).
@@ -120,7 +120,7 @@ class Owner:
 
         def arns(var):
             return [a.strip() for a in env.get(var, "").split(",") if a.strip()]
-        return cls(arns("ANNEX_NODE_PROFILE_ARNS"), arns("ANNEX_FLEET_ROLE_ARNS"))
+        return cls(arns("NODE_PROFILE_ARNS"), arns("FLEET_ROLE_ARNS"))
 
     def profile(self, arn):
         return isinstance(arn, str) and (arn in self.profiles or bool(OWN_PROFILE_RE.match(arn)))

@@ -243,7 +243,7 @@ def run(m, env, drop, res, account, uc, condor_text):
     fenv = m.client("lambda").get_function(FunctionName="HTCondorAnnex-LeaseFunction")["Configuration"].get(
         "Environment", {}).get("Variables", {})
     T.check("the lease function's environment names both profiles",
-            fenv.get("ANNEX_NODE_PROFILE_ARNS") == own + "," + res["profile"], fenv)
+            fenv.get("NODE_PROFILE_ARNS") == own + "," + res["profile"], fenv)
     rc, out, err = T.run_annex(["-aws-region", "us-east-1", "-config-val", "ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN",
                                 "ANNEX_DEFAULT_ODI_KEY_NAME"], env, preexec=drop)
     T.check("annex's block wins where both set a knob; condor_annex's key name still read",

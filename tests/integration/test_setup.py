@@ -144,7 +144,7 @@ def test_fresh_setup(m, pool):
             len(term) == 1 and term[0]["Condition"].get("ArnEquals") == {"ec2:InstanceProfile": prof["Arn"]}, term)
     env = fn.get("Environment", {}).get("Variables", {})
     T.check("the lease function's environment names annex's node profile and fleet role",
-            env.get("ANNEX_NODE_PROFILE_ARNS") == prof["Arn"] and env.get("ANNEX_FLEET_ROLE_ARNS") ==
+            env.get("NODE_PROFILE_ARNS") == prof["Arn"] and env.get("FLEET_ROLE_ARNS") ==
             iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], env)
     T.check("fleet role knob", k.get("us_east_1.ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") ==
             iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], k)
