@@ -111,9 +111,10 @@ size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FIL
 {
 	size_t n = 0;
 
-	/* instances first: whether one is annex's may depend on its fleet */
+	/* instances first: whether one is annex's may depend on its fleet; one
+	 * already ending is nothing to end (and EC2 drops its profile) */
 	for (size_t i = 0; i < inv->n_inst;) {
-		if (ownership_instance(o, inv, &inv->inst[i])) {
+		if (!inventory_state_live(inv->inst[i].state) || ownership_instance(o, inv, &inv->inst[i])) {
 			i++;
 			continue;
 		}

@@ -47,8 +47,8 @@ int ownership_fleet_role(const struct ownership *o, const char *arn);
 int ownership_fleet(const struct ownership *o, const struct inventory_fleet *f);
 int ownership_instance(const struct ownership *o, const struct inventory *inv, const struct inventory_instance *in);
 
-/* Removes from inv every fleet request and then every instance that is not
- * annex's own, printing for each to out (when not NULL) the line
+/* Removes from inv every live instance and then every fleet request that
+ * is not annex's own (an instance shutting down or terminated stays), printing for each to out (when not NULL) the line
  * "instance ID of annex 'NAME': not annex's (forged or foreign tags), left
  * alone." Returns how many it removed. */
 size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FILE *out);
