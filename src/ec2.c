@@ -510,15 +510,25 @@ int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, 
 	return 0;
 }
 
+struct ec2_templates {
+	struct ec2_ids *out;
+	const char *name;             /* the name, or its prefix when prefix */
+	int prefix;
+};
+
 static int ec2_template_page(xmlDoc *doc, void *ud, struct annex_err *err)
 {
+	struct ec2_templates *w = ud;
 	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "launchTemplates");
 
 	(void)err;
 	for (xmlNode *t = set ? xml_first(set, "item") : NULL; t; t = xml_next(t, "item")) {
-		char id[64];
+		char id[64], name[256] = "";
+		xml_text_buf(t, "launchTemplateName", name, sizeof(name));
+		if (w->prefix ? strncmp(name, w->name, strlen(w->name)) != 0 : strcmp(name, w->name) != 0)
+			continue;
 		if (xml_text_buf(t, "launchTemplateId", id, sizeof(id)) == 0 && *id)
-			ec2_ids_add(ud, id);
+			ec2_ids_add(w->out, id);
 	}
 	return 0;
 }
@@ -527,13 +537,17 @@ int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char
 				struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
-	char *filter = xasprintf("tag:%s", key);
+	struct ec2_templates w = { out, NULL, 0 };
+	char *filter = xasprintf("tag:%s", key), *name;
 	int rc;
 
 	params_add(&p, "Filter.1.Name", filter);
 	params_add(&p, "Filter.1.Value.1", value);
 	free(filter);
-	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeLaunchTemplates", &p, ec2_template_page, out, err);
+	w.prefix = strcmp(key, "htcondor:AnnexId") != 0;
+	w.name = name = xasprintf("htcondor-annex-%s%s", value, w.prefix ? "_" : "");
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeLaunchTemplates", &p, ec2_template_page, &w, err);
+	free(name);
 	params_free(&p);
 	return rc;
 }

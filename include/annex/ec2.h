@@ -153,7 +153,11 @@ int ec2_create_launch_template(struct aws_ctx *ctx, const struct params *params,
 int ec2_create_launch_template_version(struct aws_ctx *ctx, const struct params *params, struct annex_err *err);
 /* DeleteLaunchTemplate for each id; a template already gone is no error. */
 int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
-/* The ids of the launch templates tagged key=value (DescribeLaunchTemplates). */
+/* The ids of annex's launch templates tagged key=value
+ * (DescribeLaunchTemplates): only those named as a launch names them,
+ * htcondor-annex-<annex id> (with key htcondor:AnnexId, that id; else an
+ * id of annex value, htcondor-annex-VALUE_*), so that a forged tag on
+ * someone else's template gets nothing (docs/security.md). */
 int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 				struct annex_err *err);
 

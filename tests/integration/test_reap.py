@@ -387,7 +387,17 @@ def test_forged_tags(m, r):
     launch(r.pool, "forged2", 1, "5")
     own2 = live_ids(m, "forged2")
     rogue = forge(m, r.pool, "forged2", rules(m, "forged2")[0])
+    ec2 = m.client("ec2")
+    theirs = ec2.create_launch_template(
+        LaunchTemplateName="their-template", LaunchTemplateData={"ImageId": r.pool.image},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [
+            {"Key": "htcondor:AnnexName", "Value": "forged2"},
+            {"Key": "htcondor:AnnexId", "Value": rules(m, "forged2")[0]}]}])["LaunchTemplate"]["LaunchTemplateId"]
     rc, out, err = T.run_annex(["-off", "-annex-name", "forged2"], r.pool.env())
+    T.check("-off leaves a launch template tagged as the annex's but not named as annex names its own",
+            [t["LaunchTemplateId"] for t in ec2.describe_launch_templates()["LaunchTemplates"]
+             if t["LaunchTemplateId"] == theirs] == [theirs], out)
+    ec2.delete_launch_template(LaunchTemplateId=theirs)
     T.check("-off ends annex's own instance and leaves the forged one",
             rc == 0 and all(state(m, i) in ("shutting-down", "terminated") for i in own2) and
             state(m, rogue) == "running" and "terminated 1 instance," in out and
