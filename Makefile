@@ -5,6 +5,7 @@
 #   make asan            every test under AddressSanitizer + UBSan
 #   make check-config CONFIG_CASES=DIR    HTCondor config oracle cases
 #   make check-sigv4  SIGV4_CASES=DIR     SigV4 official vectors
+#   make fuzz FUZZ_SECONDS=600            the libFuzzer targets (tests/fuzz/run.sh)
 #   make bench-sigv4 | bench-setup | bench-launch | bench-status
 #   make demo            the whole workflow against a local AWS emulator
 #   make knobs-doc       regenerate docs/knobs.md from the knob registry
@@ -121,7 +122,7 @@ check-sigv4: deps $(BUILD)/tools/check_sigv4
 	@$(BUILD)/tools/check_sigv4 $(SIGV4_CASES)
 
 fuzz: test-deps
-	@tests/fuzz/run.sh $(or $(FUZZ_SECONDS),20)
+	@BUILD=$(BUILD) SHARED=$(SHARED) tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 bench-sigv4: deps $(BUILD)/tools/bench_sigv4
 	@bench/sigv4.sh $(BUILD)/tools/bench_sigv4

@@ -17,12 +17,16 @@ bucket=htcondor-annex-$account-$region
 q s3api head-bucket --bucket "$bucket" || aws s3api create-bucket --bucket "$bucket" >/dev/null
 
 # role NAME TRUST [POLICY_NAME POLICY_FILE]
+# (a role just created has no policy yet: put it without looking, as annex does)
 role() {
-	q iam get-role --role-name "$1" ||
+	local new=0
+	q iam get-role --role-name "$1" || {
 		aws iam create-role --role-name "$1" --assume-role-policy-document "$(doc "$2")" \
 			--description "annex: $1" >/dev/null
+		new=1
+	}
 	if [ $# -gt 2 ]; then
-		q iam get-role-policy --role-name "$1" --policy-name "$3" ||
+		[ "$new" = 0 ] && q iam get-role-policy --role-name "$1" --policy-name "$3" ||
 			aws iam put-role-policy --role-name "$1" --policy-name "$3" --policy-document "$(doc "$4")"
 	fi
 }
@@ -57,3 +61,6 @@ if [ "$sg" = None ] || [ -z "$sg" ]; then
 	aws ec2 create-security-group --group-name HTCondorAnnex-SecurityGroup --vpc-id "$vpc" \
 		--description "annex: HTCondor annex nodes (no inbound rule)" >/dev/null
 fi
+
+# annex also reads the lease rules of existing annexes (drift: docs/drift.md)
+q events list-rules

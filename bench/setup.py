@@ -28,7 +28,7 @@ def chain_of(call):
     """Which independent chain of setup a call belongs to. Dependencies:
     every call needs the account (GetCallerIdentity); the function needs the
     lease role; the instance profile needs the node role; the bucket, the
-    fleet role and the security group need nothing else."""
+    fleet role, the security group and the lease rules need nothing else."""
     op, p, url = call["operation"], call["params"], call["url"]
     if op == "GetCallerIdentity":
         return "identity"
@@ -38,6 +38,8 @@ def chain_of(call):
         return "node"
     if p.get("RoleName") in ROLES:
         return ROLES[p["RoleName"]]
+    if op in ("ListRules", "ListTargetsByRule", "PutTargets", "EnableRule", "RemoveTargets"):
+        return "rules"   # the lease rules of existing annexes (drift), a chain of its own
     if op == "CreateServiceLinkedRole" or (op == "ListRoles" and "spot" in p.get("PathPrefix", "")):
         return "fleet"   # EC2 Spot's service-linked role, after the fleet role
     if p.get("Version") == "2016-11-15":

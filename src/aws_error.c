@@ -8,11 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+/* botocore's throttling codes (retries/standard.py), all of them: the
+ * fault matrix (tests/integration/test_fault_matrix.py) sends each. An
+ * EventBridge LimitExceededException can also mean a full rule quota; it
+ * then fails after ANNEX_MAX_ATTEMPTS attempts with AWS's message, as
+ * botocore's does. */
 static const char *const aws_throttle_codes[] = {
 	"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
 	"TooManyRequestsException", "SlowDown", "RequestThrottled", "RequestThrottledException",
 	"ProvisionedThroughputExceededException", "EC2ThrottledException",
-	"PriorRequestNotComplete", "BandwidthLimitExceeded",
+	"PriorRequestNotComplete", "BandwidthLimitExceeded", "TransactionInProgressException",
+	"LimitExceededException",
 	NULL,
 };
 

@@ -3,7 +3,9 @@
  *
  * One thread per task, each on a context forked from the caller's: its own
  * libcurl handle (so its own connection) and its own signing-key cache,
- * the parent's region, endpoints and credentials borrowed read-only. The
+ * the parent's region and endpoints borrowed read-only, and the parent's
+ * credentials read (and refreshed when they near their expiry) under the
+ * parent's creds_lock, copied for each attempt (aws.c, aws_creds_take). The
  * parent is not used while the tasks run, and outlives them. libcurl is
  * thread-safe with one easy handle per thread once curl_global_init has run
  * (http_client_new runs it, on the caller's thread, when the parent was
@@ -25,6 +27,10 @@ static struct aws_ctx *aws_ctx_fork(struct aws_ctx *parent, struct annex_err *er
 	c->parent = parent;
 	c->calls = 0;
 	c->attempts = 0;
+	/* the credentials stay the root's alone (aws_internal.h): a shallow
+	 * copy would dangle once a refresh replaced them */
+	memset(&c->creds, 0, sizeof(c->creds));
+	memset(&c->creds_lock, 0, sizeof(c->creds_lock));
 	memset(&c->sigcache, 0, sizeof(c->sigcache));
 	c->http = http_client_new(&parent->http_opts, err);
 	if (!c->http) {

@@ -172,6 +172,9 @@ int aws_query_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *ac
 {
 	char *token = NULL;
 	const char *token_param = NULL;
+	/* every token so far: one that comes back (A, B, A, ...) is a page
+	 * loop, which a hostile or broken endpoint could keep up forever */
+	struct params seen = PARAMS_INIT;
 	int rc = 0;
 
 	for (;;) {
@@ -193,15 +196,17 @@ int aws_query_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *ac
 		xmlFreeDoc(doc);
 		if (rc < 0 || !next)
 			break;
-		if (token && strcmp(token, next) == 0) {
+		if (params_get(&seen, next)) {
 			free(next);
 			rc = annex_err_set(err, "BadReply", "%s %s: the same page token came back twice",
 					   aws_service_name(svc), action);
 			break;
 		}
+		params_add(&seen, next, "");
 		free(token);
 		token = next;
 	}
 	free(token);
+	params_free(&seen);
 	return rc;
 }

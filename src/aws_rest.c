@@ -240,6 +240,7 @@ int aws_json11_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *o
 {
 	json_object *req = NULL;
 	char *token = NULL;
+	struct params seen = PARAMS_INIT;   /* every token so far: one that comes back is a page loop */
 	int rc;
 
 	if (in && json_object_deep_copy(in, &req, NULL) != 0)
@@ -256,10 +257,12 @@ int aws_json11_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *o
 		if (rc == 0)
 			rc = fn(page, ud, err);
 		next = rc == 0 ? aws_json_token(page, "NextToken") : NULL;
-		if (next && token && strcmp(next, token) == 0) {
+		if (next && params_get(&seen, next)) {
 			rc = annex_err_set(err, "BadReply", "%s: the same page token came back twice", op);
 			next = NULL;
 		}
+		if (next)
+			params_add(&seen, next, "");
 		free(token);
 		token = next ? xstrdup(next) : NULL;
 		json_object_put(page);
@@ -267,6 +270,7 @@ int aws_json11_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *o
 			break;
 	}
 	json_object_put(req);
+	params_free(&seen);
 	return rc;
 }
 
@@ -274,6 +278,7 @@ int aws_rest_json_paginate(struct aws_ctx *ctx, enum aws_service svc, const char
 			   const char *query, aws_json_page_fn fn, void *ud, struct annex_err *err)
 {
 	char *marker = NULL;
+	struct params seen = PARAMS_INIT;   /* every marker so far: one that comes back is a page loop */
 	int rc;
 
 	for (;;) {
@@ -292,15 +297,18 @@ int aws_rest_json_paginate(struct aws_ctx *ctx, enum aws_service svc, const char
 		if (rc == 0)
 			rc = fn(page, ud, err);
 		next = rc == 0 ? aws_json_token(page, "NextMarker") : NULL;
-		if (next && marker && strcmp(next, marker) == 0) {
+		if (next && params_get(&seen, next)) {
 			rc = annex_err_set(err, "BadReply", "GET %s: the same page marker came back twice", path);
 			next = NULL;
 		}
+		if (next)
+			params_add(&seen, next, "");
 		free(marker);
 		marker = next ? xstrdup(next) : NULL;
 		json_object_put(page);
 		if (!marker)
 			break;
 	}
+	params_free(&seen);
 	return rc;
 }

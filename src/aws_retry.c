@@ -55,6 +55,12 @@ static void aws_retry_sleep(const struct aws_retrier *r, long ms)
 		;
 }
 
+void aws_retry_pause(const struct aws_retrier *r, long ms)
+{
+	if (ms > 0)
+		aws_retry_sleep(r, ms);
+}
+
 static uint64_t aws_retry_random(const struct aws_retrier *r)
 {
 	uint64_t x = 0;
@@ -64,6 +70,44 @@ static uint64_t aws_retry_random(const struct aws_retrier *r)
 	if (RAND_bytes((unsigned char *)&x, sizeof(x)) != 1)
 		x = (uint64_t)time(NULL) * 6364136223846793005ULL + 1442695040888963407ULL;
 	return x;
+}
+
+static int64_t aws_retry_monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int64_t aws_retry_now_ms(const struct aws_retrier *r)
+{
+	return r->now_ms ? r->now_ms() : aws_retry_monotonic_ms();
+}
+
+void aws_retry_start_deadline(struct aws_retrier *r)
+{
+	r->deadline_ms = r->set.command_timeout_ms > 0 ? aws_retry_now_ms(r) + r->set.command_timeout_ms : 0;
+	/* 0 means none: a clock that reads 0 still gets a deadline */
+	if (r->set.command_timeout_ms > 0 && r->deadline_ms == 0)
+		r->deadline_ms = 1;
+}
+
+long aws_retry_time_left_ms(const struct aws_retrier *r)
+{
+	int64_t left;
+
+	if (!r->deadline_ms)
+		return -1;
+	left = r->deadline_ms - aws_retry_now_ms(r);
+	return left > 0 ? (long)left : 0;
+}
+
+/* Strictly before: an attempt or a wait that would end at the deadline
+ * itself leaves nothing for what follows it. */
+int aws_deadline_allows(int64_t now, int64_t deadline, long ms)
+{
+	return deadline == 0 || now + (ms > 0 ? ms : 0) < deadline;
 }
 
 int aws_retry_max_attempts(const struct aws_retrier *r, const struct aws_call *call)
@@ -80,17 +124,29 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 	const struct aws_call *c = call ? call : &dflt;
 	int max = aws_retry_max_attempts(r, c), fresh = c->retry != AWS_RETRY_IDEMPOTENT;
 	long iam_limit = c->iam_wait && r->set.iam_wait_ms > 0 ? r->set.iam_wait_ms : 0, iam_waited = 0;
-	int n = 0, iam_waits = 0;
+	long deadline_s = r->set.command_timeout_ms / 1000;
+	int n = 0, iam_waits = 0, sent = 0;
 
 	for (;;) {
 		struct annex_err last;
 		long ms;
-		int rc;
+		int rc, iam;
 
+		if (!aws_deadline_allows(aws_retry_now_ms(r), r->deadline_ms, 0)) {
+			/* only reached before the first attempt, or when a hook took
+			 * the time that was left: err holds the last failure */
+			if (!sent)
+				return annex_err_set(err, "Timeout", "not sent: the command's deadline (%ld s; "
+						     "raise ANNEX_COMMAND_TIMEOUT) has passed", deadline_s);
+			return annex_err_suffix(err, "; not retried: the command's deadline (%ld s; raise "
+						"ANNEX_COMMAND_TIMEOUT) has passed", deadline_s);
+		}
 		annex_err_clear(err);
+		sent = 1;
 		if (a->send(a->ud, n, fresh, err) == 0)
 			return 0;
-		if (c->iam_wait && aws_iam_propagation(err)) {
+		iam = c->iam_wait && aws_iam_propagation(err);
+		if (iam) {
 			/* refused, nothing done: wait for IAM, within the bound */
 			if (iam_waited >= iam_limit)
 				return annex_err_prefix(err, "IAM did not make %s usable within %ld s "
@@ -117,6 +173,16 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 			if (rc != AWS_RESEND)
 				return -1;
 			*err = last;
+		}
+		/* no wait that ends past the deadline: the attempt after it could
+		 * not be made */
+		if (!aws_deadline_allows(aws_retry_now_ms(r), r->deadline_ms, ms)) {
+			if (iam)
+				return annex_err_prefix(err, "IAM did not make %s usable before the command's "
+							"deadline (%ld s; raise ANNEX_COMMAND_TIMEOUT); try again later",
+							c->iam_wait, deadline_s);
+			return annex_err_suffix(err, "; not retried: the command's deadline (%ld s; raise "
+						"ANNEX_COMMAND_TIMEOUT) comes before the next attempt", deadline_s);
 		}
 		if (a->waiting)
 			a->waiting(a->ud, ms, err);

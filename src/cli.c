@@ -476,6 +476,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 					     "To start a new annex, use %s.", start_word);
 		}
 	}
+	if (o->wait && o->command != CMD_LAUNCH)
+		return annex_err_set(err, "Usage", "-wait goes only with a launch (-count or -slots)");
 	switch (o->command) {
 	case CMD_LAUNCH: case CMD_LEASE: case CMD_OFF: case CMD_CONDOR_OFF:
 		if (!o->annex_name)

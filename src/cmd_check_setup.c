@@ -20,6 +20,7 @@
 #include "annex/netcheck.h"
 #include "annex/s3.h"
 #include "annex/session.h"
+#include "annex/setup_drift.h"
 #include "annex/setupnames.h"
 #include "annex/sts.h"
 
@@ -98,6 +99,9 @@ struct checker {
 	int condor_pieces;          /* CONDORSETUP_* bits taken from condor_annex's block */
 	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
 	int n_missing;
+	int drifted;                /* of failures, pieces that differ from this version's */
+	struct sts_identity id;     /* the account and partition */
+	char *node_profile;         /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN (the lease role's condition, setup_drift.h) */
 };
 
 static void begin(const char *what)
@@ -133,6 +137,109 @@ static void report(struct checker *c, int found, const struct annex_err *err, co
 		fail(c, "%s; run 'annex -setup' to create it", missing);
 	else
 		fail(c, "%s", err->msg);
+}
+
+/* Drift (setup_drift.h): each difference from what this version makes,
+ * one line under the check's FAILED line. */
+struct drift_lines {
+	struct buf b;
+	struct drift d;
+};
+
+static void drift_line(void *ud, const char *line)
+{
+	struct drift_lines *l = ud;
+
+	buf_printf(&l->b, "  %s\n", line);
+}
+
+static void drift_begin(struct checker *c, struct drift_lines *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->d = (struct drift){
+		.mode = DRIFT_CHECK, .ctx = c->s->aws, .partition = c->id.partition, .region = c->s->region,
+		.account = c->id.account, .node_profile = c->node_profile, .differs = drift_line, .ud = l,
+	};
+}
+
+/* Ends the check when the comparison failed (1) or found differences (1,
+ * printed); 0 when the piece is as this version makes it. */
+static int drift_end(struct checker *c, struct drift_lines *l, int rc, const struct annex_err *err)
+{
+	int ended = 1;
+
+	if (rc < 0)
+		fail(c, "%s", err->msg);
+	else if (l->d.found) {
+		fail(c, "%d difference%s from what this version of annex makes:", l->d.found,
+		     l->d.found == 1 ? "" : "s");
+		fputs(buf_cstr(&l->b), stdout);
+		c->drifted++;
+	} else
+		ended = 0;
+	buf_free(&l->b);
+	return ended;
+}
+
+/* A role of annex's: present, and as this version makes it. 1 when the
+ * check ended (failed), 0 when it passed. */
+static int check_role(struct checker *c, const struct setup_role_want *w)
+{
+	struct annex_err err;
+	struct drift_lines l;
+	char *arn = NULL, *trust = NULL;
+	int rc;
+
+	annex_err_clear(&err);
+	rc = iam_get_role_trust(c->s->aws, w->name, &arn, &trust, &err);
+	if (rc != 1) {
+		char *what = xasprintf("role %s not found", w->name);
+		report(c, rc, &err, what);
+		free(what);
+		return 1;
+	}
+	drift_begin(c, &l);
+	rc = drift_end(c, &l, drift_role(&l.d, w, trust, &err), &err);
+	free(arn);
+	free(trust);
+	return rc;
+}
+
+/* annex's lease function and its role as this version makes them, and the
+ * lease rules of existing annexes invoking it (arn). 1 when the check
+ * ended (failed). */
+static int check_function_drift(struct checker *c, const char *name, const char *arn)
+{
+	struct annex_err err;
+	struct drift_lines l;
+	json_object *config = NULL;
+	char *role_arn = NULL, *trust = NULL, *statement = NULL;
+	int rc;
+
+	annex_err_clear(&err);
+	drift_begin(c, &l);
+	rc = iam_get_role_trust(c->s->aws, setup_lease_role.name, &role_arn, &trust, &err);
+	if (rc == 0) {
+		l.d.found++;
+		buf_printf(&l.b, "  role %s is missing\n", setup_lease_role.name);
+	} else if (rc == 1) {
+		rc = drift_role(&l.d, &setup_lease_role, trust, &err);
+	}
+	if (rc >= 0 && (rc = lambda_get_function_config(c->s->aws, name, &config, &err)) == 1)
+		rc = drift_function(&l.d, name, config, role_arn, &err);
+	if (rc >= 0 && (rc = lambda_get_permission(c->s->aws, name, SETUP_LEASE_PERMISSION, &statement, &err)) == 1) {
+		char *source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", c->id.partition, c->s->region,
+					     c->id.account);
+		rc = drift_permission(&l.d, name, arn, SETUP_LEASE_PERMISSION, statement, source_arn, &err);
+		free(source_arn);
+	}
+	if (rc >= 0)
+		rc = drift_lease_rules(&l.d, arn, &err);
+	json_object_put(config);
+	free(role_arn);
+	free(trust);
+	free(statement);
+	return drift_end(c, &l, rc, &err);
 }
 
 static void check_bucket(struct checker *c)
@@ -190,6 +297,8 @@ static void check_functions(struct checker *c)
 		c->missing[c->n_missing++] = "the lease function";
 		goto out;
 	}
+	if (check_function_drift(c, names[0], odi))
+		goto out;
 	ok();
 out:
 	free(odi);
@@ -206,10 +315,18 @@ static void check_profile(struct checker *c)
 
 	annex_err_clear(&err);
 	begin("for instance profile");
-	found = iam_get_instance_profile(c->s->aws, name, NULL, &arn, &has_role, &err);
+	found = iam_get_instance_profile(c->s->aws, name, SETUP_NODE_ROLE, &arn, &has_role, &err);
 	if (found == 1 && arn && strcmp(arn, arn_knob) != 0)
 		fail(c, "instance profile %s has ARN %s, not the configured %s; run 'annex -setup'", name, arn, arn_knob);
-	else {
+	else if (found == 1 && !(c->condor_pieces & CONDORSETUP_PROFILE) && strcmp(name, SETUP_INSTANCE_PROFILE) == 0) {
+		/* annex's own: its role, as this version makes it */
+		struct drift_lines l;
+		annex_err_clear(&err);
+		drift_begin(c, &l);
+		if (!drift_end(c, &l, has_role ? 0 : drift_profile(&l.d, name, SETUP_NODE_ROLE, &err), &err) &&
+		    !check_role(c, &setup_node_role))
+			ok();
+	} else {
 		char *what = xasprintf("instance profile %s not found", name);
 		report(c, found, &err, what);
 		free(what);
@@ -227,11 +344,23 @@ static void check_groups(struct checker *c)
 	annex_err_clear(&err);
 	begin("for security group");
 	for (char *id = strtok_r(ids, ", ", &save); id; id = strtok_r(NULL, ", ", &save)) {
-		int found = ec2_security_group_exists(c->s->aws, id, &err);
+		struct ec2_group_rules rules;
+		struct drift_lines l;
+		char *name = NULL;
+		int found = ec2_group_rules(c->s->aws, id, &name, &rules, &err), ended = 0;
 		if (found != 1) {
 			char *what = xasprintf("security group %s not found", id);
 			report(c, found, &err, what);
 			free(what);
+			ended = 1;
+		} else if (name && strcmp(name, SETUP_SECURITY_GROUP) == 0) {
+			/* annex's own group: its rules as this version makes them */
+			drift_begin(c, &l);
+			ended = drift_end(c, &l, drift_group(&l.d, id, &rules, NULL, &err), &err);
+		}
+		ec2_group_rules_free(&rules);
+		free(name);
+		if (ended) {
 			free(ids);
 			return;
 		}
@@ -280,7 +409,12 @@ static void check_fleet_role(struct checker *c)
 		what = xstrdup("EC2 Spot's service-linked role (AWSServiceRoleForEC2Spot) not found; run annex -setup");
 		rc = iam_service_linked_role_exists(c->s->aws, "spot.amazonaws.com", &err);
 	}
-	report(c, rc, &err, what);
+	if (rc == 1 && strcmp(iam_arn_name(arn_knob), SETUP_FLEET_ROLE) == 0) {
+		/* annex's own fleet role: as this version makes it */
+		if (!check_role(c, &setup_fleet_role))
+			ok();
+	} else
+		report(c, rc, &err, what);
 	free(what);
 	free(arn);
 	free(arn_knob);
@@ -344,7 +478,6 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
 	struct checker c;
-	struct sts_identity id;
 	struct condorsetup cs;
 	int rc = -1, unset, pool_unset = 0;
 
@@ -353,6 +486,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	if (session_open(&s, o, err) != 0)
 		goto out;
 	c.s = &s;
+	c.node_profile = session_knob_or_null(&s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
 	if (condorsetup_find(s.cfg, s.local_name, &cs, err) < 0)
 		goto out;
 	if ((c.condor_pieces = condorsetup_pieces(&cs, s.cfg)) != 0) {
@@ -372,7 +506,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	if (check_password_file(&s, err) != 0)
 		goto out;
 	begin("security configuration");
-	if (session_connect(&s, 0, err) != 0 || sts_get_caller_identity(s.aws, &id, err) != 0) {
+	if (session_connect(&s, 0, err) != 0 || sts_get_caller_identity(s.aws, &c.id, err) != 0) {
 		puts("FAILED.");
 		goto out;
 	}
@@ -394,9 +528,12 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	}
 	if (c.failures) {
 		int setup = c.failures - c.collector_failures;
-		annex_err_set(err, setup ? "SetupIncomplete" : "CollectorAddress", "%d check%s failed; %s%s%s",
+		annex_err_set(err, setup ? (c.drifted ? "SetupDrift" : "SetupIncomplete") : "CollectorAddress",
+			      "%d check%s failed; %s%s%s%s%s",
 			      c.failures, c.failures == 1 ? "" : "s",
-			      setup ? "'annex -setup' creates what is missing" : "",
+			      setup > c.drifted ? "'annex -setup' creates what is missing" : "",
+			      setup > c.drifted && c.drifted ? "; " : "",
+			      c.drifted ? "run annex -setup to bring it in line" : "",
 			      setup && c.collector_failures ? "; " : "",
 			      c.collector_failures ? "check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST): the cloud nodes "
 			      "must reach the collector at that address over the network" : "");
@@ -405,6 +542,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	puts("Your setup looks OK.");
 	rc = 0;
 out:
+	free(c.node_profile);
 	condorsetup_free(&cs);
 	session_close(&s);
 	return rc;

@@ -1,6 +1,8 @@
 /* cmd_config_val.c - `annex -config-val NAME...`: prints knobs the way
  * `condor_config_val NAME...` does, as annex reads them (subsystem ANNEX,
- * the local name from -aws-region when given). One value per line on
+ * the local name of the region the commands act in: -aws-region, else
+ * found in session.h's order, so right after -setup the knobs it recorded
+ * region-prefixed show). One value per line on
  * stdout; an undefined or empty knob prints "Not defined: NAME" on stderr;
  * a knob whose expansion fails (e.g. $INT() of a non-number) prints
  * ERROR "<message>" and "Not defined: NAME". The exit status is 1 when any
@@ -86,9 +88,8 @@ static int cmd_config_val_describe(const struct annex_opts *o, int *exit_status,
 
 int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_err *err)
 {
-	struct config_load_opts lo = { 0 };
-	struct annex_config *cfg = NULL;
-	char *local = NULL;
+	struct annex_session s;
+	const struct annex_config *cfg;
 	int status = 0;
 
 	*exit_status = 1;
@@ -96,16 +97,15 @@ int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_er
 		return annex_err_set(err, "Usage", "-config-val needs at least one knob name");
 	if (strcmp(o->config_names[0], "-describe") == 0)
 		return cmd_config_val_describe(o, exit_status, err);
-	lo.subsystem = "ANNEX";
-	if (o->region && *o->region) {
-		local = config_local_name_from_region(o->region);
-		lo.local_name = local;
-	}
-	if (config_load(&cfg, &lo, err) < 0) {
-		free(local);
+	/* the local name of the region the commands would act in, found as
+	 * they find it (session.h), so what -setup recorded region-prefixed
+	 * shows without -aws-region; a malformed region name still gives a
+	 * local name, and a command would refuse it, not this one */
+	if (session_open_any_region(&s, o, err) < 0) {
+		session_close(&s);
 		return -1;
 	}
-	free(local);
+	cfg = s.cfg;
 	if (*config_warnings(cfg))
 		fputs(config_warnings(cfg), stderr);
 
@@ -128,7 +128,7 @@ int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_er
 		free(value);
 	}
 	fflush(stdout);
-	config_free(cfg);
+	session_close(&s);
 	*exit_status = status;
 	return 0;
 }

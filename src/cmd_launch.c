@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annex/annexlock.h"
 #include "annex/cmd.h"
 #include "annex/ec2.h"
 #include "annex/fleetconfig.h"
@@ -17,6 +18,7 @@
 #include "annex/knobs.h"
 #include "annex/launch.h"
 #include "annex/launch_userdata.h"
+#include "annex/launchwait.h"
 #include "annex/launchplan.h"
 #include "annex/ownership.h"
 #include "annex/platforms.h"
@@ -34,6 +36,8 @@ struct launch {
 	double lease_h, idle_h;
 	struct launch_userdata ud;      /* what the nodes boot with (secrets) */
 	struct launch_spec spec;        /* the plan's product */
+	struct launchwait_opts wait;    /* -wait: its knobs */
+	char *condor_status;            /* -wait: ANNEX_CONDOR_STATUS */
 };
 
 static char *knob_or(struct launch *l, const char *opt, const char *knob)
@@ -148,6 +152,13 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	if (knobs_get_long(l->s.cfg, "ANNEX_BOOT_FAILURE_GRACE", &l->ud.boot_failure_grace_s, err) < 0 ||
 	    knobs_get_long(l->s.cfg, "ANNEX_JOIN_TIMEOUT", &l->ud.join_timeout_s, err) < 0)
 		return -1;
+	/* -wait watches the pool: without a condor_status it could not, so
+	 * it is refused before anything starts */
+	if (o->wait) {
+		l->condor_status = session_knob_or_null(&l->s, "ANNEX_CONDOR_STATUS");
+		if (launchwait_opts_read(l->s.cfg, l->condor_status, &l->wait, err) != 0)
+			return -1;
+	}
 	if (l->fleet_config_file) {
 		const char *type;
 		if (fleetconfig_load(l->fleet_config_file, &sp->fleet_config, err) != 0)
@@ -276,7 +287,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 		launchplan_prompt_fleet(&q, l->spec.count, l->lease_h, l->idle_h);
 	else
 		launchplan_prompt_ondemand(&q, l->spec.count, l->spec.instance_types[0], l->lease_h, l->idle_h);
-	yes = prompt_yes_no(buf_cstr(&q), err);
+	yes = session_prompt_yes_no(&l->s, buf_cstr(&q), err);
 	buf_free(&q);
 	if (yes < 0)
 		return -1;
@@ -315,18 +326,34 @@ static int plan_annex(struct launch *l, struct annex_err *err)
 	return launch_userdata_encode(&l->ud, sp, err);
 }
 
+/* -wait: until every instance of this launch joined the pool or ended, or
+ * ANNEX_WAIT_TIMEOUT (launchwait.h). */
+static int wait_for_pool(struct launch *l, const struct launch_result *res, struct annex_err *err)
+{
+	struct launchwait w;
+	int rc;
+
+	/* the nodes have their user-data: the pool password goes now, not
+	 * after a wait of up to half an hour (both free twice safely) */
+	launch_userdata_free(&l->ud);
+	buf_free(&l->spec.user_data_b64);
+	fflush(stdout);
+	launchwait_init(&w, l->spec.annex_name, l->spec.annex_id, l->fleet_config_file != NULL, l->spec.count);
+	w.fleet_maintain = l->spec.fleet_maintain;
+	for (size_t i = 0; i < res->instances.n; i++)
+		launchwait_expect(&w, res->instances.v[i]);
+	rc = launchwait_run(l->s.aws, &w, &l->wait, err);
+	launchwait_free(&w);
+	return rc;
+}
+
 int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 {
 	struct launch l;
 	struct launch_ctx ctx;
 	struct launch_result res = { .started = -1 };
-	int rc = -1;
+	int rc = -1, lock, launched;
 
-	/* refused rather than ignored until it watches the pool (issue 17) */
-	if (o->wait)
-		return annex_err_set(err, "Usage", "-wait is not available yet; after the launch, 'annex -status "
-				     "-annex-name %s' shows which instances have joined the pool",
-				     o->annex_name ? o->annex_name : "NAME");
 	memset(&l, 0, sizeof(l));
 	l.o = o;
 	launch_spec_init(&l.spec);
@@ -339,23 +366,32 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	ctx.region = l.s.region;
 	if (o->dry_run) {
 		rc = launch_dry_run(&ctx, &l.spec, l.backend, err);
+		if (rc == 0 && o->wait)
+			printf("-wait: would then wait up to %ld s (ANNEX_WAIT_TIMEOUT) for every instance to join the "
+			       "pool, looking every %ld s; not waiting (-dry-run).\n", l.wait.timeout_s, l.wait.interval_s);
 		goto out;
 	}
+	/* an -off of this annex waits until what this launch starts exists, tagged (annexlock.h) */
+	if ((lock = annexlock_take(&l.s, l.spec.annex_name, err)) < 0)
+		goto out;
 	printf("%s.\n", l.ud.series_why);
 	puts("Starting annex...");
 	fflush(stdout);
-	if (launch_run(&ctx, &l.spec, l.backend, &res, err) != 0)
+	launched = launch_run(&ctx, &l.spec, l.backend, &res, err);
+	annexlock_release(lock);
+	if (launched != 0)
 		goto out;
 	if (res.started >= 0 && res.started < l.spec.count)
 		printf("Started %ld of the %ld instances requested (-min-count %ld).\n", res.started, l.spec.count,
 		       o->min_count);
 	printf("Annex started.  Its identity with the cloud provider is '%s'.  It will take about three "
 	       "minutes for the new machines to join the pool.\n", l.spec.annex_id);
-	rc = 0;
+	rc = o->wait ? wait_for_pool(&l, &res, err) : 0;
 out:
 	launch_result_free(&res);
 	launch_userdata_free(&l.ud);
 	launch_spec_free(&l.spec);
+	free(l.condor_status);
 	session_close(&l.s);
 	return rc;
 }

@@ -76,12 +76,14 @@ static int lease_retarget(struct aws_ctx *ctx, const char *rule, const char *end
 	if (aws_json11(ctx, AWS_EVENTS, "ListTargetsByRule", in, &out, err) != 0)
 		goto done;
 	rc = 0;
-	if (!out || !json_object_object_get_ex(out, "Targets", &targets))
+	if (!out || !json_object_object_get_ex(out, "Targets", &targets) ||
+	    !json_object_is_type(targets, json_type_array))
 		goto done;
 	for (size_t i = 0; i < json_object_array_length(targets) && rc == 0; i++) {
 		json_object *t = json_object_array_get_idx(targets, i), *id, *arn, *input, *doc;
 		if (!json_object_object_get_ex(t, "Id", &id) || !json_object_object_get_ex(t, "Arn", &arn) ||
-		    !json_object_object_get_ex(t, "Input", &input))
+		    !json_object_object_get_ex(t, "Input", &input) || !json_object_is_type(id, json_type_string) ||
+		    !json_object_is_type(arn, json_type_string) || !json_object_is_type(input, json_type_string))
 			continue;
 		doc = json_tokener_parse(json_object_get_string(input));
 		if (!doc || !json_object_is_type(doc, json_type_object)) {

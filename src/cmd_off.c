@@ -7,6 +7,13 @@
  * (tagged htcondor:AnnexName = X), once nothing can launch from them.
  * What exists comes from the inventory.
  *
+ * While it lists and ends, -off holds the annex's lock (annexlock.h), so a
+ * launch of the same annex on this host is either done (its instances
+ * exist and are tagged) or has not begun. Across hosts: after ending what
+ * it listed, -off lists the annex's fleets and instances again and ends
+ * what is new, until a listing finds nothing new (at most OFF_RELIST_MAX
+ * rounds; more means something keeps launching it, which it says).
+ *
  * A name nothing carries (no instance, fleet or lease rule, in any state)
  * is an error naming it. A step that fails does not stop the others; when
  * any failed, -off lists what of the annex still runs and exits non-zero.
@@ -16,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/annexlock.h"
 #include "annex/cmd.h"
 #include "annex/dryrun.h"
 #include "annex/ec2.h"
@@ -24,6 +32,8 @@
 #include "annex/launchplan.h"
 #include "annex/ownership.h"
 #include "annex/session.h"
+
+#define OFF_RELIST_MAX 5
 
 static const char *cmd_off_s(size_t n)
 {
@@ -63,9 +73,72 @@ static void cmd_off_note_ids(const char *action, const char *name, const struct 
 	buf_free(&b);
 }
 
+static int cmd_off_known(const struct ec2_ids *ids, const char *id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->v[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds to *to the ids of src not in *known (and to *known too). */
+static void cmd_off_new(const struct ec2_ids *src, struct ec2_ids *known, struct ec2_ids *to)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (!cmd_off_known(known, src->v[i])) {
+			ec2_ids_add(known, src->v[i]);
+			ec2_ids_add(to, src->v[i]);
+		}
+}
+
+/* The cloud-side rule against a launch of the same annex on another host
+ * (the lock covers this one): lists the annex's fleets and instances again
+ * and ends what was not there before and is annex's own (ownership.h; what
+ * is not is said once and left alone), until a listing finds nothing new.
+ * -1 with err when a step fails or new ones still appear after
+ * OFF_RELIST_MAX rounds. */
+static int cmd_off_relist(struct aws_ctx *ctx, const char *name, struct ownership *own, struct ec2_ids *fleets,
+			  struct ec2_ids *ids, struct annex_err *err)
+{
+	for (int round = 0; round < OFF_RELIST_MAX; round++) {
+		struct inventory_opts io = { .annex_name = name };
+		struct inventory inv;
+		struct ec2_ids live = { 0 }, new_fleets = { 0 }, new_ids = { 0 };
+		int rc = 0, found;
+
+		inventory_init(&inv, &io);
+		if (inventory_list_fleets(ctx, &inv, err) != 0 || inventory_list_instances(ctx, &inv, err) != 0 ||
+		    ownership_list_members(ctx, own, &inv, err) != 0)
+			rc = -1;
+		if (rc == 0) {
+			ownership_set_aside(own, &inv, stdout);
+			inventory_live_fleet_ids(&inv, &live);
+			cmd_off_new(&live, fleets, &new_fleets);
+			ec2_ids_free(&live);
+			inventory_live_instance_ids(&inv, &live);
+			cmd_off_new(&live, ids, &new_ids);
+		}
+		if (rc == 0 && new_fleets.n)
+			rc = ec2_cancel_spot_fleets(ctx, &new_fleets, err);
+		if (rc == 0 && new_ids.n)
+			rc = ec2_terminate_instances(ctx, &new_ids, err);
+		found = new_fleets.n || new_ids.n;
+		ec2_ids_free(&live);
+		ec2_ids_free(&new_fleets);
+		ec2_ids_free(&new_ids);
+		inventory_free(&inv);
+		if (rc != 0)
+			return -1;
+		if (!found)
+			return 0;
+	}
+	return annex_err_set(err, "OffIncomplete", "new instances or Spot Fleet requests of annex '%s' kept appearing "
+			     "after %d listings: something (another host?) is still launching it", name, OFF_RELIST_MAX);
+}
+
 /* After a failure: what of the annex still runs, listed afresh (best
  * effort: a listing that fails says so). */
-static void cmd_off_still_running(struct aws_ctx *ctx, const char *name, const struct ownership *own)
+static void cmd_off_still_running(struct aws_ctx *ctx, const char *name, struct ownership *own)
 {
 	struct inventory_opts io = { .annex_name = name };
 	struct inventory inv;
@@ -111,13 +184,18 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct annex_err e, first;
 	struct ownership own = { 0 };
 	size_t n_rules = 0;
-	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1;
+	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1, lock = -1;
 
 	if (launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
 	annex_err_clear(&first);
 	inventory_init(&inv, &io);
-	if (session_open(&s, o, err) != 0 || session_connect(&s, 0, err) != 0)
+	if (session_open(&s, o, err) != 0)
+		goto out;
+	/* a launch of this annex in flight here finishes first (annexlock.h) */
+	if (!o->dry_run && (lock = annexlock_take(&s, o->annex_name, err)) < 0)
+		goto out;
+	if (session_connect(&s, 0, err) != 0)
 		goto out;
 	ownership_init(&own, &s);
 	/* what carries the annex's tags but is not annex's is never ended
@@ -146,6 +224,9 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		if (o->dry_run && ids.n)
 			cmd_off_note_ids("TerminateInstances", "InstanceId", &ids);
 		else if (!o->dry_run && ec2_terminate_instances(s.aws, &ids, &e) != 0)
+			cmd_off_failed(&first, &failures, &e);
+		annex_err_clear(&e);
+		if (!o->dry_run && failures == 0 && cmd_off_relist(s.aws, o->annex_name, &own, &fleets, &ids, &e) != 0)
 			cmd_off_failed(&first, &failures, &e);
 	}
 	annex_err_clear(&e);
@@ -182,7 +263,8 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 				 failures == 1 ? "" : "s");
 		goto out;
 	}
-	if (listed_inst && listed_rules && inv.n_fleets == 0 && inv.n_inst == 0 && inv.n_rules == 0) {
+	if (listed_inst && listed_rules && inv.n_fleets == 0 && inv.n_inst == 0 && inv.n_rules == 0 &&
+	    ids.n == 0 && fleets.n == 0) {
 		annex_err_set(err, "NotFound", "no annex named '%s' in %s: no instance, Spot Fleet request or lease "
 			      "rule carries that name (see 'annex -status')", o->annex_name, s.region);
 		goto out;
@@ -190,6 +272,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	cmd_off_say(o->annex_name, o->dry_run, ids.n, fleets.n, n_rules, templates.n);
 	rc = 0;
 out:
+	annexlock_release(lock);
 	ec2_ids_free(&ids);
 	ec2_ids_free(&fleets);
 	ec2_ids_free(&templates);

@@ -9,7 +9,11 @@
  * the pool within the grace, or stayed unclaimed past their idle limit,
  * are terminated one by one. One line per annex acted on; nothing at all when
  * there is nothing to do. A failure on one annex is reported on stderr and
- * the others are still done; the exit status is then 1. docs/reap.md. */
+ * the others are still done; the exit status is then 1. It does so in the
+ * command's region and in every region with a recorded setup
+ * (setupregions.h), each under its own local name, with the region named
+ * on stderr before the first thing reported there; a region that fails
+ * does not stop the others. docs/reap.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,8 @@
 #include "annex/reap.h"
 #include "annex/reaplock.h"
 #include "annex/session.h"
+#include "annex/setupregions.h"
+#include "annex/knobs.h"
 #include "annex/timefmt.h"
 
 #define REAP_DEFAULT_JOIN_GRACE_S 900
@@ -80,7 +86,7 @@ static int cmd_reap_wants_pool(const struct reap_annex *a, time_t now)
  * condor_status nothing is said (cron); one that fails is a warning, and
  * that annex's pool view stays unknown, so nothing is ended for pool
  * reasons on a collector outage. */
-static void cmd_reap_pool(struct inventory *inv, struct reap_world *w, time_t now)
+static void cmd_reap_pool(struct annex_session *s, struct inventory *inv, struct reap_world *w, time_t now)
 {
 	char *why = NULL, *exe = NULL;
 
@@ -100,6 +106,7 @@ static void cmd_reap_pool(struct inventory *inv, struct reap_world *w, time_t no
 			break;
 		annex_err_clear(&perr);
 		if (inventory_pool_annex(inv, exe, name, &perr) != 0) {
+			session_say_region(s);
 			fprintf(stderr, "annex: warning: %s; not checking annex '%s' against the pool.\n", perr.msg,
 				name);
 			continue;
@@ -206,9 +213,11 @@ out:
 
 /* Plans and acts on every annex; counts those acted on and those that
  * failed. */
-static void cmd_reap_all(struct aws_ctx *ctx, const struct reap_world *w, const struct reap_policy *pol,
+static void cmd_reap_all(struct annex_session *s, const struct reap_world *w, const struct reap_policy *pol,
 			 int dry_run, size_t *acted, size_t *failed)
 {
+	struct aws_ctx *ctx = s->aws;
+
 	for (size_t i = 0; i < w->n; i++) {
 		const struct reap_annex *a = &w->v[i];
 		struct reap_plan plan;
@@ -220,6 +229,7 @@ static void cmd_reap_all(struct aws_ctx *ctx, const struct reap_world *w, const 
 			continue;
 		}
 		(*acted)++;
+		session_say_region(s);
 		annex_err_clear(&aerr);
 		buf_printf(&line, "Annex '%s'", a->name);
 		if (a->id)
@@ -262,46 +272,63 @@ static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, st
 	return *fd == -1 ? -1 : 0;
 }
 
-int cmd_reap(const struct annex_opts *o, struct annex_err *err)
+/* What carries annex's tags but is not annex's is never ended
+ * (ownership.h); saying so is saying something, so the region line comes
+ * first. */
+static void cmd_reap_set_aside(struct annex_session *s, struct ownership *own, struct inventory *inv)
 {
-	struct annex_session s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem) {
+		session_say_region(s);
+		ownership_set_aside(own, inv, stdout);
+		return;
+	}
+	ownership_set_aside(own, inv, mem);
+	fclose(mem);
+	if (len > 0) {
+		session_say_region(s);
+		fputs(text, stdout);
+	}
+	free(text);
+}
+
+/* Reaps the region s is open for: its own settings (they may be
+ * region-prefixed), its inventory, its annexes. Prints nothing, not even
+ * the region line, when there is nothing to do (cron); otherwise the
+ * region line comes first. -1 with err when the region could not be
+ * looked at or an annex could not be ended completely. */
+static int cmd_reap_region(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+{
 	struct inventory_opts io = { o->annex_name, INVENTORY_INSTANCES | INVENTORY_FLEETS | INVENTORY_RULES, 1000, 1, NULL };
 	struct inventory inv;
 	struct reap_world w = { 0 };
 	struct reap_policy pol = { 0 };
 	struct ownership own = { 0 };
-	char *lock_path = NULL, *condor_status = NULL;
+	char *condor_status = NULL;
 	size_t acted = 0, failed = 0;
-	int lock_fd = -1, rc = -1;
+	int rc = -1;
 
-	if (o->annex_name && launchplan_check_name(o->annex_name, err) != 0)
-		return -1;
 	inventory_init(&inv, &io);
-	if (session_open(&s, o, err) != 0)
+	s->region_line_later = 1;
+	if (cmd_reap_seconds(s, "ANNEX_REAP_JOIN_GRACE", REAP_DEFAULT_JOIN_GRACE_S, &pol.join_grace_s, err) != 0 ||
+	    cmd_reap_seconds(s, "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", 900, &pol.default_idle_s, err) != 0)
 		goto out;
-	if (cmd_reap_seconds(&s, "ANNEX_REAP_JOIN_GRACE", REAP_DEFAULT_JOIN_GRACE_S, &pol.join_grace_s, err) != 0 ||
-	    cmd_reap_seconds(&s, "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", 900, &pol.default_idle_s, err) != 0 ||
-	    cmd_reap_lock(&s, &lock_fd, &lock_path, err) != 0)
+	inv.opts.condor_status = condor_status = session_knob_or_null(s, "ANNEX_CONDOR_STATUS");
+	ownership_init(&own, s);
+	if (session_connect(s, 0, err) != 0 || inventory_load(s->aws, &inv, err) != 0 ||
+	    ownership_list_members(s->aws, &own, &inv, err) != 0)
 		goto out;
-	if (lock_fd == -2) {
-		printf("Another annex -reap is running (it holds %s); this run did nothing.\n", lock_path);
-		rc = 0;
-		goto out;
-	}
-	inv.opts.condor_status = condor_status = session_knob_or_null(&s, "ANNEX_CONDOR_STATUS");
-	ownership_init(&own, &s);
-	if (session_connect(&s, 0, err) != 0 || inventory_load(s.aws, &inv, err) != 0 ||
-	    ownership_list_members(s.aws, &own, &inv, err) != 0)
-		goto out;
-	/* what carries annex's tags but is not annex's is never ended (ownership.h) */
-	ownership_set_aside(&own, &inv, stdout);
+	cmd_reap_set_aside(s, &own, &inv);
 	reap_world_from_inventory(&w, &inv);
-	if (cmd_reap_rules(s.aws, &inv, &w, err) != 0)
+	if (cmd_reap_rules(s->aws, &inv, &w, err) != 0)
 		goto out;
 	reap_world_sort(&w);
 	pol.now = time(NULL);
-	cmd_reap_pool(&inv, &w, pol.now);
-	cmd_reap_all(s.aws, &w, &pol, o->dry_run, &acted, &failed);
+	cmd_reap_pool(s, &inv, &w, pol.now);
+	cmd_reap_all(s, &w, &pol, o->dry_run, &acted, &failed);
 	if (failed) {
 		annex_err_set(err, "Reap", "%zu of %zu annex%s to reap could not be ended completely; the next run "
 			      "tries again", failed, acted, acted == 1 ? "" : "es");
@@ -309,12 +336,118 @@ int cmd_reap(const struct annex_opts *o, struct annex_err *err)
 	}
 	rc = 0;
 out:
-	reaplock_release(lock_fd);
-	free(lock_path);
+	if (rc != 0)
+		session_say_region(s);
 	free(condor_status);
 	reap_world_free(&w);
 	inventory_free(&inv);
 	ownership_free(&own);
+	return rc;
+}
+
+/* The regions to reap: the one -aws-region or -setup REGION names, alone;
+ * else the command's region and every region with a recorded setup
+ * (setupregions.h), the command's own first. */
+static size_t cmd_reap_regions(const struct annex_session *s, const struct annex_opts *o, char ***out)
+{
+	char **rec = NULL, **v;
+	size_t n_rec = 0, n = 1;
+
+	if (!(o->region && *o->region) && !(o->setup_region && *o->setup_region))
+		n_rec = setupregions_find(s->cfg, &rec);
+	v = xcalloc(n_rec + 1, sizeof(*v));
+	v[0] = xstrdup(s->region);
+	for (size_t i = 0; i < n_rec; i++) {
+		if (strcmp(rec[i], s->region) == 0)
+			free(rec[i]);
+		else
+			v[n++] = rec[i];
+	}
+	free(rec);
+	*out = v;
+	return n;
+}
+
+/* Another recorded region: opened with its local name, and named in the
+ * region line by where its setup is recorded. */
+static int cmd_reap_open_recorded(struct annex_session *rs, const struct annex_opts *o, const char *region,
+				  struct annex_err *err)
+{
+	char *where;
+
+	if (session_open_region(rs, o, region, "a recorded -setup", err) != 0)
+		return -1;
+	where = knobs_is_configured(rs->cfg, "ANNEX_SETUP_REGION") ? knobs_source(rs->cfg, "ANNEX_SETUP_REGION")
+	      : knobs_source(rs->cfg, "ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN");
+	if (!where)
+		where = knobs_source(rs->cfg, "ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN");
+	if (where) {
+		free(rs->region_source);
+		rs->region_source = xasprintf("the -setup recorded at %s", where);
+		free(where);
+	}
+	return 0;
+}
+
+int cmd_reap(const struct annex_opts *o, struct annex_err *err)
+{
+	struct annex_session s;
+	char *lock_path = NULL, **regions = NULL;
+	size_t n_regions = 0, n_failed = 0;
+	int lock_fd = -1, rc = -1;
+
+	if (o->annex_name && launchplan_check_name(o->annex_name, err) != 0)
+		return -1;
+	if (session_open(&s, o, err) != 0)
+		goto out;
+	if (cmd_reap_lock(&s, &lock_fd, &lock_path, err) != 0)
+		goto out;
+	if (lock_fd == -2) {
+		printf("Another annex -reap is running (it holds %s); this run did nothing.\n", lock_path);
+		rc = 0;
+		goto out;
+	}
+	n_regions = cmd_reap_regions(&s, o, &regions);
+	if (n_regions == 1) {
+		rc = cmd_reap_region(&s, o, err);
+		goto out;
+	}
+	/* several regions: a failure in one is reported there, and the others
+	 * are still reaped */
+	for (size_t i = 0; i < n_regions; i++) {
+		struct annex_session rs, *cur = &s;
+		struct annex_err rerr;
+		int rrc;
+		annex_err_clear(&rerr);
+		if (i > 0) {
+			cur = &rs;
+			if (cmd_reap_open_recorded(&rs, o, regions[i], &rerr) != 0) {
+				fflush(stdout);
+				fprintf(stderr, "annex: region %s (from a recorded -setup)\n", regions[i]);
+				rrc = -1;
+				goto report;
+			}
+		}
+		rrc = cmd_reap_region(cur, o, &rerr);
+report:
+		if (rrc != 0) {
+			n_failed++;
+			fflush(stdout);
+			fprintf(stderr, "annex: %s: %s\n", regions[i], rerr.msg);
+		}
+		if (i > 0)
+			session_close(&rs);
+	}
+	if (n_failed) {
+		annex_err_set(err, "Reap", "%zu of %zu regions could not be reaped completely (above); the next run "
+			      "tries again", n_failed, n_regions);
+		goto out;
+	}
+	rc = 0;
+out:
+	reaplock_release(lock_fd);
+	free(lock_path);
+	setupregions_free(regions, n_regions);
 	session_close(&s);
 	return rc;
 }

@@ -78,6 +78,8 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", CREDS_FROM_INSTANCE);
 		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", CREDS_FROM_INSTANCE);
 	}
+	/* how -reap finds every set-up region (setupregions.h) */
+	KNOB("ANNEX_SETUP_REGION", s->region);
 #undef KNOB
 	if ((s->opts->setup_region || s->opts->region) &&
 	    !knobs_is_configured(s->cfg, "ANNEX_DEFAULT_AWS_REGION")) {

@@ -128,7 +128,62 @@ void creds_free(struct aws_creds *c)
 	secret_free(c->session_token);
 	free(c->access_key_path);
 	free(c->secret_key_path);
+	secret_free(c->refresh_process);
+	free(c->refresh_imds);
 	memset(c, 0, sizeof(*c));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void creds_copy(const struct aws_creds *c, struct aws_creds *out)
+{
+	*out = *c;
+	out->access_key_id = dup_or_null(c->access_key_id);
+	out->secret_access_key = dup_or_null(c->secret_access_key);
+	out->session_token = dup_or_null(c->session_token);
+	out->access_key_path = dup_or_null(c->access_key_path);
+	out->secret_key_path = dup_or_null(c->secret_key_path);
+	out->refresh_process = dup_or_null(c->refresh_process);
+	out->refresh_imds = dup_or_null(c->refresh_imds);
+}
+
+enum creds_due creds_refresh_due(const struct aws_creds *c, time_t now)
+{
+	if (!c->expiration || now < c->expiration - CREDS_ADVISORY_S)
+		return CREDS_DUE_NOT;
+	return now < c->expiration - CREDS_MANDATORY_S ? CREDS_DUE_ADVISORY : CREDS_DUE_MANDATORY;
+}
+
+int creds_refreshable(const struct aws_creds *c)
+{
+	return c->expiration && ((c->kind == CREDS_PROCESS && c->refresh_process) ||
+	                         (c->kind == CREDS_INSTANCE_ROLE && c->refresh_imds));
+}
+
+int creds_refresh(const struct aws_creds *c, struct aws_creds *out, struct annex_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!creds_refreshable(c))
+		return annex_err_set(err, "Credentials", "%s: these credentials cannot be fetched again", c->source);
+	if (c->kind == CREDS_PROCESS) {
+		rc = creds_process_run(c->refresh_process, c->source, c->process_timeout_ms, out, err);
+		if (rc == 0) {
+			out->refresh_process = xstrdup(c->refresh_process);
+			out->process_timeout_ms = c->process_timeout_ms;
+			out->kind = CREDS_PROCESS;
+			snprintf(out->source, sizeof(out->source), "%s", c->source);
+		}
+	} else {
+		rc = creds_imds_fetch(c->refresh_imds, out, err);   /* sets kind, source, refresh_imds */
+	}
+	if (rc != 0)
+		creds_free(out);
+	return rc;
 }
 
 static char *passwd_home(void)
@@ -254,6 +309,7 @@ int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct a
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->process_timeout_ms = o->process_timeout_ms > 0 ? o->process_timeout_ms : CREDS_PROCESS_TIMEOUT_MS;
 	if ((o->access_key_file && *o->access_key_file) || (o->secret_key_file && *o->secret_key_file)) {
 		if (is_from_instance(o->access_key_file) || is_from_instance(o->secret_key_file))
 			rc = creds_from_imds(out, &tried, is_from_instance(o->access_key_file)

@@ -32,7 +32,7 @@
 #define IMDS_TOKEN_TTL_S "21600"
 
 /* One attempt per request; no backoff, no IAM wait. */
-static const struct aws_retrier imds_retry = { { 1, 0, 0, 0 }, NULL, NULL };
+static const struct aws_retrier imds_retry = { .set = { .max_attempts = 1 } };
 
 /* One IMDS request; the reply body (a secret) lands in reply. */
 struct imds_req {
@@ -157,6 +157,7 @@ int creds_imds_fetch(const char *base_url, struct aws_creds *out, struct annex_e
 	if (creds_parse_json(buf_cstr(&reply), reply.len, 1, what, out, err) != 0)
 		goto out;
 	out->kind = CREDS_INSTANCE_ROLE;
+	out->refresh_imds = xstrdup(base);
 	snprintf(out->source, sizeof(out->source), "instance role %s (IMDSv2 at %s)", role, base);
 	rc = 0;
 out:

@@ -35,6 +35,7 @@ struct profile {
 	char *session_token;
 	char *credential_process;
 	char *unsupported;     /* the first key naming a provider annex lacks (role_arn, sso_*) */
+	char *region;          /* the profile's region (not secret; read by creds_profile_region) */
 };
 
 static void profile_free(struct profile *p)
@@ -44,6 +45,7 @@ static void profile_free(struct profile *p)
 	secret_free(p->session_token);
 	secret_free(p->credential_process);
 	free(p->unsupported);
+	free(p->region);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -141,6 +143,10 @@ static void profile_parse(const char *text, const char *profile, int config_styl
 			set_value(&p->session_token, eq, n);
 		else if (!strcasecmp(key, "credential_process"))
 			set_value(&p->credential_process, eq, n);
+		else if (!strcasecmp(key, "region")) {
+			free(p->region);
+			p->region = xstrndup_trim(eq, n);
+		}
 		else if (!p->unsupported && (!strcasecmp(key, "role_arn") || !strcasecmp(key, "sso_session") ||
 		                             !strcasecmp(key, "sso_start_url") ||
 		                             !strcasecmp(key, "web_identity_token_file")))
@@ -239,19 +245,28 @@ unbalanced:
 /* Runs the credential_process command without a shell (runcmd's secret
  * mode: the output only ever sits in cleansed buffers) and parses its JSON
  * standard output; its standard error passes through to the user. */
-static int run_process(const char *cmdline, const char *what, struct aws_creds *out,
-                       struct annex_err *err)
+int creds_process_run(const char *cmdline, const char *what, long timeout_ms, struct aws_creds *out,
+                      struct annex_err *err)
 {
 	char **argv = creds_split_command(cmdline, err);
 	struct annex_err e;
 	struct buf b;
-	int status = 0, too_big = 0, rc = -1;
+	int status = 0, too_big = 0, late = 0, rc = -1;
 
 	if (!argv)
 		return annex_err_prefix(err, "%s", what);
+	if (timeout_ms <= 0)
+		timeout_ms = CREDS_PROCESS_TIMEOUT_MS;
 	buf_init_secret(&b);
-	if (runcmd_capture_secret(argv, PROCESS_OUTPUT_MAX, &b, &too_big, &status, &e) != 0) {
+	if (runcmd_capture_secret_timeout(argv, PROCESS_OUTPUT_MAX, timeout_ms, &b, &too_big, &late, &status,
+	                                  &e) != 0) {
 		annex_err_set(err, "Credentials", "%s: %s", what, e.msg);
+		goto out;
+	}
+	if (late) {
+		annex_err_set(err, "Credentials", "%s did not finish within %ld s and was killed (raise "
+		              "ANNEX_CREDENTIAL_PROCESS_TIMEOUT if it needs longer)", what,
+		              (timeout_ms + 999) / 1000);
 		goto out;
 	}
 	if (runcmd_check(status, err, "Credentials", "%s: %s", what, argv[0]) != 0)
@@ -340,10 +355,11 @@ int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_er
 	if (pc.credential_process || pf.credential_process) {
 		what = xasprintf("credential_process of profile '%s' in %s", pname,
 		                 pc.credential_process ? cred_path : cfg_path);
-		if (run_process(pc.credential_process ? pc.credential_process : pf.credential_process,
-		                what, out, err) != 0)
+		const char *cmd = pc.credential_process ? pc.credential_process : pf.credential_process;
+		if (creds_process_run(cmd, what, out->process_timeout_ms, out, err) != 0)
 			goto out;
 		out->kind = CREDS_PROCESS;
+		out->refresh_process = xstrdup(cmd);
 		snprintf(out->source, sizeof(out->source), "%s", what);
 		rc = 1;
 		goto out;
@@ -373,5 +389,46 @@ out:
 	free(cred_path);
 	free(cfg_path);
 	free(what);
+	return rc;
+}
+
+/* The region of the profile the credential chain uses, from the config
+ * file only, as botocore's region setting: the same profile choice, file
+ * choice and parser as creds_from_profile (the credentials file holds no
+ * region for the AWS CLI's documented order, so it is not read here). */
+int creds_profile_region(char **region, char **where, struct annex_err *err)
+{
+	const char *pname = getenv("AWS_PROFILE");
+	const char *cfg_env = getenv("AWS_CONFIG_FILE");
+	const char *home = getenv("HOME");
+	struct profile pf;
+	char *cfg_path = NULL;
+	int rc;
+
+	*region = *where = NULL;
+	memset(&pf, 0, sizeof(pf));
+	if (!pname || !*pname)
+		pname = getenv("AWS_DEFAULT_PROFILE");
+	if (!pname || !*pname)
+		pname = "default";
+	if (cfg_env && *cfg_env)
+		cfg_path = expand_home(cfg_env);
+	else if (home && *home)
+		cfg_path = xasprintf("%s/.aws/config", home);
+	if (!cfg_path)
+		return 0;
+	rc = profile_load(cfg_path, pname, 1, &pf, err);
+	if (rc < 0) {
+		annex_err_prefix(err, "the region of profile '%s'", pname);
+	} else if (pf.region && *pf.region) {
+		*region = pf.region;
+		pf.region = NULL;
+		*where = xasprintf("%s, profile %s", cfg_env && *cfg_env ? cfg_env : "~/.aws/config", pname);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	profile_free(&pf);
+	free(cfg_path);
 	return rc;
 }

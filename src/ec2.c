@@ -354,21 +354,30 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 	return rc;
 }
 
-int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
-			   struct annex_err *err)
+int ec2_request_spot_fleet_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+				char **fleet_id, struct annex_err *err)
 {
-	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
-	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
 	xmlDoc *doc = NULL;
+	int rc;
 
 	*fleet_id = NULL;
-	if (aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, &token, &doc, err) != 0)
-		return -1;
+	rc = aws_query_with(ctx, AWS_EC2, "RequestSpotFleet", params, call, &doc, err);
+	if (rc != 0)
+		return rc;
 	*fleet_id = xml_text(xmlDocGetRootElement(doc), "spotFleetRequestId");
 	xmlFreeDoc(doc);
 	if (!*fleet_id)
 		return annex_err_set(err, "BadReply", "EC2 RequestSpotFleet: reply without spotFleetRequestId");
 	return 0;
+}
+
+int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
+			   struct annex_err *err)
+{
+	/* the request carries SpotFleetRequestConfig.ClientToken (fleetconfig.c) */
+	static const struct aws_call token = { .retry = AWS_RETRY_TOKEN };
+
+	return ec2_request_spot_fleet_with(ctx, params, &token, fleet_id, err) < 0 ? -1 : 0;
 }
 
 int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
@@ -398,17 +407,24 @@ static int ec2_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
-		char id[64] = "", state[64] = "", target[32] = "", role[2048] = "", token[128] = "";
+		char id[64] = "", state[64] = "", target[32] = "", fulfilled[32] = "", activity[64] = "";
+		char role[2048] = "", token[128] = "";
 		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
 		struct ec2_annex_tags t;
+		/* in the header's field order */
 		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, role, token, &t,
-					     xml_find(f, "tagSet") };
+					     xml_find(f, "tagSet"), -1, NULL };
 		xml_text_buf(f, "spotFleetRequestConfig/iamFleetRole", role, sizeof(role));
 		xml_text_buf(f, "spotFleetRequestConfig/clientToken", token, sizeof(token));
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
 		if (xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target)) == 0 && *target)
 			fl.target = strtol(target, NULL, 10);
+		if (xml_text_buf(f, "spotFleetRequestConfig/fulfilledCapacity", fulfilled, sizeof(fulfilled)) == 0 &&
+		    *fulfilled)
+			fl.fulfilled = strtod(fulfilled, NULL);
+		if (xml_text_buf(f, "activityStatus", activity, sizeof(activity)) == 0 && *activity)
+			fl.activity = activity;
 		ec2_read_annex_tags(fl.tag_set, &t);
 		w->fn(&fl, w->ud);
 		ec2_annex_tags_free(&t);

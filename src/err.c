@@ -40,3 +40,19 @@ int annex_err_prefix(struct annex_err *err, const char *fmt, ...)
 		snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", old);
 	return -1;
 }
+
+int annex_err_suffix(struct annex_err *err, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	if (!err)
+		return -1;
+	len = strlen(err->msg);
+	if (len + 1 < sizeof(err->msg)) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg + len, sizeof(err->msg) - len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

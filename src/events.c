@@ -24,7 +24,7 @@ int events_put_rule(struct aws_ctx *ctx, const char *name, const char *schedule,
 	rc = aws_json11(ctx, AWS_EVENTS, "PutRule", in, &out, err);
 	json_object_put(in);
 	*arn = NULL;
-	if (rc == 0 && json_object_object_get_ex(out, "RuleArn", &a))
+	if (rc == 0 && json_object_object_get_ex(out, "RuleArn", &a) && json_object_is_type(a, json_type_string))
 		*arn = xstrdup(json_object_get_string(a));
 	json_object_put(out);
 	if (rc == 0 && !*arn)
@@ -76,7 +76,7 @@ int events_delete_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *
 		json_object_put(ids);
 		return is_not_found(err) ? 0 : -1;
 	}
-	if (json_object_object_get_ex(out, "Targets", &targets))
+	if (json_object_object_get_ex(out, "Targets", &targets) && json_object_is_type(targets, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(targets); i++) {
 			json_object *id;
 			if (json_object_object_get_ex(json_object_array_get_idx(targets, i), "Id", &id))
@@ -121,7 +121,8 @@ static int collect_rules(json_object *page, void *ud, struct annex_err *err)
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(rules); i++) {
 		json_object *name;
-		if (json_object_object_get_ex(json_object_array_get_idx(rules, i), "Name", &name)) {
+		if (json_object_object_get_ex(json_object_array_get_idx(rules, i), "Name", &name) &&
+		    json_object_is_type(name, json_type_string)) {
 			lc->names = xrealloc(lc->names, (lc->n + 1) * sizeof(char *));
 			lc->names[lc->n++] = xstrdup(json_object_get_string(name));
 		}
@@ -150,4 +151,112 @@ void events_names_free(char **names, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+struct info_ctx {
+	struct events_rule *v;
+	size_t n;
+};
+
+static char *field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+	       xstrdup(json_object_get_string(v)) : NULL;
+}
+
+static int collect_rule_info(json_object *page, void *ud, struct annex_err *err)
+{
+	struct info_ctx *ic = ud;
+	json_object *rules;
+
+	(void)err;
+	if (!json_object_object_get_ex(page, "Rules", &rules) || !json_object_is_type(rules, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		json_object *r = json_object_array_get_idx(rules, i);
+		char *name = field(r, "Name");
+		if (!name)
+			continue;
+		ic->v = xrealloc(ic->v, (ic->n + 1) * sizeof(*ic->v));
+		ic->v[ic->n].name = name;
+		ic->v[ic->n].description = field(r, "Description");
+		ic->v[ic->n].state = field(r, "State");
+		ic->n++;
+	}
+	return 0;
+}
+
+int events_list_rule_info(struct aws_ctx *ctx, const char *prefix, struct events_rule **rules, size_t *n,
+			  struct annex_err *err)
+{
+	json_object *in = json_object_new_object();
+	struct info_ctx ic = { NULL, 0 };
+	int rc;
+
+	if (prefix)
+		json_object_object_add(in, "NamePrefix", json_object_new_string(prefix));
+	rc = aws_json11_paginate(ctx, AWS_EVENTS, "ListRules", in, collect_rule_info, &ic, err);
+	json_object_put(in);
+	*rules = ic.v;
+	*n = ic.n;
+	return rc;
+}
+
+void events_rules_free(struct events_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rules[i].name);
+		free(rules[i].description);
+		free(rules[i].state);
+	}
+	free(rules);
+}
+
+int events_list_targets(struct aws_ctx *ctx, const char *rule, json_object **targets, struct annex_err *err)
+{
+	json_object *in = json_object_new_object(), *out = NULL, *t;
+	int rc;
+
+	*targets = NULL;
+	json_object_object_add(in, "Rule", json_object_new_string(rule));
+	rc = aws_json11(ctx, AWS_EVENTS, "ListTargetsByRule", in, &out, err);
+	json_object_put(in);
+	if (rc != 0) {
+		json_object_put(out);
+		return is_not_found(err) ? 0 : -1;
+	}
+	if (out && json_object_object_get_ex(out, "Targets", &t) && json_object_is_type(t, json_type_array))
+		*targets = json_object_get(t);
+	else
+		*targets = json_object_new_array();
+	json_object_put(out);
+	return 1;
+}
+
+int events_enable_rule(struct aws_ctx *ctx, const char *rule, struct annex_err *err)
+{
+	json_object *in = json_object_new_object(), *out = NULL;
+	int rc;
+
+	json_object_object_add(in, "Name", json_object_new_string(rule));
+	rc = aws_json11(ctx, AWS_EVENTS, "EnableRule", in, &out, err);
+	json_object_put(in);
+	json_object_put(out);
+	return rc;
+}
+
+int events_remove_target(struct aws_ctx *ctx, const char *rule, const char *target_id, struct annex_err *err)
+{
+	json_object *in = json_object_new_object(), *ids = json_object_new_array(), *out = NULL;
+	int rc;
+
+	json_object_array_add(ids, json_object_new_string(target_id));
+	json_object_object_add(in, "Rule", json_object_new_string(rule));
+	json_object_object_add(in, "Ids", ids);
+	rc = aws_json11(ctx, AWS_EVENTS, "RemoveTargets", in, &out, err);
+	json_object_put(in);
+	json_object_put(out);
+	return rc;
 }

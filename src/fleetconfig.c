@@ -76,7 +76,7 @@ static void add_tag_spec(json_object *obj, const char *type, const struct fleet_
 	}
 	for (size_t i = 0; i < json_object_array_length(specs); i++) {
 		json_object *e = json_object_array_get_idx(specs, i), *rt;
-		if (json_object_object_get_ex(e, "ResourceType", &rt) &&
+		if (json_object_object_get_ex(e, "ResourceType", &rt) && json_object_is_type(rt, json_type_string) &&
 		    strcmp(json_object_get_string(rt), type) == 0)
 			spec = e;
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct http_client {
 	CURL *easy;
@@ -43,8 +44,9 @@ struct http_client *http_client_new(const struct http_opts *opts, struct annex_e
 		annex_err_set(err, "Transport", "cannot create a libcurl handle");
 		return NULL;
 	}
-	c->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
-	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
+	c->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+								      : HTTP_CONNECT_TIMEOUT_DEFAULT_MS;
+	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : HTTP_TIMEOUT_DEFAULT_MS;
 	ca = opts && opts->ca_bundle ? opts->ca_bundle : getenv("AWS_CA_BUNDLE");
 	c->ca_bundle = ca && *ca ? xstrdup(ca) : NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent : "annex/" ANNEX_VERSION);
@@ -75,7 +77,41 @@ struct http_xfer {
 	size_t header_bytes;
 	int over_body;                      /* the body crossed max_body */
 	int over_headers;                   /* the headers crossed HTTP_MAX_HEADER_BYTES */
+	const struct http_request *req;     /* for its slow note */
+	struct timespec start;
+	int slow_told;
 };
+
+static long http_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* libcurl calls this about once a second even while nothing moves (and
+ * more often while bytes flow): it tells the caller once that the
+ * exchange is slow. Returning 0 lets the exchange go on; its time limits
+ * are libcurl's own. */
+static int http_on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct http_xfer *x = ud;
+	long ms;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (x->slow_told)
+		return 0;
+	ms = http_ms_since(&x->start);
+	if (ms >= x->req->slow_after_ms) {
+		x->slow_told = 1;
+		x->req->slow(x->req->slow_ud, ms);
+	}
+	return 0;
+}
 
 /* Returning less than given makes libcurl end the transfer
  * (CURLE_WRITE_ERROR): a body over the cap is never held whole. */
@@ -210,7 +246,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	struct http_xfer x = { 0 };
 	CURL *h = c->easy;
 	CURLcode rc;
-	long connects = 0;
+	long connects = 0, total_ms;
 	double total = 0;
 	char where[512];
 	int ret = -1;
@@ -231,8 +267,16 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+	total_ms = req->timeout_ms > 0 && req->timeout_ms < c->timeout_ms ? req->timeout_ms : c->timeout_ms;
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
+	if (req->slow && req->slow_after_ms > 0) {
+		x.req = req;
+		clock_gettime(CLOCK_MONOTONIC, &x.start);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, http_on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
@@ -297,6 +341,20 @@ int http_perform(struct http_client *c, const struct http_request *req,
 			      req->method, where, HTTP_MAX_HEADER_BYTES);
 		if (err)
 			err->retryable = 0;
+		goto out;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		curl_off_t connected_us = 0;
+
+		/* a limit fired: which one, for the caller's message */
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_us);
+		resp->timed_out = connected_us > 0 ? HTTP_TIMEOUT_REPLY : HTTP_TIMEOUT_CONNECT;
+		resp->timeout_ms = connected_us > 0 || total_ms < c->connect_timeout_ms ? total_ms
+											 : c->connect_timeout_ms;
+		annex_err_set(err, "Transport", "%s %s: no %s within %ld ms", req->method, where,
+			      connected_us > 0 ? "reply" : "connection", resp->timeout_ms);
+		if (err)
+			err->retryable = 1;
 		goto out;
 	}
 	if (rc != CURLE_OK) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/policydoc.h"
 #include "annex/xml.h"
 
 /* Runs one IAM action; a NoSuchEntity reply becomes 0 ("not found"). */
@@ -61,19 +62,43 @@ static int arn_from(xmlDoc *doc, const char *elem, char **arn, struct annex_err 
 	return 0;
 }
 
-int iam_get_role(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err)
+int iam_get_role_trust(struct aws_ctx *ctx, const char *name, char **arn, char **trust,
+		       struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
 	xmlDoc *doc = NULL;
 	int rc;
 
 	*arn = NULL;
+	if (trust)
+		*trust = NULL;
 	params_add(&p, "RoleName", name);
 	rc = call(ctx, "GetRole", &p, &doc, err);
 	if (rc == 1 && arn_from(doc, "Role", arn, err) != 0)
 		rc = -1;
+	if (rc == 1 && trust) {
+		xmlNode *role = xml_find_deep(xmlDocGetRootElement(doc), "Role");
+		char *enc = xml_text(role, "AssumeRolePolicyDocument");
+		*trust = policydoc_decode(enc ? enc : "");
+		free(enc);
+	}
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+int iam_get_role(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err)
+{
+	return iam_get_role_trust(ctx, name, arn, NULL, err);
+}
+
+int iam_update_assume_role_policy(struct aws_ctx *ctx, const char *role, const char *doc,
+				  struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+
+	params_add(&p, "RoleName", role);
+	params_add(&p, "PolicyDocument", doc);
+	return act(ctx, "UpdateAssumeRolePolicy", &p, err);
 }
 
 int iam_create_role(struct aws_ctx *ctx, const char *name, const char *trust_doc,
@@ -116,6 +141,27 @@ int iam_has_role_policy(struct aws_ctx *ctx, const char *role, const char *polic
 			struct annex_err *err)
 {
 	return named(ctx, "GetRolePolicy", "RoleName", role, "PolicyName", policy_name, err);
+}
+
+int iam_get_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name, char **doc,
+			struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	xmlDoc *reply = NULL;
+	int rc;
+
+	*doc = NULL;
+	params_add(&p, "RoleName", role);
+	params_add(&p, "PolicyName", policy_name);
+	rc = call(ctx, "GetRolePolicy", &p, &reply, err);
+	if (rc == 1) {
+		char *enc = xml_text(xml_find_deep(xmlDocGetRootElement(reply), "GetRolePolicyResult"),
+				     "PolicyDocument");
+		*doc = policydoc_decode(enc ? enc : "");
+		free(enc);
+	}
+	xmlFreeDoc(reply);
+	return rc;
 }
 
 int iam_delete_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_name,
@@ -181,6 +227,32 @@ static int list_role_policies(struct aws_ctx *ctx, const char *action, const cha
 	return rc;
 }
 
+int iam_list_role_policies(struct aws_ctx *ctx, const char *role, int attached, char ***names, size_t *n,
+			   struct annex_err *err)
+{
+	struct name_list l = { 0 };
+	int rc = list_role_policies(ctx, attached ? "ListAttachedRolePolicies" : "ListRolePolicies", role, &l, err);
+
+	if (rc != 0)
+		name_list_free(&l);
+	*names = l.v;
+	*n = l.n;
+	return rc;
+}
+
+void iam_names_free(char **names, size_t n)
+{
+	struct name_list l = { names, n };
+
+	name_list_free(&l);
+}
+
+int iam_detach_role_policy(struct aws_ctx *ctx, const char *role, const char *policy_arn,
+			   struct annex_err *err)
+{
+	return named(ctx, "DetachRolePolicy", "RoleName", role, "PolicyArn", policy_arn, err) < 0 ? -1 : 0;
+}
+
 int iam_empty_role(struct aws_ctx *ctx, const char *role, struct annex_err *err)
 {
 	struct name_list l = { 0 };
@@ -191,15 +263,8 @@ int iam_empty_role(struct aws_ctx *ctx, const char *role, struct annex_err *err)
 	name_list_free(&l);
 	if (rc == 0)
 		rc = list_role_policies(ctx, "ListAttachedRolePolicies", role, &l, err);
-	for (size_t i = 0; rc == 0 && i < l.n; i++) {
-		struct params p = PARAMS_INIT;
-		xmlDoc *doc = NULL;
-
-		params_add(&p, "RoleName", role);
-		params_add(&p, "PolicyArn", l.v[i]);
-		rc = call(ctx, "DetachRolePolicy", &p, &doc, err) < 0 ? -1 : 0;
-		xmlFreeDoc(doc);
-	}
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		rc = iam_detach_role_policy(ctx, role, l.v[i], err);
 	name_list_free(&l);
 	return rc;
 }
@@ -231,6 +296,31 @@ int iam_get_instance_profile(struct aws_ctx *ctx, const char *name, const char *
 		}
 	}
 	xmlFreeDoc(doc);
+	return rc;
+}
+
+int iam_instance_profile_roles(struct aws_ctx *ctx, const char *name, char ***roles, size_t *n,
+			       struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	struct name_list l = { 0 };
+	xmlDoc *doc = NULL;
+	xmlNode *set;
+	int rc;
+
+	params_add(&p, "InstanceProfileName", name);
+	rc = call(ctx, "GetInstanceProfile", &p, &doc, err);
+	set = rc == 1 ? xml_find_deep(xmlDocGetRootElement(doc), "Roles") : NULL;
+	for (xmlNode *m = set ? xml_first(set, "member") : NULL; m; m = xml_next(m, "member")) {
+		char *rn = xml_text(m, "RoleName");
+		if (!rn)
+			continue;
+		l.v = xrealloc(l.v, (l.n + 1) * sizeof(*l.v));
+		l.v[l.n++] = rn;
+	}
+	xmlFreeDoc(doc);
+	*roles = l.v;
+	*n = l.n;
 	return rc;
 }
 

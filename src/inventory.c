@@ -74,6 +74,8 @@ static void inventory_take_fleet(const struct ec2_spot_fleet *e, void *ud)
 		.target = e->target,
 		.role_arn = inventory_or_null(e->role_arn),
 		.client_token = inventory_or_null(e->client_token),
+		.fulfilled = e->fulfilled,
+		.activity = (char *)e->activity,
 	};
 
 	inventory_add_fleet(ud, &f);
@@ -118,14 +120,17 @@ int inventory_read_rule(struct aws_ctx *ctx, struct inventory *inv, size_t i, st
 	    json_object_is_type(targets, json_type_array))
 		for (size_t t = 0; t < json_object_array_length(targets) && !rule->annex; t++) {
 			json_object *input, *doc, *id, *name, *end;
-			if (!json_object_object_get_ex(json_object_array_get_idx(targets, t), "Input", &input))
+			/* a member that is not a string (null) is no value: a reply is not trusted */
+			if (!json_object_object_get_ex(json_object_array_get_idx(targets, t), "Input", &input) ||
+			    !json_object_is_type(input, json_type_string))
 				continue;
 			doc = json_tokener_parse(json_object_get_string(input));
-			if (doc && json_object_object_get_ex(doc, "AnnexId", &id) &&
-			    json_object_object_get_ex(doc, "AnnexName", &name) &&
+			if (doc && json_object_object_get_ex(doc, "AnnexId", &id) && json_object_is_type(id, json_type_string) &&
+			    json_object_object_get_ex(doc, "AnnexName", &name) && json_object_is_type(name, json_type_string) &&
 			    strcmp(json_object_get_string(id), rule->name) == 0) {
 				rule->annex = xstrdup(json_object_get_string(name));
-				if (json_object_object_get_ex(doc, "LeaseExpiration", &end))
+				if (json_object_object_get_ex(doc, "LeaseExpiration", &end) &&
+				    json_object_is_type(end, json_type_string))
 					rule->lease = xstrdup(json_object_get_string(end));
 			}
 			json_object_put(doc);

@@ -28,6 +28,7 @@ static const size_t inventory_fleet_strings[] = {
 	offsetof(struct inventory_fleet, annex),    offsetof(struct inventory_fleet, annex_id),
 	offsetof(struct inventory_fleet, lease),    offsetof(struct inventory_fleet, valid_until),
 	offsetof(struct inventory_fleet, role_arn), offsetof(struct inventory_fleet, client_token),
+	offsetof(struct inventory_fleet, activity),
 };
 static const size_t inventory_rule_strings[] = {
 	offsetof(struct inventory_rule, name), offsetof(struct inventory_rule, annex),

@@ -48,6 +48,9 @@ static const struct knob_def knob_table[] = {
 	  "The file holding the AWS access key id, or FROM INSTANCE for the instance role." },
 	{ "ANNEX_DEFAULT_SECRET_KEY_FILE", KNOB_PATH, NULL, NULL, 0, 0, KNOB_CONFIGURED_ONLY,
 	  "The file holding the AWS secret access key (mode 0600), or FROM INSTANCE for the instance role." },
+	{ "ANNEX_CREDENTIAL_PROCESS_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, DAY_S, KNOB_ENV,
+	  "How long a profile's credential_process may run (each time: expiring credentials are fetched again "
+	  "before they expire) before annex kills it and fails naming the profile." },
 
 	/* what -setup made */
 	{ "ANNEX_DEFAULT_S3_BUCKET", KNOB_STRING, NULL, NULL, 0, 0, 0,
@@ -62,6 +65,8 @@ static const struct knob_def knob_table[] = {
 	  "The IAM role Spot Fleet requests run with (annex's own; condor_annex never made one); written by -setup." },
 	{ "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS", KNOB_LIST, NULL, NULL, 0, 0, 0,
 	  "The security group ids of the nodes; written by -setup (-aws-on-demand-security-group-ids wins)." },
+	{ "ANNEX_SETUP_REGION", KNOB_STRING, NULL, NULL, 0, 0, 0,
+	  "The region a -setup was made in, written region-prefixed by -setup; -reap visits every region that has one." },
 	{ "ANNEX_DEFAULT_ODI_KEY_NAME", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The EC2 key pair of the nodes; none when unset (-aws-on-demand-key-name wins)." },
 
@@ -80,6 +85,11 @@ static const struct knob_def knob_table[] = {
 	  "How long a node whose boot failed before HTCondor started waits (for a look at it) before it powers off; 0: 300." },
 	{ "ANNEX_JOIN_TIMEOUT", KNOB_DURATION, "1800", "seconds", 60, 604800, 0,
 	  "How long a node has to join the pool before its watchdog powers it off." },
+	{ "ANNEX_WAIT_TIMEOUT", KNOB_DURATION, "1800", "seconds", 1, DAY_S, 0,
+	  "How long a launch with -wait waits for every instance to join the pool or end; the default is the nodes' "
+	  "own ANNEX_JOIN_TIMEOUT, after which a node that has not joined powers itself off." },
+	{ "ANNEX_WAIT_POLL_INTERVAL", KNOB_DURATION, "15", "seconds", 1, 3600, 0,
+	  "How long -wait pauses between two looks (DescribeInstances, condor_status)." },
 
 	/* -status, -reap, off */
 	{ "ANNEX_STATUS_PAGE_SIZE", KNOB_INT, "1000", "instances", 5, 1000, 0,
@@ -94,6 +104,9 @@ static const struct knob_def knob_table[] = {
 	  "-reap's lock file; unset: $XDG_RUNTIME_DIR/annex-reap.lock (when that directory is the user's alone), else ~/.condor/annex/reap.lock (0700 directory)." },
 	{ "ANNEX_REAP_LOCK_WAIT", KNOB_DURATION, "60", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long -reap waits for another run's lock before it gives up." },
+	{ "ANNEX_LOCK_WAIT", KNOB_DURATION, "300", "seconds", 0, DAY_S, KNOB_ENV,
+	  "How long a launch or -off waits for another annex process on this host that holds the same annex's "
+	  "lock (a launch or -off of the same name and region) before it gives up." },
 
 	/* talking to AWS */
 	{ "ANNEX_MAX_ATTEMPTS", KNOB_INT, "5", "attempts", 1, 100, KNOB_ENV,
@@ -104,6 +117,14 @@ static const struct knob_def knob_table[] = {
 	  "The longest wait between two attempts of one AWS request." },
 	{ "ANNEX_IAM_WAIT_S", KNOB_DURATION, "120", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long -setup and launches wait in all for a new IAM role or instance profile to reach Lambda and EC2." },
+	{ "ANNEX_CONNECT_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, 3600, KNOB_ENV,
+	  "How long one attempt of an AWS request may take to connect (botocore's connect_timeout; docs/design.md, \"Deadlines\")." },
+	{ "ANNEX_REQUEST_TIMEOUT", KNOB_DURATION, "60", "seconds", 1, 3600, KNOB_ENV,
+	  "How long one attempt of an AWS request may take in all, from connecting to the reply's last byte." },
+	{ "ANNEX_COMMAND_TIMEOUT", KNOB_DURATION, "600", "seconds", 0, DAY_S, KNOB_ENV,
+	  "How long one command's AWS calls may take in all (attempts, retries, IAM waits; not the time at a prompt); 0: no limit." },
+	{ "ANNEX_SLOW_CALL_NOTICE", KNOB_DURATION, "5", "seconds", 0, 3600, KNOB_ENV,
+	  "After how long an AWS call that still waits (a slow reply, a retry's wait, IAM) says so on stderr, once; 0: never." },
 
 	/* the configuration reader's own */
 	{ "LOCAL_CONFIG_DIR", KNOB_LIST, NULL, NULL, 0, 0, KNOB_HTCONDOR | KNOB_LOADER,
@@ -124,15 +145,15 @@ static const struct knob_env env_table[] = {
 	{ "CONDOR_CONFIG", "The root HTCondor config file (ONLY_ENV: none); else /etc/condor/condor_config, ..." },
 	{ "_CONDOR_<NAME>", "Sets knob NAME (any knob above; the prefix in any case), over every config file." },
 	{ "AWS_REGION", "The region when neither an option nor a configured ANNEX_DEFAULT_AWS_REGION names one." },
-	{ "AWS_DEFAULT_REGION", "The region after AWS_REGION." },
+	{ "AWS_DEFAULT_REGION", "The region after AWS_REGION; the AWS profile's region (AWS_CONFIG_FILE) comes after it." },
 	{ "AWS_ACCESS_KEY_ID", "Credentials (with AWS_SECRET_ACCESS_KEY) when no key file is named." },
 	{ "AWS_SECRET_ACCESS_KEY", "See AWS_ACCESS_KEY_ID." },
 	{ "AWS_SESSION_TOKEN", "The session token of temporary credentials (AWS_SECURITY_TOKEN, the older name, too)." },
 	{ "AWS_SECURITY_TOKEN", "See AWS_SESSION_TOKEN." },
-	{ "AWS_PROFILE", "The profile of the shared files (else AWS_DEFAULT_PROFILE, else default)." },
+	{ "AWS_PROFILE", "The profile of the shared files, for credentials and the region (else AWS_DEFAULT_PROFILE, else default)." },
 	{ "AWS_DEFAULT_PROFILE", "See AWS_PROFILE." },
 	{ "AWS_SHARED_CREDENTIALS_FILE", "The shared credentials file (else ~/.aws/credentials)." },
-	{ "AWS_CONFIG_FILE", "The shared config file (else ~/.aws/config)." },
+	{ "AWS_CONFIG_FILE", "The shared config file (else ~/.aws/config): credentials, and the profile's region." },
 	{ "AWS_EC2_METADATA_DISABLED", "true: never ask the instance metadata service for credentials." },
 	{ "AWS_EC2_METADATA_SERVICE_ENDPOINT", "The instance metadata service (else http://169.254.169.254)." },
 	{ "AWS_ENDPOINT_URL", "One endpoint for every service; an option or AWS_ENDPOINT_URL_<SERVICE> wins, and it wins over the URL knobs." },
@@ -141,7 +162,7 @@ static const struct knob_env env_table[] = {
 	{ "AWS_CA_BUNDLE", "A CA bundle to verify AWS's TLS certificates with, instead of the system's." },
 	{ "HOME", "Where ~/.aws/ is (and what a leading ~/ in the AWS_* file variables means)." },
 	{ "PATH", "Where condor_status and condor_off are looked up." },
-	{ "XDG_RUNTIME_DIR", "Where -reap's lock file goes when ANNEX_REAP_LOCK_FILE is not set (used only when the directory is the user's and not writable by others)." },
+	{ "XDG_RUNTIME_DIR", "Where -reap's lock file (when ANNEX_REAP_LOCK_FILE is not set) and the per-annex locks go (used only when the directory is the user's and not writable by others; else ~/.condor/annex)." },
 };
 
 #define N_KNOBS (sizeof knob_table / sizeof knob_table[0])

@@ -30,9 +30,9 @@ static char *arn_of(json_object *reply)
 	json_object *cfg, *arn;
 
 	if (json_object_object_get_ex(reply, "Configuration", &cfg) &&
-	    json_object_object_get_ex(cfg, "FunctionArn", &arn))
+	    json_object_object_get_ex(cfg, "FunctionArn", &arn) && json_object_is_type(arn, json_type_string))
 		return xstrdup(json_object_get_string(arn));
-	if (json_object_object_get_ex(reply, "FunctionArn", &arn))
+	if (json_object_object_get_ex(reply, "FunctionArn", &arn) && json_object_is_type(arn, json_type_string))
 		return xstrdup(json_object_get_string(arn));
 	return NULL;
 }
@@ -54,15 +54,66 @@ int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struc
 	return 1;
 }
 
+int lambda_get_function_config(struct aws_ctx *ctx, const char *name, json_object **config,
+			       struct annex_err *err)
+{
+	char *path = function_path(name, NULL);
+	json_object *out = NULL, *cfg;
+	int rc = aws_rest_json(ctx, AWS_LAMBDA, "GET", path, NULL, NULL, &out, err);
+
+	free(path);
+	*config = NULL;
+	if (rc != 0)
+		return not_found(err) ? 0 : -1;
+	if (json_object_object_get_ex(out, "Configuration", &cfg) && json_object_is_type(cfg, json_type_object))
+		*config = json_object_get(cfg);
+	json_object_put(out);
+	if (!*config)
+		return annex_err_set(err, "BadReply", "Lambda GetFunction %s: reply without Configuration", name);
+	return 1;
+}
+
+static char *base64_of(const void *data, size_t len)
+{
+	char *b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+	return b64;
+}
+
+int lambda_update_function_code(struct aws_ctx *ctx, const char *name, const void *zip, size_t zip_len,
+				struct annex_err *err)
+{
+	char *path = function_path(name, "/code"), *b64 = base64_of(zip, zip_len);
+	json_object *in = json_object_new_object();
+	int rc;
+
+	json_object_object_add(in, "ZipFile", json_object_new_string(b64));
+	free(b64);
+	rc = aws_rest_json(ctx, AWS_LAMBDA, "PUT", path, NULL, in, NULL, err);
+	json_object_put(in);
+	free(path);
+	return rc;
+}
+
+int lambda_update_function_configuration(struct aws_ctx *ctx, const char *name, json_object *in,
+					 struct annex_err *err)
+{
+	char *path = function_path(name, "/configuration");
+	int rc = aws_rest_json(ctx, AWS_LAMBDA, "PUT", path, NULL, in, NULL, err);
+
+	free(path);
+	return rc;
+}
+
 int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *s,
 			   const struct aws_call *call, char **arn, struct annex_err *err)
 {
 	json_object *in = json_object_new_object(), *code = json_object_new_object(), *tags;
 	json_object *out = NULL;
-	char *b64 = xmalloc(4 * ((s->zip_len + 2) / 3) + 1);
+	char *b64 = base64_of(s->zip, s->zip_len);
 	int rc;
 
-	EVP_EncodeBlock((unsigned char *)b64, s->zip, (int)s->zip_len);
 	json_object_object_add(code, "ZipFile", json_object_new_string(b64));
 	free(b64);
 	json_object_object_add(in, "FunctionName", json_object_new_string(s->name));
@@ -105,30 +156,57 @@ int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_e
 	return rc;
 }
 
-int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+int lambda_get_permission(struct aws_ctx *ctx, const char *name, const char *sid, char **statement,
+			  struct annex_err *err)
 {
 	char *path = function_path(name, "/policy");
 	json_object *out = NULL, *pol, *doc = NULL, *stmts;
 	int rc = aws_rest_json(ctx, AWS_LAMBDA, "GET", path, NULL, NULL, &out, err);
-	int found = 0;
 
 	free(path);
+	*statement = NULL;
 	if (rc != 0)
 		return not_found(err) ? 0 : -1;
-	if (json_object_object_get_ex(out, "Policy", &pol))
+	if (json_object_object_get_ex(out, "Policy", &pol) && json_object_is_type(pol, json_type_string))
 		doc = json_tokener_parse(json_object_get_string(pol));
 	if (doc && json_object_object_get_ex(doc, "Statement", &stmts) &&
 	    json_object_is_type(stmts, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(stmts); i++) {
+		for (size_t i = 0; i < json_object_array_length(stmts) && !*statement; i++) {
 			json_object *st = json_object_array_get_idx(stmts, i), *id;
-			if (json_object_object_get_ex(st, "Sid", &id) &&
+			if (json_object_object_get_ex(st, "Sid", &id) && json_object_is_type(id, json_type_string) &&
 			    strcmp(json_object_get_string(id), sid) == 0)
-				found = 1;
+				*statement = xstrdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
 		}
 	}
 	json_object_put(doc);
 	json_object_put(out);
-	return found;
+	return *statement ? 1 : 0;
+}
+
+int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+{
+	char *st = NULL;
+	int rc = lambda_get_permission(ctx, name, sid, &st, err);
+
+	free(st);
+	return rc;
+}
+
+int lambda_remove_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+	int rc;
+
+	buf_puts(&b, "/policy/");
+	aws_url_encode(&b, sid, 0);
+	path = function_path(name, buf_cstr(&b));
+	buf_free(&b);
+	rc = aws_rest_json(ctx, AWS_LAMBDA, "DELETE", path, NULL, NULL, NULL, err);
+	free(path);
+	if (rc != 0 && not_found(err))
+		return 0;
+	return rc;
 }
 
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,

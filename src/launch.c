@@ -99,6 +99,10 @@ static int lease_add(struct aws_ctx *aws, const struct launch_spec *spec, char *
 
 	rc = events_put_rule(aws, spec->annex_id, "rate(5 minutes)", desc, tags, 2, rule_arn, err);
 	free(desc);
+	/* No AWS error reply (a lost, cut or unreadable reply): the rule may
+	 * exist, so the undo must try to remove it (a missing rule is fine). */
+	if (rc != 0 && err->http_status == 0 && !*rule_arn)
+		*rule_arn = xstrdup(spec->annex_id);
 	json_object_object_add(in, "AnnexName", json_object_new_string(spec->annex_name));
 	json_object_object_add(in, "AnnexId", json_object_new_string(spec->annex_id));
 	json_object_object_add(in, "LeaseExpiration", json_object_new_string(spec->lease_iso));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/aws_retry.h"
 #include "annex/dryrun.h"
 #include "annex/fleetconfig.h"
 
@@ -101,6 +102,21 @@ static int make_template(struct aws_ctx *aws, const struct launch_spec *s, const
 
 	if (rc == 0)
 		rc = ec2_create_launch_template(aws, &p, &id, err);
+	if (rc != 0 && strcmp(err->code, "InvalidLaunchTemplateName.AlreadyExistsException") == 0) {
+		/* the name holds this launch's annex id: a resend whose first
+		 * attempt's reply was lost made it (AWS answers such a resend by
+		 * its ClientToken; an emulator may not), so adopt it */
+		struct ec2_ids found = { 0 };
+		struct annex_err e2;
+		annex_err_clear(&e2);
+		if (ec2_launch_templates_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found, &e2) == 0 &&
+		    found.n == 1) {
+			id = xstrdup(found.v[0]);
+			annex_err_clear(err);
+			rc = 0;
+		}
+		ec2_ids_free(&found);
+	}
 	params_free(&p);
 	for (size_t i = 1; rc == 0 && i < json_object_array_length(versions); i++) {
 		char *token = xasprintf("%s.%zu", s->client_token, i + 1);
@@ -169,6 +185,47 @@ static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, s
 	return rc;
 }
 
+/* RequestSpotFleet's resends: every attempt carries the same ClientToken
+ * on a fresh connection (AWS_RETRY_TOKEN); and, as for RunInstances, a
+ * request whose reply was lost may have made the fleet, so before sending
+ * it again annex looks for a fleet tagged with this annex id and adopts it
+ * (an emulator, or AWS past the token's lifetime, would make a second). */
+struct fleet_adopt {
+	struct aws_ctx *aws;
+	const char *annex_id;
+	char **fleet_id;
+};
+
+static int fleet_adopt_made(void *ud, const struct annex_err *last, struct annex_err *err)
+{
+	struct fleet_adopt *a = ud;
+	struct ec2_ids found = { 0 };
+	struct annex_err e2;
+	int rc = AWS_RESEND;
+
+	(void)last;
+	(void)err;
+	annex_err_clear(&e2);
+	if (ec2_spot_fleets_by_tag(a->aws, "htcondor:AnnexId", a->annex_id, &found, &e2) == 0 && found.n > 0) {
+		*a->fleet_id = xstrdup(found.v[0]);
+		rc = AWS_DONE;
+	}
+	ec2_ids_free(&found);
+	return rc;
+}
+
+static int request_fleet(struct aws_ctx *aws, const struct launch_spec *s, const struct params *p, char **fleet_id,
+			 struct annex_err *err)
+{
+	struct fleet_adopt a = { aws, s->annex_id, fleet_id };
+	struct aws_call call = { 0 };
+
+	call.retry = AWS_RETRY_TOKEN;
+	call.before_resend = fleet_adopt_made;
+	call.ud = &a;
+	return ec2_request_spot_fleet_with(aws, p, &call, fleet_id, err) < 0 ? -1 : 0;
+}
+
 static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, struct launch_result *res,
 			    struct annex_err *err)
 {
@@ -182,7 +239,7 @@ static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, st
 	if (rc == 0)
 		rc = make_template(aws, s, name, versions, err);
 	if (rc == 0)
-		rc = ec2_request_spot_fleet(aws, &p, &res->fleet_id, err);
+		rc = request_fleet(aws, s, &p, &res->fleet_id, err);
 	params_free(&p);
 	free_built(cfg, versions);
 	free(name);

@@ -23,6 +23,7 @@ void ownership_free(struct ownership *o)
 	free(o->profile_arn);
 	free(o->fleet_role_arn);
 	ec2_ids_free(&o->members);
+	ec2_ids_free(&o->said);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -83,12 +84,26 @@ static int own_fleet_of(const struct ownership *o, const struct inventory *inv, 
 	return 0;
 }
 
-static int listed_member(const struct ownership *o, const char *id)
+static int listed(const struct ec2_ids *ids, const char *id)
 {
-	for (size_t i = 0; i < o->members.n; i++)
-		if (strcmp(o->members.v[i], id) == 0)
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->v[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+static int listed_member(const struct ownership *o, const char *id)
+{
+	return listed(&o->members, id);
+}
+
+/* out, unless id was said before (then NULL); notes it as said. */
+static FILE *say_once(struct ownership *o, const char *id, FILE *out)
+{
+	if (!out || listed(&o->said, id))
+		return NULL;
+	ec2_ids_add(&o->said, id);
+	return out;
 }
 
 /* The rule without the fleets' member lists. */
@@ -107,8 +122,9 @@ int ownership_instance(const struct ownership *o, const struct inventory *inv, c
 	return ownership_direct(o, inv, in) || (in->annex_id && listed_member(o, in->id));
 }
 
-size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FILE *out)
+size_t ownership_set_aside(struct ownership *o, struct inventory *inv, FILE *out)
 {
+	FILE *to;
 	size_t n = 0;
 
 	/* instances first: whether one is annex's may depend on its fleet; one
@@ -118,8 +134,8 @@ size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FIL
 			i++;
 			continue;
 		}
-		if (out)
-			fprintf(out, "instance %s of annex '%s': " OWNERSHIP_LEFT_ALONE ".\n", inv->inst[i].id,
+		if ((to = say_once(o, inv->inst[i].id, out)))
+			fprintf(to, "instance %s of annex '%s': " OWNERSHIP_LEFT_ALONE ".\n", inv->inst[i].id,
 				inv->inst[i].annex);
 		inventory_drop_instance(inv, i);
 		n++;
@@ -129,8 +145,8 @@ size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FIL
 			i++;
 			continue;
 		}
-		if (out)
-			fprintf(out, "Spot Fleet request %s of annex '%s': " OWNERSHIP_LEFT_ALONE ".\n",
+		if ((to = say_once(o, inv->fleets[i].id, out)))
+			fprintf(to, "Spot Fleet request %s of annex '%s': " OWNERSHIP_LEFT_ALONE ".\n",
 				inv->fleets[i].id, inv->fleets[i].annex);
 		inventory_drop_fleet(inv, i);
 		n++;

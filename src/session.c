@@ -10,6 +10,7 @@
 
 #include "annex/creds.h"
 #include "annex/knobs.h"
+#include "annex/prompt.h"
 
 static int nonempty(const char *s)
 {
@@ -48,44 +49,99 @@ static int session_load(struct annex_session *s, const struct annex_opts *o, con
 	return config_load(&s->cfg, &lo, err);
 }
 
+/* The region when nothing on the command line names one, in SPEC.md
+ * section 3's order with the AWS profile's region after
+ * AWS_DEFAULT_REGION: ANNEX_DEFAULT_AWS_REGION (read without a local
+ * name, configured only), AWS_REGION, AWS_DEFAULT_REGION (AWS_REGION
+ * first, as the AWS CLI v2 and the SDKs), the profile's region in the
+ * shared config file, us-east-1. Sets s->region and s->region_source. */
+static int session_pick_region(struct annex_session *s, struct annex_err *err)
+{
+	char *v = NULL, *where = NULL;
+	int rc;
+
+	if ((rc = knobs_get_str(s->cfg, "ANNEX_DEFAULT_AWS_REGION", &v, err)) != 0) {
+		char *src;
+		if (rc < 0)
+			return -1;
+		src = knobs_source(s->cfg, "ANNEX_DEFAULT_AWS_REGION");
+		s->region = v;
+		s->region_source = src ? xasprintf("ANNEX_DEFAULT_AWS_REGION, %s", src)
+				       : xstrdup("ANNEX_DEFAULT_AWS_REGION");
+		free(src);
+	} else if (nonempty(getenv("AWS_REGION"))) {
+		s->region = xstrdup(getenv("AWS_REGION"));
+		s->region_source = xstrdup("AWS_REGION");
+	} else if (nonempty(getenv("AWS_DEFAULT_REGION"))) {
+		s->region = xstrdup(getenv("AWS_DEFAULT_REGION"));
+		s->region_source = xstrdup("AWS_DEFAULT_REGION");
+	} else if ((rc = creds_profile_region(&v, &where, err)) != 0) {
+		if (rc < 0)
+			return -1;
+		s->region = v;
+		s->region_source = where;
+	} else {
+		s->region = xstrdup("us-east-1");
+		s->region_source = xstrdup(SESSION_REGION_DEFAULT);
+	}
+	return 0;
+}
+
 /* The configuration is read once: with the local name of the region the
  * command line gives; else without a local name, to read the region from
  * it, and then the local name is set, which reads the files again only
  * when their reading depends on it (config_set_local_name). */
-int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+static int session_open_with(struct annex_session *s, const struct annex_opts *o, const char *given,
+			     const char *source, int validate, struct annex_err *err)
 {
-	const char *source = NULL, *given = session_option_region(o, &source);
-	char *v = NULL;
-	int rc;
-
 	if (session_load(s, o, given, err) != 0)
 		return -1;
 
 	/* The region is read before any local name exists. */
 	if (given) {
 		s->region = xstrdup(given);
-		s->region_source = source;
-	} else if ((rc = knobs_get_str(s->cfg, "ANNEX_DEFAULT_AWS_REGION", &v, err)) != 0) {
-		if (rc < 0)
-			return -1;
-		s->region = v;
-		s->region_source = "ANNEX_DEFAULT_AWS_REGION";
-	} else if (nonempty(getenv("AWS_REGION"))) {
-		s->region = xstrdup(getenv("AWS_REGION"));
-		s->region_source = "AWS_REGION";
-	} else if (nonempty(getenv("AWS_DEFAULT_REGION"))) {
-		s->region = xstrdup(getenv("AWS_DEFAULT_REGION"));
-		s->region_source = "AWS_DEFAULT_REGION";
-	} else {
-		s->region = xstrdup("us-east-1");
-		s->region_source = "default";
+		s->region_source = xstrdup(source);
+	} else if (session_pick_region(s, err) != 0) {
+		return -1;
 	}
-	if (aws_region_validate(s->region, err) != 0)
+	if (validate && aws_region_validate(s->region, err) != 0)
 		return annex_err_prefix(err, "region '%s' (from %s)", s->region, s->region_source);
 	if (given)
 		return 0;
 	s->local_name = config_local_name_from_region(s->region);
 	return config_set_local_name(s->cfg, s->local_name, err);
+}
+
+int session_open(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+{
+	const char *source = NULL, *given = session_option_region(o, &source);
+
+	return session_open_with(s, o, given, source, 1, err);
+}
+
+int session_open_any_region(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
+{
+	const char *source = NULL, *given = session_option_region(o, &source);
+
+	return session_open_with(s, o, given, source, 0, err);
+}
+
+int session_open_region(struct annex_session *s, const struct annex_opts *o, const char *region,
+			const char *source, struct annex_err *err)
+{
+	return session_open_with(s, o, region, source, 1, err);
+}
+
+void session_say_region(struct annex_session *s)
+{
+	if (s->region_said || !s->region)
+		return;
+	s->region_said = 1;
+	fflush(stdout);
+	if (strcmp(s->region_source, SESSION_REGION_DEFAULT) == 0)
+		fprintf(stderr, "annex: region %s (%s)\n", s->region, s->region_source);
+	else
+		fprintf(stderr, "annex: region %s (from %s)\n", s->region, s->region_source);
 }
 
 int session_open_config(struct annex_session *s, const struct annex_opts *o, struct annex_err *err)
@@ -96,7 +152,7 @@ int session_open_config(struct annex_session *s, const struct annex_opts *o, str
 		return -1;
 	if (given) {
 		s->region = xstrdup(given);
-		s->region_source = source;
+		s->region_source = xstrdup(source);
 	}
 	return 0;
 }
@@ -121,19 +177,38 @@ char *session_knob_or_null(const struct annex_session *s, const char *name)
 
 int session_retry_settings(const struct annex_session *s, struct aws_retry_settings *rs, struct annex_err *err)
 {
-	long attempts, base_ms, cap_ms, iam_wait_s;
+	long attempts, base_ms, cap_ms, iam_wait_s, connect_s, request_s, command_s, notice_s;
 
 	/* each has a default, so 0 (not set) cannot happen */
 	if (knobs_get_long(s->cfg, "ANNEX_MAX_ATTEMPTS", &attempts, err) != 1 ||
 	    knobs_get_long(s->cfg, "ANNEX_RETRY_BASE_MS", &base_ms, err) != 1 ||
 	    knobs_get_long(s->cfg, "ANNEX_RETRY_CAP_MS", &cap_ms, err) != 1 ||
-	    knobs_get_long(s->cfg, "ANNEX_IAM_WAIT_S", &iam_wait_s, err) != 1)
+	    knobs_get_long(s->cfg, "ANNEX_IAM_WAIT_S", &iam_wait_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_CONNECT_TIMEOUT", &connect_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_REQUEST_TIMEOUT", &request_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_COMMAND_TIMEOUT", &command_s, err) != 1 ||
+	    knobs_get_long(s->cfg, "ANNEX_SLOW_CALL_NOTICE", &notice_s, err) != 1)
 		return -1;
+	memset(rs, 0, sizeof(*rs));
 	rs->max_attempts = (int)attempts;
 	rs->base_ms = base_ms;
 	rs->cap_ms = cap_ms;
 	rs->iam_wait_ms = iam_wait_s * 1000;
+	rs->connect_timeout_ms = connect_s * 1000;
+	rs->request_timeout_ms = request_s * 1000;
+	rs->command_timeout_ms = command_s * 1000;
+	rs->notice_ms = notice_s * 1000;
 	return 0;
+}
+
+int session_prompt_yes_no(struct annex_session *s, const char *question, struct annex_err *err)
+{
+	int yes = prompt_yes_no(question, err);
+
+	/* the deadline bounds unattended AWS work: not the user's answer */
+	if (s->aws)
+		aws_ctx_restart_deadline(s->aws);
+	return yes;
 }
 
 int session_connect(struct annex_session *s, int for_setup, struct annex_err *err)
@@ -166,6 +241,9 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 		co.secret_key_origin = "ANNEX_DEFAULT_SECRET_KEY_FILE";
 	}
 	co.try_condor_default_pair = for_setup;
+	if (knobs_get_long(s->cfg, "ANNEX_CREDENTIAL_PROCESS_TIMEOUT", &co.process_timeout_ms, err) < 0)
+		goto out;
+	co.process_timeout_ms *= 1000;
 	if (creds_resolve(&co, &creds, err) != 0)
 		goto out;
 	if (creds.kind == CREDS_KEY_FILES || creds.kind == CREDS_CONDOR_DEFAULT) {
@@ -190,6 +268,8 @@ int session_connect(struct annex_session *s, int for_setup, struct annex_err *er
 	ao.knob_url[AWS_LAMBDA] = knob_url[AWS_LAMBDA] = session_knob_or_null(s, "ANNEX_DEFAULT_LAMBDA_URL");
 	ao.knob_url[AWS_EVENTS] = knob_url[AWS_EVENTS] = session_knob_or_null(s, "ANNEX_DEFAULT_CWE_URL");
 	rc = aws_ctx_new(&ao, &s->aws, err);
+	if (rc == 0 && !s->region_line_later)
+		session_say_region(s);
 out:
 	creds_free(&creds);
 	for (int i = 0; i < AWS_N_SERVICES; i++)
@@ -205,6 +285,7 @@ void session_close(struct annex_session *s)
 		aws_ctx_free(s->aws);
 	config_free(s->cfg);
 	free(s->region);
+	free(s->region_source);
 	free(s->local_name);
 	free(s->home);
 	free(s->access_key_file);

@@ -1,9 +1,11 @@
-/* setup_chains.c - what annex -setup creates, as five independent chains
+/* setup_chains.c - what annex -setup creates, as six independent chains
  * run side by side (the bucket; the lease role, then the function and its
  * permission; the node role, then the instance profile; the fleet role and
- * EC2 Spot's service-linked role; the security group). Every step looks
- * before it creates; a piece condor_annex's setup made is used where it
- * still exists; -dry-run prints the calls it would make instead. See
+ * EC2 Spot's service-linked role; the security group; the lease rules of
+ * existing annexes). Every step looks before it creates, and brings what
+ * exists in line with this version (setup_drift.h: only what differs is
+ * changed); a piece condor_annex's setup made is used where it still
+ * exists; -dry-run prints the calls it would make instead. See
  * include/annex/setup.h. */
 #include <errno.h>
 #include <stdio.h>
@@ -27,18 +29,10 @@
 #include "annex/prompt.h"
 #include "annex/s3.h"
 #include "annex/session.h"
+#include "annex/setup_drift.h"
 #include "annex/setupnames.h"
-#include "annex/setuppolicy.h"
 #include "annex/sts.h"
 #include "annex/setup.h"
-
-/* A policy document from policies/ as this setup puts it (setuppolicy.h). */
-static char *policy_doc(const char *file, const struct setup_state *st, struct annex_err *err)
-{
-	struct setup_policy_vars v = { st->partition, st->s->region, st->account, st->node_profile };
-
-	return setup_policy_doc(file, &v, err);
-}
 
 /* One of setup's independent chains (the bucket; the lease role and
  * function; the node role and instance profile; the fleet role; the
@@ -52,6 +46,10 @@ struct setup_chain {
 	struct aws_ctx *ctx;          /* the chain's own (aws_run_parallel) */
 	int (*run)(struct setup_chain *c, struct annex_err *err);
 	int begun, notes;             /* -dry-run: a step is open; calls noted in it */
+	struct drift drift;           /* what differs from this version, corrected (setup_drift.h) */
+	struct buf held;              /* the corrections (or the -dry-run notes of a deferred step) */
+	int deferred;                 /* the step prints only when something differs (the lease rules) */
+	int failed;                   /* the step failed: its differences are not corrected */
 };
 
 static int dry(const struct setup_chain *c)
@@ -73,12 +71,39 @@ static void would(struct setup_chain *c, const char *service, const char *action
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	line = dryrun_line(service, action, "%s", buf_cstr(&b));
-	if (c->begun && c->notes == 0)
-		progress_printf(c->pg, c->step, " missing; would call:\n");
-	progress_printf(c->pg, c->step, "  %s", line);
+	if (c->deferred) {
+		buf_printf(&c->held, "  %s", line);
+	} else {
+		if (c->begun && c->notes == 0)
+			progress_printf(c->pg, c->step, " missing; would call:\n");
+		progress_printf(c->pg, c->step, "  %s", line);
+	}
 	c->notes++;
 	free(line);
 	buf_free(&b);
+}
+
+/* A difference from this version (setup_drift.h): under -dry-run shown at
+ * once with the calls that would correct it; else held, and shown after
+ * the step's line as corrected (or, when the step failed, as differing). */
+static void chain_differs(void *ud, const char *line)
+{
+	struct setup_chain *c = ud;
+
+	if (dry(c) && !c->deferred) {
+		if (c->begun && c->notes == 0)
+			progress_printf(c->pg, c->step, " differs from this version; would call:\n");
+		progress_printf(c->pg, c->step, "  differs: %s\n", line);
+		c->notes++;
+		return;
+	}
+	buf_printf(&c->held, "  %s: %s\n", dry(c) ? "differs" : "corrected", line);
+	c->notes += dry(c);
+}
+
+static void chain_would(void *ud, const char *service, const char *action, const char *params)
+{
+	would(ud, service, action, "%s", params);
 }
 
 /* Progress lines in condor_annex's words: "Creating X.." then " complete."
@@ -99,51 +124,52 @@ static int step_end(struct setup_chain *c, int rc)
 		progress_printf(c->pg, c->step, "  failed.\n");
 	else
 		progress_printf(c->pg, c->step, "%s\n", rc == 0 ? " complete." : " failed.");
+	if (c->held.len && rc != 0) {
+		/* nothing after the failure was corrected: say what still differs */
+		for (char *p = strstr(c->held.data, "  corrected: "); p; p = strstr(p, "  corrected: "))
+			memcpy(p, "  differs:   ", 13);
+	}
+	progress_printf(c->pg, c->step, "%s", buf_cstr(&c->held));
+	buf_reset(&c->held);
 	c->begun = 0;
 	return rc;
 }
 
-static int ensure_role(struct setup_chain *c, const char *name, const char *trust_file,
-		       const char *policy_name, const char *policy_file, const char *description,
-		       char **arn, struct annex_err *err)
+/* One of annex's roles: created with its trust and inline policy when
+ * missing, else brought in line with them (setup_drift.c). */
+static int ensure_role(struct setup_chain *c, const struct setup_role_want *w, char **arn, struct annex_err *err)
 {
 	struct setup_state *st = c->st;
 	struct aws_ctx *ctx = c->ctx;
-	char *doc = NULL;
-	int rc, have;
+	char *doc = NULL, *trust = NULL;
+	int rc;
 
-	if ((rc = iam_get_role(ctx, name, arn, err)) < 0)
+	if ((rc = iam_get_role_trust(ctx, w->name, arn, &trust, err)) < 0)
 		return -1;
-	if (rc == 0 && dry(c)) {
-		would(c, "IAM", "CreateRole", "RoleName=%s AssumeRolePolicyDocument=policies/%s", name, trust_file);
-		*arn = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, name);
-		if (policy_file)
-			would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
-			      policy_name, policy_file);
-		return 0;
+	if (rc == 1) {
+		rc = drift_role(&c->drift, w, trust, err);
+		free(trust);
+		return rc;
 	}
-	if (rc == 0) {
-		if (!(doc = policy_doc(trust_file, st, err)))
-			return -1;
-		rc = iam_create_role(ctx, name, doc, description, arn, err);
-		free(doc);
-		if (rc != 0)
-			return -1;
-	}
-	if (!policy_file)
-		return 0;
-	if ((have = iam_has_role_policy(ctx, name, policy_name, err)) < 0)
-		return -1;
-	if (have)
-		return 0;
 	if (dry(c)) {
-		would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", name,
-		      policy_name, policy_file);
+		would(c, "IAM", "CreateRole", "RoleName=%s AssumeRolePolicyDocument=policies/%s", w->name, w->trust_file);
+		*arn = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, w->name);
+		if (w->policy_file)
+			would(c, "IAM", "PutRolePolicy", "RoleName=%s PolicyName=%s PolicyDocument=policies/%s", w->name,
+			      w->policy_name, w->policy_file);
 		return 0;
 	}
-	if (!(doc = policy_doc(policy_file, st, err)))
+	if (!(doc = setup_policy_doc(w->trust_file, st->partition, st->s->region, st->account, st->node_profile,
+				     err)))
 		return -1;
-	rc = iam_put_role_policy(ctx, name, policy_name, doc, err);
+	rc = iam_create_role(ctx, w->name, doc, w->description, arn, err);
+	free(doc);
+	if (rc != 0 || !w->policy_file)
+		return rc;
+	if (!(doc = setup_policy_doc(w->policy_file, st->partition, st->s->region, st->account, st->node_profile,
+				     err)))
+		return -1;
+	rc = iam_put_role_policy(ctx, w->name, w->policy_name, doc, err);
 	free(doc);
 	return rc;
 }
@@ -178,61 +204,79 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	};
 	struct setup_state *st = c->st;
 	struct aws_ctx *ctx = c->ctx;
-	const struct annex_embedded *zip = embedded_find("lambda.zip");
-	struct setup_policy_vars pv = { st->partition, st->s->region, st->account, st->node_profile };
+	const struct annex_embedded *zip = setup_function_zip();
 	struct lambda_function_spec spec;
-	char *source_arn, *profiles, *fleet_role;
+	struct setup_function_env env[SETUP_FUNCTION_ENV_N];
+	json_object *config = NULL;
+	char *source_arn, *statement = NULL;
 	int rc, fn_new = 0;
 
-	if (ensure_role(c, SETUP_LEASE_ROLE, "lease-function-trust.json", SETUP_LEASE_POLICY,
-			"lease-function-policy.json", "annex lease function: ends expired annexes",
-			&st->lease_role_arn, err) != 0)
+	if (ensure_role(c, &setup_lease_role, &st->lease_role_arn, err) != 0)
 		return -1;
-	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, err)) < 0)
+	if ((rc = lambda_get_function_config(ctx, SETUP_LEASE_FUNCTION, &config, err)) < 0)
 		return -1;
-	/* what the function takes as annex's own (lease.py, Owner) */
-	profiles = setup_node_profile_list(&pv);
-	fleet_role = xasprintf("arn:%s:iam::%s:role/%s", st->partition, st->account, SETUP_FLEET_ROLE);
-	if (rc == 0 && dry(c)) {
-		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=python3.12 Handler=lease.handler "
-		      "ZipFile=(%zu bytes) Environment.NODE_PROFILE_ARNS=%s Environment.FLEET_ROLE_ARNS=%s",
-		      SETUP_LEASE_FUNCTION, st->lease_role_arn, zip ? zip->len : 0, profiles, fleet_role);
+	if (rc == 1) {
+		st->function_arn = xstrdup(json_object_get_string(json_object_object_get(config, "FunctionArn")));
+		rc = drift_function(&c->drift, SETUP_LEASE_FUNCTION, config, st->lease_role_arn, err);
+		json_object_put(config);
+		if (rc != 0)
+			return -1;
+	} else if (dry(c)) {
+		/* the environment: what the function takes as annex's own (lease.py, Owner) */
+		setup_function_env(st->partition, st->account, st->node_profile, env);
+		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=%s Handler=%s ZipFile=(%zu bytes) "
+		      "Environment.%s=%s Environment.%s=%s", SETUP_LEASE_FUNCTION, st->lease_role_arn,
+		      SETUP_FUNCTION_RUNTIME, SETUP_FUNCTION_HANDLER, zip ? zip->len : 0, env[0].key, env[0].value,
+		      env[1].key, env[1].value);
+		setup_function_env_free(env);
 		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
 					     st->account, SETUP_LEASE_FUNCTION);
 		fn_new = 1;
-	} else if (rc == 0) {
-		if (!zip) {
-			free(profiles);
-			free(fleet_role);
+	} else {
+		if (!zip)
 			return annex_err_set(err, "Internal", "the lease function's zip is not built into annex");
-		}
 		memset(&spec, 0, sizeof(spec));
 		spec.name = SETUP_LEASE_FUNCTION;
 		spec.role_arn = st->lease_role_arn;
-		spec.runtime = "python3.12";
-		spec.handler = "lease.handler";
-		spec.description = "annex: terminates annexes whose lease has expired";
+		spec.runtime = SETUP_FUNCTION_RUNTIME;
+		spec.handler = SETUP_FUNCTION_HANDLER;
+		spec.description = SETUP_FUNCTION_DESCRIPTION;
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
-		spec.timeout_s = 60;
-		spec.env[0].key = "NODE_PROFILE_ARNS";
-		spec.env[0].value = profiles;
-		spec.env[1].key = "FLEET_ROLE_ARNS";
-		spec.env[1].value = fleet_role;
-		spec.n_env = 2;
-		rc = lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0 ? -1 : 0;
+		spec.timeout_s = SETUP_FUNCTION_TIMEOUT;
+		setup_function_env(st->partition, st->account, st->node_profile, env);
+		for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++) {
+			spec.env[i].key = env[i].key;
+			spec.env[i].value = env[i].value;
+		}
+		spec.n_env = SETUP_FUNCTION_ENV_N;
+		rc = lambda_create_function(ctx, &spec, &create, &st->function_arn, err);
+		setup_function_env_free(env);
+		if (rc != 0) {
+			/* "already exists": a resend whose first attempt's reply was
+			 * lost made it (or another setup did); use it */
+			struct annex_err e2;
+			annex_err_clear(&e2);
+			if (strcmp(err->code, "ResourceConflictException") != 0 ||
+			    lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &st->function_arn, &e2) != 1)
+				return -1;
+			annex_err_clear(err);
+		}
 	}
-	free(profiles);
-	free(fleet_role);
-	if (rc < 0)
-		return -1;
+	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
 	if (fn_new)
 		rc = 0;     /* the function does not exist yet: nor does its permission */
-	else if ((rc = lambda_has_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, err)) < 0)
+	else if ((rc = lambda_get_permission(ctx, SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, &statement, err)) < 0) {
+		free(source_arn);
 		return -1;
-	if (rc == 1)
-		return 0;
-	source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", st->partition, st->s->region, st->account);
+	}
+	if (rc == 1) {
+		rc = drift_permission(&c->drift, SETUP_LEASE_FUNCTION, st->function_arn, SETUP_LEASE_PERMISSION,
+				      statement, source_arn, err);
+		free(statement);
+		free(source_arn);
+		return rc;
+	}
 	if (dry(c)) {
 		would(c, "Lambda", "AddPermission", "FunctionName=%s StatementId=%s Principal=events.amazonaws.com "
 		      "SourceArn=%s", SETUP_LEASE_FUNCTION, SETUP_LEASE_PERMISSION, source_arn);
@@ -251,29 +295,24 @@ static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 	struct aws_ctx *ctx = c->ctx;
 	int rc, has_role = 0;
 
-	if (ensure_role(c, SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY,
-			embedded_find("policies/node-policy.json") ? "node-policy.json" : NULL,
-			"annex execute nodes", &st->node_role_arn, err) != 0)
+	if (ensure_role(c, &setup_node_role, &st->node_role_arn, err) != 0)
 		return -1;
 	rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &st->profile_arn, &has_role, err);
 	if (rc < 0)
 		return -1;
+	if (rc == 1)      /* it exists: it holds the node role and no other */
+		return has_role ? 0 : drift_profile(&c->drift, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
 	if (dry(c)) {
-		if (rc == 0) {
-			would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
-			st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
-						    SETUP_INSTANCE_PROFILE);
-		}
-		if (!has_role)
-			would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
-			      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
+		would(c, "IAM", "CreateInstanceProfile", "InstanceProfileName=%s", SETUP_INSTANCE_PROFILE);
+		st->profile_arn = xasprintf("arn:%s:iam::%s:instance-profile/%s", st->partition, st->account,
+					    SETUP_INSTANCE_PROFILE);
+		would(c, "IAM", "AddRoleToInstanceProfile", "InstanceProfileName=%s RoleName=%s",
+		      SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE);
 		return 0;
 	}
-	if (rc == 0 && iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
+	if (iam_create_instance_profile(ctx, SETUP_INSTANCE_PROFILE, &st->profile_arn, err) != 0)
 		return -1;
-	if (!has_role)
-		return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
-	return 0;
+	return iam_add_role_to_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, err);
 }
 
 /* The fleet role, and EC2 Spot's service-linked role
@@ -283,8 +322,7 @@ static int ensure_fleet_role(struct setup_chain *c, struct annex_err *err)
 {
 	int rc;
 
-	if (ensure_role(c, SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY,
-			"spot-fleet-policy.json", "annex Spot Fleets", &c->st->fleet_role_arn, err) != 0)
+	if (ensure_role(c, &setup_fleet_role, &c->st->fleet_role_arn, err) != 0)
 		return -1;
 	/* look first, like every step, so that a second setup changes nothing */
 	rc = iam_service_linked_role_exists(c->ctx, "spot.amazonaws.com", err);
@@ -309,6 +347,18 @@ static int allow_ssh(struct setup_chain *c, const char *group_id, struct annex_e
 	return 0;
 }
 
+/* An existing group's rules against this version's (setup_drift.c). */
+static int group_in_line(struct setup_chain *c, const char *group_id, struct annex_err *err)
+{
+	struct ec2_group_rules rules;
+	int rc = ec2_group_rules(c->ctx, group_id, NULL, &rules, err);
+
+	if (rc == 1)
+		rc = drift_group(&c->drift, group_id, &rules, c->st->s->opts->ssh_cidr, err);
+	ec2_group_rules_free(&rules);
+	return rc < 0 ? -1 : 0;
+}
+
 static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 {
 	struct setup_state *st = c->st;
@@ -326,8 +376,10 @@ static int ensure_security_group(struct setup_chain *c, struct annex_err *err)
 		rc = ec2_create_security_group(ctx, SETUP_SECURITY_GROUP,
 					       "annex execute nodes: no inbound traffic (nodes connect out)",
 					       vpc, &st->group_id, err);
+	else if (rc == 1)
+		rc = group_in_line(c, st->group_id, err);
 	else
-		rc = rc < 0 ? -1 : 0;
+		rc = -1;
 	free(vpc);
 	if (rc == 0 && st->s->opts->ssh_cidr && *st->s->opts->ssh_cidr)
 		rc = allow_ssh(c, st->group_id, err);
@@ -449,14 +501,43 @@ static int chain_security_group(struct setup_chain *c, struct annex_err *err)
 	return step_end(c, ensure_security_group(c, err));
 }
 
+/* The lease rules of annexes launched before (launch makes them, not
+ * setup; they must keep invoking annex's function): shown only when one
+ * differs from what launch makes. */
+static int chain_lease_rules(struct setup_chain *c, struct annex_err *err)
+{
+	struct setup_state *st = c->st;
+	char *arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region, st->account,
+			      SETUP_LEASE_FUNCTION);
+	int rc;
+
+	c->deferred = 1;
+	rc = drift_lease_rules(&c->drift, arn, err);
+	free(arn);
+	if (c->held.len) {
+		progress_printf(c->pg, c->step, "%s annexes' lease rules..", dry(c) ? "Checking" : "Correcting");
+		c->begun = 1;
+		if (dry(c))
+			progress_printf(c->pg, c->step, " differ from what launch makes; would call:\n");
+		step_end(c, rc);
+	}
+	return rc;
+}
+
 static int setup_chain_task(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 {
 	struct setup_chain *c = ud;
 	int rc;
 
 	c->ctx = ctx;
+	c->drift = (struct drift){
+		.mode = dry(c) ? DRIFT_PLAN : DRIFT_FIX, .ctx = ctx, .partition = c->st->partition,
+		.region = c->st->s->region, .account = c->st->account, .node_profile = c->st->node_profile,
+		.differs = chain_differs, .would = chain_would, .ud = c,
+	};
 	rc = c->run(c, err);
 	progress_done(c->pg, c->step);
+	buf_free(&c->held);
 	return rc;
 }
 
@@ -469,7 +550,7 @@ int setup_create(struct setup_state *st, struct annex_err *err)
 {
 	static int (*const run[])(struct setup_chain *, struct annex_err *) = {
 		chain_bucket, chain_lease_function, chain_instance_profile, chain_fleet_role,
-		chain_security_group,
+		chain_security_group, chain_lease_rules,
 	};
 	enum { N_CHAINS = sizeof(run) / sizeof(run[0]) };
 	struct setup_chain chains[N_CHAINS];

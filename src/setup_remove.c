@@ -141,7 +141,7 @@ int setup_remove(struct setup_state *st, struct annex_err *err)
 	       st->s->region, st->bucket, SETUP_LEASE_FUNCTION, SETUP_LEASE_ROLE, SETUP_NODE_ROLE,
 	       SETUP_FLEET_ROLE, SETUP_INSTANCE_PROFILE, SETUP_SECURITY_GROUP);
 	if (!st->s->opts->yes) {
-		int yes = prompt_yes_no("Is that OK?  (Type 'yes' or 'no'): ", err);
+		int yes = session_prompt_yes_no(st->s, "Is that OK?  (Type 'yes' or 'no'): ", err);
 		if (yes < 0)
 			return -1;
 		if (!yes) {

@@ -12,7 +12,7 @@ int ssm_get_parameter(struct aws_ctx *ctx, const char *name, char **value, struc
 	json_object_put(in);
 	if (rc == 0) {
 		if (json_object_object_get_ex(out, "Parameter", &param) &&
-		    json_object_object_get_ex(param, "Value", &v))
+		    json_object_object_get_ex(param, "Value", &v) && json_object_is_type(v, json_type_string))
 			*value = xstrdup(json_object_get_string(v));
 		else
 			rc = annex_err_set(err, "BadReply", "SSM GetParameter %s: reply without a value", name);

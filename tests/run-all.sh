@@ -4,9 +4,10 @@
 # A suite is a program that prints "N passed, M failed" as its last such
 # line and exits non-zero on failure: the C unit tests (build/tests/test_*),
 # the oracle runners (config cases, SigV4 vectors), every executable
-# tests/integration/test_*, the Python tests under tests/py (pytest), and a
-# short fuzz run. A suite that crashes or prints no summary counts as one
-# failure. ONLY=unit|cases|integration|py|fuzz runs one group.
+# tests/integration/test_*, the Python tests under tests/py (pytest), and the
+# fuzz targets' kept cases with a short fuzz run (FUZZ_SECONDS, default 60).
+# A suite that crashes or prints no summary counts as one failure.
+# ONLY=unit|cases|integration|py|fuzz runs one group.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -36,14 +37,15 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$sanlog/ubsan:pr
 # with its name, not a CI run that never ends.
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-900}
 
+# suite_timeout (seconds) overrides it for one suite.
 run_suite() {
 	local name=$1; shift
 	local log="$logdir/$(echo "$name" | tr '/ ' '__').log"
-	local start=$SECONDS
-	timeout --kill-after=10 "$SUITE_TIMEOUT" "$@" >"$log" 2>&1
+	local start=$SECONDS limit=${suite_timeout:-$SUITE_TIMEOUT}
+	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	local rc=$?
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "FAIL $name: timed out after $SUITE_TIMEOUT s (SUITE_TIMEOUT)" >>"$log"
+		echo "FAIL $name: timed out after $limit s (SUITE_TIMEOUT)" >>"$log"
 	fi
 	local line p f
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -85,8 +87,11 @@ fi
 if want py && [ -d tests/py ]; then
 	run_suite "py/pytest" tests/lib/pytest-summary.sh tests/py
 fi
+# The fuzz suite: every target's kept cases, then FUZZ_SECONDS of fuzzing
+# split between the targets (tests/fuzz/run.sh); its time limit grows with
+# FUZZ_SECONDS, as each libFuzzer run has its own (and each input -timeout).
 if want fuzz && [ -x tests/fuzz/run.sh ]; then
-	run_suite "fuzz" tests/fuzz/run.sh "${FUZZ_SECONDS:-15}"
+	suite_timeout=$((SUITE_TIMEOUT + ${FUZZ_SECONDS:-60})) run_suite "fuzz" tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi
 
 reports=$(find "$sanlog" -type f | sort)

@@ -94,7 +94,10 @@ struct aws_ctx_opts {
 	FILE *trace;                                 /* NULL: stderr */
 	const struct http_opts *http;                /* NULL: defaults */
 	/* NULL: the defaults (5 attempts, 200 ms base, 20 s cap, 120 s IAM
-	 * wait). Commands pass the knobs' values (session.c). */
+	 * wait, 60 s connect and attempt timeouts, a note after 5 s, no
+	 * deadline). Commands pass the knobs' values (session.c). The
+	 * timeouts go to the HTTP client unless http sets its own; the
+	 * command's deadline starts when the context is made. */
 	const struct aws_retry_settings *retry;
 };
 
@@ -119,11 +122,33 @@ long aws_ctx_connections(const struct aws_ctx *ctx);
 /* The retry settings in effect. */
 const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ctx);
 
+/* Starts the command's deadline (ANNEX_COMMAND_TIMEOUT) again from now:
+ * after a prompt, so that the time the user takes to answer is not taken
+ * from the AWS work that follows. */
+void aws_ctx_restart_deadline(struct aws_ctx *ctx);
+/* The ms left before that deadline (0 once passed), -1 when there is none. */
+long aws_ctx_time_left_ms(const struct aws_ctx *ctx);
+
 /* For tests: the signing clock (default time()), the wait between attempts
  * (default nanosleep) and the jitter source (default RAND_bytes). */
 void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void));
 void aws_ctx_set_sleep(struct aws_ctx *ctx, void (*sleep_ms)(long ms));
 void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void));
+
+/* ---- pacing a poll (aws_pace.c) ---- */
+
+/* The monotonic clock (CLOCK_MONOTONIC) in ms: what poll deadlines count in. */
+long long aws_monotonic_ms(void);
+
+/* The pause between two looks of a poll that waits for something in the
+ * cloud (launch -wait): min(interval_ms, deadline_ms - now), slept by the
+ * context's retrier (aws_retry.c is the one place annex sleeps, and a
+ * test's aws_ctx_set_sleep replaces it); nothing once the deadline has passed.
+ * Returns the ms left before deadline_ms after the pause (0: reached).
+ * After the pause the command's deadline (ANNEX_COMMAND_TIMEOUT) starts
+ * again: it bounds each look's calls, the poll's own deadline the poll.
+ * Only the pollers tests/integration/test_layering.sh names call it. */
+long long aws_pace(struct aws_ctx *ctx, long long deadline_ms, long interval_ms);
 
 /* ---- independent calls at once (aws_parallel.c) ---- */
 

@@ -19,6 +19,13 @@
  *     made this role or profile visible here" is waited out on its own
  *     bounded schedule.
  *
+ * Over every call of a command stands its deadline (struct aws_retrier's
+ * deadline_ms, from ANNEX_COMMAND_TIMEOUT): no attempt starts, and no
+ * backoff or IAM wait begins, that would end past it; the call fails then
+ * with its last error and "; not retried: ... the command's deadline".
+ * What an attempt may take is bounded by the same deadline
+ * (aws_retry_time_left_ms: aws.c passes it to the transport).
+ *
  *   struct aws_call call = { .retry = AWS_RETRY_TOKEN, .iam_wait = "the instance profile" };
  *   rc = aws_query_with(ctx, AWS_EC2, "RunInstances", &p, &call, &doc, err);
  */
@@ -75,6 +82,12 @@ struct aws_retry_settings {
 	long base_ms;       /* the first backoff ceiling (ANNEX_RETRY_BASE_MS, default 200) */
 	long cap_ms;        /* the largest backoff ceiling (ANNEX_RETRY_CAP_MS, default 20000) */
 	long iam_wait_ms;   /* the IAM propagation bound (ANNEX_IAM_WAIT_S, default 120 s); 0: no wait */
+	/* The time limits (docs/design.md, "Deadlines"); 0: the transport's
+	 * own (60 s each), no deadline, no note. */
+	long connect_timeout_ms;  /* the connect phase of one attempt (ANNEX_CONNECT_TIMEOUT) */
+	long request_timeout_ms;  /* one whole attempt (ANNEX_REQUEST_TIMEOUT) */
+	long command_timeout_ms;  /* all of a command's calls (ANNEX_COMMAND_TIMEOUT): deadline_ms */
+	long notice_ms;           /* a call waiting this long says so (ANNEX_SLOW_CALL_NOTICE) */
 };
 
 /* The settings and the two effects a run has; tests replace the effects. */
@@ -82,7 +95,25 @@ struct aws_retrier {
 	struct aws_retry_settings set;
 	void (*sleep_ms)(long ms);     /* NULL: nanosleep */
 	uint64_t (*random)(void);      /* jitter; NULL: OpenSSL's RAND_bytes */
+	int64_t (*now_ms)(void);       /* the deadline's clock; NULL: CLOCK_MONOTONIC in ms */
+	int64_t deadline_ms;           /* on that clock; 0: none (aws_retry_start_deadline) */
 };
+
+/* Sets r's deadline to now + r->set.command_timeout_ms (none when that is
+ * 0). aws_ctx_new starts it; aws_ctx_restart_deadline starts it again
+ * (after a prompt: the time the user takes to answer does not count). */
+void aws_retry_start_deadline(struct aws_retrier *r);
+
+/* r's clock, in ms. */
+int64_t aws_retry_now_ms(const struct aws_retrier *r);
+
+/* The ms left before r's deadline (0 once it has passed), or -1 when r
+ * has none. */
+long aws_retry_time_left_ms(const struct aws_retrier *r);
+
+/* Whether something that takes ms, started at now, ends before deadline
+ * (0: no deadline, always). Pure. */
+int aws_deadline_allows(int64_t now, int64_t deadline, long ms);
 
 /* One attempt of a call, supplied by the protocol that sends it. */
 struct aws_attempt {
@@ -101,6 +132,10 @@ struct aws_attempt {
  * the last failure. */
 int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, const struct aws_attempt *a,
 		  struct annex_err *err);
+
+/* One pause of ms (nothing when ms <= 0) through r's sleep: the only other
+ * wait annex has, a poll's pause between two looks (aws_pace, aws.h). */
+void aws_retry_pause(const struct aws_retrier *r, long ms);
 
 /* How many attempts call may make under r (1 for AWS_RETRY_NEVER). */
 int aws_retry_max_attempts(const struct aws_retrier *r, const struct aws_call *call);

@@ -47,6 +47,11 @@ struct aws_creds {
 	enum creds_kind kind;
 	char *access_key_path;     /* CREDS_KEY_FILES / CREDS_CONDOR_DEFAULT: the files read (not secret) */
 	char *secret_key_path;     /* so -setup can record them in the key-file knobs */
+	/* How to fetch them again before they expire (creds_refresh); set by
+	 * the link that made them: */
+	char *refresh_process;     /* CREDS_PROCESS: the command line (secret: it may carry one) */
+	char *refresh_imds;        /* CREDS_INSTANCE_ROLE: the metadata service's base URL */
+	long process_timeout_ms;   /* credential_process's time limit (in: from creds_opts) */
 };
 
 struct creds_opts {
@@ -56,7 +61,44 @@ struct creds_opts {
 	const char *secret_key_origin;
 	int try_condor_default_pair;     /* -setup: try ~/.condor/{public,private}KeyFile */
 	const char *passwd_home;         /* NULL: looked up from getpwuid(geteuid()) */
+	long process_timeout_ms;         /* credential_process is killed after this long; 0: CREDS_PROCESS_TIMEOUT_MS */
 };
+
+/* credential_process's time limit when the caller sets none (the knob
+ * ANNEX_CREDENTIAL_PROCESS_TIMEOUT's default). */
+#define CREDS_PROCESS_TIMEOUT_MS 60000L
+
+/* When expiring credentials are fetched again (botocore's two windows):
+ * from CREDS_ADVISORY_S before they expire a refresh is tried and, when it
+ * fails, the current ones stay in use; from CREDS_MANDATORY_S before, a
+ * refresh must succeed or the call fails. A refresh that failed or that
+ * still gave credentials in the advisory window is not retried for
+ * CREDS_RETRY_S, except in the mandatory window. */
+#define CREDS_ADVISORY_S (15 * 60)
+#define CREDS_MANDATORY_S (10 * 60)
+#define CREDS_RETRY_S 30
+
+enum creds_due {
+	CREDS_DUE_NOT = 0,       /* no expiration, or not within the advisory window */
+	CREDS_DUE_ADVISORY,
+	CREDS_DUE_MANDATORY,
+};
+
+/* Which window c is in at now (pure). */
+enum creds_due creds_refresh_due(const struct aws_creds *c, time_t now);
+
+/* Whether c's source can be asked again (an instance role, a
+ * credential_process) and c expires at all. */
+int creds_refreshable(const struct aws_creds *c);
+
+/* Fetches c's credentials again from the same source into *out (with the
+ * same way to refresh them). -1 with err ("Credentials", naming the
+ * source) when the source fails or c is not refreshable; out is then
+ * empty. */
+int creds_refresh(const struct aws_creds *c, struct aws_creds *out, struct annex_err *err);
+
+/* A deep copy of c (secrets included; free with creds_free). */
+void creds_copy(const struct aws_creds *c, struct aws_creds *out);
 
 /* Resolves credentials. On failure err->code is "Credentials" and the
  * message lists the sources tried (or names the refused file). */
@@ -64,6 +106,14 @@ int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct a
 
 /* Reads one key file (first line, trimmed) after the permission check. */
 int creds_read_key_file(const char *path, const char *origin, char **out, struct annex_err *err);
+
+/* The region of the AWS profile (AWS_PROFILE, else AWS_DEFAULT_PROFILE,
+ * else default) in the shared config file (AWS_CONFIG_FILE, else
+ * ~/.aws/config: "[default]" or "[profile NAME]"), read with the parser
+ * the credential chain uses. 1 with *region and *where ("~/.aws/config,
+ * profile render"; both malloc'd), 0 when the file, the profile or its
+ * region is absent, -1 when the file cannot be read (err set). */
+int creds_profile_region(char **region, char **where, struct annex_err *err);
 
 /* Frees and cleanses every field; creds_free(NULL) and a second call are no-ops. */
 void creds_free(struct aws_creds *c);

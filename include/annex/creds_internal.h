@@ -15,8 +15,17 @@
 #include "annex/creds.h"
 #include "annex/err.h"
 
-/* Link 4: the shared files ~/.aws/credentials and ~/.aws/config. */
+/* Link 4: the shared files ~/.aws/credentials and ~/.aws/config. A
+ * credential_process runs at most out->process_timeout_ms (set by the
+ * caller; 0: CREDS_PROCESS_TIMEOUT_MS). */
 int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_err *err);
+
+/* Runs a credential_process command line (what names it in messages) with
+ * a time limit and parses its output into out (keys and expiration). On a
+ * timeout the process is killed and err says so, naming what and the
+ * knob ANNEX_CREDENTIAL_PROCESS_TIMEOUT. */
+int creds_process_run(const char *cmdline, const char *what, long timeout_ms, struct aws_creds *out,
+                      struct annex_err *err);
 
 /* Link 5: the instance role. explicit_origin != NULL means a key-file
  * value "FROM INSTANCE" asked for it (then absence is an error too). */

@@ -52,6 +52,35 @@ int ec2_create_security_group(struct aws_ctx *ctx, const char *name, const char 
 			      const char *vpc_id, char **group_id, struct annex_err *err);
 /* Adds inbound TCP 22 from cidr; a duplicate rule counts as success. */
 int ec2_allow_ssh(struct aws_ctx *ctx, const char *group_id, const char *cidr, struct annex_err *err);
+/* One rule of a security group, one source or destination each (a
+ * permission with two ranges is two rules). proto "-1" is every protocol
+ * (from and to -1). Exactly one of cidr, cidr6, group, prefix is set. */
+struct ec2_group_rule {
+	int egress;
+	char proto[16];
+	int from, to;
+	char *cidr, *cidr6, *group, *prefix, *description;
+};
+
+struct ec2_group_rules {
+	struct ec2_group_rule *v;
+	size_t n;
+};
+
+/* DescribeSecurityGroups of one group: its name (malloc'd; name may be
+ * NULL) and every ingress and egress rule. 1 found, 0 not, -1 error.
+ * ec2_groups.c. */
+int ec2_group_rules(struct aws_ctx *ctx, const char *group_id, char **name, struct ec2_group_rules *out,
+		    struct annex_err *err);
+void ec2_group_rules_free(struct ec2_group_rules *r);
+/* "ingress tcp 80-80 from 0.0.0.0/0", "egress all to 0.0.0.0/0": for messages (malloc'd). */
+char *ec2_group_rule_text(const struct ec2_group_rule *r);
+/* Revoke{Ingress,Egress} of that one rule; a rule already gone is not an error. */
+int ec2_revoke_group_rule(struct aws_ctx *ctx, const char *group_id, const struct ec2_group_rule *r,
+			  struct annex_err *err);
+/* AuthorizeSecurityGroupEgress of that one rule; a duplicate is success. */
+int ec2_authorize_egress(struct aws_ctx *ctx, const char *group_id, const struct ec2_group_rule *r,
+			 struct annex_err *err);
 int ec2_delete_security_group(struct aws_ctx *ctx, const char *group_id, struct annex_err *err);
 
 /* 1 when the image exists (arch set to "x86_64"/"arm64" when given), 0 not, -1 error. */
@@ -117,6 +146,8 @@ struct ec2_spot_fleet {
 	const char *client_token;    /* spotFleetRequestConfig/clientToken */
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
+	double fulfilled;            /* fulfilledCapacity; -1 when absent */
+	const char *activity;        /* activityStatus (fulfilled, pending_fulfillment, error, ...); NULL when absent */
 };
 typedef void (*ec2_spot_fleet_fn)(const struct ec2_spot_fleet *f, void *ud);
 
@@ -141,6 +172,10 @@ int ec2_terminate_instances(struct aws_ctx *ctx, const struct ec2_ids *ids, stru
 /* RequestSpotFleet; params carry the ClientToken, so it is resent as AWS_RETRY_TOKEN. */
 int ec2_request_spot_fleet(struct aws_ctx *ctx, const struct params *params, char **fleet_id,
 			   struct annex_err *err);
+/* The same under a resend policy: returns AWS_DONE (1) when call's
+ * before_resend ended the call (*fleet_id is what the hook put there). */
+int ec2_request_spot_fleet_with(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+				char **fleet_id, struct annex_err *err);
 int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
 /* Spot Fleet requests tagged key=value that are not cancelled. */
 int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,

@@ -34,4 +34,8 @@ int annex_err_set(struct annex_err *err, const char *code, const char *fmt, ...)
 int annex_err_prefix(struct annex_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Appends to the existing message, cut to fit ("...; 3 attempts in 6 s"). */
+int annex_err_suffix(struct annex_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

@@ -42,6 +42,22 @@ struct http_request {
 	int fresh_connection;
 	/* The longest reply body accepted, in bytes; 0: the client's cap. */
 	size_t max_body_bytes;
+	/* A bound on this whole exchange below the client's timeout_ms (what
+	 * is left of a command's deadline); 0: the client's. */
+	long timeout_ms;
+	/* Optional: called once, from inside the exchange, when it has gone
+	 * on for slow_after_ms (> 0) without ending, so that the caller can
+	 * tell the user what it waits for; the exchange goes on. */
+	long slow_after_ms;
+	void (*slow)(void *ud, long elapsed_ms);
+	void *slow_ud;
+};
+
+/* Which time limit ended an exchange (struct http_response's timed_out). */
+enum http_timeout {
+	HTTP_TIMEOUT_NONE = 0,
+	HTTP_TIMEOUT_CONNECT,               /* no connection within the connect timeout */
+	HTTP_TIMEOUT_REPLY,                 /* connected, no whole reply within the exchange's bound */
 };
 
 struct http_response {
@@ -50,16 +66,26 @@ struct http_response {
 	size_t n_headers;
 	struct buf body;
 	long elapsed_ms;
+	/* on a failed exchange: which limit ended it, and that limit in ms */
+	enum http_timeout timed_out;
+	long timeout_ms;
 };
 
 struct http_opts {
-	long connect_timeout_ms;            /* 0: 5000 */
-	long timeout_ms;                    /* 0: 120000, the whole exchange */
+	long connect_timeout_ms;            /* 0: HTTP_CONNECT_TIMEOUT_DEFAULT_MS */
+	long timeout_ms;                    /* 0: HTTP_TIMEOUT_DEFAULT_MS, the whole exchange */
 	const char *ca_bundle;              /* NULL: AWS_CA_BUNDLE, else the system store */
 	const char *user_agent;             /* NULL: "annex/<version>" */
 	int no_proxy;                       /* connect directly, whatever the environment says */
 	size_t max_body_bytes;              /* 0: HTTP_MAX_BODY_DEFAULT */
 };
+
+/* The transport's own limits when the client is given none: botocore's
+ * connect_timeout and read_timeout (60 s each), the latter applied to the
+ * whole exchange (docs/design.md, "Deadlines"). Commands pass the knobs
+ * ANNEX_CONNECT_TIMEOUT and ANNEX_REQUEST_TIMEOUT instead. */
+#define HTTP_CONNECT_TIMEOUT_DEFAULT_MS 60000L
+#define HTTP_TIMEOUT_DEFAULT_MS 60000L
 
 /* The default cap on one reply body: far above any AWS API page (EC2 and
  * IAM pages are at most a few MB) and any object annex reads from S3, far
@@ -81,7 +107,9 @@ void http_client_free(struct http_client *c);
  * -1 means the exchange itself failed: err->code "Transport", and
  * err->retryable set for failures a retry may cure (refused or reset
  * connection, timeout, empty reply), not for TLS verification failures or a
- * malformed URL; or the reply broke a cap: err->code "BadReply", "METHOD
+ * malformed URL (a time limit that ended it: "METHOD URL: no connection
+ * within N ms" or "... no reply within N ms", with resp->timed_out and
+ * resp->timeout_ms set); or the reply broke a cap: err->code "BadReply", "METHOD
  * URL: reply body over the N-byte cap; refused" (not retryable). */
 int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp, struct annex_err *err);

@@ -79,6 +79,8 @@ struct inventory_fleet {
 	long target;              /* target capacity; -1 when absent */
 	char *role_arn;           /* IamFleetRole; NULL when absent */
 	char *client_token;       /* ClientToken; NULL when absent */
+	double fulfilled;         /* fulfilled capacity; -1 when absent */
+	char *activity;           /* activityStatus; NULL when absent */
 };
 
 /* A lease rule; annex and lease stay NULL until inventory_read_rule finds

@@ -23,12 +23,30 @@ struct lambda_function_spec {
 
 /* 1 found (*arn set), 0 not found, -1 error. */
 int lambda_get_function(struct aws_ctx *ctx, const char *name, char **arn, struct annex_err *err);
+/* GetFunction's Configuration (Runtime, Handler, Role, Timeout,
+ * Environment, CodeSha256, ...): 1 with *config (json_object_put), 0 not
+ * found, -1 error. */
+int lambda_get_function_config(struct aws_ctx *ctx, const char *name, json_object **config,
+			       struct annex_err *err);
+/* UpdateFunctionCode with a zip. */
+int lambda_update_function_code(struct aws_ctx *ctx, const char *name, const void *zip, size_t zip_len,
+				struct annex_err *err);
+/* UpdateFunctionConfiguration with the fields in `in` (Runtime, Handler,
+ * Role, Timeout, Environment...). */
+int lambda_update_function_configuration(struct aws_ctx *ctx, const char *name, json_object *in,
+					 struct annex_err *err);
 /* call: the resend policy (NULL: the default), e.g. an IAM wait for a new role. */
 int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spec *spec,
 			   const struct aws_call *call, char **arn, struct annex_err *err);
 int lambda_delete_function(struct aws_ctx *ctx, const char *name, struct annex_err *err);
 /* 1 when the function's resource policy holds statement `sid`, 0 not, -1 error. */
 int lambda_has_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
+/* The statement `sid` of the function's resource policy as JSON text
+ * (*statement, malloc'd): 1, 0 when there is none, -1 error. */
+int lambda_get_permission(struct aws_ctx *ctx, const char *name, const char *sid, char **statement,
+			  struct annex_err *err);
+/* RemovePermission of statement `sid`; one already gone is not an error. */
+int lambda_remove_permission(struct aws_ctx *ctx, const char *name, const char *sid, struct annex_err *err);
 /* source_account (may be NULL) guards against a confused deputy: only
  * rules of that account may invoke the function. */
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,

@@ -32,6 +32,7 @@ struct ownership {
 	char *profile_arn;          /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN; NULL: unset */
 	char *fleet_role_arn;       /* ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN; NULL: unset */
 	struct ec2_ids members;     /* instances of annex's own fleets (ownership_list_members) */
+	struct ec2_ids said;        /* ids already said to be left alone (ownership_set_aside) */
 };
 
 struct annex_session;
@@ -48,10 +49,12 @@ int ownership_fleet(const struct ownership *o, const struct inventory_fleet *f);
 int ownership_instance(const struct ownership *o, const struct inventory *inv, const struct inventory_instance *in);
 
 /* Removes from inv every live instance and then every fleet request that
- * is not annex's own (an instance shutting down or terminated stays), printing for each to out (when not NULL) the line
- * "instance ID of annex 'NAME': not annex's (forged or foreign tags), left
- * alone." Returns how many it removed. */
-size_t ownership_set_aside(const struct ownership *o, struct inventory *inv, FILE *out);
+ * is not annex's own (an instance shutting down or terminated stays),
+ * printing for each to out (when not NULL) the line "instance ID of annex
+ * 'NAME': not annex's (forged or foreign tags), left alone.", once per id
+ * for the life of o (a command that lists again, -off, says it once).
+ * Returns how many it removed. */
+size_t ownership_set_aside(struct ownership *o, struct inventory *inv, FILE *out);
 
 /* DescribeSpotFleetInstances for each of inv's own fleet requests, not
  * cancelled, whose annex has an instance the rule cannot prove otherwise

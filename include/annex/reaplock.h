@@ -1,6 +1,6 @@
 /* reaplock.h - the lock that keeps two `annex -reap` runs from acting at
  * once (cron may start one while the last is still going): flock(2) on a
- * per-user lock file. */
+ * per-user lock file, through lockfile.h. */
 #ifndef ANNEX_REAPLOCK_H
 #define ANNEX_REAPLOCK_H
 

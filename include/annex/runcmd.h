@@ -32,6 +32,15 @@ int runcmd_capture(char *const argv[], enum runcmd_stderr se, struct buf *out, i
 int runcmd_capture_secret(char *const argv[], size_t max_len, struct buf *out, int *overflow, int *status,
 			  struct annex_err *err);
 
+/* runcmd_capture_secret with a time limit: a program still running
+ * timeout_ms after it started (0: no limit) is killed (SIGKILL), its
+ * output so far kept as usual, *timed_out set to 1 (else 0) and *status
+ * its kill signal (-9). The wait blocks in poll(2) on its output and then
+ * on its exit (a pidfd; without pidfds, the exit is awaited without limit
+ * once the output ended). */
+int runcmd_capture_secret_timeout(char *const argv[], size_t max_len, long timeout_ms, struct buf *out,
+				  int *overflow, int *timed_out, int *status, struct annex_err *err);
+
 /* 0 when status (from runcmd_capture) is 0; else -1 with err (code) "WHAT
  * exited with status N" or "WHAT was killed by signal N", WHAT formatted
  * from fmt. */

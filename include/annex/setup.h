@@ -16,14 +16,15 @@ struct setup_state {
 	char partition[16];
 	char *bucket;
 	char *lease_role_arn, *function_arn, *node_role_arn, *profile_arn, *fleet_role_arn, *group_id;
-	char *node_profile;           /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN before setup (setuppolicy.h) */
+	char *node_profile;           /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN before setup (setup_drift.h) */
 	struct condorsetup cs;        /* condor_annex's -setup block, if any */
 	int condor_pieces;            /* CONDORSETUP_* bits in effect from it */
 };
 
-/* Creates (or finds) every piece, the independent chains side by side
- * (aws_run_parallel), printing condor_annex's progress lines in order;
- * with -dry-run prints what it would create instead. setup_chains.c. */
+/* Creates (or finds, and brings in line with this version: setup_drift.h)
+ * every piece, the independent chains side by side (aws_run_parallel),
+ * printing condor_annex's progress lines in order; with -dry-run prints
+ * what it would create or correct instead. setup_chains.c. */
 int setup_create(struct setup_state *st, struct annex_err *err);
 
 /* -setup -remove: deletes exactly what setup made, after listing running

@@ -2,7 +2,12 @@
  * input is parsed as a root config (no local files, no user config), then
  * every name it defined is looked up and expanded. Any crash, leak or
  * undefined behaviour is a bug; errors are expected. Built and run by
- * tests/fuzz/run.sh. */
+ * tests/fuzz/run.sh.
+ *
+ * fuzz-sources: src/config.c src/config_parse.c src/config_cond.c src/config_expand.c
+ * fuzz-sources: src/config_macro.c src/config_eval.c src/config_text.c src/config_store.c
+ * fuzz-sources: src/config_detect.c src/config_tables.c src/buf.c src/err.c
+ */
 #include "annex/config.h"
 
 #include <stdint.h>

@@ -69,6 +69,10 @@ for spelling in -help -h -he --help -HELP -Help; do
 		grep -q -- '-annex-name' "$tmp/out"; then ok "help $spelling"
 	else ko "help $spelling" "rc=$rc err=$(cat "$tmp/err")"; fi
 done
+run -help
+if grep -q -- '^  -wait  *wait until every instance joined the pool or ended;' "$tmp/out" &&
+	grep -q 'ANNEX_WAIT_TIMEOUT' "$tmp/out" && ! grep -qi 'not available' "$tmp/out"; then ok "help says what -wait does"
+else ko "help says what -wait does" "$(grep -A1 -- '-wait' "$tmp/out")"; fi
 run -count 3 -help
 if [ "$rc" -eq 0 ] && grep -q '^Usage: annex ' "$tmp/out"; then ok "help after options"
 else ko "help after options" "rc=$rc"; fi
@@ -89,9 +93,9 @@ if [ -w /dev/full ]; then
 fi
 
 # usage errors: one line naming the problem, then the hint; exit 1
-expect_usage "-wait is refused, not ignored, before anything is done" \
-	"-wait is not available yet; after the launch, 'annex -status -annex-name w' shows which instances have joined the pool" \
-	-count 1 -annex-name w -wait
+expect_usage "-wait with a command other than a launch is refused, not ignored" \
+	"-wait goes only with a launch (-count or -slots)" -status -wait
+expect_usage "-wait with -off is refused" "-wait goes only with a launch (-count or -slots)" -off -annex-name w -wait
 expect_usage "no arguments" "no command given"
 expect_usage "unknown option" "unknown option '-x'" -x
 expect_usage "unknown long option" "unknown option '--bogus'" -status --bogus

@@ -11,6 +11,7 @@ status 1, one error line naming what was refused, and a peak resident
 size far below what the attack asks for (os.wait4's ru_maxrss).
 """
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -70,8 +71,16 @@ def main():
     env = pool.env(AWS_ACCESS_KEY_ID="AKIDHOSTILE", AWS_SECRET_ACCESS_KEY="hostile-secret-key",
                    ANNEX_MAX_ATTEMPTS="3", ANNEX_RETRY_BASE_MS="1")
 
+    region_line = re.compile(r"\Aannex: region us-east-1 \([^\n]*\)\n")
+    raw = {}
+
     def status_against(mode):
-        return run_measured(["-status", "-aws-ec2-url", "http://127.0.0.1:%d/%s" % (port, mode)], env)
+        """Runs -status against the hostile server. The line naming the region (issue 17: every
+        command that talks to AWS prints it first on stderr) is taken off stderr; the checks below
+        are about what follows it."""
+        rc, out, err, rss = run_measured(["-status", "-aws-ec2-url", "http://127.0.0.1:%d/%s" % (port, mode)], env)
+        raw["err"] = err
+        return rc, out, region_line.sub("", err, count=1), rss
 
     def one_line(err):
         return err.count("\n") == 1 and err.startswith("annex: ")
@@ -79,6 +88,7 @@ def main():
     def t_sane_reply():
         rc, out, err, rss = status_against("ok")
         T.check("an ordinary reply still parses (no instances)", rc == 0 and err == "", (rc, out, err))
+        T.check("... stderr holds only the region line", region_line.fullmatch(raw["err"]), raw["err"])
 
     def t_billion_laughs():
         rc, out, err, rss = status_against("laughs")

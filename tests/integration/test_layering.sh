@@ -38,11 +38,22 @@ hits() {
 	done
 }
 
-# Sleeping: only aws_retry.c waits between attempts (reaplock.c waits for
-# its lock in a blocking flock, which sleeps nothing).
+# Sleeping: only aws_retry.c waits between attempts (lockfile.c waits for
+# its lock in a blocking flock, which sleeps nothing). A poll that waits for
+# something in the cloud (launch -wait) pauses through the AWS layer's
+# aws_pace, which sleeps there too; see rule_pace.
 rule_sleep() {
 	hits "$1" '(^|[^A-Za-z0-9_])(nanosleep|usleep|sleep|clock_nanosleep)[[:space:]]*\(' \
 		'^src/aws_retry\.c$' src include
+}
+
+# Polling: aws_pace (a deadline-bounded pause, slept in aws_retry.c) is for
+# the named pollers only, so that "only aws_retry.c sleeps" still means no
+# command loops and waits on its own: a new poller is added here, with its
+# reason. launchwait.c: launch -wait's looks at the pool (issue 17).
+rule_pace() {
+	hits "$1" '(^|[^A-Za-z0-9_])aws_pace[[:space:]]*\(' \
+		'^(src/aws[a-z_]*\.c|include/annex/aws[a-z_]*\.h|src/launchwait\.c)$' src include
 }
 
 # libcurl: only the transport.
@@ -89,6 +100,7 @@ check_catches() {
 }
 
 check "only aws_retry.c sleeps" rule_sleep
+check "only the named pollers pace (aws_pace)" rule_pace
 check "only http.c drives libcurl" rule_curl
 check "struct aws_ctx is opaque outside src/aws*.c" rule_ctx
 check "the retry machinery is used by the AWS layer and the IMDS link only" rule_machinery
@@ -96,6 +108,7 @@ check "no caller decides a resend on err->retryable" rule_retryable
 
 check_catches "sleep rule" rule_sleep src/cmd_launch.c '	usleep(500000);'
 check_catches "sleep rule" rule_sleep src/iam.c 'for (;;) { if (try() == 0) break; sleep (1); }'
+check_catches "pace rule" rule_pace src/cmd_status.c '	while (aws_pace(ctx, deadline, 1000) > 0) look();'
 check_catches "curl rule" rule_curl src/creds_imds.c '	CURL *h = curl_easy_init();'
 check_catches "ctx rule" rule_ctx src/ec2.c '#include "annex/aws_internal.h"'
 check_catches "ctx rule" rule_ctx tests/unit/test_x.c '#include "annex/aws_internal.h"'

@@ -53,10 +53,14 @@ ALLOWED_EXTRA = [
     (r"Checking collector address\.\.\. OK\.", r"Checking for Spot Fleet role\.\.\. OK\."),
     # the HTCondor series nodes install when their image has none (SPEC.md section 7)
     (r"HTCondor \d+\.(0|x) .*on the nodes: .*\.", r"Is that OK\?  \(Type 'yes' or 'no'\): yes"),
-    # the tutorial's m3.medium is a Xen type: its nodes cannot follow a lease change (docs/images.md);
-    # on stderr, which the terminal shows before the prompt
-    (r"annex: warning: m3\.medium is not built on the AWS Nitro System \(hypervisor xen\): .*lease change.*",
+    # the region every command that talks to AWS names on stderr (issue 17; docs/commands.md),
+    # which the terminal shows before the prompt
+    (r"annex: region us-east-1 \(from AWS_REGION\)",
      r"\$ condor_annex -count 1 -annex-name HTCondorOnAWS -aws-on-demand-instance-type m3\.medium"),
+    # the tutorial's m3.medium is a Xen type: its nodes cannot follow a lease change (docs/images.md);
+    # on stderr too, after the region line
+    (r"annex: warning: m3\.medium is not built on the AWS Nitro System \(hypervisor xen\): .*lease change.*",
+     r"annex: region us-east-1 \(from AWS_REGION\)"),
 ]
 
 

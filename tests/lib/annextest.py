@@ -231,3 +231,14 @@ def run_annex(args, env, answer=None, timeout=120, preexec=None):
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace").replace("\r\n", "\n"), ""
+
+
+REGION_LINE = r"annex: region [a-z0-9-]+ \([^\n]*\)\n"
+
+
+def without_region_line(err):
+    """stderr without the one line naming the region that every command
+    talking to AWS prints first (issue 17, docs/commands.md "The region"),
+    for checks about what else stderr holds; unchanged when it has none."""
+    import re
+    return re.sub(r"\A" + REGION_LINE, "", err, count=1)

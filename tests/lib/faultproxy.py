@@ -25,19 +25,40 @@ nth on). Faults: "500", "503",
 "throttle" (the protocol's own throttling error), "reset" (connection reset,
 nothing forwarded), "drop_reply" (forwarded, the reply is thrown away and the
 connection closed: a lost reply), "delay" (forwarded after `seconds`),
+"blackhole" (nothing forwarded, nothing answered: the connection is held
+open until the client gives up),
 "reply" (nothing forwarded; answers `status` with `body` and
 `content_type`, default text/xml: any error AWS could send),
 "forward_reply" (forwarded, so the call takes effect, then answered like
-"reply": a call that did its work but reports failure).
+"reply": a call that did its work but reports failure), "error" (nothing
+forwarded; AWS's error `code` with `status`, default 400, in the shape of
+the call's protocol: EC2's <Response><Errors>, IAM/STS's <ErrorResponse>,
+S3's <Error>, JSON 1.1's __type, Lambda's x-amzn-ErrorType; "throttle"
+with a `code` is the same), "truncate" (forwarded; the reply's headers
+announce the whole body, half of it is sent, then the connection is
+closed), "malformed" (forwarded; answered 200 with the reply's headers and
+a body that is no document of any protocol).
+A rule may also carry `params` ({field: value}: only calls whose form
+fields or JSON body members hold those values match) and `per_request`
+(true: nth and times count each distinct request, method + URL + body,
+apart, so {"call": "mutating", "per_request": true, "fault": ...} hits the
+first attempt of every mutating request and lets its resends through).
+`call` also matches a call's `name`: the operation, or for the REST
+protocols the API's own name (S3 CreateBucket, PutBucketPolicy, ...;
+Lambda CreateFunction, AddPermission, ...).
 Every request is appended to the log as one JSON line: n, method, url,
 operation, mutating, fault, params (the query-protocol form fields,
-UserData removed). When its exchange ends, a line {n, t0, t1} (monotonic
-seconds: the request read, the reply written) goes to LOG.times, from
-which tests and benchmarks tell which calls were in flight together.
+UserData removed), akid (the access key id that signed it). When its exchange ends, a line {n, t0, t1} (monotonic
+seconds: the request read, the reply written; status: the status sent,
+null when none was) goes to LOG.times, from which tests and benchmarks
+tell which calls were in flight together. Request lines also carry name
+(above), key (a digest of method, URL and body: equal for a resend) and
+body (a JSON body, Code.ZipFile removed, else null).
 
 Use: faultproxy.py RULES.json LOG.jsonl PORTFILE  (prints nothing; writes the
 port it listens on to PORTFILE once ready).
 """
+import hashlib
 import http.client
 import json
 import socket
@@ -70,6 +91,63 @@ def is_mutating(method, op):
     return not op.startswith(READ_ONLY_PREFIXES)
 
 
+# The REST protocols' API names, by method, path shape and query: S3 (the
+# bucket is the first segment, path-style) and Lambda (2015-03-31).
+S3_SUBRESOURCES = ("policy", "publicAccessBlock", "ownershipControls", "encryption", "versioning", "tagging",
+                   "lifecycle", "acl", "cors", "website", "logging", "notification")
+
+
+def name_of(method, path, op):
+    if not op.startswith(method + " "):
+        return op
+    u = urllib.parse.urlsplit(path)
+    seg = [s for s in u.path.split("/") if s]
+    query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+    if seg and seg[0] == "2015-03-31":
+        verb = {"POST": "Create", "PUT": "Update", "DELETE": "Delete", "GET": "Get"}.get(method, method)
+        if len(seg) >= 4 and seg[3] == "policy":
+            return {"POST": "AddPermission", "GET": "GetPolicy", "DELETE": "RemovePermission"}.get(method, op)
+        if len(seg) >= 4 and seg[3] in ("code", "configuration"):
+            return "UpdateFunction" + seg[3].capitalize() if method == "PUT" else "GetFunctionConfiguration"
+        if len(seg) == 2:
+            return "ListFunctions" if method == "GET" else "CreateFunction"
+        return verb + "Function"
+    sub = next((q for q in S3_SUBRESOURCES if q in query), None)
+    if len(seg) == 1:
+        verb = {"PUT": "Put", "GET": "Get", "DELETE": "Delete", "HEAD": "Head"}.get(method, method)
+        if sub:
+            return verb + "Bucket" + sub[0].upper() + sub[1:]
+        return {"PUT": "CreateBucket", "GET": "ListObjects", "DELETE": "DeleteBucket",
+                "HEAD": "HeadBucket"}.get(method, op)
+    if len(seg) > 1:
+        return {"PUT": "PutObject", "GET": "GetObject", "DELETE": "DeleteObject",
+                "HEAD": "HeadObject"}.get(method, op)
+    return "ListBuckets" if method == "GET" else op
+
+
+def json_body(headers, body):
+    ctype = headers.get("Content-Type", "")
+    if not body or "json" not in ctype:
+        return None
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("Code"), dict):
+        doc["Code"].pop("ZipFile", None)
+    return doc
+
+
+def params_match(want, params, doc):
+    for k, v in (want or {}).items():
+        got = params.get(k)
+        if got is None and isinstance(doc, dict):
+            got = doc.get(k)
+        if got != v:
+            return False
+    return True
+
+
 class State:
     def __init__(self, rules, log_path):
         self.rules = rules
@@ -78,19 +156,20 @@ class State:
         self.n = 0
         self.counts = {}
 
-    def decide(self, op, mutating):
+    def decide(self, op, mutating, name=None, params=None, doc=None, key=None):
         with self.lock:
             self.n += 1
             n = self.n
             chosen = None
             for i, r in enumerate(self.rules):
                 call = r.get("call", "any")
-                hit = call == "any" or (call == "mutating" and mutating) or call == op
-                if not hit:
+                hit = call == "any" or (call == "mutating" and mutating) or call == op or call == name
+                if not hit or not params_match(r.get("params"), params or {}, doc):
                     continue
-                self.counts[i] = self.counts.get(i, 0) + 1
+                ci = (i, key) if r.get("per_request") else i
+                self.counts[ci] = self.counts.get(ci, 0) + 1
                 first, times = r.get("nth", 1), r.get("times", 1)
-                if chosen is None and self.counts[i] >= first and (times == 0 or self.counts[i] < first + times):
+                if chosen is None and self.counts[ci] >= first and (times == 0 or self.counts[ci] < first + times):
                     chosen = r
             return n, chosen
 
@@ -105,6 +184,14 @@ class State:
                 f.write(json.dumps(rec) + "\n")
 
 
+def signing_key(headers):
+    """The access key id a SigV4 Authorization header names (not a secret), or None."""
+    auth = headers.get("Authorization") or ""
+    if "Credential=" not in auth:
+        return None
+    return auth.split("Credential=", 1)[1].split("/", 1)[0]
+
+
 def throttle_reply(headers):
     if headers.get("X-Amz-Target") or "json" in headers.get("Content-Type", ""):
         return 400, "application/x-amz-json-1.1", json.dumps(
@@ -112,6 +199,28 @@ def throttle_reply(headers):
     return 503, "text/xml", (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>"
                              b"<Message>Request limit exceeded.</Message></Error></Errors>"
                              b"<RequestID>fault-proxy</RequestID></Response>")
+
+
+def error_reply(headers, body, code, status, message="injected by the fault proxy"):
+    """AWS's error `code` in the shape of the request's protocol."""
+    if headers.get("X-Amz-Target"):
+        return status, "application/x-amz-json-1.1", {}, json.dumps({"__type": code, "message": message}).encode()
+    path = headers.get("_path", "")
+    if "/2015-03-31/" in path:
+        return status, "application/json", {"x-amzn-ErrorType": code}, json.dumps(
+            {"Type": "User", "message": message}).encode()
+    ctype = headers.get("Content-Type", "")
+    if "x-www-form-urlencoded" in ctype:
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if form.get("Version", [""])[0] in ("2016-11-15",):   # EC2
+            return status, "text/xml", {}, ("<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error>"
+                                            "</Errors><RequestID>fault-proxy</RequestID></Response>"
+                                            % (code, message)).encode()
+        return status, "text/xml", {}, ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s"
+                                        "</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+                                        % (code, message)).encode()
+    return status, "application/xml", {}, ("<Error><Code>%s</Code><Message>%s</Message><RequestId>fault-proxy"
+                                           "</RequestId></Error>" % (code, message)).encode()
 
 
 def make_handler(state):
@@ -128,7 +237,8 @@ def make_handler(state):
 
         def _rule_reply(self, rule):
             data = rule.get("body", "").encode()
-            self.send_response(int(rule.get("status", 400)))
+            self._status = int(rule.get("status", 400))
+            self.send_response(self._status)
             self.send_header("Content-Type", rule.get("content_type", "text/xml"))
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -140,26 +250,50 @@ def make_handler(state):
                 self._exchange()
             finally:
                 if getattr(self, "_n", None) is not None:
-                    state.log_time({"n": self._n, "t0": t0, "t1": time.monotonic()})
+                    state.log_time({"n": self._n, "t0": t0, "t1": time.monotonic(),
+                                    "status": getattr(self, "_status", None)})
 
         def _exchange(self):
             self._n = None
+            self._status = None
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             op = operation_of(self.command, self.path, self.headers, body)
             mutating = is_mutating(self.command, op)
-            n, rule = state.decide(op, mutating)
-            self._n = n
-            fault = rule.get("fault") if rule else None
+            name = name_of(self.command, self.path, op)
             params = {}
             if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
                 params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()
                           if k != "UserData"}
+            doc = json_body(self.headers, body)
+            key = hashlib.sha256(self.command.encode() + b" " + self.path.encode() + b"\n" + body).hexdigest()[:16]
+            n, rule = state.decide(op, mutating, name, params, doc, key)
+            self._n = n
+            fault = rule.get("fault") if rule else None
             state.log({"n": n, "method": self.command, "url": self.path, "operation": op,
                        "mutating": mutating, "fault": fault, "params": params,
-                       "target": self.headers.get("X-Amz-Target")})
+                       "target": self.headers.get("X-Amz-Target"), "name": name, "key": key, "body": doc,
+                       "akid": signing_key(self.headers)})
             if fault == "reset":
                 return self._reset()
+            if fault == "blackhole":
+                while self.connection.recv(4096):
+                    pass
+                self.close_connection = True
+                return
+            if fault == "error" or (fault == "throttle" and rule.get("code")):
+                hdrs = dict(self.headers.items(), _path=self.path)
+                code, ctype, extra, data = error_reply(hdrs, body, rule.get("code", "InternalError"),
+                                                       int(rule.get("status", 400)))
+                self._status = code
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if fault in ("500", "503", "throttle"):
                 if fault == "throttle":
                     code, ctype, data = throttle_reply(self.headers)
@@ -167,6 +301,7 @@ def make_handler(state):
                     code, ctype = int(fault), "text/xml"
                     data = (b"<Response><Errors><Error><Code>InternalError</Code><Message>injected "
                             + fault.encode() + b"</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>")
+                self._status = code
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
@@ -189,12 +324,20 @@ def make_handler(state):
                 return self._reset()
             if fault == "forward_reply":
                 return self._rule_reply(rule)
+            if fault == "malformed":
+                data = b"\x00<<annex fault proxy: not a document>> {" + data[:len(data) // 2]
+            self._status = resp.status
             self.send_response(resp.status)
             for k, v in resp.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length"):
                     self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            # truncate: an empty body is cut by promising one byte that never comes
+            self.send_header("Content-Length", str(len(data) or (1 if fault == "truncate" else 0)))
             self.end_headers()
+            if fault == "truncate":
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                return self._reset()
             self.wfile.write(data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle

@@ -15,10 +15,16 @@ Like the real service (IMDSv2 required, as annex's nodes set it):
       else 401;
   GET /latest/meta-data/iam/security-credentials/ answers the role name;
   GET /latest/meta-data/iam/security-credentials/<role> answers its JSON.
+Short-lived credentials that change: --expires-in S makes each answer's
+Expiration S seconds from the moment it is served; --keys FILE (a JSON list
+of {"AccessKeyId", "SecretAccessKey", "Token"}) makes the Nth fetch of the
+role's credentials serve entry N (the last one from then on), and each
+such fetch's log line ends in " served=<AccessKeyId>".
 Modes: normal; hang (accepts, reads the request, never answers: for the
 timeout test); norole (404 on the role list); badjson (garbage credentials).
 """
 import argparse
+import datetime
 import http.server
 import json
 import secrets
@@ -36,17 +42,20 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def make_handler(args, tokens, lock):
+    served = [0]
+    keys = json.load(open(args.keys)) if args.keys else None
+
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, fmt, *a):
             pass
 
-        def record(self, token_state):
+        def record(self, token_state, extra=""):
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds") or "-"
             with lock:
                 with open(args.log, "a") as f:
-                    f.write("%s %s ttl=%s token=%s\n" % (self.command, self.path, ttl, token_state))
+                    f.write("%s %s ttl=%s token=%s%s\n" % (self.command, self.path, ttl, token_state, extra))
 
         def reply(self, code, body, ctype="text/plain"):
             data = body.encode()
@@ -83,7 +92,8 @@ def make_handler(args, tokens, lock):
 
         def do_GET(self):
             state = self.token_state()
-            self.record(state)
+            if state != "ok" or args.mode != "normal" or self.path != CREDS_PREFIX + args.role:
+                self.record(state)
             if args.mode == "hang":
                 time.sleep(3600)
                 return
@@ -105,6 +115,15 @@ def make_handler(args, tokens, lock):
                     "Token": args.session_token,
                     "Expiration": args.expiration,
                 }
+                with lock:
+                    served[0] += 1
+                    n = served[0]
+                if keys:
+                    doc.update(keys[min(n, len(keys)) - 1])
+                if args.expires_in is not None:
+                    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=args.expires_in)
+                    doc["Expiration"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+                self.record(state, " served=" + doc["AccessKeyId"] if keys else "")
                 return self.reply(200, json.dumps(doc, indent=2))
             self.reply(404, "Not Found")
 
@@ -121,6 +140,8 @@ def main():
     p.add_argument("--session-token", default="imds-stub-session-token")
     p.add_argument("--token", default=None, help="fixed IMDS token (default: random)")
     p.add_argument("--expiration", default="2099-01-02T03:04:05Z")
+    p.add_argument("--expires-in", type=int, default=None, help="Expiration this many seconds after serving")
+    p.add_argument("--keys", default=None, help="JSON list of credentials served in turn")
     args = p.parse_args()
     open(args.log, "a").close()
     srv = Server(("127.0.0.1", 0), make_handler(args, set(), threading.Lock()))

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	}
 	/* this tool has no session: it takes the retry knobs from the
 	 * environment, where the tests set them */
+	memset(&rs, 0, sizeof(rs));   /* the time limits: the transport's own, no deadline */
 	rs.max_attempts = (int)env_long("ANNEX_MAX_ATTEMPTS", 5);
 	rs.base_ms = env_long("ANNEX_RETRY_BASE_MS", 200);
 	rs.cap_ms = env_long("ANNEX_RETRY_CAP_MS", 20000);

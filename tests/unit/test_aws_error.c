@@ -170,13 +170,15 @@ static void t_throttle_codes(void)
 	static const char *const codes[] = {
 		"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "SlowDown",
 		"RequestThrottled", "ProvisionedThroughputExceededException", "EC2ThrottledException",
-		"PriorRequestNotComplete", NULL,
+		"PriorRequestNotComplete", "ThrottledException", "RequestThrottledException", "BandwidthLimitExceeded",
+		"TransactionInProgressException", "LimitExceededException", NULL,
 	};
 	for (int i = 0; codes[i]; i++)
 		CHECK(aws_error_is_throttle(codes[i]));
 	CHECK(!aws_error_is_throttle("AccessDenied"));
 	CHECK(!aws_error_is_throttle(NULL));
 	CHECK(!aws_error_is_throttle("throttling"));
+	CHECK(!aws_error_is_throttle("LimitExceeded"));   /* IAM's: a quota, not a rate */
 }
 
 static void t_backoff(void)

@@ -107,7 +107,7 @@ static int n_sleeps;
 static void fake_sleep(long ms) { if (n_sleeps < 16) sleeps[n_sleeps] = ms; n_sleeps++; }
 static uint64_t fake_random(void) { return 150; }
 
-static const struct aws_retry_settings test_retry = { 5, 100, 1000, 10000 };
+static const struct aws_retry_settings test_retry = { .max_attempts = 5, .base_ms = 100, .cap_ms = 1000, .iam_wait_ms = 10000 };
 
 static struct aws_ctx *make_ctx_with(int port, FILE *trace, const struct aws_retry_settings *rs)
 {
@@ -399,7 +399,7 @@ out:
 static void t_s3_addressing_via_proxy(void)
 {
 	struct server s = { 0 };
-	static const struct aws_retry_settings once = { 1, 0, 0, 0 };
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	struct aws_ctx_opts o;
 	struct aws_creds c;
 	struct aws_ctx *ctx = NULL;
@@ -711,7 +711,7 @@ out:
 /* A bound of 0 waits for nothing: one try, the error says so, no notice. */
 static void t_iam_wait_off(void)
 {
-	static const struct aws_retry_settings no_wait = { 5, 100, 1000, 0 };
+	static const struct aws_retry_settings no_wait = { .max_attempts = 5, .base_ms = 100, .cap_ms = 1000, .iam_wait_ms = 0 };
 	struct server s = { 0 };
 	struct aws_ctx *ctx;
 	struct annex_err err;
@@ -825,7 +825,8 @@ static int fake_send(void *ud, int n, int fresh, struct annex_err *err)
 
 static void t_retry_run(void)
 {
-	struct aws_retrier r = { { 3, 10, 100, 0 }, fake_sleep, fake_random };
+	struct aws_retrier r = { .set = { .max_attempts = 3, .base_ms = 10, .cap_ms = 100 },
+				  .sleep_ms = fake_sleep, .random = fake_random };
 	struct aws_call token = { .retry = AWS_RETRY_TOKEN }, never = { .retry = AWS_RETRY_NEVER };
 	struct fake_send f;
 	struct aws_attempt a = { fake_send, NULL, &f };
@@ -859,8 +860,8 @@ static void t_retry_run(void)
  * is read as before (seconds; no number or a negative one is 0). */
 static void t_settings(void)
 {
-	static const struct aws_retry_settings mine = { 4, 50, 500, 7000 };
-	static const struct aws_retry_settings odd = { 0, 50, 500, -5 };
+	static const struct aws_retry_settings mine = { .max_attempts = 4, .base_ms = 50, .cap_ms = 500, .iam_wait_ms = 7000 };
+	static const struct aws_retry_settings odd = { .max_attempts = 0, .base_ms = 50, .cap_ms = 500, .iam_wait_ms = -5 };
 	struct aws_ctx_opts o;
 	struct aws_ctx *ctx = NULL;
 
@@ -881,6 +882,228 @@ static void t_settings(void)
 	if (ctx) {
 		CHECK_INT(aws_ctx_retry_settings(ctx)->max_attempts, 1);
 		CHECK_INT(aws_ctx_retry_settings(ctx)->iam_wait_ms, 0);
+		aws_ctx_free(ctx);
+	}
+}
+
+
+/* ---- the command's deadline (ANNEX_COMMAND_TIMEOUT) ---- */
+
+/* A clock the fake sends and sleeps move forward. */
+static int64_t dl_now;
+static int64_t dl_clock(void) { return dl_now; }
+static long dl_sleeps[16];
+static int dl_n_sleeps;
+static void dl_sleep(long ms)
+{
+	if (dl_n_sleeps < 16)
+		dl_sleeps[dl_n_sleeps] = ms;
+	dl_n_sleeps++;
+	dl_now += ms;
+}
+
+struct dl_send {
+	long takes_ms;           /* each attempt's time */
+	int iam;                 /* fail with IAM propagation, else a retryable timeout */
+	int64_t started[16];
+	int sent;
+};
+
+static int dl_send(void *ud, int n, int fresh, struct annex_err *err)
+{
+	struct dl_send *f = ud;
+
+	(void)n;
+	(void)fresh;
+	if (f->sent < 16)
+		f->started[f->sent] = dl_now;
+	f->sent++;
+	dl_now += f->takes_ms;
+	if (f->iam)
+		annex_err_set(err, "InvalidParameterValue", "InvalidParameterValue: Value (p) for parameter "
+			      "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name");
+	else
+		annex_err_set(err, "Timeout", "EC2 DescribeInstances: no reply from h:443 within 1 s");
+	err->retryable = !f->iam;
+	return -1;
+}
+
+static void dl_reset(struct aws_retrier *r, long command_ms, int64_t start)
+{
+	memset(r, 0, sizeof(*r));
+	r->set.max_attempts = 10;
+	r->set.base_ms = 1000;
+	r->set.cap_ms = 1000;
+	r->set.iam_wait_ms = 60000;
+	r->set.command_timeout_ms = command_ms;
+	r->sleep_ms = dl_sleep;
+	r->random = fake_random;           /* 150 % 1001: every backoff is 150 ms */
+	r->now_ms = dl_clock;
+	dl_now = start;
+	dl_n_sleeps = 0;
+	aws_retry_start_deadline(r);
+}
+
+/* The arithmetic: strictly before the deadline; 0 is none. */
+static void t_deadline_arithmetic(void)
+{
+	struct aws_retrier r;
+
+	CHECK(aws_deadline_allows(1000, 0, 1L << 40));
+	CHECK(aws_deadline_allows(1000, 5000, 3999));
+	CHECK(!aws_deadline_allows(1000, 5000, 4000));   /* ends at it: nothing left after */
+	CHECK(aws_deadline_allows(1000, 5000, 0));
+	CHECK(!aws_deadline_allows(5000, 5000, 0));
+	CHECK(aws_deadline_allows(1000, 5000, -7));       /* a negative span is none */
+	dl_reset(&r, 0, 777);
+	CHECK_INT(r.deadline_ms, 0);
+	CHECK_INT(aws_retry_time_left_ms(&r), -1);
+	dl_reset(&r, 30000, 1000);
+	CHECK_INT(r.deadline_ms, 31000);
+	dl_now = 11000;
+	CHECK_INT(aws_retry_time_left_ms(&r), 20000);
+	dl_now = 40000;
+	CHECK_INT(aws_retry_time_left_ms(&r), 0);
+	/* started again (after a prompt): from now */
+	aws_retry_start_deadline(&r);
+	CHECK_INT(r.deadline_ms, 70000);
+	/* a clock at 0 still gets a deadline */
+	dl_reset(&r, 500, 0);
+	CHECK(r.deadline_ms != 0);
+}
+
+/* Attempts of 1 s, backoffs of 150 ms, a 3.4 s deadline: attempts start
+ * at 0, 1.15 and 2.3 s; the backoff after the third (which ends at 3.3 s)
+ * would end at 3.45 s, past the deadline: not begun. Every attempt
+ * started before the deadline, every sleep ended before it, and the last
+ * error says why it stopped and which knob to raise. */
+static void t_deadline_stops_retries(void)
+{
+	struct aws_retrier r;
+	struct dl_send f = { .takes_ms = 1000 };
+	struct aws_attempt a = { dl_send, NULL, &f };
+	struct annex_err err;
+
+	dl_reset(&r, 3400, 0);
+	CHECK(aws_retry_run(&r, NULL, &a, &err) == -1);
+	CHECK_INT(f.sent, 3);
+	CHECK_INT(f.started[0], 0);
+	CHECK_INT(f.started[1], 1150);
+	CHECK_INT(f.started[2], 2300);
+	CHECK_INT(dl_n_sleeps, 2);
+	CHECK_INT(dl_now, 3300);
+	CHECK_STR(err.code, "Timeout");
+	CHECK_STR(err.msg, "EC2 DescribeInstances: no reply from h:443 within 1 s; not retried: the command's "
+		  "deadline (3 s; raise ANNEX_COMMAND_TIMEOUT) comes before the next attempt");
+	/* without a deadline the same call makes all its attempts */
+	memset(&f, 0, sizeof(f));
+	f.takes_ms = 1000;
+	dl_reset(&r, 0, 0);
+	CHECK(aws_retry_run(&r, NULL, &a, &err) == -1);
+	CHECK_INT(f.sent, 10);
+	CHECK(strstr(err.msg, "ANNEX_COMMAND_TIMEOUT") == NULL);
+}
+
+/* A deadline already passed: nothing is sent. */
+static void t_deadline_passed_sends_nothing(void)
+{
+	struct aws_retrier r;
+	struct dl_send f = { .takes_ms = 10 };
+	struct aws_attempt a = { dl_send, NULL, &f };
+	struct annex_err err;
+
+	dl_reset(&r, 2000, 100);
+	dl_now = 2100;
+	CHECK(aws_retry_run(&r, NULL, &a, &err) == -1);
+	CHECK_INT(f.sent, 0);
+	CHECK_STR(err.code, "Timeout");
+	CHECK_STR(err.msg, "not sent: the command's deadline (2 s; raise ANNEX_COMMAND_TIMEOUT) has passed");
+}
+
+/* The IAM wait (0.5, 1, 2, 4 s ...) is bounded by the deadline too, well
+ * before its own 60 s bound: with a 5 s deadline and attempts of 100 ms,
+ * the waits of 0.5 and 1 s fit (attempts at 0, 0.6, 1.7 s), 2 s fits
+ * (attempt at 3.8 s), 4 s does not. AWS's message stays, the deadline is
+ * named. */
+static void t_deadline_bounds_iam_wait(void)
+{
+	struct aws_retrier r;
+	struct dl_send f = { .takes_ms = 100, .iam = 1 };
+	struct aws_attempt a = { dl_send, NULL, &f };
+	struct aws_call call = { .iam_wait = "the instance profile" };
+	struct annex_err err;
+
+	dl_reset(&r, 5000, 0);
+	CHECK(aws_retry_run(&r, &call, &a, &err) == -1);
+	CHECK_INT(f.sent, 4);
+	CHECK_INT(dl_n_sleeps, 3);
+	CHECK_INT(dl_sleeps[0], 500);
+	CHECK_INT(dl_sleeps[1], 1000);
+	CHECK_INT(dl_sleeps[2], 2000);
+	CHECK_INT(f.started[3], 3800);
+	CHECK_STR(err.code, "InvalidParameterValue");
+	CHECK_STR(err.msg, "IAM did not make the instance profile usable before the command's deadline (5 s; "
+		  "raise ANNEX_COMMAND_TIMEOUT); try again later: InvalidParameterValue: Value (p) for parameter "
+		  "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name");
+}
+
+/* The context: the deadline starts when it is made, the transport is
+ * given the knobs' timeouts, and aws_ctx_restart_deadline starts it anew. */
+static void t_deadline_settings(void)
+{
+	static const struct aws_retry_settings set = {
+		.max_attempts = 2, .base_ms = 10, .cap_ms = 10, .iam_wait_ms = 0,
+		.connect_timeout_ms = 3000, .request_timeout_ms = 7000, .command_timeout_ms = 45000, .notice_ms = 2000,
+	};
+	struct aws_ctx_opts o;
+	struct aws_ctx *ctx = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.region = "us-east-1";
+	o.retry = &set;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (!ctx)
+		return;
+	CHECK_INT(aws_ctx_retry_settings(ctx)->connect_timeout_ms, 3000);
+	CHECK_INT(aws_ctx_retry_settings(ctx)->request_timeout_ms, 7000);
+	CHECK_INT(aws_ctx_retry_settings(ctx)->command_timeout_ms, 45000);
+	CHECK_INT(aws_ctx_retry_settings(ctx)->notice_ms, 2000);
+	aws_ctx_restart_deadline(ctx);
+	aws_ctx_free(ctx);
+}
+
+/* A poll's pause (aws_pace, launch -wait) starts the command's deadline
+ * again: a -wait longer than ANNEX_COMMAND_TIMEOUT keeps looking. */
+static void t_deadline_restarts_after_pace(void)
+{
+	static const struct aws_retry_settings set = { .max_attempts = 1, .command_timeout_ms = 1000 };
+	struct timespec ts = { 1, 100 * 1000000L };
+	struct aws_ctx_opts o;
+	struct aws_ctx *ctx = NULL;
+	long left;
+
+	memset(&o, 0, sizeof(o));
+	o.region = "us-east-1";
+	o.retry = &set;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (!ctx)
+		return;
+	left = aws_ctx_time_left_ms(ctx);
+	CHECK(left > 800 && left <= 1000);
+	nanosleep(&ts, NULL);
+	CHECK_INT(aws_ctx_time_left_ms(ctx), 0);
+	dl_n_sleeps = 0;
+	aws_ctx_set_sleep(ctx, dl_sleep);
+	CHECK(aws_pace(ctx, aws_monotonic_ms() + 60000, 10) > 0);
+	CHECK_INT(dl_n_sleeps, 1);
+	left = aws_ctx_time_left_ms(ctx);
+	CHECK(left > 800 && left <= 1000);
+	aws_ctx_free(ctx);
+	/* no deadline: none after a pause either */
+	o.retry = NULL;
+	CHECK(aws_ctx_new(&o, &ctx, NULL) == 0);
+	if (ctx) {
+		CHECK_INT(aws_ctx_time_left_ms(ctx), -1);
 		aws_ctx_free(ctx);
 	}
 }
@@ -935,4 +1158,6 @@ TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retry
       T(t_connection_refused), T(t_connection_reuse), T(t_env_settings), T(t_debug_trace),
       T(t_s3_addressing_via_proxy), T(t_policy_never), T(t_policy_token), T(t_before_resend),
       T(t_iam_wait_schedule), T(t_iam_wait_bound), T(t_iam_wait_off), T(t_iam_wait_only_propagation),
-      T(t_iam_wait_then_throttle), T(t_retry_run), T(t_settings), T(t_http_imds_options))
+      T(t_iam_wait_then_throttle), T(t_retry_run), T(t_settings), T(t_http_imds_options),
+      T(t_deadline_arithmetic), T(t_deadline_stops_retries), T(t_deadline_passed_sends_nothing),
+      T(t_deadline_bounds_iam_wait), T(t_deadline_settings), T(t_deadline_restarts_after_pace))

@@ -759,7 +759,87 @@ static void t_setup_tmp(void)
 	atexit(cleanup);
 }
 
+/* The refresh windows (botocore's): nothing before 15 min ahead of the
+ * expiry, advisory from then, mandatory from 10 min ahead; credentials
+ * without an expiry never; only a source that can be asked again is
+ * refreshable. */
+static void t_refresh_due(void)
+{
+	struct aws_creds c;
+	time_t e = 1800000000;
+
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(creds_refresh_due(&c, e), CREDS_DUE_NOT);
+	c.expiration = e;
+	CHECK_INT(creds_refresh_due(&c, e - 15 * 60 - 1), CREDS_DUE_NOT);
+	CHECK_INT(creds_refresh_due(&c, e - 15 * 60), CREDS_DUE_ADVISORY);
+	CHECK_INT(creds_refresh_due(&c, e - 10 * 60 - 1), CREDS_DUE_ADVISORY);
+	CHECK_INT(creds_refresh_due(&c, e - 10 * 60), CREDS_DUE_MANDATORY);
+	CHECK_INT(creds_refresh_due(&c, e + 5), CREDS_DUE_MANDATORY);
+	CHECK_INT(creds_refreshable(&c), 0);
+	c.kind = CREDS_PROCESS;
+	c.refresh_process = "x";
+	CHECK_INT(creds_refreshable(&c), 1);
+	c.expiration = 0;
+	CHECK_INT(creds_refreshable(&c), 0);
+	c.kind = CREDS_ENV;
+	c.expiration = e;
+	CHECK_INT(creds_refreshable(&c), 0);
+}
+
+/* creds_refresh runs the same credential_process again and keeps how to
+ * refresh; creds_copy is deep (each copy frees on its own). */
+static void t_refresh_process(void)
+{
+	struct aws_creds c, got, copy;
+	struct annex_err err;
+	char script[256], counter[256];
+	FILE *f;
+
+	fresh();
+	snprintf(script, sizeof(script), "%s", P("proc.sh"));
+	snprintf(counter, sizeof(counter), "%s", P("proc.count"));
+	f = fopen(script, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "#!/bin/sh\necho x >> '%s'\nn=$(wc -l < '%s')\n"
+		"printf '{\"Version\": 1, \"AccessKeyId\": \"AKID%%s\", \"SecretAccessKey\": \"s%%s\", "
+		"\"Expiration\": \"2030-01-01T00:00:00Z\"}' $n $n\n", counter, counter);
+	fclose(f);
+	chmod(script, 0700);
+	memset(&c, 0, sizeof(c));
+	c.kind = CREDS_PROCESS;
+	c.expiration = 1;
+	c.refresh_process = xstrdup(script);
+	c.process_timeout_ms = 5000;
+	snprintf(c.source, sizeof(c.source), "credential_process of profile 'p' in F");
+	annex_err_clear(&err);
+	CHECK_INT(creds_refresh(&c, &got, &err), 0);
+	CHECK_STR(got.access_key_id, "AKID1");
+	CHECK_STR(got.secret_access_key, "s1");
+	CHECK_INT(got.kind, CREDS_PROCESS);
+	CHECK_STR(got.refresh_process, script);
+	CHECK_STR(got.source, c.source);
+	CHECK(got.expiration == 1893456000);
+	creds_copy(&got, &copy);
+	CHECK(copy.secret_access_key != got.secret_access_key);
+	creds_free(&got);
+	CHECK_INT(creds_refresh(&copy, &got, &err), 0);
+	CHECK_STR(got.access_key_id, "AKID2");
+	creds_free(&got);
+	creds_free(&copy);
+	creds_free(&c);
+	/* not refreshable: an error naming the source, out empty */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.source, sizeof(c.source), "environment");
+	CHECK_INT(creds_refresh(&c, &got, &err), -1);
+	CHECK(strstr(err.msg, "environment") != NULL && got.access_key_id == NULL);
+}
+
 TESTS(T(t_setup_tmp),
+      T(t_refresh_due),
+      T(t_refresh_process),
       T(t_key_files_option),
       T(t_key_files_knob_origin),
       T(t_key_files_beat_env_and_shared),

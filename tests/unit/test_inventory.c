@@ -60,7 +60,7 @@ static const struct t_join JOINS[] = {
 	    { "slot1@ip-10-0-0-5.ec2.internal", "a", "i-2", "Unclaimed", INVENTORY_BY_ID, "i-2" } } },
 	{ "no ad: not joined",
 	  { { "i-1", "a", "running", "10.0.0.1", INVENTORY_NOT_JOINED, 0, 0, 0 } },
-	  { { NULL } } },
+	  { { 0 } } },
 	{ "an ad of another annex joins nothing, by id or by address",
 	  { { "i-1", "a", "running", "10.0.0.1", INVENTORY_NOT_JOINED, 0, 0, 0 } },
 	  { { "slot1@ip-10-0-0-1.ec2.internal", "b", "i-1", "Claimed", INVENTORY_NOT_JOINED, NULL },

@@ -4,6 +4,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "annex/aws.h"
 #include "annex/progress.h"
@@ -13,7 +15,7 @@
  * attempt each: enough to count calls without a network. */
 static struct aws_ctx *new_ctx(void)
 {
-	static const struct aws_retry_settings once = { 1, 0, 0, 0 };
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	struct aws_ctx_opts o;
 	struct aws_creds creds;
 	struct aws_ctx *ctx = NULL;
@@ -96,6 +98,72 @@ static void t_tasks_run_at_once_on_their_own_contexts(void)
 	CHECK(p[0].seen != p[1].seen && p[1].seen != p[2].seen);
 	CHECK_INT(aws_ctx_calls(ctx), 6);     /* the forked contexts' counts come back */
 	aws_ctx_free(ctx);
+}
+
+/* Credentials near their expiry, from a credential_process (a script that
+ * counts its runs): three threads each making calls at once refresh them
+ * once in all, under the root context's lock, and every context reads the
+ * new ones (the script's second run would print a different key). */
+static void t_one_refresh_for_all_threads(void)
+{
+	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
+	char dir[] = "/tmp/test_parallel.XXXXXX", script[128], count[128], line[64];
+	struct aws_ctx_opts o;
+	struct aws_creds creds;
+	struct aws_ctx *ctx = NULL;
+	struct annex_err err;
+	struct meet meet = { 0, 3 };
+	struct probe p[3];
+	struct aws_task t[3];
+	int runs = 0;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(script, sizeof(script), "%s/proc", dir);
+	snprintf(count, sizeof(count), "%s/count", dir);
+	f = fopen(script, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "#!/bin/sh\necho run >> '%s'\nprintf '{\"Version\": 1, \"AccessKeyId\": \"AKIDNEW\", "
+		"\"SecretAccessKey\": \"new-secret\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n", count);
+	fclose(f);
+	CHECK(chmod(script, 0700) == 0);
+	memset(&o, 0, sizeof(o));
+	memset(&creds, 0, sizeof(creds));
+	creds.access_key_id = strdup("AKIDOLD");
+	creds.secret_access_key = strdup("old-secret");
+	creds.kind = CREDS_PROCESS;
+	creds.refresh_process = strdup(script);
+	creds.process_timeout_ms = 10000;
+	creds.expiration = time(NULL) + 60;      /* within the mandatory window */
+	snprintf(creds.source, sizeof(creds.source), "credential_process of profile 'test' in test");
+	o.region = "eu-west-2";
+	o.creds = &creds;
+	o.retry = &once;
+	o.option_url[AWS_EC2] = "http://127.0.0.1:1";
+	CHECK(aws_ctx_new(&o, &ctx, &err) == 0);
+	if (!ctx)
+		return;
+	memset(p, 0, sizeof(p));
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 3; i++) {
+		p[i].meet = &meet;
+		t[i].fn = task_meet;
+		t[i].ud = &p[i];
+	}
+	CHECK_INT(aws_run_parallel(ctx, t, 3), 0);
+	CHECK_INT(aws_ctx_calls(ctx), 6);
+	f = fopen(count, "r");
+	while (f && fgets(line, sizeof(line), f))
+		runs++;
+	if (f)
+		fclose(f);
+	CHECK_INT(runs, 1);
+	aws_ctx_free(ctx);
+	unlink(script);
+	unlink(count);
+	rmdir(dir);
 }
 
 static void t_each_task_keeps_its_own_error(void)
@@ -192,6 +260,6 @@ static void t_progress_free_shows_what_is_held(void)
 	fclose(f);
 }
 
-TESTS(T(t_tasks_run_at_once_on_their_own_contexts), T(t_each_task_keeps_its_own_error),
+TESTS(T(t_one_refresh_for_all_threads), T(t_tasks_run_at_once_on_their_own_contexts), T(t_each_task_keeps_its_own_error),
       T(t_one_task_runs_on_the_callers_context), T(t_progress_keeps_the_listed_order),
       T(t_progress_free_shows_what_is_held))

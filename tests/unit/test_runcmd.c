@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "annex/runcmd.h"
@@ -133,6 +134,46 @@ static void t_secret_mode(void)
 	buf_free(&errfile);
 }
 
+/* A time limit: a program still running past it is killed and said to
+ * be; one that ends in time is untouched; one that closes its output but
+ * keeps running is killed too. The waits block in poll, so the limit
+ * holds to well under a second. */
+static void t_timeout(void)
+{
+	char *hang[] = { "/bin/sh", "-c", "printf partial; exec sleep 30", NULL };
+	char *quick[] = { "/bin/sh", "-c", "printf done", NULL };
+	char *closed[] = { "/bin/sh", "-c", "exec >&-; exec sleep 30", NULL };
+	struct annex_err err;
+	struct buf out = BUF_INIT;
+	struct timespec t0, t1;
+	int status = 0, overflow = 0, late = -1;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(runcmd_capture_secret_timeout(hang, 0, 300, &out, &overflow, &late, &status, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_INT(late, 1);
+	CHECK_INT(status, -9);
+	CHECK_STR(buf_cstr(&out), "partial");
+	CHECK(ms >= 250 && ms < 3000);
+	buf_free(&out);
+
+	CHECK_INT(runcmd_capture_secret_timeout(quick, 0, 5000, &out, &overflow, &late, &status, &err), 0);
+	CHECK_INT(late, 0);
+	CHECK_INT(status, 0);
+	CHECK_STR(buf_cstr(&out), "done");
+	buf_free(&out);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(runcmd_capture_secret_timeout(closed, 0, 300, &out, &overflow, &late, &status, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_INT(late, 1);
+	CHECK(ms < 3000);
+	buf_free(&out);
+}
+
 static void t_which(void)
 {
 	char dir[] = "/tmp/test_runcmd.XXXXXX";
@@ -175,4 +216,4 @@ static void t_which(void)
 }
 
 TESTS(T(t_capture_output_and_status), T(t_killed_by_signal), T(t_cannot_start),
-      T(t_no_status_when_children_are_not_waitable), T(t_secret_mode), T(t_which))
+      T(t_no_status_when_children_are_not_waitable), T(t_secret_mode), T(t_timeout), T(t_which))
