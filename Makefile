@@ -8,8 +8,9 @@
 #   make fuzz FUZZ_SECONDS=600            the libFuzzer targets (tests/fuzz/run.sh)
 #   make bench-sigv4 | bench-setup | bench-launch | bench-status
 #   make demo            the whole workflow against a local AWS emulator
-#   make knobs-doc       regenerate docs/knobs.md from the knob registry
-#   make install PREFIX=/usr/local DESTDIR=
+#   make knobs-doc       regenerate docs/knobs.md and docs/annex.1 from the knob registry
+#   make man             regenerate docs/annex.1 (from docs/annex.1.in and the registry)
+#   make install PREFIX=/usr/local DESTDIR=    (and make uninstall, same variables)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -57,7 +58,7 @@ TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 EMBED    := $(wildcard src/functions/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
 .PHONY: all deps test-deps test unit asan check-config check-sigv4 fuzz \
-        bench-sigv4 bench-setup bench-launch bench-status demo install clean knobs-doc
+        bench-sigv4 bench-setup bench-launch bench-status demo install uninstall clean knobs-doc man
 
 all: deps annex
 
@@ -138,19 +139,45 @@ bench-status: test-deps build-tests
 	@ANNEX_BIN=$(CURDIR)/$(BUILD)/annex python3 bench/bench_status.py $(or $(BENCH_STATUS_N),2000)
 
 # docs/knobs.md is generated from src/knobs.c (test_knobs_registry.sh checks it)
-knobs-doc: deps $(BUILD)/tools/knobs_doc
+knobs-doc: deps $(BUILD)/tools/knobs_doc man
 	$(BUILD)/tools/knobs_doc > docs/knobs.md
+
+# docs/annex.1 is generated too (its knob and environment sections come from
+# the registry); it is committed so that a build needs no generator.
+man: deps $(BUILD)/tools/knobs_doc
+	$(BUILD)/tools/knobs_doc -man docs/annex.1.in > docs/annex.1.tmp && mv docs/annex.1.tmp docs/annex.1
 
 demo: test-deps annex
 	@scripts/demo.sh
 
+# What install puts down; uninstall removes exactly these, annex's own doc
+# directory, and, only under a DESTDIR, the directories install made.
+MANDIR   := $(PREFIX)/share/man/man1
+DOCDIR   := $(PREFIX)/share/doc/annex
+BASHCOMP := $(PREFIX)/share/bash-completion/completions
+ZSHCOMP  := $(PREFIX)/share/zsh/site-functions
+DOC_FILES     := README.md $(wildcard docs/*.md)
+EXAMPLE_FILES := $(wildcard examples/*)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(BASHCOMP) $(DESTDIR)$(ZSHCOMP)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/annex
-	install -d $(DESTDIR)$(PREFIX)/share/doc/annex
-	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/annex/
-	install -d $(DESTDIR)$(PREFIX)/share/doc/annex/examples
-	install -m 0644 $(wildcard examples/*) $(DESTDIR)$(PREFIX)/share/doc/annex/examples/
+	install -m 0644 docs/annex.1 $(DESTDIR)$(MANDIR)/annex.1
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLE_FILES) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 completion/annex.bash $(DESTDIR)$(BASHCOMP)/annex
+	install -m 0644 completion/_annex $(DESTDIR)$(ZSHCOMP)/_annex
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/annex $(DESTDIR)$(MANDIR)/annex.1 \
+		$(DESTDIR)$(BASHCOMP)/annex $(DESTDIR)$(ZSHCOMP)/_annex
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLE_FILES)))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@# shared directories (bin, man1, ...) are removed only inside a DESTDIR
+	@# staging tree, where install made them; never from a live system
+	$(if $(DESTDIR),-cd $(DESTDIR) && rmdir -p $(patsubst /%,%,$(PREFIX)/share/doc $(PREFIX)/bin $(MANDIR) $(BASHCOMP) $(ZSHCOMP)) 2>/dev/null)
 
 clean:
 	rm -rf build build-asan annex

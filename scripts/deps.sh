@@ -4,7 +4,9 @@
 set -euo pipefail
 what=${1:-build}
 build_pkgs=(gcc make pkg-config libcurl4-openssl-dev libssl-dev libjson-c-dev libxml2-dev zlib1g-dev python3)
-test_pkgs=(clang libclang-rt-14-dev shellcheck python3-pytest python3-boto3 util-linux iproute2 zip curl time nftables iptables)
+test_pkgs=(clang libclang-rt-14-dev shellcheck python3-pytest python3-boto3 util-linux iproute2 zip curl time nftables iptables
+	groff-base mandoc zsh bash-completion    # test_man.sh, test_completion.sh
+	dpkg-dev debhelper lintian fakeroot rpm)  # test_packages.sh: dpkg-buildpackage, lintian, rpmbuild
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
 missing=()

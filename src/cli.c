@@ -379,6 +379,10 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 		return cli_set_command(o, st, CMD_CONFIG_VAL, "-config-val", err);
 	case ID_HELP:   /* wins over any command given before it */
 		o->command = CMD_HELP;
+		if (*i + 1 < argc && strcmp(argv[*i + 1], "all") == 0) {   /* -help all: the long usage */
+			o->help_all = 1;
+			++*i;
+		}
 		return 0;
 	case ID_VERSION: return cli_set_command(o, st, CMD_VERSION, "-version", err);
 	case ID_CHECK_SETUP: return cli_set_command(o, st, CMD_CHECK_SETUP, "-check-setup", err);

@@ -1,9 +1,38 @@
-/* cli_help.c - annex -help: the usage text (cli.h). The option table and
- * the parser are cli.c's. */
+/* cli_help.c - annex -help: the usage texts (cli.h). The option table and
+ * the parser are cli.c's.
+ *
+ * -help fits one 80x24 terminal with the command line and the next prompt
+ * (at most 22 lines of at most 79 columns; tests/integration/test_cli.sh
+ * checks it) and points to the rest: -help all (the long text below) and
+ * the man page, which documents every option. */
 #include "annex/cli.h"
 #include "annex/platforms.h"
 
 const char *cli_usage(void)
+{
+	return
+"Usage: annex COMMAND [OPTIONS]     (a work-alike of HTCondor's condor_annex)\n"
+"  annex -setup [REGION]                   create the AWS side, once per region\n"
+"  annex -check-setup                      check credentials, setup, collector\n"
+"  annex -count N -annex-name X            start N on-demand instances\n"
+"  annex -slots N -annex-name X -aws-spot-fleet-config-file F\n"
+"                                          start a Spot Fleet of N units\n"
+"  annex -annex-name X -duration HOURS     change a running annex's lease\n"
+"  annex -status [-annex-name X] [-json]   what runs in AWS, per annex\n"
+"  annex -off -annex-name X                end an annex now\n"
+"  annex off -annex-name X                 condor_off -annex X (HTCondor)\n"
+"  annex -reap                             end expired and idle annexes (cron)\n"
+"  annex -config-val [-describe] NAME...   print knobs as annex reads them\n"
+"  annex -setup -remove                    remove what -setup created\n"
+"Launch: -duration HOURS (0.83)  -idle HOURS (0.25)  -instance-type T  -yes\n"
+"        -wait (until the nodes joined)  -tag NAME VALUE  -min-count M\n"
+"Also: -aws-region R  -dry-run (look, change nothing)  -debug (trace requests)\n"
+"Options take one dash; condor_annex's spellings and unique prefixes work.\n"
+"\n"
+"More: annex -help all, man annex (docs/annex.1 in the source), docs/cli.md\n";
+}
+
+const char *cli_usage_all(void)
 {
 	return
 "Usage: annex COMMAND [OPTIONS]\n"
@@ -77,5 +106,6 @@ const char *cli_usage(void)
 "\n"
 "Options take one dash and may be abbreviated: condor_annex's spellings work\n"
 "(-annex for -annex-name, -h for -help, ...), and so does any unique prefix in\n"
-"any case (-anne, -ANNEX-NAME). See docs/cli.md.\n";
+"any case (-anne, -ANNEX-NAME). Every option, every knob, files and exit\n"
+"status: man annex (docs/annex.1 in the source tree); the matcher: docs/cli.md.\n";
 }

@@ -74,7 +74,7 @@ static int main_dispatch(const struct annex_opts *o, int *status, struct annex_e
 	*status = 0;
 	switch (o->command) {
 	case CMD_HELP:
-		if (fputs(cli_usage(), stdout) == EOF)
+		if (fputs(o->help_all ? cli_usage_all() : cli_usage(), stdout) == EOF)
 			return annex_err_set(err, "Output", "writing standard output: %s", strerror(errno));
 		return 0;
 	case CMD_VERSION:

@@ -26,6 +26,7 @@ struct annex_tag { char *name; char *value; };
 
 struct annex_opts {
 	enum annex_command command;
+	int help_all;               /* -help all: the long usage */
 
 	/* -setup's positional arguments (REGION, or KEY_FILE SECRET_FILE [URL], or FROM INSTANCE) */
 	char *setup_args[3];
@@ -89,7 +90,8 @@ void cli_opts_free(struct annex_opts *opts);
  * option, or an ambiguous prefix naming the candidates. */
 int cli_match(const char *arg, const char **name, struct annex_err *err);
 
-/* The usage text printed by -help. */
+/* The usage texts: -help's, one screen, and -help all's, the long one. */
 const char *cli_usage(void);
+const char *cli_usage_all(void);
 
 #endif

@@ -44,6 +44,15 @@ int runcmd_capture_secret(char *const argv[], size_t max_len, struct buf *out, i
 	return 0;
 }
 
+/* credential_process runs through the time-limited form: same stub, never late */
+int runcmd_capture_secret_timeout(char *const argv[], size_t max_len, long timeout_ms, struct buf *out,
+				  int *overflow, int *timed_out, int *status, struct annex_err *err)
+{
+	(void)timeout_ms;
+	*timed_out = 0;
+	return runcmd_capture_secret(argv, max_len, out, overflow, status, err);
+}
+
 int runcmd_check(int status, struct annex_err *err, const char *code, const char *fmt, ...)
 {
 	char what[256];
@@ -124,6 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(c.access_key_id);       /* creds_free lives in creds.c, with the whole chain */
 	secret_free(c.secret_access_key);
 	secret_free(c.session_token);
+	secret_free(c.refresh_process);  /* how to fetch them again (the command may carry a secret) */
+	free(c.refresh_imds);
 	buf_free(&tried);
 
 	/* the command-line splitter alone, on the third part */

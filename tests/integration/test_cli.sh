@@ -69,7 +69,23 @@ for spelling in -help -h -he --help -HELP -Help; do
 		grep -q -- '-annex-name' "$tmp/out"; then ok "help $spelling"
 	else ko "help $spelling" "rc=$rc err=$(cat "$tmp/err")"; fi
 done
+# -help fits an 80x24 terminal with the command line and the next prompt
+# (22 lines of at most 79 columns) and points to the long help and the man
+# page; -help all is the long help (src/cli_help.c)
 run -help
+lines=$(wc -l <"$tmp/out")
+widest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/out")
+if [ "$lines" -le 22 ] && [ "$widest" -le 79 ] && grep -q 'man annex' "$tmp/out" &&
+	grep -q -- '-help all' "$tmp/out" && grep -q -- '-wait' "$tmp/out"; then ok "help fits one screen and points to the rest"
+else ko "help fits one screen" "$lines lines, widest $widest: $(cat "$tmp/out")"; fi
+for spelling in "-help all" "-h all" "-count 3 -HELP all"; do
+	# shellcheck disable=SC2086  # the spelling is several words
+	run $spelling
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && head -n 1 "$tmp/out" | grep -q '^Usage: annex ' &&
+		[ "$(wc -l <"$tmp/out")" -gt 22 ] && grep -q 'man annex' "$tmp/out"; then ok "long help: $spelling"
+	else ko "long help: $spelling" "rc=$rc lines=$(wc -l <"$tmp/out") err=$(cat "$tmp/err")"; fi
+done
+run -help all
 if grep -q -- '^  -wait  *wait until every instance joined the pool or ended;' "$tmp/out" &&
 	grep -q 'ANNEX_WAIT_TIMEOUT' "$tmp/out" && ! grep -qi 'not available' "$tmp/out"; then ok "help says what -wait does"
 else ko "help says what -wait does" "$(grep -A1 -- '-wait' "$tmp/out")"; fi

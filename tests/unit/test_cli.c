@@ -633,6 +633,17 @@ static void t_command_derivation(void)
 	CHECK_INT(o.command, CMD_HELP);
 	cli_opts_free(&o);
 	CHECK_USAGE("unknown option '-bogus'", "-bogus", "-help");
+	/* -help all: the long usage; "all" is consumed, anything else is not */
+	CHECK_INT(parse(&o, &e, ARGV("-h", "all")), 0);
+	CHECK_INT(o.command, CMD_HELP);
+	CHECK_INT(o.help_all, 1);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-help", "ALL")), 0);
+	CHECK_INT(o.help_all, 0);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-help")), 0);
+	CHECK_INT(o.help_all, 0);
+	cli_opts_free(&o);
 
 	CHECK_USAGE("no command given", NULL);
 	CHECK_USAGE("To change the lease duration of an existing annex, use -duration.  "
@@ -726,7 +737,7 @@ static void t_no_may_use_aws(void)
 	CHECK_INT(o.no_may_use_aws, 1);
 	CHECK_INT(o.no_owner, 1);
 	cli_opts_free(&o);
-	CHECK(strstr(cli_usage(), "-no-may-use-aws") != NULL);
+	CHECK(strstr(cli_usage_all(), "-no-may-use-aws") != NULL);
 }
 
 static void t_usage_text(void)
@@ -735,6 +746,12 @@ static void t_usage_text(void)
 	CHECK(strstr(u, "-setup") != NULL);
 	CHECK(strstr(u, "-annex-name") != NULL);
 	CHECK(strstr(u, "-config-val") != NULL);
+	CHECK(u[strlen(u) - 1] == '\n');
+	CHECK(strstr(u, "man annex") != NULL);
+	CHECK(strstr(u, "-help all") != NULL);
+	u = cli_usage_all();
+	CHECK(strstr(u, "-aws-spot-fleet-maintain") != NULL);
+	CHECK(strstr(u, "man annex") != NULL);
 	CHECK(u[strlen(u) - 1] == '\n');
 }
 
