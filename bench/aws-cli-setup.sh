@@ -42,6 +42,15 @@ q lambda get-policy --function-name "$fn" ||
 		--action lambda:InvokeFunction --principal events.amazonaws.com \
 		--source-arn "arn:aws:events:$region:$account:rule/*" >/dev/null
 
+# the connectivity function (issue 19): its role (its own logs only), the same zip
+role HTCondorAnnex-ConnectivityFunctionRole connectivity-function-trust.json \
+	HTCondorAnnex-ConnectivityFunctionPolicy connectivity-function-policy.json
+q lambda get-function --function-name HTCondorAnnex-ConnectivityFunction ||
+	aws lambda create-function --function-name HTCondorAnnex-ConnectivityFunction --runtime python3.12 \
+		--handler connectivity.handler --timeout 75 \
+		--role "arn:aws:iam::$account:role/HTCondorAnnex-ConnectivityFunctionRole" \
+		--description "annex: can AWS reach the pool's collector? (DC_QUERY_INSTANCE)" --zip-file "fileb://$zip" >/dev/null
+
 role HTCondorAnnex-NodeRole node-trust.json
 q iam get-instance-profile --instance-profile-name HTCondorAnnex-InstanceProfile || {
 	aws iam create-instance-profile --instance-profile-name HTCondorAnnex-InstanceProfile >/dev/null

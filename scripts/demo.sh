@@ -122,6 +122,9 @@ fi
 	echo "SEC_PASSWORD_FILE = $work/pool_password"
 	echo "LOCAL_CONFIG_DIR = $work/config.d"
 	if [ -n "$image" ]; then echo "ANNEX_DEFAULT_ODI_IMAGE_ID = $image"; fi
+	# -check-setup's permission probes that moto honours: it ignores DryRun
+	# on RequestSpotFleet and CancelSpotFleetRequests (docs/iam.md)
+	echo "ANNEX_CHECK_PERMISSIONS = RunInstances, CreateLaunchTemplate, TerminateInstances, DescribeInstances"
 } > "$work/condor_config"
 cat "$work/condor_config"
 export CONDOR_CONFIG=$work/condor_config

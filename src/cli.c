@@ -30,7 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
-	ID_NO_MAY_USE_AWS,
+	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK,
 	ID_LAST_
 };
 
@@ -111,6 +111,7 @@ static const struct cli_option cli_options[] = {
 	{ "force", 0, ID_FORCE, ARG_NONE },
 	{ "aws-spot-fleet-maintain", 0, ID_SFR_MAINTAIN, ARG_NONE },
 	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
+	{ "no-connectivity-check", 0, ID_NO_CONN_CHECK, ARG_NONE },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -344,6 +345,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_FORCE: o->force = 1; return 0;
 	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
 	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
+	case ID_NO_CONN_CHECK: o->no_connectivity_check = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -482,6 +484,9 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 	}
 	if (o->wait && o->command != CMD_LAUNCH)
 		return annex_err_set(err, "Usage", "-wait goes only with a launch (-count or -slots)");
+	if (o->no_connectivity_check && o->command != CMD_LAUNCH)
+		return annex_err_set(err, "Usage", "-no-connectivity-check goes only with a launch (-count or -slots); "
+				     "-check-setup always checks");
 	switch (o->command) {
 	case CMD_LAUNCH: case CMD_LEASE: case CMD_OFF: case CMD_CONDOR_OFF:
 		if (!o->annex_name)

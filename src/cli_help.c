@@ -86,6 +86,8 @@ const char *cli_usage_all(void)
 "  -aws-default-user-data STRING | -aws-default-user-data-file F\n"
 "  -owner \"u1, u2\" | -no-owner       whose jobs the nodes run (default: you)\n"
 "  -no-may-use-aws                   run jobs without +MayUseAWS = True too (default: only those)\n"
+"  -no-connectivity-check            launch without first checking that the collector answers\n"
+"                                    from AWS (for a pool that opens its port only when nodes exist)\n"
 "  -config-dir DIR                   extra config files for the nodes\n"
 "  -aws-s3-config-path PATH\n"
 "  -ssh-cidr CIDR                    allow SSH to the nodes from CIDR\n"

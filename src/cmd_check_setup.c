@@ -1,7 +1,9 @@
 /* cmd_check_setup.c - annex -check-setup: the knobs -setup records, the
  * pool secret, the credentials, every setup resource, the Spot Fleet role
  * and the collector address, one line each in condor_annex's words
- * (SPEC.md section 5). Exit status 1 when anything is missing; the final
+ * (SPEC.md section 5), then the connectivity checks of issue 19 (the
+ * collector from AWS, the schedds' addresses: connectivity.h). Exit status
+ * 1 when anything is missing or a connectivity check fails; the final
  * advice fits what failed (-setup for a setup piece, the collector knobs
  * and the network for the collector). An empty pool password file is
  * refused; one that its group or others may read draws a warning. */
@@ -13,15 +15,20 @@
 
 #include "annex/cmd.h"
 #include "annex/condorsetup.h"
+#include "annex/connectivity.h"
 #include "annex/ec2.h"
 #include "annex/iam.h"
+#include "annex/knobs.h"
 #include "annex/lambda.h"
 #include "annex/launchplan.h"
 #include "annex/netcheck.h"
+#include "annex/permprobe.h"
+#include "annex/platforms.h"
 #include "annex/s3.h"
 #include "annex/session.h"
 #include "annex/setup_drift.h"
 #include "annex/setupnames.h"
+#include "annex/ssm.h"
 #include "annex/sts.h"
 
 static const char *const required_knobs[] = {
@@ -75,11 +82,13 @@ static int check_password_file(struct annex_session *s, struct annex_err *err)
 		       "'condor_store_cred -c add -f %s') or correct the value of SEC_PASSWORD_FILE (which you "
 		       "can locate by running 'condor_config_val -v SEC_PASSWORD_FILE').\n",
 		       f ? f : "", strerror(errno), f ? f : "");
-		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'", f ? f : "");
+		rc = annex_err_set(err, "SetupIncomplete", "cannot read SEC_PASSWORD_FILE '%s'; create it with "
+				   "'condor_store_cred -c add -f %s' or correct SEC_PASSWORD_FILE", f ? f : "", f ? f : "");
 	} else if (fstat(fileno(fp), &st) == 0 && st.st_size == 0) {
 		printf("SEC_PASSWORD_FILE '%s' is empty: the nodes could not authenticate to the pool.  Store the "
 		       "pool password in it (run 'condor_store_cred -c add -f %s').\n", f, f);
-		rc = annex_err_set(err, "SetupIncomplete", "SEC_PASSWORD_FILE '%s' is empty", f);
+		rc = annex_err_set(err, "SetupIncomplete", "SEC_PASSWORD_FILE '%s' is empty; store the pool password "
+				   "in it: condor_store_cred -c add -f %s", f, f);
 	} else if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
 		printf("WARNING: SEC_PASSWORD_FILE '%s' may be read by %s (mode %04o): anyone who reads the pool "
 		       "password can join the pool.  Run 'chmod 600 %s'.\n", f,
@@ -100,6 +109,8 @@ struct checker {
 	const char *missing[4];     /* annex's own pieces a condor_annex setup lacks */
 	int n_missing;
 	int drifted;                /* of failures, pieces that differ from this version's */
+	int denied;                 /* of failures, the permission line's refusals (0 or 1) */
+	int probe_failed;           /* of failures, the permission line's other failures (0 or 1) */
 	struct sts_identity id;     /* the account and partition */
 	char *node_profile;         /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN (the lease role's condition, setup_drift.h) */
 };
@@ -420,6 +431,75 @@ static void check_fleet_role(struct checker *c)
 	free(arn_knob);
 }
 
+/* The EC2 calls of a launch, -off and the undo, sent with DryRun=true
+ * (permprobe.h). Only once every piece they name checked out: a missing
+ * profile or group would fail them for another reason than permission. */
+static void check_permissions(struct checker *c)
+{
+	struct permprobe_spec spec = { 0 };
+	struct permprobe_result res;
+	struct annex_err err;
+	char *image = NULL, *type, *profile, *groups, *key, *role, *probes;
+
+	if (c->failures)
+		return;
+	annex_err_clear(&err);
+	probes = session_knob_or_null(c->s, "ANNEX_CHECK_PERMISSIONS");
+	if (probes && strcmp(probes, "none") == 0) {
+		free(probes);
+		return;
+	}
+	type = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
+	profile = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
+	groups = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS");
+	key = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_KEY_NAME");
+	role = session_knob_or_null(c->s, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN");
+	begin("permissions for launching");
+	if (!(image = session_knob_or_null(c->s, "ANNEX_DEFAULT_ODI_IMAGE_ID"))) {
+		/* the image a launch would pick: the current Amazon Linux 2023 */
+		struct buf msg = BUF_INIT;
+		const char *param = platforms_default_image_parameter("x86_64", type ? type : PLATFORMS_DEFAULT_TYPE,
+								      &msg);
+		if (param && ssm_get_parameter(c->s->aws, param, &image, &err) != 0)
+			image = NULL;
+		buf_free(&msg);
+	}
+	spec = (struct permprobe_spec){
+		.image_id = image, .instance_type = type ? type : PLATFORMS_DEFAULT_TYPE,
+		.instance_profile_arn = profile, .security_group_ids = groups, .key_name = key,
+		.fleet_role_arn = role, .probes = probes,
+	};
+	if (!image) {
+		fail(c, "no image to probe with (%s); set ANNEX_DEFAULT_ODI_IMAGE_ID",
+		     *err.msg ? err.msg : "no default image");
+		c->probe_failed++;
+	} else if (permprobe_run(c->s->aws, &spec, &res, &err) != 0) {
+		fail(c, "%s", err.msg);
+		c->probe_failed++;
+	} else {
+		if (res.missing || res.failing) {
+			fail(c, "%s%s%s%s%s", res.missing ? "missing " : "", buf_cstr(&res.denied),
+			     res.missing && res.failing ? "; " : "", res.failing ? "could not probe " : "",
+			     buf_cstr(&res.failed));
+			c->denied += res.missing > 0;
+			c->probe_failed += res.failing > 0;
+		} else
+			ok();
+		if (res.unproven.len) {
+			printf("WARNING: not proved by a dry run: %s.\n", buf_cstr(&res.unproven));
+			c->warnings++;
+		}
+		permprobe_result_free(&res);
+	}
+	free(image);
+	free(type);
+	free(profile);
+	free(groups);
+	free(key);
+	free(role);
+	free(probes);
+}
+
 /* The address nodes will use: refused when loopback, link-local or
  * unqualified; a name that does not resolve or a port that does not answer
  * from here is only a warning (the pool's side of a NAT sees the world
@@ -474,6 +554,57 @@ out:
 	free(addr);
 }
 
+/* The connectivity checks (issue 19; connectivity.h, docs/network.md):
+ * the collector from AWS against its instance id from here, then each
+ * schedd's advertised address. Not reachable and another daemon are
+ * network failures; no function is a setup failure; a Lambda error, a
+ * throttled call or an odd reply is a warning. */
+static void check_connectivity(struct checker *c)
+{
+	char *node = session_knob_or_null(c->s, "ANNEX_COLLECTOR_ADDRESS");
+	char *local = session_knob_or_null(c->s, "COLLECTOR_HOST");
+	char *arn = session_knob_or_null(c->s, "ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN");
+	char *named = session_knob_or_null(c->s, "ANNEX_CONDOR_STATUS");
+	const char *knob = node ? "ANNEX_COLLECTOR_ADDRESS" : "COLLECTOR_HOST";
+	const char *addr = node ? node : local;
+	struct connectivity_result r;
+	struct annex_err err;
+	long timeout_s = 5;
+	char host[256];
+	int port, net = 0, setup = 0;
+	enum collector_verdict v = launchplan_classify_collector(addr, host, sizeof(host), &port);
+
+	annex_err_clear(&err);
+	knobs_get_long(c->s->cfg, "ANNEX_CONNECTIVITY_TIMEOUT", &timeout_s, &err);
+	/* a loopback, link-local or unqualified address failed its own line */
+	if (v == COLLECTOR_OK || v == COLLECTOR_WARN_PRIVATE) {
+		printf("Checking the collector from AWS (%s:%d)... ", host, port);
+		fflush(stdout);
+		connectivity_check_collector(c->s->aws, arn ? iam_arn_name(arn) : NULL, local, addr, knob,
+					     (int)timeout_s, &r);
+		puts(r.line);
+		if (connectivity_refuses(r.outcome))
+			net++;
+		else if (r.outcome == CONN_NO_FUNCTION)
+			setup++;
+		/* condor_annex's setup never made annex's connectivity function */
+		if (r.outcome == CONN_NO_FUNCTION && c->condor_pieces && c->n_missing < 4)
+			c->missing[c->n_missing++] = "the connectivity function";
+		else if (r.outcome == CONN_WARNING)
+			c->warnings++;
+		connectivity_result_free(&r);
+	}
+	if (addr)
+		connectivity_check_schedds(c->s->aws, arn ? iam_arn_name(arn) : NULL, named, addr, (int)timeout_s, &net,
+					   &setup, &c->warnings);
+	c->failures += net + setup;
+	c->collector_failures += net;
+	free(node);
+	free(local);
+	free(arn);
+	free(named);
+}
+
 int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 {
 	struct annex_session s;
@@ -505,6 +636,9 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	}
 	if (check_password_file(&s, err) != 0)
 		goto out;
+	/* the region line first: session_connect would print it inside the
+	 * first "Checking ..." line */
+	session_say_region(&s);
 	begin("security configuration");
 	if (session_connect(&s, 0, err) != 0 || sts_get_caller_identity(s.aws, &c.id, err) != 0) {
 		puts("FAILED.");
@@ -517,14 +651,27 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	check_groups(&c);
 	check_key_pair(&c);
 	check_fleet_role(&c);
+	check_permissions(&c);
 	check_collector(&c);
+	check_connectivity(&c);
 	if (c.n_missing) {
 		char *reused = condorsetup_describe(c.condor_pieces & (CONDORSETUP_BUCKET | CONDORSETUP_PROFILE |
 								       CONDORSETUP_GROUP));
-		printf("annex's own pieces are missing: %s%s%s. 'annex -setup' adds them%s%s.\n", c.missing[0],
-		       c.n_missing > 1 ? " and " : "", c.n_missing > 1 ? c.missing[1] : "",
-		       *reused ? " and reuses condor_annex's " : "", reused);
+		printf("annex's own pieces are missing: ");
+		for (int i = 0; i < c.n_missing; i++)
+			printf("%s%s", i == 0 ? "" : i == c.n_missing - 1 ? " and " : ", ", c.missing[i]);
+		printf(". 'annex -setup' adds them%s%s.\n", *reused ? " and reuses condor_annex's " : "", reused);
 		free(reused);
+	}
+	if (c.denied || c.probe_failed) {
+		/* the probes run only when no piece failed: the rest is the collector's */
+		annex_err_set(err, c.denied ? "PermissionDenied" : "PermissionProbe", "%d check%s failed; %s%s",
+			      c.failures, c.failures == 1 ? "" : "s",
+			      c.denied ? "grant the user running annex the missing permissions (docs/iam.md lists "
+			      "them)" : "a permission probe failed: its line says why (docs/iam.md)",
+			      c.collector_failures ? "; check ANNEX_COLLECTOR_ADDRESS (else COLLECTOR_HOST): the cloud "
+			      "nodes must reach the collector at that address over the network" : "");
+		goto out;
 	}
 	if (c.failures) {
 		int setup = c.failures - c.collector_failures;

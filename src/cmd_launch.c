@@ -12,8 +12,10 @@
 
 #include "annex/annexlock.h"
 #include "annex/cmd.h"
+#include "annex/connectivity.h"
 #include "annex/ec2.h"
 #include "annex/fleetconfig.h"
+#include "annex/iam.h"
 #include "annex/imagecheck.h"
 #include "annex/knobs.h"
 #include "annex/launch.h"
@@ -52,7 +54,8 @@ static int need(struct launch *l, char **v, const char *opt, const char *knob, s
 	*v = knob_or(l, opt, knob);
 	if (!*v)
 		return annex_err_set(err, "SetupIncomplete",
-			"%s is not configured; run 'annex -setup' first (or give the option)", knob);
+			"%s is not configured for region %s; run 'annex -setup %s' first (or give the option)",
+			knob, l->s.region, l->s.region);
 	return 0;
 }
 
@@ -143,7 +146,8 @@ static int plan_local(struct launch *l, struct annex_err *err)
 		return -1;
 	if (!(v = session_knob_or_null(&l->s, "SEC_PASSWORD_FILE")))
 		return annex_err_set(err, "Config", "SEC_PASSWORD_FILE is not set: the nodes need the pool password "
-				     "to join (PASSWORD authentication)");
+				     "to join (PASSWORD authentication); set it in the HTCondor configuration to the "
+				     "pool's password file (examples/pool-annex.config)");
 	rc = launch_userdata_read(&l->ud, o, v, err);
 	free(v);
 	if (rc != 0)
@@ -275,6 +279,29 @@ static int pick_image(struct launch *l, struct annex_err *err)
 	return rc;
 }
 
+/* Can the nodes reach the collector? (issue 19; connectivity.h): asked
+ * before the prompt and the first mutating call; refused when they could
+ * not join, unless -no-connectivity-check or ANNEX_LAUNCH_CONNECTIVITY_CHECK
+ * = false. */
+static int check_connectivity(struct launch *l, struct annex_err *err)
+{
+	char *node = session_knob_or_null(&l->s, "ANNEX_COLLECTOR_ADDRESS");
+	char *local = session_knob_or_null(&l->s, "COLLECTOR_HOST");
+	char *arn = session_knob_or_null(&l->s, "ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN");
+	long timeout_s = 5;
+	int on = 1, rc;
+
+	if ((rc = knobs_get_bool(l->s.cfg, "ANNEX_LAUNCH_CONNECTIVITY_CHECK", &on, err)) >= 0 &&
+	    (rc = knobs_get_long(l->s.cfg, "ANNEX_CONNECTIVITY_TIMEOUT", &timeout_s, err)) >= 0)
+		rc = l->o->no_connectivity_check || !on ? 0 :
+		     connectivity_preflight(l->s.aws, arn ? iam_arn_name(arn) : NULL, local, node ? node : local,
+					    node ? "ANNEX_COLLECTOR_ADDRESS" : "COLLECTOR_HOST", (int)timeout_s, err);
+	free(node);
+	free(local);
+	free(arn);
+	return rc < 0 ? -1 : 0;
+}
+
 static int confirm(struct launch *l, struct annex_err *err)
 {
 	const struct annex_opts *o = l->o;
@@ -358,7 +385,8 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	l.o = o;
 	launch_spec_init(&l.spec);
 	if (pick_backend(&l, err) != 0 || session_open(&l.s, o, err) != 0 || plan_local(&l, err) != 0 ||
-	    session_connect(&l.s, 0, err) != 0 || pick_image(&l, err) != 0 || confirm(&l, err) != 0 ||
+	    session_connect(&l.s, 0, err) != 0 || pick_image(&l, err) != 0 || check_connectivity(&l, err) != 0 ||
+	    confirm(&l, err) != 0 ||
 	    plan_annex(&l, err) != 0)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));

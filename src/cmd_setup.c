@@ -55,8 +55,8 @@ char *setup_knob_file(struct annex_session *s, mode_t *mode)
 static int record_knobs(struct setup_state *st, struct annex_err *err)
 {
 	struct annex_session *s = st->s;
-	struct knob k[12];
-	char *names[12] = { 0 };
+	struct knob k[16];
+	char *names[16] = { 0 };
 	size_t n = 0;
 	mode_t mode;
 	char *path = setup_knob_file(s, &mode);
@@ -70,6 +70,7 @@ static int record_knobs(struct setup_state *st, struct annex_err *err)
 	KNOB("ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN", st->profile_arn);
 	KNOB("ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN", st->fleet_role_arn);
 	KNOB("ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS", st->group_id);
+	KNOB("ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN", st->conn_function_arn);
 	if (s->access_key_file && (s->key_files_are_condor_default || s->opts->key_files_from_setup)) {
 		KNOB("ANNEX_DEFAULT_ACCESS_KEY_FILE", s->access_key_file);
 		KNOB("ANNEX_DEFAULT_SECRET_KEY_FILE", s->secret_key_file);
@@ -119,6 +120,8 @@ static void state_free(struct setup_state *st)
 	free(st->fleet_role_arn);
 	free(st->group_id);
 	free(st->node_profile);
+	free(st->conn_role_arn);
+	free(st->conn_function_arn);
 	condorsetup_free(&st->cs);
 }
 

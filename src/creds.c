@@ -332,8 +332,9 @@ int creds_resolve(const struct creds_opts *opts, struct aws_creds *out, struct a
 	if (rc == 0)
 		rc = creds_from_imds(out, &tried, NULL, err);
 	if (rc == 0)
-		annex_err_set(err, "Credentials", "no AWS credentials found; tried, in order: %s",
-		              buf_cstr(&tried));
+		annex_err_set(err, "Credentials", "no AWS credentials found (put a key in ~/.aws/credentials with "
+		              "'aws configure', export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give key "
+		              "files: docs/credentials.md); tried, in order: %s", buf_cstr(&tried));
 out:
 	buf_free(&tried);
 	if (rc != 1) {

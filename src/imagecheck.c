@@ -66,8 +66,8 @@ static struct imagecheck_type *get_type(struct imagecheck *ic, const char *name,
 		if (strcmp(ic->types[i].name, name) != 0)
 			continue;
 		if (!ic->types[i].found)
-			annex_err_set(err, "InvalidInstanceType", "instance type %s is not offered in %s", name,
-				      ic->region);
+			annex_err_set(err, "InvalidInstanceType", "instance type %s is not offered in %s; "
+				      "choose another (e.g. " PLATFORMS_DEFAULT_TYPE ")", name, ic->region);
 		return ic->types[i].found ? &ic->types[i] : NULL;
 	}
 	ic->types = xrealloc(ic->types, (ic->n_types + 1) * sizeof(*ic->types));
@@ -117,7 +117,8 @@ static struct imagecheck_image *get_image(struct imagecheck *ic, const char *id,
 		ic->n_images++;
 	}
 	if (!im->found) {
-		annex_err_set(err, "InvalidAMIID.NotFound", "image %s does not exist in %s", id, ic->region);
+		annex_err_set(err, "InvalidAMIID.NotFound", "image %s does not exist in %s; check the AMI id "
+			      "(image ids differ from region to region) and the region (-aws-region)", id, ic->region);
 		return NULL;
 	}
 	return im;

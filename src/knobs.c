@@ -69,6 +69,21 @@ static const struct knob_def knob_table[] = {
 	  "The region a -setup was made in, written region-prefixed by -setup; -reap visits every region that has one." },
 	{ "ANNEX_DEFAULT_ODI_KEY_NAME", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The EC2 key pair of the nodes; none when unset (-aws-on-demand-key-name wins)." },
+	{ "ANNEX_CHECK_PERMISSIONS", KNOB_LIST,
+	  "RunInstances, CreateLaunchTemplate, RequestSpotFleet, TerminateInstances, CancelSpotFleetRequests, "
+	  "DescribeInstances", NULL, 0, 0, 0,
+	  "The EC2 calls -check-setup sends with DryRun=true to prove the user may make them (docs/iam.md); "
+	  "none: no probe." },
+
+	/* the connectivity checks (issue 19; docs/network.md) */
+	{ "ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN", KNOB_STRING, "HTCondorAnnex-CheckConnectivity",
+	  NULL, 0, 0, KNOB_HTCONDOR | KNOB_CONFIGURED_ONLY,
+	  "The connectivity Lambda function (asks the collector for its instance id from AWS); written by -setup. "
+	  "The parameter-table default (condor_annex's function) never counts." },
+	{ "ANNEX_CONNECTIVITY_TIMEOUT", KNOB_DURATION, "5", "seconds", 1, 60, 0,
+	  "How long the collector and schedd checks wait for an answer, from here and from AWS (each)." },
+	{ "ANNEX_LAUNCH_CONNECTIVITY_CHECK", KNOB_BOOL, "true", NULL, 0, 0, 0,
+	  "false: launches skip the collector check, as -no-connectivity-check does (-check-setup still runs it)." },
 
 	/* launches */
 	{ "ANNEX_DEFAULT_ODI_IMAGE_ID", KNOB_STRING, NULL, NULL, 0, 0, 0,

@@ -1,9 +1,11 @@
-/* lambda.c - Lambda functions by name: get, create, delete, resource policy. */
+/* lambda.c - Lambda functions by name: get, create, delete, resource policy,
+ * invoke. */
 #include "annex/lambda.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static char *function_path(const char *name, const char *suffix)
 {
@@ -230,4 +232,49 @@ int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid
 		return 0;
 	}
 	return rc;
+}
+
+/* The reply of a function annex wrote is a few hundred bytes; more is cut. */
+#define LAMBDA_INVOKE_MAX_REPLY (64 * 1024)
+
+int lambda_invoke(struct aws_ctx *ctx, const char *name, const char *payload, char **reply,
+		  char **function_error, struct annex_err *err)
+{
+	struct http_header hdrs[] = {
+		{ (char *)"Content-Type", (char *)"application/json" },
+		{ (char *)"X-Amz-Invocation-Type", (char *)"RequestResponse" },
+	};
+	char *path = function_path(name, "/invocations");
+	struct aws_request req;
+	struct aws_reply rep;
+	size_t n;
+	int rc;
+
+	*reply = NULL;
+	*function_error = NULL;
+	memset(&req, 0, sizeof(req));
+	req.svc = AWS_LAMBDA;
+	req.method = "POST";
+	req.path = path;
+	req.headers = hdrs;
+	req.n_headers = sizeof(hdrs) / sizeof(hdrs[0]);
+	req.body = payload;
+	req.body_len = strlen(payload);
+	req.op = "Invoke";
+	rc = aws_send(ctx, &req, &rep, err);
+	free(path);
+	if (rc != 0) {
+		aws_reply_free(&rep);
+		return rc < 0 && not_found(err) ? 0 : -1;
+	}
+	for (size_t i = 0; i < rep.http.n_headers; i++)
+		if (strcasecmp(rep.http.headers[i].name, "X-Amz-Function-Error") == 0)
+			*function_error = xstrdup(rep.http.headers[i].value ? rep.http.headers[i].value : "");
+	n = rep.http.body.len < LAMBDA_INVOKE_MAX_REPLY ? rep.http.body.len : LAMBDA_INVOKE_MAX_REPLY;
+	*reply = xmalloc(n + 1);
+	if (n)
+		memcpy(*reply, rep.http.body.data, n);
+	(*reply)[n] = 0;
+	aws_reply_free(&rep);
+	return 1;
 }

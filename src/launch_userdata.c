@@ -63,9 +63,11 @@ int launch_userdata_read(struct launch_userdata *u, const struct annex_opts *o, 
 			 struct annex_err *err)
 {
 	if (read_secret_file(password_file, "SEC_PASSWORD_FILE", &u->password, &u->password_len, err) != 0)
-		return -1;
+		return annex_err_suffix(err, "; create it with 'condor_store_cred -c add -f %s' or correct "
+					"SEC_PASSWORD_FILE", password_file);
 	if (u->password_len == 0)
-		return annex_err_set(err, "Config", "SEC_PASSWORD_FILE '%s' is empty", password_file);
+		return annex_err_set(err, "Config", "SEC_PASSWORD_FILE '%s' is empty; store the pool password in it: "
+				     "condor_store_cred -c add -f %s", password_file, password_file);
 
 	/* The user's own script, run after annex's: -aws-user-data[-file], else
 	 * condor_annex's -aws-default-user-data[-file] ("used when the user gives

@@ -53,8 +53,36 @@ static void main_put_line_safe(const char *s)
 	}
 }
 
-/* Prints err as the one line "annex: <message>"; a usage error adds the
- * hint line, as GNU tools do. */
+#define MAIN_FIX_IAM "annex's AWS identity lacks a permission: docs/iam.md lists what each command needs"
+#define MAIN_FIX_QUOTA "raise the quota in the Service Quotas console (Amazon EC2, this region) or ask for fewer"
+#define MAIN_FIX_KEY "check the AWS credentials annex uses (annex -check-setup; docs/credentials.md)"
+
+/* AWS errors whose fix is known: the fix follows AWS's own code and
+ * message on the same line (issue 20: every error with a known fix names
+ * it). Throttling codes are retried, not listed. */
+static const struct {
+	const char *code, *fix;
+} main_err_fixes[] = {
+	{ "UnauthorizedOperation", MAIN_FIX_IAM },
+	{ "AccessDenied", MAIN_FIX_IAM },
+	{ "AccessDeniedException", MAIN_FIX_IAM },
+	{ "InstanceLimitExceeded", MAIN_FIX_QUOTA },
+	{ "VcpuLimitExceeded", MAIN_FIX_QUOTA },
+	{ "MaxSpotInstanceCountExceeded", MAIN_FIX_QUOTA },
+	{ "MaxSpotFleetRequestCountExceeded", MAIN_FIX_QUOTA },
+	{ "InsufficientInstanceCapacity", "AWS has no capacity of that type there now: try another instance type "
+	  "(or, for a Spot Fleet, more types in the config file) or try later" },
+	{ "AuthFailure", MAIN_FIX_KEY },
+	{ "InvalidClientTokenId", MAIN_FIX_KEY },
+	{ "SignatureDoesNotMatch", MAIN_FIX_KEY },
+	{ "ExpiredToken", "the session token expired: fetch new credentials (docs/credentials.md)" },
+	{ "RequestExpired", "check this host's clock: AWS refuses requests signed more than 5 minutes off" },
+	{ "VPCIdNotSpecified", "this region has no default VPC: create one (aws ec2 create-default-vpc)" },
+};
+
+/* Prints err as the one line "annex: <message>" (with the fix of an AWS
+ * error whose fix is known); a usage error adds the hint line, as GNU
+ * tools do. */
 static void main_print_err(const struct annex_err *err)
 {
 	fputs("annex: ", stderr);
@@ -62,6 +90,9 @@ static void main_print_err(const struct annex_err *err)
 		main_put_line_safe(err->msg);
 	else
 		fprintf(stderr, "failed (%s)", err->code[0] ? err->code : "no message");
+	for (size_t i = 0; i < sizeof(main_err_fixes) / sizeof(main_err_fixes[0]); i++)
+		if (strcmp(err->code, main_err_fixes[i].code) == 0 && !strstr(err->msg, main_err_fixes[i].fix))
+			fprintf(stderr, "; %s", main_err_fixes[i].fix);
 	fputc('\n', stderr);
 	if (strcmp(err->code, "Usage") == 0)
 		fputs("Try 'annex -help' for more information.\n", stderr);

@@ -1,6 +1,7 @@
-/* setup_chains.c - what annex -setup creates, as six independent chains
+/* setup_chains.c - what annex -setup creates, as seven independent chains
  * run side by side (the bucket; the lease role, then the function and its
- * permission; the node role, then the instance profile; the fleet role and
+ * permission; the connectivity function's role, then the function; the
+ * node role, then the instance profile; the fleet role and
  * EC2 Spot's service-linked role; the security group; the lease rules of
  * existing annexes). Every step looks before it creates, and brings what
  * exists in line with this version (setup_drift.h: only what differs is
@@ -35,7 +36,8 @@
 #include "annex/setup.h"
 
 /* One of setup's independent chains (the bucket; the lease role and
- * function; the node role and instance profile; the fleet role; the
+ * function; the connectivity role and function; the node role and
+ * instance profile; the fleet role; the
  * security group), run beside the others by aws_run_parallel on a context
  * of its own. A chain writes only its own fields of the shared state, and
  * prints through pg, which shows every chain's lines in this order. */
@@ -289,6 +291,58 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	return rc;
 }
 
+/* The connectivity function (issue 19; docs/network.md): the same zip as
+ * the lease function (every Python file of src/functions/), its own
+ * handler, and a role that may only write the function's own logs (its
+ * role is compared and corrected like the others: setup_drift.h). Nothing
+ * invokes it but annex itself (-check-setup, launch), so it has no
+ * resource policy. */
+static int ensure_connectivity_function(struct setup_chain *c, struct annex_err *err)
+{
+	const struct aws_call create = {
+		.iam_wait = "the role " SETUP_CONN_ROLE " (for Lambda)", .iam_notice = lease_iam_notice, .ud = c,
+	};
+	struct setup_state *st = c->st;
+	const struct annex_embedded *zip = setup_function_zip();
+	struct lambda_function_spec spec;
+	int rc;
+
+	if (ensure_role(c, &setup_conn_role, &st->conn_role_arn, err) != 0)
+		return -1;
+	if ((rc = lambda_get_function(c->ctx, SETUP_CONN_FUNCTION, &st->conn_function_arn, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (dry(c)) {
+		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=%s Handler=%s ZipFile=(%zu bytes)",
+		      SETUP_CONN_FUNCTION, st->conn_role_arn, SETUP_FUNCTION_RUNTIME, SETUP_CONN_HANDLER,
+		      zip ? zip->len : 0);
+		st->conn_function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
+						  st->account, SETUP_CONN_FUNCTION);
+		return 0;
+	}
+	if (!zip)
+		return annex_err_set(err, "Internal", "the Lambda functions' zip is not built into annex");
+	memset(&spec, 0, sizeof(spec));
+	spec.name = SETUP_CONN_FUNCTION;
+	spec.role_arn = st->conn_role_arn;
+	spec.runtime = SETUP_FUNCTION_RUNTIME;
+	spec.handler = SETUP_CONN_HANDLER;
+	spec.description = "annex: can AWS reach the pool's collector? (DC_QUERY_INSTANCE)";
+	spec.zip = zip->data;
+	spec.zip_len = zip->len;
+	spec.timeout_s = SETUP_CONN_TIMEOUT;
+	if (lambda_create_function(c->ctx, &spec, &create, &st->conn_function_arn, err) != 0) {
+		/* "already exists": a resend whose first attempt's reply was lost
+		 * made it (or another setup did); use it, as the lease chain does */
+		struct annex_err e2;
+		annex_err_clear(&e2);
+		if (strcmp(err->code, "ResourceConflictException") != 0 ||
+		    lambda_get_function(c->ctx, SETUP_CONN_FUNCTION, &st->conn_function_arn, &e2) != 1)
+			return -1;
+		annex_err_clear(err);
+	}
+	return 0;
+}
+
 static int ensure_instance_profile(struct setup_chain *c, struct annex_err *err)
 {
 	struct setup_state *st = c->st;
@@ -475,6 +529,12 @@ static int chain_lease_function(struct setup_chain *c, struct annex_err *err)
 	return step_end(c, ensure_lease_function(c, err));
 }
 
+static int chain_connectivity_function(struct setup_chain *c, struct annex_err *err)
+{
+	step_begin(c, "connectivity function");
+	return step_end(c, ensure_connectivity_function(c, err));
+}
+
 static int chain_instance_profile(struct setup_chain *c, struct annex_err *err)
 {
 	int r = reuse_instance_profile(c, err);
@@ -549,8 +609,8 @@ static int setup_chain_task(struct aws_ctx *ctx, void *ud, struct annex_err *err
 int setup_create(struct setup_state *st, struct annex_err *err)
 {
 	static int (*const run[])(struct setup_chain *, struct annex_err *) = {
-		chain_bucket, chain_lease_function, chain_instance_profile, chain_fleet_role,
-		chain_security_group, chain_lease_rules,
+		chain_bucket, chain_lease_function, chain_connectivity_function, chain_instance_profile,
+		chain_fleet_role, chain_security_group, chain_lease_rules,
 	};
 	enum { N_CHAINS = sizeof(run) / sizeof(run[0]) };
 	struct setup_chain chains[N_CHAINS];

@@ -69,17 +69,22 @@ static int running_annexes(struct setup_state *st, struct annex_err *err)
 /* -setup -remove -dry-run: what the removal would delete, by looking. */
 static int setup_remove_plan(struct setup_state *st, struct annex_err *err)
 {
-	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
+	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_CONN_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
+	static const char *const functions[] = { SETUP_LEASE_FUNCTION, SETUP_CONN_FUNCTION };
 	struct aws_ctx *ctx = st->s->aws;
 	char *arn = NULL, *vpc = NULL, *group = NULL;
 	int has_role = 0, rc;
 	mode_t mode;
 	char *path;
 
-	if ((rc = lambda_get_function(ctx, SETUP_LEASE_FUNCTION, &arn, err)) == 1)
-		dryrun_note("Lambda", "DeleteFunction", "FunctionName=%s", SETUP_LEASE_FUNCTION);
-	free(arn);
-	arn = NULL;
+	for (size_t i = 0; i < sizeof(functions) / sizeof(functions[0]); i++) {
+		if ((rc = lambda_get_function(ctx, functions[i], &arn, err)) == 1)
+			dryrun_note("Lambda", "DeleteFunction", "FunctionName=%s", functions[i]);
+		free(arn);
+		arn = NULL;
+		if (rc < 0)
+			break;
+	}
 	if (rc >= 0 && (rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &arn, &has_role,
 						      err)) == 1) {
 		if (has_role)
@@ -117,7 +122,7 @@ static int setup_remove_plan(struct setup_state *st, struct annex_err *err)
  * asking (unless -yes). Each piece already gone is skipped. */
 int setup_remove(struct setup_state *st, struct annex_err *err)
 {
-	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
+	static const char *const roles[] = { SETUP_LEASE_ROLE, SETUP_CONN_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE };
 	struct aws_ctx *ctx = st->s->aws;
 	char *vpc = NULL, *group = NULL, *profile = NULL;
 	int has_role = 0;
@@ -136,10 +141,10 @@ int setup_remove(struct setup_state *st, struct annex_err *err)
 		puts("Removing the setup anyway (-force).");
 	if (st->s->opts->dry_run)
 		return setup_remove_plan(st, err);
-	printf("This deletes annex's setup in %s: the bucket %s, the function %s, the roles %s, %s and %s,\n"
-	       "the instance profile %s and the security group %s.\n",
-	       st->s->region, st->bucket, SETUP_LEASE_FUNCTION, SETUP_LEASE_ROLE, SETUP_NODE_ROLE,
-	       SETUP_FLEET_ROLE, SETUP_INSTANCE_PROFILE, SETUP_SECURITY_GROUP);
+	printf("This deletes annex's setup in %s: the bucket %s, the functions %s and %s, the roles %s, %s,\n"
+	       "%s and %s, the instance profile %s and the security group %s.\n",
+	       st->s->region, st->bucket, SETUP_LEASE_FUNCTION, SETUP_CONN_FUNCTION, SETUP_LEASE_ROLE,
+	       SETUP_CONN_ROLE, SETUP_NODE_ROLE, SETUP_FLEET_ROLE, SETUP_INSTANCE_PROFILE, SETUP_SECURITY_GROUP);
 	if (!st->s->opts->yes) {
 		int yes = session_prompt_yes_no(st->s, "Is that OK?  (Type 'yes' or 'no'): ", err);
 		if (yes < 0)
@@ -150,6 +155,8 @@ int setup_remove(struct setup_state *st, struct annex_err *err)
 		}
 	}
 	rc = lambda_delete_function(ctx, SETUP_LEASE_FUNCTION, err);
+	if (rc == 0)
+		rc = lambda_delete_function(ctx, SETUP_CONN_FUNCTION, err);
 	/* a profile holding a role cannot be deleted; RemoveRoleFromInstanceProfile
 	 * only when it does hold it (an interrupted removal may have done it) */
 	if (rc == 0 && (rc = iam_get_instance_profile(ctx, SETUP_INSTANCE_PROFILE, SETUP_NODE_ROLE, &profile,

@@ -20,6 +20,10 @@ const struct setup_role_want setup_lease_role = {
 const struct setup_role_want setup_node_role = {
 	SETUP_NODE_ROLE, "node-trust.json", SETUP_NODE_POLICY, NULL, "annex execute nodes",
 };
+const struct setup_role_want setup_conn_role = {
+	SETUP_CONN_ROLE, "connectivity-function-trust.json", SETUP_CONN_POLICY, "connectivity-function-policy.json",
+	"annex connectivity function: asks the collector for its id",
+};
 const struct setup_role_want setup_fleet_role = {
 	SETUP_FLEET_ROLE, "spot-fleet-trust.json", SETUP_FLEET_POLICY, "spot-fleet-policy.json",
 	"annex Spot Fleets",

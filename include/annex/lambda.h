@@ -52,4 +52,13 @@ int lambda_remove_permission(struct aws_ctx *ctx, const char *name, const char *
 int lambda_add_permission(struct aws_ctx *ctx, const char *name, const char *sid, const char *principal,
 			  const char *source_arn, const char *source_account, struct annex_err *err);
 
+/* Invoke, synchronously (RequestResponse): payload is the event's JSON
+ * text. Returns 1 when the function ran: *reply is its output (malloc'd,
+ * NUL-terminated, at most 64 KiB kept) and *function_error the
+ * X-Amz-Function-Error header's value when the function itself failed
+ * (malloc'd) or NULL; 0 when no such function exists; -1 with err for
+ * any other error (throttling that outlasted the retries included). */
+int lambda_invoke(struct aws_ctx *ctx, const char *name, const char *payload, char **reply,
+		  char **function_error, struct annex_err *err);
+
 #endif

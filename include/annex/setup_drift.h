@@ -24,12 +24,18 @@ struct setup_role_want {
 };
 
 extern const struct setup_role_want setup_lease_role, setup_node_role, setup_fleet_role;
+/* the connectivity function's role (issue 19): its own logs only */
+extern const struct setup_role_want setup_conn_role;
 
 /* The lease function's configuration. */
 #define SETUP_FUNCTION_RUNTIME     "python3.12"
 #define SETUP_FUNCTION_HANDLER     "lease.handler"
 #define SETUP_FUNCTION_TIMEOUT     60
 #define SETUP_FUNCTION_DESCRIPTION "annex: terminates annexes whose lease has expired"
+/* The connectivity function's (issue 19): the same runtime and zip; its
+ * timeout above ANNEX_CONNECTIVITY_TIMEOUT's largest value, 60 s. */
+#define SETUP_CONN_HANDLER         "connectivity.handler"
+#define SETUP_CONN_TIMEOUT         75
 /* The description of the inbound SSH rule -ssh-cidr adds. */
 #define SETUP_SSH_DESCRIPTION      "SSH (annex -setup -ssh-cidr)"
 

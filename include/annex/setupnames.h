@@ -13,6 +13,10 @@
 #define SETUP_FLEET_ROLE        "HTCondorAnnex-SpotFleetRole"
 #define SETUP_FLEET_POLICY      "HTCondorAnnex-SpotFleetPolicy"
 #define SETUP_SECURITY_GROUP    "HTCondorAnnex-SecurityGroup"
+/* the connectivity function (issue 19): its role may only write its logs */
+#define SETUP_CONN_ROLE         "HTCondorAnnex-ConnectivityFunctionRole"
+#define SETUP_CONN_POLICY       "HTCondorAnnex-ConnectivityFunctionPolicy"
+#define SETUP_CONN_FUNCTION     "HTCondorAnnex-ConnectivityFunction"
 
 /* "htcondor-annex-<account>-<region>" (malloc'd). */
 char *setup_bucket_name(const char *account, const char *region);

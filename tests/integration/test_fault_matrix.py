@@ -213,8 +213,14 @@ class Setup(Scenario):
     slots = [("S3 CreateBucket", "CreateBucket", None),
              ("IAM CreateRole (lease function)", "CreateRole", {"RoleName": "HTCondorAnnex-LeaseFunctionRole"}),
              ("IAM PutRolePolicy (lease function)", "PutRolePolicy", {"RoleName": "HTCondorAnnex-LeaseFunctionRole"}),
-             ("Lambda CreateFunction", "CreateFunction", None),
+             ("Lambda CreateFunction", "CreateFunction", {"FunctionName": "HTCondorAnnex-LeaseFunction"}),
              ("Lambda AddPermission", "AddPermission", None),
+             ("IAM CreateRole (connectivity function)", "CreateRole",
+              {"RoleName": "HTCondorAnnex-ConnectivityFunctionRole"}),
+             ("IAM PutRolePolicy (connectivity function)", "PutRolePolicy",
+              {"RoleName": "HTCondorAnnex-ConnectivityFunctionRole"}),
+             ("Lambda CreateFunction (connectivity)", "CreateFunction",
+              {"FunctionName": "HTCondorAnnex-ConnectivityFunction"}),
              ("IAM CreateRole (node)", "CreateRole", {"RoleName": "HTCondorAnnex-NodeRole"}),
              ("IAM CreateInstanceProfile", "CreateInstanceProfile", None),
              ("IAM AddRoleToInstanceProfile", "AddRoleToInstanceProfile", None),
@@ -463,7 +469,11 @@ def slot_of(sc, call):
     for label, name, params in sc.slots:
         if call.get("name", call["operation"]) != name and call["operation"] != name:
             continue
-        if params and any(call["params"].get(k) != v for k, v in params.items()):
+        # a form field (query protocol), else a member of the JSON body
+        # (Lambda's FunctionName), as the proxy's params filter matches
+        if params and any(call["params"].get(k, (call.get("body") or {}).get(k)
+                                            if isinstance(call.get("body"), dict) else None) != v
+                          for k, v in params.items()):
             continue
         return label
     return None

@@ -20,7 +20,10 @@ import annextest as T  # noqa: E402
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
 
-LAMBDA_CREATE = "POST /2015-03-31"   # CreateFunction (AddPermission comes later, after it)
+# CreateFunction (AddPermission comes later, after it). Two chains make a
+# function each, side by side (the lease function, the connectivity
+# function), so the first CreateFunction calls are both chains' first tries
+LAMBDA_CREATE = "POST /2015-03-31"
 LAMBDA_NOT_ASSUMABLE = {
     "fault": "reply", "status": 400, "content_type": "application/json",
     "body": json.dumps({"__type": "InvalidParameterValueException",
@@ -63,7 +66,9 @@ def test_setup_waits(m, pool):
     T.check("reference setup through the proxy", rc == 0, out + err)
 
     fresh(m, pool)
-    rule = dict(LAMBDA_NOT_ASSUMABLE, call=LAMBDA_CREATE, nth=1, times=3)
+    # three failed tries for each of the two functions: both chains wait
+    # 0.5, 1 and 2 s in step, so each chain's first three tries fail
+    rule = dict(LAMBDA_NOT_ASSUMABLE, call=LAMBDA_CREATE, nth=1, times=6)
     with T.FaultProxy([rule]) as fp:
         start = time.time()
         rc, out, err = T.run_annex(["-setup"], pool.env(ANNEX_IAM_WAIT_S="30", **fp.env()))
@@ -72,20 +77,25 @@ def test_setup_waits(m, pool):
     T.check("setup waits out 'role cannot be assumed' and succeeds", rc == 0 and "Setup successful." in out,
             out + err)
     T.check("setup says it waits for IAM", "Creating Lambda functions.. (waiting for IAM to make the new role "
-            "usable) complete." in out.splitlines(), out)
+            "usable) complete." in out.splitlines() and "Creating connectivity function.. (waiting for IAM to make "
+            "the new role usable) complete." in out.splitlines(), out)
     extra = ops(calls) - clean
-    T.check("only CreateFunction was sent again (3 more times), nothing else",
-            extra == collections.Counter({LAMBDA_CREATE: 3}) and not (clean - ops(calls)), (extra, clean - ops(calls)))
-    # setup's chains run side by side, so only the lease chain's own calls
-    # (the function's, under /2015-03-31) are in one order
-    lease = [c for c in calls if "/2015-03-31" in c["url"]]
-    faulted = [c["n"] for c in lease if c["fault"] == "reply"]
-    creates = [i for i, c in enumerate(lease) if c["operation"] == LAMBDA_CREATE]
-    T.check("the retries follow each other, no other call of the function's in between",
-            creates[:4] == list(range(creates[0], creates[0] + 4)) and
-            faulted == [lease[i]["n"] for i in creates[:3]], (creates, faulted))
+    T.check("only CreateFunction was sent again (3 more times for each function), nothing else",
+            extra == collections.Counter({LAMBDA_CREATE: 6}) and not (clean - ops(calls)), (extra, clean - ops(calls)))
+    # setup's chains run side by side; the two functions' CreateFunction
+    # calls (the name is in the body) interleave, but no other Lambda call
+    # but the lookups comes before the first that succeeds: the permission
+    # follows the function
+    fn_calls = [c for c in calls if "/2015-03-31" in c["url"]]
+    creates = [i for i, c in enumerate(fn_calls) if c["url"].endswith("/2015-03-31/functions")]
+    faulted = [i for i, c in enumerate(fn_calls) if c["fault"] == "reply"]
+    T.check("the retries follow each other, only the functions' lookups before them",
+            len(creates) == 8 and faulted == creates[:6] and
+            all(fn_calls[i]["method"] == "GET" for i in range(creates[6]) if i not in creates), (creates, faulted))
     T.check("it waited between the tries (0.5 + 1 + 2 s), not a busy loop", elapsed >= 3.4, elapsed)
-    T.check("the function exists once", len(m.client("lambda").list_functions()["Functions"]) == 1)
+    T.check("each function exists once", sorted(f["FunctionName"] for f in m.client("lambda").list_functions()
+                                                 ["Functions"]) == ["HTCondorAnnex-ConnectivityFunction",
+                                                                    "HTCondorAnnex-LeaseFunction"])
 
 
 def test_setup_bound(m, pool):
@@ -102,8 +112,8 @@ def test_setup_bound(m, pool):
             "within 2 s" in err and "ANNEX_IAM_WAIT_S" in err and "HTCondorAnnex-LeaseFunctionRole" in err and
             "InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda." in err
             and len(T.without_region_line(err).strip().splitlines()) == 1, err)
-    T.check("bounded: about ANNEX_IAM_WAIT_S seconds, a few tries", 2 <= elapsed < 10 and 2 <= len(creates) <= 5,
-            (elapsed, len(creates)))
+    T.check("bounded: about ANNEX_IAM_WAIT_S seconds, a few tries (each function's)",
+            2 <= elapsed < 10 and 4 <= len(creates) <= 10, (elapsed, len(creates)))
     T.check("nothing recorded after a failed piece", not os.path.exists(pool.setup_file()), out)
     T.check("the pieces that do not need the function were made beside it (setup's chains run at once)",
             "Creating instance profile.. complete." in out.splitlines() and
@@ -113,8 +123,8 @@ def test_setup_bound(m, pool):
     with T.FaultProxy([rule]) as fp:
         rc, out, err = T.run_annex(["-setup"], pool.env(ANNEX_IAM_WAIT_S="0", **fp.env()))
         creates = [c for c in fp.calls() if c["operation"] == LAMBDA_CREATE]
-    T.check("ANNEX_IAM_WAIT_S=0: no waiting, one try, clear error",
-            rc == 1 and len(creates) == 1 and "(waiting" not in out and "ANNEX_IAM_WAIT_S" in err, (out, err))
+    T.check("ANNEX_IAM_WAIT_S=0: no waiting, one try (each function's), clear error",
+            rc == 1 and len(creates) == 2 and "(waiting" not in out and "ANNEX_IAM_WAIT_S" in err, (out, err))
 
     fresh(m, pool)
     other = {"call": LAMBDA_CREATE, "nth": 1, "times": 0, "fault": "reply", "status": 400,
@@ -123,8 +133,8 @@ def test_setup_bound(m, pool):
     with T.FaultProxy([other]) as fp:
         rc, out, err = T.run_annex(["-setup"], pool.env(ANNEX_IAM_WAIT_S="30", **fp.env()))
         creates = [c for c in fp.calls() if c["operation"] == LAMBDA_CREATE]
-    T.check("another InvalidParameterValueException is not waited on",
-            rc == 1 and len(creates) == 1 and "Unzipped size too big" in err and "ANNEX_IAM_WAIT_S" not in err,
+    T.check("another InvalidParameterValueException is not waited on (one try each)",
+            rc == 1 and len(creates) == 2 and "Unzipped size too big" in err and "ANNEX_IAM_WAIT_S" not in err,
             (out, err, len(creates)))
     rc, out, err = T.run_annex(["-setup"], pool.env())
     T.check("the next setup completes", rc == 0, out + err)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -29,10 +30,13 @@ NAMES = {
     "profile": "HTCondorAnnex-InstanceProfile",
     "fleet_role": "HTCondorAnnex-SpotFleetRole",
     "group": "HTCondorAnnex-SecurityGroup",
+    "conn_role": "HTCondorAnnex-ConnectivityFunctionRole",
+    "conn_function": "HTCondorAnnex-ConnectivityFunction",
 }
 EXPECTED_SETUP = [
     "Creating configuration bucket.. complete.",
     "Creating Lambda functions.. complete.",
+    "Creating connectivity function.. complete.",
     "Creating instance profile.. complete.",
     "Creating Spot Fleet role.. complete.",
     "Creating security group.. complete.",
@@ -45,9 +49,19 @@ EXPECTED_CHECK = [
     "Checking for instance profile... OK.",
     "Checking for security group... OK.",
     "Checking for Spot Fleet role... OK.",
+    "Checking permissions for launching... OK.",
     "Checking collector address... OK.",
+    # the listener accepts and closes (a FIN or, with the query unread, a
+    # reset): no instance id from here (issue 19; test_connectivity.py has
+    # every outcome); matched as a pattern
+    re.compile(r"Checking the collector from AWS \(198\.51\.100\.7:9618\)\.\.\. OK\. Note: the collector did not "
+               r"answer here \(198\.51\.100\.7:9618: (the connection was closed without an answer|Connection "
+               r"reset by peer after 0 bytes of the answer)\), so the instance id AWS saw \(00112233445566aa\) could "
+               r"not be compared with its own\."),
+    "Checking schedds... skipped: condor_status is not on PATH (or set ANNEX_CONDOR_STATUS to it).",
     "Your setup looks OK.",
 ]
+REACHABLE = json.dumps({"reachable": True, "instance_id": "00112233445566aa", "description": "answered"})
 
 
 def knobs(path):
@@ -61,7 +75,7 @@ def knobs(path):
 
 
 def counts(m):
-    """What exists; "roles" counts annex's three and EC2 Spot's service-linked role."""
+    """What exists; "roles" counts annex's four and EC2 Spot's service-linked role."""
     iam, ec2 = m.client("iam"), m.client("ec2")
     return {
         "buckets": len(m.client("s3").list_buckets()["Buckets"]),
@@ -109,6 +123,7 @@ def test_fresh_setup(m, pool):
     T.check("bucket exists", bucket in [b["Name"] for b in m.client("s3").list_buckets()["Buckets"]])
     iam = m.client("iam")
     for role, trust, pol in (("lease_role", "lease-function-trust.json", "lease-function-policy.json"),
+                             ("conn_role", "connectivity-function-trust.json", "connectivity-function-policy.json"),
                              ("fleet_role", "spot-fleet-trust.json", "spot-fleet-policy.json")):
         r = iam.get_role(RoleName=NAMES[role])["Role"]
         T.check("%s trust policy is the repo's" % role,
@@ -126,6 +141,13 @@ def test_fresh_setup(m, pool):
             "from it as the build does)", fn["CodeSha256"] == functions_zip_sha256(), fn["CodeSha256"])
     T.check("both lease-function knobs name it", k.get("us_east_1.ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN") ==
             fn["FunctionArn"] == k.get("us_east_1.ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN"), k)
+    cfn = m.client("lambda").get_function(FunctionName=NAMES["conn_function"])["Configuration"]
+    T.check("connectivity function: python3.12, connectivity.handler, its own role, the same zip",
+            cfn["Runtime"] == "python3.12" and cfn["Handler"] == "connectivity.handler" and
+            cfn["Role"].endswith("/" + NAMES["conn_role"]) and cfn["CodeSha256"] == functions_zip_sha256() and
+            cfn["Timeout"] > 60, cfn)
+    T.check("the connectivity knob names it",
+            k.get("us_east_1.ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN") == cfn["FunctionArn"], k)
     pol = json.loads(m.client("lambda").get_policy(FunctionName=NAMES["function"])["Policy"])
     st = pol["Statement"][0]
     T.check("lease function may be invoked by CloudWatch Events for annex's rules",
@@ -174,11 +196,16 @@ def test_second_run(m, pool, before):
 
 def test_check_setup(m, pool):
     lst = T.Listener()
+    m.lambda_replies([REACHABLE])
     try:
         rc, out, err = T.run_annex(["-check-setup"], pool.env())
     finally:
         lst.close()
-    T.check("check-setup OK", rc == 0 and out.splitlines() == EXPECTED_CHECK, out + err)
+    lines = out.splitlines()
+    T.check("check-setup OK", rc == 0 and len(lines) == len(EXPECTED_CHECK) and
+            all(w.fullmatch(g) if hasattr(w, "fullmatch") else g == w for g, w in zip(lines, EXPECTED_CHECK)),
+            out + err)
+    m.lambda_replies([REACHABLE])
     rc, out, err = T.run_annex(["-check-setup"], pool.env())
     T.check("collector not answering is a warning, not a failure",
             rc == 0 and "WARNING" in out and "Your setup looks OK." in out, out + err)
@@ -193,6 +220,9 @@ def test_each_piece_deleted(m, pool):
 
     def del_function():
         m.client("lambda").delete_function(FunctionName=NAMES["function"])
+
+    def del_conn_function():
+        m.client("lambda").delete_function(FunctionName=NAMES["conn_function"])
 
     def del_profile():
         iam.remove_role_from_instance_profile(InstanceProfileName=NAMES["profile"], RoleName=NAMES["node_role"])
@@ -212,6 +242,9 @@ def test_each_piece_deleted(m, pool):
 
     for what, fn, line in (("bucket", del_bucket, "Checking for configuration bucket... FAILED"),
                            ("function", del_function, "Checking for Lambda functions... FAILED"),
+                           ("connectivity function", del_conn_function,
+                            "Checking the collector from AWS (198.51.100.7:9618)... FAILED: the connectivity "
+                            "function HTCondorAnnex-ConnectivityFunction does not exist; run 'annex -setup'."),
                            ("profile", del_profile, "Checking for instance profile... FAILED"),
                            ("group", del_group, "Checking for security group... FAILED"),
                            ("fleet role", del_fleet_role, "Checking for Spot Fleet role... FAILED"),
@@ -228,7 +261,8 @@ def test_errors(m, pool):
     env = pool.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
     rc, out, err = T.run_annex(["-check-setup"], env)
     T.check("no credentials: the sources tried are listed",
-            rc == 1 and "AWS_ACCESS_KEY_ID" in err and "credentials" in err.lower() and len(err.splitlines()) == 1,
+            rc == 1 and "AWS_ACCESS_KEY_ID" in err and "credentials" in err.lower() and
+            len(T.without_region_line(err).splitlines()) == 1,
             out + err)
     with T.FaultProxy([]) as fp:
         rc, out, err = T.run_annex(["-setup", "-aws-region", "us-east-one"], pool.env(**fp.env()))
@@ -257,8 +291,8 @@ def test_interrupted_setup(m, pool):
         rc, out, err = T.run_annex(["-setup"], pool.env())
         c = counts(m)
         T.check("after failure %d the next setup completes without duplicates" % k,
-                rc == 0 and c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and c["profiles"] == 1
-                and c["roles"] == 4, (out + err, c))
+                rc == 0 and c["buckets"] == 1 and c["functions"] == 2 and c["groups"] == 1 and c["profiles"] == 1
+                and c["roles"] == 5, (out + err, c))
         k += 1
         if k > 40:
             T.check("setup's mutating calls are bounded", False)
@@ -282,8 +316,12 @@ def test_chains_at_once(m, pool):
         calls, path = fp.calls(), fp.critical_path()
     T.check("slowed setup succeeds with the usual lines in the usual order",
             rc == 0 and out.splitlines() == EXPECTED_SETUP, out + err)
-    lease = [c for c in calls if "/2015-03-31" in c["url"] or
-             c["params"].get("RoleName") == NAMES["lease_role"]]
+    # the lease chain: its role's calls and its function's; of the two
+    # CreateFunction calls (POST .../functions, the name is in the body),
+    # one is the connectivity chain's
+    lambda_calls = [c for c in calls if "/2015-03-31" in c["url"] and NAMES["conn_function"] not in c["url"]]
+    lease = [c for c in calls if c["params"].get("RoleName") == NAMES["lease_role"]] + lambda_calls[:-1] \
+        if sum(c["url"].endswith("/functions") for c in lambda_calls) == 2 else lambda_calls
     # the measure chains calls by their times, so a call of another chain
     # that happens to start as one ends may stretch it by one
     T.check("critical path: GetCallerIdentity and the lease chain (%d calls), not all %d calls" %
@@ -292,12 +330,13 @@ def test_chains_at_once(m, pool):
     T.check("wall time follows the critical path, not the number of calls",
             wall < 0.1 * len(calls), (wall, len(calls)))
     c = counts(m)
-    T.check("everything made once", c["buckets"] == 1 and c["functions"] == 1 and c["groups"] == 1 and
-            c["profiles"] == 1 and c["roles"] == 4, c)
+    T.check("everything made once", c["buckets"] == 1 and c["functions"] == 2 and c["groups"] == 1 and
+            c["profiles"] == 1 and c["roles"] == 5, c)
 
 
 def main():
     with MotoServer() as m:
+        m.lambda_simple()     # canned Invoke replies for the connectivity check
         pool = T.Pool(m)
         before = T.guarded(test_fresh_setup, m, pool)
         T.guarded(test_second_run, m, pool, before)

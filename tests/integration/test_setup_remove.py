@@ -28,6 +28,8 @@ NAMES = {
     "profile": "HTCondorAnnex-InstanceProfile",
     "fleet_role": "HTCondorAnnex-SpotFleetRole",
     "group": "HTCondorAnnex-SecurityGroup",
+    "conn_role": "HTCondorAnnex-ConnectivityFunctionRole",
+    "conn_function": "HTCondorAnnex-ConnectivityFunction",
 }
 OWN = {"bucket": "my-own-render-bucket", "role": "MyOwnRole", "profile": "MyOwnProfile",
        "function": "my-own-function", "group": "my-own-group"}
@@ -104,7 +106,7 @@ def without_annex(inv, account):
         "buckets": [b for b in inv["buckets"] if b != bucket],
         "roles": [r for r in inv["roles"] if r not in NAMES.values()],
         "profiles": [p for p in inv["profiles"] if p != NAMES["profile"]],
-        "functions": [f for f in inv["functions"] if f != NAMES["function"]],
+        "functions": [f for f in inv["functions"] if f not in (NAMES["function"], NAMES["conn_function"])],
         "groups": [g for g in inv["groups"] if g != NAMES["group"]],
         "role_policies": {r: p for r, p in inv["role_policies"].items() if r not in NAMES.values()},
     }

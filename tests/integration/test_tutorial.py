@@ -51,6 +51,13 @@ ALLOWED_EXTRA = [
     (r"Creating Spot Fleet role\.\. complete\.", r"Creating instance profile\.\. complete\."),
     (r"Checking for Spot Fleet role\.\.\. OK\.", r"Checking for security group\.\.\. OK\."),
     (r"Checking collector address\.\.\. OK\.", r"Checking for Spot Fleet role\.\.\. OK\."),
+    # the connectivity function (issue 19; docs/network.md): its own setup line, and the checks after the
+    # collector address's (moto runs no Lambda code, so the collector line is a warning there)
+    (r"Creating connectivity function\.\. complete\.", r"Creating Lambda functions\.\. complete\."),
+    (r"Checking the collector from AWS \(198\.51\.100\.7:9618\)\.\.\. (OK\.|WARNING: ).*",
+     r"Checking collector address\.\.\. OK\."),
+    (r"Checking schedds\.\.\. skipped: condor_status is not on PATH \(or set ANNEX_CONDOR_STATUS to it\)\.",
+     r"Checking the collector from AWS \(198\.51\.100\.7:9618\)\.\.\. .*"),
     # the HTCondor series nodes install when their image has none (SPEC.md section 7)
     (r"HTCondor \d+\.(0|x) .*on the nodes: .*\.", r"Is that OK\?  \(Type 'yes' or 'no'\): yes"),
     # the region every command that talks to AWS names on stderr (issue 17; docs/commands.md),

@@ -28,7 +28,9 @@ connection closed: a lost reply), "delay" (forwarded after `seconds`),
 "blackhole" (nothing forwarded, nothing answered: the connection is held
 open until the client gives up),
 "reply" (nothing forwarded; answers `status` with `body` and
-`content_type`, default text/xml: any error AWS could send),
+`content_type`, default text/xml, and any `headers` ({name: value}): any
+error AWS could send, or a Lambda function's error with its
+X-Amz-Function-Error header),
 "forward_reply" (forwarded, so the call takes effect, then answered like
 "reply": a call that did its work but reports failure), "error" (nothing
 forwarded; AWS's error `code` with `status`, default 400, in the shape of
@@ -240,6 +242,8 @@ def make_handler(state):
             self._status = int(rule.get("status", 400))
             self.send_response(self._status)
             self.send_header("Content-Type", rule.get("content_type", "text/xml"))
+            for k, v in rule.get("headers", {}).items():
+                self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -113,6 +113,27 @@ class MotoServer:
             c.meta.events.register("before-sign.lambda", add_hash)
         return c
 
+    def _post_json(self, path, body):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def lambda_simple(self):
+        """moto's simple Lambda mode, where Invoke answers canned replies
+        (lambda_replies; past the queue: the payload). Call it before any
+        function is made: the simple mode keeps its functions apart from the
+        default mode's, which the switch hides. In the simple mode Invoke
+        finds a reply even for a function that does not exist (AWS: 404)."""
+        self._post_json("/moto-api/config", {"lambda": {"use_docker": False}})
+
+    def lambda_replies(self, replies, region=None):
+        """Queues the outputs of the next Lambda Invoke calls (strings),
+        whatever the function: moto runs no Lambda code here (no Docker;
+        TESTING.md), so tests of annex's invoke path use canned replies.
+        Needs lambda_simple()."""
+        self._post_json("/moto-api/static/lambda-simple/response",
+                        {"results": list(replies), "region": region or self.region})
+
     def env(self):
         """Environment for running annex against this server."""
         return {

@@ -113,6 +113,7 @@ def ids(paths):
 def test_policy_files_exist():
     names = set(ids(FILES))
     for expected in ("lease-function-trust.json", "lease-function-policy.json", "node-trust.json",
+                     "connectivity-function-trust.json", "connectivity-function-policy.json",
                      "spot-fleet-trust.json", "spot-fleet-policy.json"):
         assert expected in names
     # The node role carries no inline policy by design (docs/iam.md): the
@@ -191,6 +192,7 @@ def test_trust_principals():
     def principal(name):
         return load(os.path.join(POLICY_DIR, name))["Statement"][0]["Principal"]["Service"]
     assert principal("lease-function-trust.json") == "lambda.amazonaws.com"
+    assert principal("connectivity-function-trust.json") == "lambda.amazonaws.com"
     assert principal("node-trust.json") == "ec2.amazonaws.com"
     assert principal("spot-fleet-trust.json") == "spotfleet.amazonaws.com"
 
@@ -214,6 +216,18 @@ def test_lease_function_mutations_are_tag_conditioned():
     for arn in logs["Resource"]:
         assert ":log-group:/aws/lambda/HTCondorAnnex-LeaseFunction" in arn
         assert arn.endswith(("LeaseFunction", "LeaseFunction:*"))
+
+
+def test_connectivity_function_may_only_write_its_own_logs():
+    # src/functions/connectivity.py calls no AWS API (issue 19): its role
+    # may write the function's own log group and nothing else
+    sts = statements("connectivity-function-policy.json")
+    assert list(sts) == ["WriteOwnLogs"]
+    assert set(as_list(sts["WriteOwnLogs"]["Action"])) == {
+        "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+    for arn in as_list(sts["WriteOwnLogs"]["Resource"]):
+        assert ":log-group:/aws/lambda/HTCondorAnnex-ConnectivityFunction" in arn
+        assert arn.endswith(("ConnectivityFunction", "ConnectivityFunction:*"))
 
 
 def test_spot_fleet_role_passes_only_the_node_role_to_ec2():

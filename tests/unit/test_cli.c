@@ -94,6 +94,7 @@ static const struct { const char *full, *prefix; } annex_rows[] = {
 	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
 	{ "no-may-use-aws", "no-m" },
+	{ "no-connectivity-check", "no-c" },
 };
 
 #define N_ANNEX (sizeof annex_rows / sizeof annex_rows[0])
@@ -392,7 +393,7 @@ static void t_ambiguity_names_candidates(void)
 	CHECK_INT(cli_match("-aws-p", &name, &e), -1);
 	CHECK_STR(e.msg, "ambiguous option '-aws-p': could be -aws-public-key-file, -aws-private-key-file");
 	CHECK_INT(cli_match("-no", &name, &e), -1);
-	CHECK_STR(e.msg, "ambiguous option '-no': could be -no-owner, -no-may-use-aws");
+	CHECK_STR(e.msg, "ambiguous option '-no': could be -no-owner, -no-may-use-aws, -no-connectivity-check");
 	CHECK_INT(cli_match("-x", &name, &e), -1);
 	CHECK_STR(e.msg, "unknown option '-x'");
 	CHECK_INT(cli_match("-", &name, &e), -1);
@@ -740,6 +741,26 @@ static void t_no_may_use_aws(void)
 	CHECK(strstr(cli_usage_all(), "-no-may-use-aws") != NULL);
 }
 
+/* -no-connectivity-check: a launch without the collector check (issue
+ * 19); with any other command it is refused (-check-setup always checks). */
+static void t_no_connectivity_check(void)
+{
+	struct annex_opts o;
+	struct annex_err e;
+
+	CHECK_INT(parse(&o, &e, ARGV("-count", "1", "-annex", "a")), 0);
+	CHECK_INT(o.no_connectivity_check, 0);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-slots", "2", "-annex", "a", "-no-conn")), 0);
+	CHECK_INT(o.no_connectivity_check, 1);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-check-setup", "-no-connectivity-check")), -1);
+	CHECK_STR(e.code, "Usage");
+	CHECK(strstr(e.msg, "-no-connectivity-check goes only with a launch") != NULL);
+	cli_opts_free(&o);
+	CHECK(strstr(cli_usage_all(), "-no-connectivity-check") != NULL);
+}
+
 static void t_usage_text(void)
 {
 	const char *u = cli_usage();
@@ -760,4 +781,5 @@ TESTS(T(t_condor_min_and_full), T(t_condor_one_shorter), T(t_shorter_fills_other
       T(t_case_insensitive_extension), T(t_exact_name_wins), T(t_ambiguity_names_candidates),
       T(t_bare_words), T(t_setup_forms), T(t_config_val_takes_rest), T(t_tags), T(t_numbers),
       T(t_missing_argument_names_option), T(t_command_derivation), T(t_conflicts),
-      T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_usage_text))
+      T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_no_connectivity_check),
+      T(t_usage_text))
