@@ -112,6 +112,7 @@ struct checker {
 	int denied;                 /* of failures, the permission line's refusals (0 or 1) */
 	int probe_failed;           /* of failures, the permission line's other failures (0 or 1) */
 	struct sts_identity id;     /* the account and partition */
+	char *node_profile;         /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN (the lease role's condition, setup_drift.h) */
 };
 
 static void begin(const char *what)
@@ -168,7 +169,7 @@ static void drift_begin(struct checker *c, struct drift_lines *l)
 	memset(l, 0, sizeof(*l));
 	l->d = (struct drift){
 		.mode = DRIFT_CHECK, .ctx = c->s->aws, .partition = c->id.partition, .region = c->s->region,
-		.account = c->id.account, .differs = drift_line, .ud = l,
+		.account = c->id.account, .node_profile = c->node_profile, .differs = drift_line, .ud = l,
 	};
 }
 
@@ -616,6 +617,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	if (session_open(&s, o, err) != 0)
 		goto out;
 	c.s = &s;
+	c.node_profile = session_knob_or_null(&s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
 	if (condorsetup_find(s.cfg, s.local_name, &cs, err) < 0)
 		goto out;
 	if ((c.condor_pieces = condorsetup_pieces(&cs, s.cfg)) != 0) {
@@ -687,6 +689,7 @@ int cmd_check_setup(const struct annex_opts *o, struct annex_err *err)
 	puts("Your setup looks OK.");
 	rc = 0;
 out:
+	free(c.node_profile);
 	condorsetup_free(&cs);
 	session_close(&s);
 	return rc;

@@ -22,6 +22,7 @@
 #include "annex/launch_userdata.h"
 #include "annex/launchwait.h"
 #include "annex/launchplan.h"
+#include "annex/ownership.h"
 #include "annex/platforms.h"
 #include "annex/prompt.h"
 #include "annex/session.h"
@@ -122,6 +123,18 @@ static int plan_local(struct launch *l, struct annex_err *err)
 		return -1;
 	if (l->fleet_config_file && need(l, &sp->fleet_role_arn, NULL, "ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN", err))
 		return -1;
+	if (o->instance_profile_arn) {
+		/* the lease function, -reap and -off end only annex's own nodes
+		 * (ownership.h): say so before launching ones they will not end */
+		struct ownership own;
+		ownership_init(&own, &l->s);
+		if (!ownership_profile(&own, sp->instance_profile_arn))
+			fprintf(stderr, "annex: warning: %s is not annex's node instance profile "
+				"(ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN); neither the lease function nor -reap nor "
+				"-off will end these instances (docs/security.md, \"Forged tags\")\n",
+				sp->instance_profile_arn);
+		ownership_free(&own);
+	}
 	sp->key_name = knob_or(l, o->key_name, "ANNEX_DEFAULT_ODI_KEY_NAME");
 
 	v = session_knob_or_null(&l->s, knob);

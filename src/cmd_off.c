@@ -30,6 +30,7 @@
 #include "annex/events.h"
 #include "annex/inventory.h"
 #include "annex/launchplan.h"
+#include "annex/ownership.h"
 #include "annex/session.h"
 
 #define OFF_RELIST_MAX 5
@@ -92,11 +93,12 @@ static void cmd_off_new(const struct ec2_ids *src, struct ec2_ids *known, struct
 
 /* The cloud-side rule against a launch of the same annex on another host
  * (the lock covers this one): lists the annex's fleets and instances again
- * and ends what was not there before, until a listing finds nothing new.
+ * and ends what was not there before and is annex's own (ownership.h; what
+ * is not is said once and left alone), until a listing finds nothing new.
  * -1 with err when a step fails or new ones still appear after
  * OFF_RELIST_MAX rounds. */
-static int cmd_off_relist(struct aws_ctx *ctx, const char *name, struct ec2_ids *fleets, struct ec2_ids *ids,
-			  struct annex_err *err)
+static int cmd_off_relist(struct aws_ctx *ctx, const char *name, struct ownership *own, struct ec2_ids *fleets,
+			  struct ec2_ids *ids, struct annex_err *err)
 {
 	for (int round = 0; round < OFF_RELIST_MAX; round++) {
 		struct inventory_opts io = { .annex_name = name };
@@ -105,9 +107,11 @@ static int cmd_off_relist(struct aws_ctx *ctx, const char *name, struct ec2_ids 
 		int rc = 0, found;
 
 		inventory_init(&inv, &io);
-		if (inventory_list_fleets(ctx, &inv, err) != 0 || inventory_list_instances(ctx, &inv, err) != 0)
+		if (inventory_list_fleets(ctx, &inv, err) != 0 || inventory_list_instances(ctx, &inv, err) != 0 ||
+		    ownership_list_members(ctx, own, &inv, err) != 0)
 			rc = -1;
 		if (rc == 0) {
+			ownership_set_aside(own, &inv, stdout);
 			inventory_live_fleet_ids(&inv, &live);
 			cmd_off_new(&live, fleets, &new_fleets);
 			ec2_ids_free(&live);
@@ -134,7 +138,7 @@ static int cmd_off_relist(struct aws_ctx *ctx, const char *name, struct ec2_ids 
 
 /* After a failure: what of the annex still runs, listed afresh (best
  * effort: a listing that fails says so). */
-static void cmd_off_still_running(struct aws_ctx *ctx, const char *name)
+static void cmd_off_still_running(struct aws_ctx *ctx, const char *name, struct ownership *own)
 {
 	struct inventory_opts io = { .annex_name = name };
 	struct inventory inv;
@@ -149,6 +153,7 @@ static void cmd_off_still_running(struct aws_ctx *ctx, const char *name)
 		inventory_free(&inv);
 		return;
 	}
+	ownership_set_aside(own, &inv, NULL);
 	printf("Still running in annex '%s':\n", name);
 	for (size_t i = 0; i < inv.n_fleets; i++)
 		if (strncmp(inv.fleets[i].state, "cancelled", 9) != 0) {
@@ -177,6 +182,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	struct inventory inv;
 	struct ec2_ids ids = { 0 }, fleets = { 0 }, templates = { 0 };
 	struct annex_err e, first;
+	struct ownership own = { 0 };
 	size_t n_rules = 0;
 	int failures = 0, listed_inst = 0, listed_rules = 0, rc = -1, lock = -1;
 
@@ -191,8 +197,16 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		goto out;
 	if (session_connect(&s, 0, err) != 0)
 		goto out;
+	ownership_init(&own, &s);
+	/* what carries the annex's tags but is not annex's is never ended
+	 * (ownership.h); a fleet's members are listed before it is cancelled */
 	if (inventory_list_fleets(s.aws, &inv, err) != 0)
 		goto out;
+	ownership_set_aside(&own, &inv, stdout);
+	for (size_t i = 0; i < inv.n_fleets; i++)
+		if (strncmp(inv.fleets[i].state, "cancelled", 9) != 0 && inv.fleets[i].annex_id &&
+		    ec2_spot_fleet_instances(s.aws, inv.fleets[i].id, &own.members, err) != 0)
+			goto out;
 	inventory_live_fleet_ids(&inv, &fleets);
 	annex_err_clear(&e);
 	if (o->dry_run && fleets.n)
@@ -204,6 +218,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		cmd_off_failed(&first, &failures, &e);
 	} else {
 		listed_inst = 1;
+		ownership_set_aside(&own, &inv, stdout);
 		inventory_live_instance_ids(&inv, &ids);
 		annex_err_clear(&e);
 		if (o->dry_run && ids.n)
@@ -211,7 +226,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		else if (!o->dry_run && ec2_terminate_instances(s.aws, &ids, &e) != 0)
 			cmd_off_failed(&first, &failures, &e);
 		annex_err_clear(&e);
-		if (!o->dry_run && failures == 0 && cmd_off_relist(s.aws, o->annex_name, &fleets, &ids, &e) != 0)
+		if (!o->dry_run && failures == 0 && cmd_off_relist(s.aws, o->annex_name, &own, &fleets, &ids, &e) != 0)
 			cmd_off_failed(&first, &failures, &e);
 	}
 	annex_err_clear(&e);
@@ -242,7 +257,7 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 		cmd_off_failed(&first, &failures, &e);
 	}
 	if (failures) {
-		cmd_off_still_running(s.aws, o->annex_name);
+		cmd_off_still_running(s.aws, o->annex_name, &own);
 		*err = first;
 		annex_err_prefix(err, "annex '%s' was only partly ended (%d step%s failed)", o->annex_name, failures,
 				 failures == 1 ? "" : "s");
@@ -262,6 +277,7 @@ out:
 	ec2_ids_free(&fleets);
 	ec2_ids_free(&templates);
 	inventory_free(&inv);
+	ownership_free(&own);
 	session_close(&s);
 	return rc;
 }

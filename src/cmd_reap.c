@@ -24,6 +24,7 @@
 #include "annex/ec2.h"
 #include "annex/events.h"
 #include "annex/inventory.h"
+#include "annex/ownership.h"
 #include "annex/launchplan.h"
 #include "annex/poolstatus.h"
 #include "annex/reap.h"
@@ -271,6 +272,29 @@ static int cmd_reap_lock(const struct annex_session *s, int *fd, char **path, st
 	return *fd == -1 ? -1 : 0;
 }
 
+/* What carries annex's tags but is not annex's is never ended
+ * (ownership.h); saying so is saying something, so the region line comes
+ * first. */
+static void cmd_reap_set_aside(struct annex_session *s, struct ownership *own, struct inventory *inv)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem) {
+		session_say_region(s);
+		ownership_set_aside(own, inv, stdout);
+		return;
+	}
+	ownership_set_aside(own, inv, mem);
+	fclose(mem);
+	if (len > 0) {
+		session_say_region(s);
+		fputs(text, stdout);
+	}
+	free(text);
+}
+
 /* Reaps the region s is open for: its own settings (they may be
  * region-prefixed), its inventory, its annexes. Prints nothing, not even
  * the region line, when there is nothing to do (cron); otherwise the
@@ -282,6 +306,7 @@ static int cmd_reap_region(struct annex_session *s, const struct annex_opts *o, 
 	struct inventory inv;
 	struct reap_world w = { 0 };
 	struct reap_policy pol = { 0 };
+	struct ownership own = { 0 };
 	char *condor_status = NULL;
 	size_t acted = 0, failed = 0;
 	int rc = -1;
@@ -292,8 +317,11 @@ static int cmd_reap_region(struct annex_session *s, const struct annex_opts *o, 
 	    cmd_reap_seconds(s, "ANNEX_DEFAULT_UNCLAIMED_TIMEOUT", 900, &pol.default_idle_s, err) != 0)
 		goto out;
 	inv.opts.condor_status = condor_status = session_knob_or_null(s, "ANNEX_CONDOR_STATUS");
-	if (session_connect(s, 0, err) != 0 || inventory_load(s->aws, &inv, err) != 0)
+	ownership_init(&own, s);
+	if (session_connect(s, 0, err) != 0 || inventory_load(s->aws, &inv, err) != 0 ||
+	    ownership_list_members(s->aws, &own, &inv, err) != 0)
 		goto out;
+	cmd_reap_set_aside(s, &own, &inv);
 	reap_world_from_inventory(&w, &inv);
 	if (cmd_reap_rules(s->aws, &inv, &w, err) != 0)
 		goto out;
@@ -313,6 +341,7 @@ out:
 	free(condor_status);
 	reap_world_free(&w);
 	inventory_free(&inv);
+	ownership_free(&own);
 	return rc;
 }
 

@@ -119,6 +119,7 @@ static void state_free(struct setup_state *st)
 	free(st->profile_arn);
 	free(st->fleet_role_arn);
 	free(st->group_id);
+	free(st->node_profile);
 	free(st->conn_role_arn);
 	free(st->conn_function_arn);
 	condorsetup_free(&st->cs);

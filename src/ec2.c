@@ -253,8 +253,14 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 		xmlNode *is = xml_find(r, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
 			char id[32] = "", state[32] = "", type[64] = "", ip[64] = "", launched[64] = "";
+			char profile[2048] = "", token[128] = "";
 			struct ec2_annex_tags t;
-			struct ec2_instance in = { id, state, type, ip, launched, &t, xml_find(i, "tagSet") };
+			xmlNode *tags = xml_find(i, "tagSet");
+			char *fleet = ec2_tag_value(tags, "aws:ec2spot:fleet-request-id");
+			struct ec2_instance in = { id, state, type, ip, launched, profile, token, fleet ? fleet : "",
+						   &t, tags };
+			xml_text_buf(i, "iamInstanceProfile/arn", profile, sizeof(profile));
+			xml_text_buf(i, "clientToken", token, sizeof(token));
 			xml_text_buf(i, "instanceId", id, sizeof(id));
 			xml_text_buf(i, "instanceState/name", state, sizeof(state));
 			xml_text_buf(i, "instanceType", type, sizeof(type));
@@ -263,6 +269,7 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 			ec2_read_annex_tags(in.tag_set, &t);
 			w->fn(&in, w->ud);
 			ec2_annex_tags_free(&t);
+			free(fleet);
 		}
 	}
 	return 0;
@@ -401,9 +408,14 @@ static int ec2_fleet_page(xmlDoc *doc, void *ud, struct annex_err *err)
 	(void)err;
 	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f; f = xml_next(f, "item")) {
 		char id[64] = "", state[64] = "", target[32] = "", fulfilled[32] = "", activity[64] = "";
+		char role[2048] = "", token[128] = "";
 		char *valid = xml_text(f, "spotFleetRequestConfig/validUntil");
 		struct ec2_annex_tags t;
-		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, &t, xml_find(f, "tagSet"), -1, NULL };
+		/* in the header's field order */
+		struct ec2_spot_fleet fl = { id, state, valid && *valid ? valid : NULL, -1, role, token, &t,
+					     xml_find(f, "tagSet"), -1, NULL };
+		xml_text_buf(f, "spotFleetRequestConfig/iamFleetRole", role, sizeof(role));
+		xml_text_buf(f, "spotFleetRequestConfig/clientToken", token, sizeof(token));
 		xml_text_buf(f, "spotFleetRequestId", id, sizeof(id));
 		xml_text_buf(f, "spotFleetRequestState", state, sizeof(state));
 		if (xml_text_buf(f, "spotFleetRequestConfig/targetCapacity", target, sizeof(target)) == 0 && *target)
@@ -426,6 +438,31 @@ int ec2_describe_spot_fleets(struct aws_ctx *ctx, ec2_spot_fleet_fn fn, void *ud
 	struct ec2_fleet_walk w = { fn, ud };
 
 	return aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetRequests", NULL, ec2_fleet_page, &w, err);
+}
+
+static int ec2_fleet_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "activeInstanceSet");
+
+	(void)err;
+	for (xmlNode *i = set ? xml_first(set, "item") : NULL; i; i = xml_next(i, "item")) {
+		char id[32] = "";
+		if (xml_text_buf(i, "instanceId", id, sizeof(id)) == 0 && *id)
+			ec2_ids_add(ud, id);
+	}
+	return 0;
+}
+
+int ec2_spot_fleet_instances(struct aws_ctx *ctx, const char *fleet_id, struct ec2_ids *out,
+			     struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	int rc;
+
+	params_add(&p, "SpotFleetRequestId", fleet_id);
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeSpotFleetInstances", &p, ec2_fleet_instance_page, out, err);
+	params_free(&p);
+	return rc;
 }
 
 /* Keeps requests tagged key = value that are not cancelled. */
@@ -489,15 +526,25 @@ int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, 
 	return 0;
 }
 
+struct ec2_templates {
+	struct ec2_ids *out;
+	const char *name;             /* the name, or its prefix when prefix */
+	int prefix;
+};
+
 static int ec2_template_page(xmlDoc *doc, void *ud, struct annex_err *err)
 {
+	struct ec2_templates *w = ud;
 	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "launchTemplates");
 
 	(void)err;
 	for (xmlNode *t = set ? xml_first(set, "item") : NULL; t; t = xml_next(t, "item")) {
-		char id[64];
+		char id[64], name[256] = "";
+		xml_text_buf(t, "launchTemplateName", name, sizeof(name));
+		if (w->prefix ? strncmp(name, w->name, strlen(w->name)) != 0 : strcmp(name, w->name) != 0)
+			continue;
 		if (xml_text_buf(t, "launchTemplateId", id, sizeof(id)) == 0 && *id)
-			ec2_ids_add(ud, id);
+			ec2_ids_add(w->out, id);
 	}
 	return 0;
 }
@@ -506,13 +553,17 @@ int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char
 				struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
-	char *filter = xasprintf("tag:%s", key);
+	struct ec2_templates w = { out, NULL, 0 };
+	char *filter = xasprintf("tag:%s", key), *name;
 	int rc;
 
 	params_add(&p, "Filter.1.Name", filter);
 	params_add(&p, "Filter.1.Value.1", value);
 	free(filter);
-	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeLaunchTemplates", &p, ec2_template_page, out, err);
+	w.prefix = strcmp(key, "htcondor:AnnexId") != 0;
+	w.name = name = xasprintf("htcondor-annex-%s%s", value, w.prefix ? "_" : "");
+	rc = aws_query_paginate(ctx, AWS_EC2, "DescribeLaunchTemplates", &p, ec2_template_page, &w, err);
+	free(name);
 	params_free(&p);
 	return rc;
 }

@@ -32,6 +32,9 @@ static void inventory_take_instance(const struct ec2_instance *e, void *ud)
 		.lease = e->tags->lease,
 		.idle_timeout = e->tags->idle,
 		.owner = e->tags->owner,
+		.profile_arn = inventory_or_null(e->profile_arn),
+		.client_token = inventory_or_null(e->client_token),
+		.fleet_id = inventory_or_null(e->fleet_id),
 	};
 
 	inventory_add_instance(ud, &in);
@@ -69,6 +72,8 @@ static void inventory_take_fleet(const struct ec2_spot_fleet *e, void *ud)
 		.lease = e->tags->lease,
 		.valid_until = (char *)e->valid_until,
 		.target = e->target,
+		.role_arn = inventory_or_null(e->role_arn),
+		.client_token = inventory_or_null(e->client_token),
 		.fulfilled = e->fulfilled,
 		.activity = (char *)e->activity,
 	};

@@ -20,11 +20,14 @@ static const size_t inventory_instance_strings[] = {
 	offsetof(struct inventory_instance, annex_id),   offsetof(struct inventory_instance, lease),
 	offsetof(struct inventory_instance, idle_timeout), offsetof(struct inventory_instance, owner),
 	offsetof(struct inventory_instance, console),    offsetof(struct inventory_instance, console_note),
+	offsetof(struct inventory_instance, profile_arn), offsetof(struct inventory_instance, client_token),
+	offsetof(struct inventory_instance, fleet_id),
 };
 static const size_t inventory_fleet_strings[] = {
 	offsetof(struct inventory_fleet, id),       offsetof(struct inventory_fleet, state),
 	offsetof(struct inventory_fleet, annex),    offsetof(struct inventory_fleet, annex_id),
 	offsetof(struct inventory_fleet, lease),    offsetof(struct inventory_fleet, valid_until),
+	offsetof(struct inventory_fleet, role_arn), offsetof(struct inventory_fleet, client_token),
 	offsetof(struct inventory_fleet, activity),
 };
 static const size_t inventory_rule_strings[] = {
@@ -125,6 +128,20 @@ struct inventory_fleet *inventory_add_fleet(struct inventory *inv, const struct 
 		f->state = "";
 	inventory_strings_copy(f, inventory_fleet_strings, INVENTORY_N(inventory_fleet_strings));
 	return f;
+}
+
+void inventory_drop_instance(struct inventory *inv, size_t i)
+{
+	inventory_strings_free(&inv->inst[i], inventory_instance_strings, INVENTORY_N(inventory_instance_strings));
+	memmove(&inv->inst[i], &inv->inst[i + 1], (inv->n_inst - i - 1) * sizeof(*inv->inst));
+	inv->n_inst--;
+}
+
+void inventory_drop_fleet(struct inventory *inv, size_t i)
+{
+	inventory_strings_free(&inv->fleets[i], inventory_fleet_strings, INVENTORY_N(inventory_fleet_strings));
+	memmove(&inv->fleets[i], &inv->fleets[i + 1], (inv->n_fleets - i - 1) * sizeof(*inv->fleets));
+	inv->n_fleets--;
 }
 
 void inventory_add_rule(struct inventory *inv, const char *name)

@@ -125,6 +125,13 @@ int lambda_create_function(struct aws_ctx *ctx, const struct lambda_function_spe
 	json_object_object_add(in, "Description", json_object_new_string(s->description));
 	json_object_object_add(in, "Timeout", json_object_new_int(s->timeout_s));
 	json_object_object_add(in, "Code", code);
+	if (s->n_env) {
+		json_object *env = json_object_new_object(), *vars = json_object_new_object();
+		for (size_t i = 0; i < s->n_env && i < sizeof(s->env) / sizeof(s->env[0]); i++)
+			json_object_object_add(vars, s->env[i].key, json_object_new_string(s->env[i].value));
+		json_object_object_add(env, "Variables", vars);
+		json_object_object_add(in, "Environment", env);
+	}
 	tags = json_object_new_object();
 	json_object_object_add(tags, "htcondor:AnnexSetup", json_object_new_string("annex"));
 	json_object_object_add(in, "Tags", tags);

@@ -161,13 +161,15 @@ static int ensure_role(struct setup_chain *c, const struct setup_role_want *w, c
 			      w->policy_name, w->policy_file);
 		return 0;
 	}
-	if (!(doc = setup_policy_doc(w->trust_file, st->partition, st->s->region, st->account, err)))
+	if (!(doc = setup_policy_doc(w->trust_file, st->partition, st->s->region, st->account, st->node_profile,
+				     err)))
 		return -1;
 	rc = iam_create_role(ctx, w->name, doc, w->description, arn, err);
 	free(doc);
 	if (rc != 0 || !w->policy_file)
 		return rc;
-	if (!(doc = setup_policy_doc(w->policy_file, st->partition, st->s->region, st->account, err)))
+	if (!(doc = setup_policy_doc(w->policy_file, st->partition, st->s->region, st->account, st->node_profile,
+				     err)))
 		return -1;
 	rc = iam_put_role_policy(ctx, w->name, w->policy_name, doc, err);
 	free(doc);
@@ -206,6 +208,7 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 	struct aws_ctx *ctx = c->ctx;
 	const struct annex_embedded *zip = setup_function_zip();
 	struct lambda_function_spec spec;
+	struct setup_function_env env[SETUP_FUNCTION_ENV_N];
 	json_object *config = NULL;
 	char *source_arn, *statement = NULL;
 	int rc, fn_new = 0;
@@ -221,9 +224,13 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		if (rc != 0)
 			return -1;
 	} else if (dry(c)) {
-		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=%s Handler=%s ZipFile=(%zu bytes)",
-		      SETUP_LEASE_FUNCTION, st->lease_role_arn, SETUP_FUNCTION_RUNTIME, SETUP_FUNCTION_HANDLER,
-		      zip ? zip->len : 0);
+		/* the environment: what the function takes as annex's own (lease.py, Owner) */
+		setup_function_env(st->partition, st->account, st->node_profile, env);
+		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=%s Handler=%s ZipFile=(%zu bytes) "
+		      "Environment.%s=%s Environment.%s=%s", SETUP_LEASE_FUNCTION, st->lease_role_arn,
+		      SETUP_FUNCTION_RUNTIME, SETUP_FUNCTION_HANDLER, zip ? zip->len : 0, env[0].key, env[0].value,
+		      env[1].key, env[1].value);
+		setup_function_env_free(env);
 		st->function_arn = xasprintf("arn:%s:lambda:%s:%s:function:%s", st->partition, st->s->region,
 					     st->account, SETUP_LEASE_FUNCTION);
 		fn_new = 1;
@@ -239,7 +246,15 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		spec.zip = zip->data;
 		spec.zip_len = zip->len;
 		spec.timeout_s = SETUP_FUNCTION_TIMEOUT;
-		if (lambda_create_function(ctx, &spec, &create, &st->function_arn, err) != 0) {
+		setup_function_env(st->partition, st->account, st->node_profile, env);
+		for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++) {
+			spec.env[i].key = env[i].key;
+			spec.env[i].value = env[i].value;
+		}
+		spec.n_env = SETUP_FUNCTION_ENV_N;
+		rc = lambda_create_function(ctx, &spec, &create, &st->function_arn, err);
+		setup_function_env_free(env);
+		if (rc != 0) {
 			/* "already exists": a resend whose first attempt's reply was
 			 * lost made it (or another setup did); use it */
 			struct annex_err e2;
@@ -577,8 +592,8 @@ static int setup_chain_task(struct aws_ctx *ctx, void *ud, struct annex_err *err
 	c->ctx = ctx;
 	c->drift = (struct drift){
 		.mode = dry(c) ? DRIFT_PLAN : DRIFT_FIX, .ctx = ctx, .partition = c->st->partition,
-		.region = c->st->s->region, .account = c->st->account, .differs = chain_differs,
-		.would = chain_would, .ud = c,
+		.region = c->st->s->region, .account = c->st->account, .node_profile = c->st->node_profile,
+		.differs = chain_differs, .would = chain_would, .ud = c,
 	};
 	rc = c->run(c, err);
 	progress_done(c->pg, c->step);
@@ -604,6 +619,9 @@ int setup_create(struct setup_state *st, struct annex_err *err)
 	int rc;
 
 	fflush(stdout);
+	/* read once here: the chains run on threads of their own */
+	free(st->node_profile);
+	st->node_profile = session_knob_or_null(st->s, "ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN");
 	pg = progress_new(stdout, N_CHAINS);
 	memset(tasks, 0, sizeof(tasks));
 	for (size_t i = 0; i < N_CHAINS; i++) {

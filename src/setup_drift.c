@@ -59,7 +59,7 @@ static int drift_inline_policy(struct drift *d, const struct setup_role_want *w,
 
 	if ((rc = iam_get_role_policy(d->ctx, w->name, w->policy_name, &have, err)) < 0)
 		return -1;
-	if (!(want = setup_policy_doc(w->policy_file, d->partition, d->region, d->account, err))) {
+	if (!(want = setup_policy_doc(w->policy_file, d->partition, d->region, d->account, d->node_profile, err))) {
 		free(have);
 		return -1;
 	}
@@ -111,7 +111,7 @@ static int drift_other_policies(struct drift *d, const struct setup_role_want *w
 
 int drift_role(struct drift *d, const struct setup_role_want *w, const char *trust, struct annex_err *err)
 {
-	char *want = setup_policy_doc(w->trust_file, d->partition, d->region, d->account, err);
+	char *want = setup_policy_doc(w->trust_file, d->partition, d->region, d->account, d->node_profile, err);
 	int rc = 0;
 
 	if (!want)
@@ -167,20 +167,49 @@ static const char *str_of(json_object *config, const char *key)
 	return json_object_object_get_ex(config, key, &v) ? json_object_get_string(v) : "";
 }
 
-/* The names of the function's environment variables, or NULL when it has none. */
-static char *env_names(json_object *config)
+/* The function's environment against this version's (setup_function_env):
+ * one line per variable missing, different or extra; 1 when anything
+ * differs. */
+static int drift_env(struct drift *d, const char *name, json_object *config,
+		     const struct setup_function_env want[SETUP_FUNCTION_ENV_N])
 {
-	json_object *env, *vars;
-	struct buf b = BUF_INIT;
+	json_object *env, *vars = NULL, *v;
+	struct buf extra = BUF_INIT, ours = BUF_INIT;
+	int found = 0;
 
-	if (!json_object_object_get_ex(config, "Environment", &env) ||
-	    !json_object_object_get_ex(env, "Variables", &vars) || !json_object_is_type(vars, json_type_object))
-		return NULL;
-	json_object_object_foreach(vars, k, v) {
-		(void)v;
-		buf_printf(&b, "%s%s", b.len ? ", " : "", k);
+	if (json_object_object_get_ex(config, "Environment", &env) &&
+	    (!json_object_object_get_ex(env, "Variables", &vars) || !json_object_is_type(vars, json_type_object)))
+		vars = NULL;
+	for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++) {
+		buf_printf(&ours, "%s%s", i ? ", " : "", want[i].key);
+		if (!vars || !json_object_object_get_ex(vars, want[i].key, &v)) {
+			differs(d, "function %s: environment variable %s is missing (this version's is %s)", name,
+				want[i].key, want[i].value);
+			found = 1;
+		} else if (strcmp(json_object_get_string(v), want[i].value) != 0) {
+			differs(d, "function %s: environment variable %s is %s, this version's is %s", name, want[i].key,
+				json_object_get_string(v), want[i].value);
+			found = 1;
+		}
 	}
-	return b.len ? buf_steal(&b) : NULL;
+	if (vars) {
+		json_object_object_foreach(vars, k, val) {
+			size_t i;
+			(void)val;
+			for (i = 0; i < SETUP_FUNCTION_ENV_N && strcmp(k, want[i].key) != 0; i++)
+				;
+			if (i == SETUP_FUNCTION_ENV_N)
+				buf_printf(&extra, "%s%s", extra.len ? ", " : "", k);
+		}
+	}
+	if (extra.len) {
+		differs(d, "function %s: has environment variables (%s); this version sets only %s", name,
+			buf_cstr(&extra), buf_cstr(&ours));
+		found = 1;
+	}
+	buf_free(&extra);
+	buf_free(&ours);
+	return found;
 }
 
 int drift_function(struct drift *d, const char *name, json_object *config, const char *role_arn,
@@ -191,7 +220,8 @@ int drift_function(struct drift *d, const char *name, json_object *config, const
 	};
 	const struct annex_embedded *zip = setup_function_zip();
 	json_object *upd = json_object_new_object(), *timeout;
-	char sha[48], *env;
+	struct setup_function_env env[SETUP_FUNCTION_ENV_N];
+	char sha[48];
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -210,13 +240,15 @@ int drift_function(struct drift *d, const char *name, json_object *config, const
 			SETUP_FUNCTION_TIMEOUT);
 		json_object_object_add(upd, "Timeout", json_object_new_int(SETUP_FUNCTION_TIMEOUT));
 	}
-	if ((env = env_names(config)) != NULL) {
-		json_object *e = json_object_new_object();
-		differs(d, "function %s: has environment variables (%s); this version sets none", name, env);
-		json_object_object_add(e, "Variables", json_object_new_object());
+	setup_function_env(d->partition, d->account, d->node_profile, env);
+	if (drift_env(d, name, config, env)) {
+		json_object *e = json_object_new_object(), *vars = json_object_new_object();
+		for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++)
+			json_object_object_add(vars, env[i].key, json_object_new_string(env[i].value));
+		json_object_object_add(e, "Variables", vars);
 		json_object_object_add(upd, "Environment", e);
-		free(env);
 	}
+	setup_function_env_free(env);
 	if (json_object_object_length(upd) > 0 &&
 	    correct(d, "Lambda", "UpdateFunctionConfiguration", "FunctionName=%s %s", name,
 		    json_object_to_json_string_ext(upd, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)))

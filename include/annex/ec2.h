@@ -123,6 +123,9 @@ int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2
  * field); valid for the duration of the callback only. */
 struct ec2_instance {
 	const char *id, *state, *type, *private_ip, *launch_time;
+	const char *profile_arn;     /* iamInstanceProfile/arn */
+	const char *client_token;    /* the launch's ClientToken */
+	const char *fleet_id;        /* tag aws:ec2spot:fleet-request-id (set by EC2 only) */
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
 };
@@ -139,6 +142,8 @@ int ec2_describe_instances(struct aws_ctx *ctx, const struct params *params, ec2
 struct ec2_spot_fleet {
 	const char *id, *state, *valid_until;
 	long target;
+	const char *role_arn;        /* spotFleetRequestConfig/iamFleetRole */
+	const char *client_token;    /* spotFleetRequestConfig/clientToken */
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
 	double fulfilled;            /* fulfilledCapacity; -1 when absent */
@@ -148,6 +153,10 @@ typedef void (*ec2_spot_fleet_fn)(const struct ec2_spot_fleet *f, void *ud);
 
 /* DescribeSpotFleetRequests, every page, fn called once per request. */
 int ec2_describe_spot_fleets(struct aws_ctx *ctx, ec2_spot_fleet_fn fn, void *ud, struct annex_err *err);
+
+/* DescribeSpotFleetInstances: the ids of the fleet's active instances, every page. */
+int ec2_spot_fleet_instances(struct aws_ctx *ctx, const char *fleet_id, struct ec2_ids *out,
+			     struct annex_err *err);
 
 /* Instances tagged key=value that are not terminated (or shutting down). */
 int ec2_instances_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
@@ -179,7 +188,11 @@ int ec2_create_launch_template(struct aws_ctx *ctx, const struct params *params,
 int ec2_create_launch_template_version(struct aws_ctx *ctx, const struct params *params, struct annex_err *err);
 /* DeleteLaunchTemplate for each id; a template already gone is no error. */
 int ec2_delete_launch_templates(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
-/* The ids of the launch templates tagged key=value (DescribeLaunchTemplates). */
+/* The ids of annex's launch templates tagged key=value
+ * (DescribeLaunchTemplates): only those named as a launch names them,
+ * htcondor-annex-<annex id> (with key htcondor:AnnexId, that id; else an
+ * id of annex value, htcondor-annex-VALUE_*), so that a forged tag on
+ * someone else's template gets nothing (docs/security.md). */
 int ec2_launch_templates_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 				struct annex_err *err);
 

@@ -55,6 +55,10 @@ struct inventory_instance {
 	char *lease;              /* htcondor:LeaseExpiration as tagged; NULL when untagged */
 	char *idle_timeout;       /* htcondor:IdleTimeout as tagged; NULL when untagged */
 	char *owner;              /* htcondor:Owner as tagged; NULL when untagged */
+	/* what tags cannot forge (ownership.h) */
+	char *profile_arn;        /* its instance profile's ARN; NULL when it has none */
+	char *client_token;       /* its launch's ClientToken; NULL when absent */
+	char *fleet_id;           /* tag aws:ec2spot:fleet-request-id (set by EC2 only); NULL when absent */
 	/* the pool's view, set by inventory_join */
 	enum inventory_join joined;   /* BY_ID when any ad names its id, else BY_ADDRESS when any names its address */
 	size_t n_ads;             /* startd ads joined to it (a partitionable machine has several) */
@@ -73,6 +77,8 @@ struct inventory_fleet {
 	char *lease;              /* htcondor:LeaseExpiration as tagged; NULL when untagged */
 	char *valid_until;        /* NULL when absent */
 	long target;              /* target capacity; -1 when absent */
+	char *role_arn;           /* IamFleetRole; NULL when absent */
+	char *client_token;       /* ClientToken; NULL when absent */
 	double fulfilled;         /* fulfilled capacity; -1 when absent */
 	char *activity;           /* activityStatus; NULL when absent */
 };
@@ -132,6 +138,10 @@ struct inventory_instance *inventory_add_instance(struct inventory *inv, const s
 /* Copies src in; NULL when its id or annex is empty or the filter leaves it out. */
 struct inventory_fleet *inventory_add_fleet(struct inventory *inv, const struct inventory_fleet *src);
 void inventory_add_rule(struct inventory *inv, const char *name);
+/* Removes inst[i] / fleets[i] (freed; the later ones move down one). Call
+ * inventory_join again when ads were added. */
+void inventory_drop_instance(struct inventory *inv, size_t i);
+void inventory_drop_fleet(struct inventory *inv, size_t i);
 /* Copies src in (address read from name when src->address is NULL); NULL
  * when the annex filter leaves it out. Call inventory_join after adding. */
 struct inventory_ad *inventory_add_ad(struct inventory *inv, const struct inventory_ad *src);

@@ -17,6 +17,8 @@ struct lambda_function_spec {
 	const void *zip;
 	size_t zip_len;
 	int timeout_s;
+	struct { const char *key, *value; } env[4];  /* Environment.Variables */
+	size_t n_env;
 };
 
 /* 1 found (*arn set), 0 not found, -1 error. */

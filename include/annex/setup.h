@@ -16,6 +16,7 @@ struct setup_state {
 	char partition[16];
 	char *bucket;
 	char *lease_role_arn, *function_arn, *node_role_arn, *profile_arn, *fleet_role_arn, *group_id;
+	char *node_profile;           /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN before setup (setup_drift.h) */
 	char *conn_role_arn, *conn_function_arn;   /* the connectivity function (issue 19) */
 	struct condorsetup cs;        /* condor_annex's -setup block, if any */
 	int condor_pieces;            /* CONDORSETUP_* bits in effect from it */

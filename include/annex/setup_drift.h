@@ -41,9 +41,28 @@ extern const struct setup_role_want setup_conn_role;
 
 /* A policy document from policies/, with ${Partition}, ${Region} and
  * ${AccountId} filled in (malloc'd), or NULL with err. The one generator
- * of every document setup sends and check-setup compares with. */
+ * of every document setup sends and check-setup compares with. In
+ * lease-function-policy.json the ec2:InstanceProfile condition (annex's
+ * own node profile) also names node_profile, when it is set and not
+ * annex's own (condor_annex's profile reused; docs/security.md, "Forged
+ * tags"). node_profile: ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN, or NULL. */
 char *setup_policy_doc(const char *file, const char *partition, const char *region, const char *account,
-		       struct annex_err *err);
+		       const char *node_profile, struct annex_err *err);
+/* annex's own node instance profile's ARN (malloc'd). */
+char *setup_own_profile_arn(const char *partition, const char *account);
+
+/* The lease function's environment: what it takes as annex's own besides
+ * the account's HTCondorAnnex-* profile and fleet role (lease.py, Owner):
+ * NODE_PROFILE_ARNS (annex's own node profile, then node_profile when it
+ * differs; comma-separated) and FLEET_ROLE_ARNS (annex's fleet role). */
+#define SETUP_FUNCTION_ENV_N 2
+struct setup_function_env {
+	const char *key;
+	char *value;
+};
+void setup_function_env(const char *partition, const char *account, const char *node_profile,
+			struct setup_function_env env[SETUP_FUNCTION_ENV_N]);
+void setup_function_env_free(struct setup_function_env env[SETUP_FUNCTION_ENV_N]);
 /* The lease function's deployment zip (built reproducibly by
  * scripts/embed.py), or NULL when not built in. */
 const struct annex_embedded *setup_function_zip(void);
@@ -61,6 +80,7 @@ struct drift {
 	enum drift_mode mode;
 	struct aws_ctx *ctx;
 	const char *partition, *region, *account;
+	const char *node_profile;     /* ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN, or NULL (setup_policy_doc) */
 	/* each difference, one line, before its correction */
 	void (*differs)(void *ud, const char *line);
 	/* DRIFT_PLAN: a call that would correct it ("Name=value ..." params) */
@@ -80,7 +100,7 @@ int drift_profile(struct drift *d, const char *profile, const char *role, struct
 
 /* The existing lease function (config: GetFunction's Configuration)
  * against this version: code (CodeSha256), runtime, handler, role
- * (role_arn), timeout, environment (none). */
+ * (role_arn), timeout, environment (setup_function_env, exactly). */
 int drift_function(struct drift *d, const char *name, json_object *config, const char *role_arn,
 		   struct annex_err *err);
 

@@ -24,6 +24,8 @@ constant input
    carries a readable tag does the input's LeaseExpiration count, only for
    the input's own annex, and only when every Describe call succeeded (an
    unseen tag may have extended the lease);
+   only resources that are annex's own count (`Owner`, below): a forged
+   tag can neither end an instance nor keep an annex alive;
 3. for every annex whose lease has passed (lease <= now): cancels its Spot
    Fleet requests with TerminateInstances=true, then terminates its other
    instances (those of a fleet just cancelled are its fleet's to end);
@@ -33,6 +35,21 @@ constant input
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
    anything failed: the next run, five minutes later, tries again.
+
+Ownership (docs/security.md, "Forged tags"): tags are only the index. An
+instance is annex's when its instance profile is annex's node profile and
+its launch ClientToken is its own htcondor:AnnexId tag (RunInstances) or
+it carries the `aws:ec2spot:fleet-request-id` tag that only EC2 can set (a
+Spot Fleet's), or when it belongs to a Spot Fleet request that is annex's
+(listed by DescribeSpotFleetInstances, or named by that tag); a fleet request is annex's when it runs with
+annex's fleet role (and, where the reply shows it, its ClientToken is its
+annex id); a launch template when its name is `htcondor-annex-<annex id>`.
+Anything else that carries annex's tags is reported under LeftAlone and
+never touched. Annex's node profiles and fleet roles are
+NODE_PROFILE_ARNS / FLEET_ROLE_ARNS (comma-separated, set by
+`annex -setup` in the function's environment) plus annex's own names,
+HTCondorAnnex-InstanceProfile and HTCondorAnnex-SpotFleetRole, in the
+account (an instance can carry only a profile of its own account).
 
 A run with nothing to do makes only Describe/List calls. An API error on
 one piece is logged and recorded; the other pieces are still done. The run
@@ -60,6 +77,12 @@ TAG_NAME = "htcondor:AnnexName"
 TAG_ID = "htcondor:AnnexId"
 TAG_LEASE = "htcondor:LeaseExpiration"
 
+TAG_FLEET = "aws:ec2spot:fleet-request-id"   # set by EC2 only: users cannot create aws: tags
+TEMPLATE_PREFIX = "htcondor-annex-"           # launch_spotfleet_template_name in annex
+OWN_PROFILE_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/HTCondorAnnex-InstanceProfile$")
+OWN_FLEET_ROLE_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/HTCondorAnnex-SpotFleetRole$")
+LEFT_ALONE = "not annex's (forged or foreign tags), left alone"
+
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 ACTIVE_FLEET_STATES = ("submitted", "active", "modifying")
 
@@ -79,6 +102,56 @@ ENDPOINT_VARS = {
 
 log = logging.getLogger("annex.lease")
 log.setLevel(logging.INFO)
+
+
+class Owner:
+    """What makes a resource annex's own: the node instance profiles and
+    Spot Fleet roles annex launches with (annex's own names always count;
+    `profiles` / `fleet_roles` add ARNs, e.g. condor_annex's reused
+    profile, which -setup passes in the environment)."""
+
+    def __init__(self, profiles=(), fleet_roles=()):
+        self.profiles = {p for p in profiles if p}
+        self.fleet_roles = {r for r in fleet_roles if r}
+
+    @classmethod
+    def from_environment(cls, env=None):
+        env = os.environ if env is None else env
+
+        def arns(var):
+            return [a.strip() for a in env.get(var, "").split(",") if a.strip()]
+        return cls(arns("NODE_PROFILE_ARNS"), arns("FLEET_ROLE_ARNS"))
+
+    def profile(self, arn):
+        return isinstance(arn, str) and (arn in self.profiles or bool(OWN_PROFILE_RE.match(arn)))
+
+    def fleet_role(self, arn):
+        return isinstance(arn, str) and (arn in self.fleet_roles or bool(OWN_FLEET_ROLE_RE.match(arn)))
+
+    def fleet(self, fleet, annex_id):
+        """A Spot Fleet request (DescribeSpotFleetRequests item) is annex's:
+        annex's fleet role, and its ClientToken, when the reply shows one,
+        is the annex id (annex sends the annex id as the fleet's token)."""
+        cfg = fleet.get("SpotFleetRequestConfig") or {}
+        token = cfg.get("ClientToken")
+        return self.fleet_role(cfg.get("IamFleetRole")) and (not token or token == annex_id)
+
+    def instance(self, inst, annex_id, fleet_ids, members):
+        """An instance (DescribeInstances item) is annex's: a member of one
+        of the annex's own fleets `fleet_ids` (named by the EC2-set fleet
+        tag, or in `members`, the fleets' listed instances), or annex's
+        node profile and either its ClientToken the annex id (RunInstances)
+        or the EC2-set fleet tag (a Spot Fleet instance whose request is
+        not listed, e.g. when DescribeSpotFleetRequests failed)."""
+        fleet_tag = tags_of(inst).get(TAG_FLEET)
+        if fleet_tag in fleet_ids or inst.get("InstanceId") in members:
+            return True
+        profile = (inst.get("IamInstanceProfile") or {}).get("Arn")
+        return self.profile(profile) and (inst.get("ClientToken") == annex_id or bool(fleet_tag))
+
+    @staticmethod
+    def template(template, annex_id):
+        return template.get("LaunchTemplateName") == TEMPLATE_PREFIX + annex_id
 
 
 class LeaseFunctionError(Exception):
@@ -195,8 +268,8 @@ def parse_event(event):
 class Run:
     """One invocation: the clients, the clock, and the report being built."""
 
-    def __init__(self, ec2, events, now):
-        self.ec2, self.events, self.now = ec2, events, now
+    def __init__(self, ec2, events, now, owner):
+        self.ec2, self.events, self.now, self.owner = ec2, events, now, owner
         self.report = {
             "Now": iso(now),
             "AnnexId": None,
@@ -206,6 +279,7 @@ class Run:
             "DeletedLaunchTemplates": [],
             "RemovedTargets": [],
             "DeletedRule": None,
+            "LeftAlone": [],
             "Errors": [],
         }
         self.failed_annexes = set()
@@ -311,13 +385,59 @@ class Run:
             self.error("DescribeSpotFleetInstances", fleet_id, exc, annex_id)
             return None
 
-    def cancel_fleets(self, annex_id, fleet_ids):
+    def left_alone(self, kind, resource_id, annex_id):
+        """Records (and logs) a resource that carries annex's tags but is
+        not annex's own: it is never touched."""
+        entry = {"Resource": resource_id, "Type": kind, "AnnexId": annex_id, "Reason": LEFT_ALONE}
+        self.report["LeftAlone"].append(entry)
+        log.warning("%s %s tagged as annex %s: %s", kind, resource_id, annex_id, LEFT_ALONE)
+
+    def keep_own(self, annex_id, entry):
+        """Keeps in `entry` only what is annex's own (`Owner`), records the
+        rest as left alone, lists the members of the annex's own fleets
+        when an instance needs them to prove itself (entry["members"]:
+        fleet id -> instance ids, None when the listing failed), and
+        recomputes entry["leases"] from what is kept, so that a forged
+        lease tag cannot keep an annex alive either."""
+        owner = self.owner
+        fleets = {}
+        for fid, fleet in entry["fleets"].items():
+            if owner.fleet(fleet, annex_id):
+                fleets[fid] = fleet
+            else:
+                self.left_alone("spot-fleet-request", fid, annex_id)
+        entry["members"] = members = {}
+        if fleets and any(not owner.instance(i, annex_id, fleets, ()) for i in entry["instances"].values()):
+            for fid in sorted(fleets):
+                members[fid] = self.fleet_members(annex_id, fid)
+        listed = {m for ids in members.values() for m in ids or ()}
+        instances = {}
+        for iid, inst in entry["instances"].items():
+            if owner.instance(inst, annex_id, fleets, listed):
+                instances[iid] = inst
+            else:
+                self.left_alone("instance", iid, annex_id)
+        templates = {}
+        for tid, template in entry["templates"].items():
+            if owner.template(template, annex_id):
+                templates[tid] = template
+            else:
+                self.left_alone("launch-template", tid, annex_id)
+        entry["fleets"], entry["instances"], entry["templates"] = fleets, instances, templates
+        entry["leases"] = [lease for lease in (parse_time(tags_of(o).get(TAG_LEASE)) for kind in
+                                               (fleets, instances, templates) for o in kind.values()) if lease]
+
+    def cancel_fleets(self, annex_id, fleet_ids, members):
         """Cancel the Spot Fleet requests `fleet_ids` with
         TerminateInstances=true and return the ids of the instances those
         cancellations terminate, which then need no TerminateInstances of
         their own (a request cancelled_terminating no longer counts as
-        active, so a later run terminates any of them still alive)."""
-        members = {fid: self.fleet_members(annex_id, fid) for fid in fleet_ids}
+        active, so a later run terminates any of them still alive).
+        `members` holds the fleets' instances already listed."""
+        members = dict(members)
+        for fid in fleet_ids:
+            if fid not in members:
+                members[fid] = self.fleet_members(annex_id, fid)
         terminated_by_fleet = set()
         for i in range(0, len(fleet_ids), CANCEL_BATCH):
             chunk = fleet_ids[i:i + CANCEL_BATCH]
@@ -398,14 +518,15 @@ class Run:
         log.info("deleted rule %s and its %d target(s)", annex_id, len(targets))
 
 
-def run(event, ec2=None, events=None, now=None):
+def run(event, ec2=None, events=None, now=None, owner=None):
     """Do one lease check for the rule input `event` and return the report
-    (a dict: what was ended, and the errors). `ec2`, `events` and `now` are
-    for tests; by default they come from `make_client` and the clock."""
+    (a dict: what was ended, what was left alone, and the errors). `ec2`,
+    `events`, `now` and `owner` are for tests; by default they come from
+    `make_client`, the clock and the environment (`Owner`)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     ec2 = ec2 or make_client("ec2")
     events = events or make_client("events")
-    r = Run(ec2, events, now)
+    r = Run(ec2, events, now, owner or Owner.from_environment())
     _name, input_id, input_lease, problems = parse_event(event)
     r.report["AnnexId"] = input_id
     for problem in problems:
@@ -414,6 +535,7 @@ def run(event, ec2=None, events=None, now=None):
     annexes = r.gather(input_id)
     for annex_id in sorted(annexes):
         entry = annexes[annex_id]
+        r.keep_own(annex_id, entry)
         if entry["leases"]:
             lease = max(entry["leases"])
         elif annex_id == input_id and not r.describe_failed:
@@ -426,7 +548,7 @@ def run(event, ec2=None, events=None, now=None):
         log.info("annex %s: lease ended at %s", annex_id, iso(lease))
         by_fleet = set()
         if entry["fleets"]:
-            by_fleet = r.cancel_fleets(annex_id, sorted(entry["fleets"]))
+            by_fleet = r.cancel_fleets(annex_id, sorted(entry["fleets"]), entry["members"])
         instance_ids = sorted(i for i in entry["instances"] if i not in by_fleet)
         if instance_ids:
             r.terminate(annex_id, instance_ids)

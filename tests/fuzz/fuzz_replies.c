@@ -208,6 +208,8 @@ static int call(unsigned op, struct aws_ctx *ctx, struct annex_err *err)
 		rc = ec2_describe_instances(ctx, NULL, count_instance, &count, err);
 		if (rc >= 0)
 			rc = ec2_describe_spot_fleets(ctx, count_fleet, &count, err);
+		if (rc >= 0)
+			rc = ec2_spot_fleet_instances(ctx, "sfr-1", &ids, err);
 		break;
 	}
 	case 21: rc = events_delete_rule(ctx, "a_1", err); break;

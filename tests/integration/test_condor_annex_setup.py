@@ -237,6 +237,18 @@ def run(m, env, drop, res, account, uc, condor_text):
             k.get("us_east_1.ANNEX_DEFAULT_SFR_LEASE_FUNCTION_ARN") == fn_arn and
             k.get("us_east_1.ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") ==
             "arn:aws:iam::%s:role/HTCondorAnnex-SpotFleetRole" % account, k)
+    iam = m.client("iam")
+    own = "arn:aws:iam::%s:instance-profile/HTCondorAnnex-InstanceProfile" % account
+    doc = iam.get_role_policy(RoleName="HTCondorAnnex-LeaseFunctionRole",
+                              PolicyName="HTCondorAnnex-LeaseFunctionPolicy")["PolicyDocument"]
+    term = [st for st in doc["Statement"] if st["Action"] == "ec2:TerminateInstances"]
+    T.check("the lease role may terminate instances of condor_annex's reused profile (and of annex's own)",
+            len(term) == 1 and term[0]["Condition"].get("ArnEquals") ==
+            {"ec2:InstanceProfile": [own, res["profile"]]}, term)
+    fenv = m.client("lambda").get_function(FunctionName="HTCondorAnnex-LeaseFunction")["Configuration"].get(
+        "Environment", {}).get("Variables", {})
+    T.check("the lease function's environment names both profiles",
+            fenv.get("NODE_PROFILE_ARNS") == own + "," + res["profile"], fenv)
     rc, out, err = T.run_annex(["-aws-region", "us-east-1", "-config-val", "ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN",
                                 "ANNEX_DEFAULT_ODI_KEY_NAME"], env, preexec=drop)
     T.check("annex's block wins where both set a knob; condor_annex's key name still read",

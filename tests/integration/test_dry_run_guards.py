@@ -97,6 +97,9 @@ def test_setup_dry_run(m, pool):
         "dry-run: would call S3 CreateBucket Bucket=htcondor-annex-",
         "dry-run: would call IAM CreateRole RoleName=HTCondorAnnex-LeaseFunctionRole",
         "dry-run: would call Lambda CreateFunction FunctionName=HTCondorAnnex-LeaseFunction",
+        # what the function takes as annex's own (docs/security.md, "Forged tags")
+        "Environment.NODE_PROFILE_ARNS=arn:aws:iam::", ":instance-profile/HTCondorAnnex-InstanceProfile "
+        "Environment.FLEET_ROLE_ARNS=arn:aws:iam::",
         "dry-run: would call Lambda AddPermission",
         "dry-run: would call IAM CreateInstanceProfile InstanceProfileName=HTCondorAnnex-InstanceProfile",
         "dry-run: would call IAM CreateRole RoleName=HTCondorAnnex-SpotFleetRole",

@@ -98,9 +98,9 @@ def test_launch(m, pool):
         return None
     i0 = inst[0]
     T.check("type and image", all(i["InstanceType"] == "m5.large" and i["ImageId"] == pool.image for i in inst))
-    profiled = [i for i in inst if i.get("IamInstanceProfile")]
-    T.check("instance profile (moto attaches it to the first instance only)", profiled and
-            profiled[0]["IamInstanceProfile"]["Arn"].endswith("/HTCondorAnnex-InstanceProfile"), inst)
+    # every instance (tests/lib/motopatch gives moto AWS's behaviour here)
+    T.check("instance profile on every instance", all(
+        i.get("IamInstanceProfile", {}).get("Arn", "").endswith("/HTCondorAnnex-InstanceProfile") for i in inst), inst)
     k = T_knobs(pool)
     T.check("security group from setup", all([g["GroupId"] for g in i["SecurityGroups"]] ==
                                              [k["us_east_1.ANNEX_DEFAULT_ODI_SECURITY_GROUP_IDS"]] for i in inst), inst)
@@ -582,6 +582,24 @@ def test_off(m, pool, annex_id):
     T.check("-off leaves other annexes alone", len(live(m, "lost")) == 2)
 
 
+def test_foreign_profile_warns(m, pool):
+    """A launch with a profile that is not annex's node profile is warned
+    about: the lease function, -reap and -off will not end its nodes
+    (docs/security.md, "Forged tags"); annex's own profile draws nothing."""
+    arn = m.client("iam").create_instance_profile(InstanceProfileName="SomeoneElses")["InstanceProfile"]["Arn"]
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "foreign", "-dry-run",
+                                "-aws-on-demand-instance-profile-arn", arn], pool.env())
+    T.check("a foreign profile: one warning line naming it", rc == 0 and
+            "annex: warning: %s is not annex's node instance profile" % arn in err and
+            "will end these instances" in err, (rc, out, err))
+    own = m.client("iam").get_instance_profile(
+        InstanceProfileName="HTCondorAnnex-InstanceProfile")["InstanceProfile"]["Arn"]
+    rc, out, err = T.run_annex(["-count", "1", "-annex-name", "foreign", "-dry-run",
+                                "-aws-on-demand-instance-profile-arn", own], pool.env())
+    T.check("annex's own profile named on the command line: no warning", rc == 0 and "warning" not in err,
+            (rc, out, err))
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -605,6 +623,7 @@ def main():
         T.guarded(test_default_image, m, pool)
         T.guarded(test_image_checks, m, pool)
         T.guarded(test_spot_fleet_images, m, pool)
+        T.guarded(test_foreign_profile_warns, m, pool)
         T.guarded(test_off, m, pool, annex_id)
     return T.summary()
 

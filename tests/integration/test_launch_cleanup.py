@@ -65,7 +65,12 @@ def test_off_many(m, pool):
     ami = ec2.describe_images()["Images"][0]["ImageId"]
     tags = [{"ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "many"},
                                                    {"Key": "htcondor:AnnexId", "Value": "many_x"}]}]
-    ec2.run_instances(ImageId=ami, MinCount=501, MaxCount=501, InstanceType="t3.micro", TagSpecifications=tags)
+    # launched as annex launches (its node profile, the annex id as token):
+    # -off ends only annex's own instances (docs/security.md, "Forged tags")
+    profile = m.client("iam").get_instance_profile(
+        InstanceProfileName="HTCondorAnnex-InstanceProfile")["InstanceProfile"]["Arn"]
+    ec2.run_instances(ImageId=ami, MinCount=501, MaxCount=501, InstanceType="t3.micro", TagSpecifications=tags,
+                      IamInstanceProfile={"Arn": profile}, ClientToken="many_x")
     T.check("501 instances of annex 'many' run", len(live(m, "many")) == 501)
     with T.FaultProxy([]) as fp:
         rc, out, err = T.run_annex(["-off", "-annex-name", "many"], pool.env(**fp.env()))

@@ -337,6 +337,78 @@ def test_fleet_template(m, r):
             rules(m, "sfr") == [], (out, err, left))
 
 
+def forge(m, pool, name, annex_id, profile=None, token=None):
+    """An instance someone else launched (`profile` None: without one; its
+    own ClientToken) and then tagged as a member of annex_id, lease long
+    past: all a principal with ec2:CreateTags can do."""
+    ec2 = m.client("ec2")
+    args = {"ImageId": pool.image, "MinCount": 1, "MaxCount": 1, "InstanceType": "t3.micro",
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "database"}]}]}
+    if profile:
+        args["IamInstanceProfile"] = {"Arn": profile}
+    if token:
+        args["ClientToken"] = token
+    iid = ec2.run_instances(**args)["Instances"][0]["InstanceId"]
+    ec2.create_tags(Resources=[iid], Tags=[{"Key": "htcondor:AnnexName", "Value": name},
+                                           {"Key": "htcondor:AnnexId", "Value": annex_id},
+                                           {"Key": "htcondor:LeaseExpiration", "Value": "2020-01-01T00:00:00Z"}])
+    return iid
+
+
+def state(m, iid):
+    return m.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+
+def test_forged_tags(m, r):
+    """issue 18: an instance that carries an expired annex's tags but not
+    annex's node profile and launch token is never terminated; annex's own
+    instances of that annex still end."""
+    launch(r.pool, "forged", 2, "0.001")
+    own = live_ids(m, "forged")
+    annex_id = rules(m, "forged")[0]
+    profile = m.client("iam").get_instance_profile(
+        InstanceProfileName="HTCondorAnnex-InstanceProfile")["InstanceProfile"]["Arn"]
+    no_profile = forge(m, r.pool, "forged", annex_id)
+    our_token = forge(m, r.pool, "forged", annex_id, token=annex_id)
+    our_profile = forge(m, r.pool, "forged", annex_id, profile=profile, token="db-" + annex_id[:20])
+    foreign = [no_profile, our_token, our_profile]
+    wait_past(5)
+    rc, out, err = r.run()
+    lines = out.splitlines()
+    for iid in foreign:
+        T.check("-reap reports %s as not annex's and leaves it running" % iid,
+                "instance %s of annex 'forged': not annex's (forged or foreign tags), left alone." % iid in lines
+                and state(m, iid) == "running", (out, err, state(m, iid)))
+    T.check("-reap still ends annex's own instances of that annex (2) and its rule",
+            rc == 0 and len(own) == 2 and all(state(m, i) in ("shutting-down", "terminated") for i in own) and
+            any(l.startswith("Annex 'forged' (%s): lease expired" % annex_id) and "terminated 2 instances" in l
+                for l in lines) and rules(m, "forged") == [], (rc, out, err))
+    rc, out, err = T.run_annex(["-off", "-annex-name", "forged"], r.pool.env())
+    T.check("-off leaves the forged members running too, naming each",
+            all("instance %s of annex 'forged': not annex's" % i in out and state(m, i) == "running"
+                for i in foreign), (rc, out, err))
+    launch(r.pool, "forged2", 1, "5")
+    own2 = live_ids(m, "forged2")
+    rogue = forge(m, r.pool, "forged2", rules(m, "forged2")[0])
+    ec2 = m.client("ec2")
+    theirs = ec2.create_launch_template(
+        LaunchTemplateName="their-template", LaunchTemplateData={"ImageId": r.pool.image},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [
+            {"Key": "htcondor:AnnexName", "Value": "forged2"},
+            {"Key": "htcondor:AnnexId", "Value": rules(m, "forged2")[0]}]}])["LaunchTemplate"]["LaunchTemplateId"]
+    rc, out, err = T.run_annex(["-off", "-annex-name", "forged2"], r.pool.env())
+    T.check("-off leaves a launch template tagged as the annex's but not named as annex names its own",
+            [t["LaunchTemplateId"] for t in ec2.describe_launch_templates()["LaunchTemplates"]
+             if t["LaunchTemplateId"] == theirs] == [theirs], out)
+    ec2.delete_launch_template(LaunchTemplateId=theirs)
+    T.check("-off ends annex's own instance and leaves the forged one",
+            rc == 0 and all(state(m, i) in ("shutting-down", "terminated") for i in own2) and
+            state(m, rogue) == "running" and "terminated 1 instance," in out and
+            "instance %s of annex 'forged2': not annex's (forged or foreign tags), left alone." % rogue in out,
+            (rc, out, err))
+    m.client("ec2").terminate_instances(InstanceIds=foreign + [rogue])  # out of the later tests' way
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -345,7 +417,7 @@ def main():
             return T.summary()
         r = Reaper(pool, StandIn(pool))
         for fn in (test_nothing_to_do, test_lease_expired, test_orphan_rule, test_never_joined, test_idle,
-                   test_concurrent, test_failure, test_dry_run, test_fleet_template):
+                   test_concurrent, test_failure, test_dry_run, test_fleet_template, test_forged_tags):
             T.guarded(fn, m, r)
     return T.summary()
 

@@ -158,6 +158,16 @@ def test_fresh_setup(m, pool):
     T.check("instance profile holds the node role",
             [r["RoleName"] for r in prof["Roles"]] == [NAMES["node_role"]], prof)
     T.check("profile knob", k.get("us_east_1.ANNEX_DEFAULT_ODI_INSTANCE_PROFILE_ARN") == prof["Arn"], k)
+    # issue 18: the lease function may terminate only instances of annex's node profile
+    lease_doc = iam.get_role_policy(RoleName=NAMES["lease_role"],
+                                    PolicyName="HTCondorAnnex-LeaseFunctionPolicy")["PolicyDocument"]
+    term = [st for st in lease_doc["Statement"] if st["Action"] == "ec2:TerminateInstances"]
+    T.check("the lease role's TerminateInstances is bound by ec2:InstanceProfile to the profile setup made",
+            len(term) == 1 and term[0]["Condition"].get("ArnEquals") == {"ec2:InstanceProfile": prof["Arn"]}, term)
+    env = fn.get("Environment", {}).get("Variables", {})
+    T.check("the lease function's environment names annex's node profile and fleet role",
+            env.get("NODE_PROFILE_ARNS") == prof["Arn"] and env.get("FLEET_ROLE_ARNS") ==
+            iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], env)
     T.check("fleet role knob", k.get("us_east_1.ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN") ==
             iam.get_role(RoleName=NAMES["fleet_role"])["Role"]["Arn"], k)
     slr = iam.list_roles(PathPrefix="/aws-service-role/spot.amazonaws.com/")["Roles"]

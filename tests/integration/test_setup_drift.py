@@ -103,9 +103,17 @@ def test_drift(m, pool):
                ["function %s: code differs" % FN, base64.b64encode(hashlib.sha256(zip_other).digest()).decode()],
                code_drifted, lambda: not code_drifted(), ["Lambda UpdateFunctionCode"])
 
+    own_env = {"NODE_PROFILE_ARNS": "arn:aws:iam::%s:instance-profile/HTCondorAnnex-InstanceProfile" % account,
+               "FLEET_ROLE_ARNS": "arn:aws:iam::%s:role/%s" % (account, FLEET_ROLE)}
+
+    def fn_env():
+        return lam.get_function(FunctionName=FN)["Configuration"].get("Environment", {}).get("Variables", {})
+    T.check("setup gives the lease function its environment (what it takes as annex's own)",
+            fn_env() == own_env, fn_env())
+
     def config_drifted():
         c = lam.get_function(FunctionName=FN)["Configuration"]
-        return c["Handler"] != "lease.handler" or c.get("Environment", {}).get("Variables")
+        return c["Handler"] != "lease.handler" or fn_env() != own_env
     round_trip(m, pool, "function configuration",
                lambda: lam.update_function_configuration(FunctionName=FN, Handler="evil.handler",
                                                          Environment={"Variables": {"EVIL": "1"}}),
@@ -142,6 +150,33 @@ def test_drift(m, pool):
                lambda: lease_policy() == wide,
                lambda: lease_policy() == policy_file("lease-function-policy.json", account),
                ["IAM PutRolePolicy"])
+
+    # an account set up by the previous version (issue 18 item 2): the lease
+    # role may terminate any instance tagged htcondor:AnnexName (no
+    # ec2:InstanceProfile condition) and the function has no environment
+    old_policy = policy_file("lease-function-policy.json", account)
+    for st in old_policy["Statement"]:
+        if st["Sid"] == "TerminateAnnexInstances":
+            T.check("this version's TerminateAnnexInstances names annex's node profile",
+                    st["Condition"].pop("ArnEquals") == {"ec2:InstanceProfile": own_env["NODE_PROFILE_ARNS"]}, st)
+
+    def previous_version():
+        iam.put_role_policy(RoleName=LEASE_ROLE, PolicyName=LEASE_POLICY, PolicyDocument=json.dumps(old_policy))
+        lam.update_function_configuration(FunctionName=FN, Environment={"Variables": {}})
+    round_trip(m, pool, "a setup by the previous version (no profile condition, no environment)", previous_version,
+               ["inline policy %s differs" % LEASE_POLICY, "statement TerminateAnnexInstances changed",
+                "environment variable NODE_PROFILE_ARNS is missing (this version's is %s)" % own_env["NODE_PROFILE_ARNS"],
+                "environment variable FLEET_ROLE_ARNS is missing (this version's is %s)" % own_env["FLEET_ROLE_ARNS"]],
+               lambda: lease_policy() == old_policy and fn_env() == {},
+               lambda: lease_policy() == policy_file("lease-function-policy.json", account) and fn_env() == own_env,
+               ["IAM PutRolePolicy", "Lambda UpdateFunctionConfiguration"])
+    lam.update_function_configuration(FunctionName=FN, Environment={"Variables": {}})
+    rc, out, err = T.run_annex(["-setup", "-dry-run"], pool.env())
+    T.check("-setup -dry-run shows the environment it would set",
+            rc == 0 and "would call Lambda UpdateFunctionConfiguration" in out and
+            own_env["NODE_PROFILE_ARNS"] in out and own_env["FLEET_ROLE_ARNS"] in out and fn_env() == {}, out + err)
+    rc, out, err = T.run_annex(["-setup"], pool.env())
+    T.check("-setup sets it again", rc == 0 and fn_env() == own_env, out + err)
 
     arn = iam.create_policy(PolicyName="Broad", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Policy"]["Arn"]

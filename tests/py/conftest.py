@@ -29,7 +29,8 @@ REGIONS = [
     "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-east-1",
     "me-south-1", "af-south-1", "eu-central-2", "ap-south-2",
     "eu-south-2", "me-central-1", "ap-southeast-3", "ap-southeast-4",
-    "il-central-1", "ca-west-1",
+    "il-central-1", "ca-west-1", "ap-east-2", "ap-southeast-5", "ap-southeast-6",
+    "ap-southeast-7", "mx-central-1",
 ]
 _next_region = itertools.cycle(REGIONS)
 _used = set()

@@ -28,6 +28,9 @@ UTC = datetime.timezone.utc
 MUTATING = {"terminate_instances", "cancel_spot_fleet_requests", "remove_targets", "delete_rule",
             "delete_launch_template"}
 FUNCTION_ARN = "arn:aws:lambda:%s:123456789012:function:HTCondorAnnex-LeaseFunction"
+NODE_PROFILE = "arn:aws:iam::123456789012:instance-profile/HTCondorAnnex-InstanceProfile"
+OTHER_PROFILE = "arn:aws:iam::123456789012:instance-profile/DatabaseServers"
+FLEET_ROLE = "arn:aws:iam::123456789012:role/HTCondorAnnex-SpotFleetRole"
 
 
 def now():
@@ -74,8 +77,32 @@ class World:
         self.ami = self.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         self.subnet = self.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
         self.calls = []
+        iam = moto.client("iam", region)
+        for arn in (NODE_PROFILE, OTHER_PROFILE):  # moto's RunInstances wants the profile to exist
+            try:
+                iam.create_instance_profile(InstanceProfileName=arn.rsplit("/", 1)[1])
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "EntityAlreadyExists"
 
-    def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False, template=False):
+    def run_instances(self, annex_id, tags, count=1, profile=NODE_PROFILE, token=None):
+        """RunInstances as annex sends it: annex's node profile and the annex
+        id as ClientToken (`token` "" sends none, None the annex id). One
+        call per instance: moto 5.2.1 gives the profile to the first
+        instance of a call only (AWS gives it to every one)."""
+        return [i for _ in range(count) for i in self.run_one(annex_id, tags, profile, token)]
+
+    def run_one(self, annex_id, tags, profile, token):
+        args = {"ImageId": self.ami, "MinCount": 1, "MaxCount": 1, "InstanceType": "t3.micro",
+                "TagSpecifications": [{"ResourceType": "instance", "Tags": tags},
+                                      {"ResourceType": "volume", "Tags": tags}]}
+        if profile:
+            args["IamInstanceProfile"] = {"Arn": profile}
+        if token != "":
+            args["ClientToken"] = annex_id if token is None else token
+        return [i["InstanceId"] for i in self.ec2.run_instances(**args)["Instances"]]
+
+    def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False, template=False,
+               fleet_role=FLEET_ROLE, template_name=None):
         """An annex like annex launches it: `count` on-demand instances, a
         Spot Fleet of `fleet` instances (0: none), the lease rule with one
         target. `lease_tag` None leaves out the LeaseExpiration tag;
@@ -89,18 +116,15 @@ class World:
         out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": [], "template": None}
         if template:
             out["template"] = self.ec2.create_launch_template(
-                LaunchTemplateName="htcondor-annex-" + annex_id,
+                LaunchTemplateName=template_name or "htcondor-annex-" + annex_id,
                 LaunchTemplateData={"ImageId": self.ami, "MetadataOptions": {"HttpTokens": "required"}},
                 TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags}],
             )["LaunchTemplate"]["LaunchTemplateId"]
         if count:
-            r = self.ec2.run_instances(ImageId=self.ami, MinCount=count, MaxCount=count, InstanceType="t3.micro",
-                                       TagSpecifications=[{"ResourceType": "instance", "Tags": tags},
-                                                          {"ResourceType": "volume", "Tags": tags}])
-            out["instances"] = [i["InstanceId"] for i in r["Instances"]]
+            out["instances"] = self.run_instances(annex_id, tags, count)
         if fleet:
             fid = self.ec2.request_spot_fleet(SpotFleetRequestConfig={
-                "IamFleetRole": "arn:aws:iam::123456789012:role/HTCondorAnnex-SpotFleetRole",
+                "IamFleetRole": fleet_role, "ClientToken": annex_id,
                 "TargetCapacity": fleet, "AllocationStrategy": "lowestPrice",
                 "TerminateInstancesWithExpiration": True,
                 "LaunchSpecifications": [{"ImageId": self.ami, "InstanceType": "t3.micro", "SubnetId": self.subnet,
@@ -157,10 +181,10 @@ class World:
     def targets(self, name):
         return [t["Id"] for t in self.events.list_targets_by_rule(Rule=name)["Targets"]]
 
-    def run(self, event, fail=None, at=None):
+    def run(self, event, fail=None, at=None, owner=None):
         """Run the function with recording clients; returns the report."""
         return lease.run(event, ec2=Recorder(self.ec2, self.calls, fail),
-                         events=Recorder(self.events, self.calls, fail), now=at)
+                         events=Recorder(self.events, self.calls, fail), now=at, owner=owner)
 
     def mutating_calls(self):
         return [c for c in self.calls if c[0] in MUTATING]
@@ -319,11 +343,10 @@ def test_input_lease_counts_when_no_resource_has_a_lease_tag(world):
 def test_partial_retag_uses_the_latest_lease(world):
     a = world.launch("partial", FUTURE, count=1, fleet=0)
     world.ec2.create_tags(Resources=a["instances"], Tags=[{"Key": "htcondor:LeaseExpiration", "Value": PAST}])
-    extra = world.ec2.run_instances(ImageId=world.ami, MinCount=1, MaxCount=1, TagSpecifications=[{
-        "ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "partial"},
-                                             {"Key": "htcondor:AnnexId", "Value": a["id"]},
-                                             {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}]}])
-    ids = a["instances"] + [i["InstanceId"] for i in extra["Instances"]]
+    extra = world.run_instances(a["id"], [{"Key": "htcondor:AnnexName", "Value": "partial"},
+                                          {"Key": "htcondor:AnnexId", "Value": a["id"]},
+                                          {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}])
+    ids = a["instances"] + extra
     world.run(world.event(a, PAST))
     assert world.mutating_calls() == []
     assert world.running(ids)
@@ -381,13 +404,21 @@ def test_cancel_error_leaves_the_rest_done(world):
     assert world.rule_exists(a["id"])
 
 
-def test_describe_fleets_error_still_terminates_instances(world):
+def test_describe_fleets_error_still_terminates_on_demand_instances(world):
+    # A fleet's instance proves itself through its fleet (moto 5.2.1 gives
+    # it neither the profile nor the EC2 fleet tag): with the fleets unseen
+    # it waits for the next run.
     a = world.launch("blindfleet", PAST, count=2, fleet=1)
     report = world.run(world.event(a, PAST), fail=fail_on("describe_spot_fleet_requests"))
     assert [e["Operation"] for e in report["Errors"]] == ["DescribeSpotFleetRequests"]
-    assert world.ended(a["instances"] + a["fleet_instances"])
+    assert world.ended(a["instances"])
+    assert world.running(a["fleet_instances"])
+    assert [x["Resource"] for x in report["LeftAlone"]] == a["fleet_instances"]
     assert world.fleet_active(a["fleet"])
     assert world.rule_exists(a["id"])
+    report = world.run(world.event(a, PAST))
+    assert report["Errors"] == [] and report["LeftAlone"] == []
+    world.assert_ended(a)
 
 
 def test_describe_instances_error_never_falls_back_to_input_lease(world):
@@ -446,11 +477,9 @@ def test_pagination_reaches_every_page(world, monkeypatch):
     a = world.launch("wide", PAST, count=0, fleet=0)
     ids = []
     for _ in range(11):  # one reservation each, so moto pages them
-        r = world.ec2.run_instances(ImageId=world.ami, MinCount=1, MaxCount=1, TagSpecifications=[{
-            "ResourceType": "instance", "Tags": [{"Key": "htcondor:AnnexName", "Value": "wide"},
-                                                 {"Key": "htcondor:AnnexId", "Value": a["id"]},
-                                                 {"Key": "htcondor:LeaseExpiration", "Value": PAST}]}])
-        ids.append(r["Instances"][0]["InstanceId"])
+        ids += world.run_instances(a["id"], [{"Key": "htcondor:AnnexName", "Value": "wide"},
+                                             {"Key": "htcondor:AnnexId", "Value": a["id"]},
+                                             {"Key": "htcondor:LeaseExpiration", "Value": PAST}])
     world.events.put_targets(Rule=a["id"], Targets=[
         {"Id": "extra%d" % i, "Arn": FUNCTION_ARN % world.region} for i in range(4)])
     report = world.run(world.event(a, PAST))
@@ -541,3 +570,131 @@ def test_make_client_endpoint_from_environment(monkeypatch):
     assert lease.make_client("ec2").meta.endpoint_url == "http://127.0.0.1:2"
     assert lease.make_client("events").meta.endpoint_url == "http://127.0.0.1:3"
     assert lease.make_client("ec2").meta.region_name == "eu-west-1"
+
+
+# ---- forged tags (issue 18): only annex's own resources are ever ended ----
+
+def forged_instance(world, annex, profile=None, token="", fleet_tag=None):
+    """An instance someone else launched (another profile or none, its own
+    token) and then tagged as a member of `annex`, lease expired."""
+    tags = [{"Key": "htcondor:AnnexName", "Value": annex["name"]},
+            {"Key": "htcondor:AnnexId", "Value": annex["id"]},
+            {"Key": "htcondor:LeaseExpiration", "Value": PAST}]
+    ids = world.run_instances(annex["id"], [{"Key": "Name", "Value": "database"}], profile=profile, token=token)
+    world.ec2.create_tags(Resources=ids, Tags=tags)  # the attacker's only right: ec2:CreateTags
+    return ids[0]
+
+
+FORGERIES = [
+    (None, ""),                       # no profile, no token
+    (OTHER_PROFILE, ""),              # another profile
+    (None, None),                     # annex's token (the annex id), no profile
+    (OTHER_PROFILE, None),            # annex's token, another profile
+    (NODE_PROFILE, ""),               # annex's profile, not annex's token
+    (NODE_PROFILE, "some-other-token"),
+]
+
+
+def test_forged_members_of_an_expired_annex_survive(world):
+    """One region, every kind of forgery (regions are few: conftest)."""
+    a = world.launch("victim", PAST, count=1, fleet=1)
+    dbs = [forged_instance(world, a, profile, token) for profile, token in FORGERIES]
+    report = world.run(world.event(a, PAST))
+    assert world.running(dbs), "an instance that is not annex's was ended"
+    assert [c[1] for c in world.calls if c[0] == "terminate_instances"] == [{"InstanceIds": a["instances"]}]
+    world.assert_ended(a)
+    assert sorted(report["LeftAlone"], key=lambda x: x["Resource"]) == sorted(
+        ({"Resource": db, "Type": "instance", "AnnexId": a["id"],
+          "Reason": "not annex's (forged or foreign tags), left alone"} for db in dbs), key=lambda x: x["Resource"])
+    assert report["Errors"] == []
+
+
+def test_forged_annex_of_its_own_survives(world):
+    """Tags naming an annex that never existed, lease expired: the sweep
+    finds it and leaves it alone."""
+    fake = {"name": "fake", "id": "fake_%s" % uuid.uuid4()}
+    db = forged_instance(world, fake)
+    b = world.launch("bystander", FUTURE, count=1, fleet=0)
+    report = world.run(world.event(b, FUTURE))
+    assert world.mutating_calls() == []
+    assert world.running([db])
+    assert [x["Resource"] for x in report["LeftAlone"]] == [db]
+
+
+def test_forged_future_lease_cannot_keep_an_annex_alive(world):
+    a = world.launch("keptalive", PAST, count=1, fleet=0)
+    db = forged_instance(world, a)
+    world.ec2.create_tags(Resources=[db], Tags=[{"Key": "htcondor:LeaseExpiration", "Value": FUTURE}])
+    world.run(world.event(a, PAST))
+    world.assert_ended(a)
+    assert world.running([db])
+
+
+def test_foreign_fleet_tagged_as_annex_is_not_cancelled(world):
+    a = world.launch("fleetvictim", PAST, count=1, fleet=1,
+                     fleet_role="arn:aws:iam::123456789012:role/SomeoneElsesFleetRole")
+    report = world.run(world.event(a, PAST))
+    assert "cancel_spot_fleet_requests" not in [c[0] for c in world.calls]
+    assert world.fleet_active(a["fleet"]) and world.running(a["fleet_instances"])
+    assert world.ended(a["instances"])
+    left = {(x["Type"], x["Resource"]) for x in report["LeftAlone"]}
+    assert ("spot-fleet-request", a["fleet"]) in left
+    assert {("instance", i) for i in a["fleet_instances"]} <= left
+
+
+def test_foreign_launch_template_tagged_as_annex_is_not_deleted(world):
+    a = world.launch("tmplvictim", PAST, count=1, fleet=0, template=True, template_name="their-template")
+    report = world.run(world.event(a, PAST))
+    assert world.template_exists(a["template"])
+    assert "delete_launch_template" not in [c[0] for c in world.calls]
+    assert [x["Resource"] for x in report["LeftAlone"]] == [a["template"]]
+    world.assert_ended(a)
+
+
+def test_profile_from_the_environment_counts(world, monkeypatch):
+    """condor_annex's reused profile: -setup passes it in
+    NODE_PROFILE_ARNS; without it such an instance is left alone."""
+    tags = [{"Key": "htcondor:AnnexName", "Value": "reused"}]
+    a = world.launch("reused", PAST, count=0, fleet=0)
+    tags += [{"Key": "htcondor:AnnexId", "Value": a["id"]}, {"Key": "htcondor:LeaseExpiration", "Value": PAST}]
+    ids = world.run_instances(a["id"], tags, profile=OTHER_PROFILE)
+    monkeypatch.delenv("NODE_PROFILE_ARNS", raising=False)
+    report = world.run(world.event(a, PAST))
+    assert world.running(ids) and [x["Resource"] for x in report["LeftAlone"]] == ids
+    monkeypatch.setenv("NODE_PROFILE_ARNS", "arn:aws:iam::123456789012:instance-profile/x, " + OTHER_PROFILE)
+    report = world.run(world.event(a, PAST))
+    assert world.ended(ids) and report["LeftAlone"] == []
+
+
+@pytest.mark.parametrize("inst,fleets,members,owned", [
+    ({"InstanceId": "i-1", "IamInstanceProfile": {"Arn": NODE_PROFILE}, "ClientToken": "a_1"}, (), (), True),
+    ({"InstanceId": "i-1", "IamInstanceProfile": {"Arn": NODE_PROFILE}, "ClientToken": "a_2"}, (), (), False),
+    ({"InstanceId": "i-1", "ClientToken": "a_1"}, (), (), False),
+    ({"InstanceId": "i-1", "IamInstanceProfile": {"Arn": NODE_PROFILE.replace("HTCondorAnnex-", "X")},
+      "ClientToken": "a_1"}, (), (), False),
+    ({"InstanceId": "i-1", "IamInstanceProfile": {"Arn": "arn:aws-cn:iam::210987654321:instance-profile/"
+                                                         "HTCondorAnnex-InstanceProfile"}, "ClientToken": "a_1"},
+     (), (), True),
+    ({"InstanceId": "i-1", "IamInstanceProfile": {"Arn": NODE_PROFILE},
+      "Tags": [{"Key": "aws:ec2spot:fleet-request-id", "Value": "sfr-9"}]}, (), (), True),
+    ({"InstanceId": "i-1", "Tags": [{"Key": "aws:ec2spot:fleet-request-id", "Value": "sfr-9"}]}, (), (), False),
+    ({"InstanceId": "i-1", "Tags": [{"Key": "aws:ec2spot:fleet-request-id", "Value": "sfr-9"}]},
+     ("sfr-9",), (), True),
+    ({"InstanceId": "i-1"}, ("sfr-9",), ("i-1",), True),
+    ({"InstanceId": "i-1"}, ("sfr-9",), ("i-2",), False),
+])
+def test_owner_instance_rule(inst, fleets, members, owned):
+    assert lease.Owner().instance(inst, "a_1", fleets, members) is owned
+
+
+@pytest.mark.parametrize("cfg,owned", [
+    ({"IamFleetRole": FLEET_ROLE}, True),
+    ({"IamFleetRole": FLEET_ROLE, "ClientToken": "a_1"}, True),
+    ({"IamFleetRole": FLEET_ROLE, "ClientToken": "b_1"}, False),
+    ({"IamFleetRole": "arn:aws:iam::123456789012:role/Other"}, False),
+    ({}, False),
+])
+def test_owner_fleet_rule(cfg, owned):
+    assert lease.Owner().fleet({"SpotFleetRequestConfig": cfg}, "a_1") is owned
+    other = "arn:aws:iam::123456789012:role/Other"
+    assert lease.Owner.from_environment({"FLEET_ROLE_ARNS": other}).fleet_role(other)

@@ -255,3 +255,23 @@ def test_docs_describe_every_policy_file():
             assert sid in doc, "docs/iam.md does not explain %s" % sid
     for placeholder in PLACEHOLDERS:
         assert placeholder in doc
+
+
+def test_lease_function_terminates_only_instances_of_annex_node_profile():
+    """issue 18: a forged tag gets nothing. IAM itself holds the lease
+    function's TerminateInstances to annex's node instance profile (moto
+    does not enforce conditions, so the document is what is tested; -setup
+    widens the list with a reused condor_annex profile, tested in
+    tests/integration/test_condor_annex_setup.py)."""
+    sts = statements("lease-function-policy.json")
+    terminating = [st for st in sts.values() if "ec2:TerminateInstances" in as_list(st["Action"])]
+    assert len(terminating) == 1
+    st = terminating[0]
+    assert as_list(st["Action"]) == ["ec2:TerminateInstances"], "the condition must bind every action of it"
+    assert st["Condition"]["ArnEquals"] == {
+        "ec2:InstanceProfile": "arn:aws:iam::123456789012:instance-profile/HTCondorAnnex-InstanceProfile"}
+    assert tag_conditioned(st)
+    # no other statement grants TerminateInstances, and no statement uses a
+    # wildcard that would (test_least_privilege refuses wildcard actions)
+    doc = open(os.path.join(ROOT, "docs", "security.md")).read()
+    assert "ec2:InstanceProfile" in doc and "forged" in doc.lower()

@@ -1,14 +1,20 @@
 /* test_setup_drift.c - the comparisons of setup_drift.c that need no AWS
  * call in DRIFT_CHECK mode: a security group's rules and the lease
- * function's configuration, one line per difference; and the function's
- * hash as Lambda's CodeSha256 states it. */
+ * function's configuration (its environment included), one line per
+ * difference; the function's hash as Lambda's CodeSha256 states it; and
+ * the lease role's policy as setup_policy_doc makes it (the
+ * ec2:InstanceProfile condition). */
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/policydoc.h"
 #include "annex/setup_drift.h"
 #include "harness.h"
+
+#define OWN_PROFILE "arn:aws:iam::1:instance-profile/HTCondorAnnex-InstanceProfile"
+#define OWN_FLEET_ROLE "arn:aws:iam::1:role/HTCondorAnnex-SpotFleetRole"
 
 static char lines[4096];
 
@@ -94,7 +100,8 @@ static void t_function(void)
 	setup_function_sha256(sha);
 	CHECK(strlen(sha) == 44);
 	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
-			"\"CodeSha256\":\"%s\"}", sha);
+			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
+			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
 	c = json_tokener_parse(cfg);
 	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
 	CHECK_INT(d.found, 0);
@@ -104,13 +111,121 @@ static void t_function(void)
 	c = json_tokener_parse("{\"Runtime\":\"python3.9\",\"Handler\":\"lease.handler\",\"Role\":\"arn:x\",\"Timeout\":3,"
 			       "\"Environment\":{\"Variables\":{\"A\":\"1\"}},\"CodeSha256\":\"abc=\"}");
 	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
-	CHECK_INT(d.found, 5);
+	CHECK_INT(d.found, 7);
 	CHECK(strstr(lines, "function F: Runtime is python3.9, this version's is python3.12\n") != NULL);
 	CHECK(strstr(lines, "function F: runs as role arn:x, not arn:r\n") != NULL);
 	CHECK(strstr(lines, "function F: Timeout is 3 s, this version's is 60 s\n") != NULL);
-	CHECK(strstr(lines, "function F: has environment variables (A); this version sets none\n") != NULL);
+	CHECK(strstr(lines, "function F: environment variable NODE_PROFILE_ARNS is missing (this version's is "
+		     OWN_PROFILE ")\n") != NULL);
+	CHECK(strstr(lines, "function F: environment variable FLEET_ROLE_ARNS is missing (this version's is "
+		     OWN_FLEET_ROLE ")\n") != NULL);
+	CHECK(strstr(lines, "function F: has environment variables (A); this version sets only NODE_PROFILE_ARNS, "
+		     "FLEET_ROLE_ARNS\n") != NULL);
 	CHECK(strstr(lines, "function F: code differs from this version's (CodeSha256 abc=, this version's ") != NULL);
 	json_object_put(c);
+}
+
+/* The lease function's environment (what it takes as annex's own): an
+ * older function without one differs; a reused node profile is part of it. */
+static void t_function_env(void)
+{
+	char sha[48], *cfg;
+	json_object *c;
+	struct drift d = check();
+	struct annex_err err;
+
+	setup_function_sha256(sha);
+	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
+			"\"CodeSha256\":\"%s\"}", sha);
+	c = json_tokener_parse(cfg);
+	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(d.found, 2);
+	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is missing (this version's is "
+		  OWN_PROFILE ")\n"
+		  "function F: environment variable FLEET_ROLE_ARNS is missing (this version's is " OWN_FLEET_ROLE ")\n");
+	json_object_put(c);
+	free(cfg);
+	/* condor_annex's profile reused: the function must know it too */
+	d = check();
+	d.node_profile = "arn:aws:iam::1:instance-profile/condor";
+	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
+			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
+			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
+	c = json_tokener_parse(cfg);
+	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(d.found, 1);
+	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is " OWN_PROFILE ", this version's is "
+		  OWN_PROFILE ",arn:aws:iam::1:instance-profile/condor\n");
+	json_object_put(c);
+	free(cfg);
+	/* annex's own profile named by the knob (after a setup) changes nothing */
+	d = check();
+	d.node_profile = OWN_PROFILE;
+	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
+			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
+			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
+	c = json_tokener_parse(cfg);
+	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(d.found, 0);
+	json_object_put(c);
+	free(cfg);
+}
+
+/* The value of ArnEquals ec2:InstanceProfile in the TerminateInstances
+ * statement, as plain JSON text ("" when absent). */
+static const char *profile_condition(const char *doc, char *out, size_t len)
+{
+	json_object *root = json_tokener_parse(doc), *stmts, *cond, *eq, *v;
+
+	out[0] = 0;
+	if (root && json_object_object_get_ex(root, "Statement", &stmts))
+		for (size_t i = 0; i < json_object_array_length(stmts); i++) {
+			json_object *st = json_object_array_get_idx(stmts, i), *a;
+			if (json_object_object_get_ex(st, "Action", &a) &&
+			    strcmp(json_object_get_string(a), "ec2:TerminateInstances") == 0 &&
+			    json_object_object_get_ex(st, "Condition", &cond) &&
+			    json_object_object_get_ex(cond, "ArnEquals", &eq) &&
+			    json_object_object_get_ex(eq, "ec2:InstanceProfile", &v))
+				snprintf(out, len, "%s",
+					 json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+									   JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+	json_object_put(root);
+	return out;
+}
+
+/* The one generator of the lease role's policy: TerminateInstances bound to
+ * annex's node profile, and to a reused one as well. */
+static void t_policy_doc(void)
+{
+	struct annex_err err;
+	char *doc, *other, cond[512];
+
+	annex_err_clear(&err);
+	doc = setup_policy_doc("lease-function-policy.json", "aws", "us-east-1", "1", NULL, &err);
+	CHECK(doc != NULL);
+	if (!doc)
+		return;
+	CHECK_STR(profile_condition(doc, cond, sizeof(cond)), "\"" OWN_PROFILE "\"");
+	CHECK(strstr(doc, "${") == NULL);
+	/* the same document when the knob names annex's own profile */
+	other = setup_policy_doc("lease-function-policy.json", "aws", "us-east-1", "1", OWN_PROFILE, &err);
+	CHECK(other && policydoc_same(doc, other));
+	free(other);
+	other = setup_policy_doc("lease-function-policy.json", "aws", "us-east-1", "1",
+				 "arn:aws:iam::1:instance-profile/condor", &err);
+	CHECK(other && !policydoc_same(doc, other));
+	CHECK_STR(profile_condition(other ? other : "", cond, sizeof(cond)),
+		  "[\"" OWN_PROFILE "\",\"arn:aws:iam::1:instance-profile/condor\"]");
+	free(other);
+	free(doc);
+	/* other documents are filled in only */
+	doc = setup_policy_doc("spot-fleet-trust.json", "aws", "us-east-1", "1", "arn:aws:iam::1:instance-profile/condor",
+			       &err);
+	CHECK(doc && strstr(doc, "instance-profile") == NULL && strstr(doc, "${") == NULL);
+	free(doc);
+	CHECK(setup_policy_doc("nope.json", "aws", "us-east-1", "1", NULL, &err) == NULL);
+	CHECK(strstr(err.msg, "not built into annex") != NULL);
 }
 
 /* The hash is SHA-256 of the embedded zip, base64: what Lambda reports. */
@@ -129,4 +244,5 @@ static void t_sha_is_of_the_zip(void)
 	CHECK_STR(got, want);
 }
 
-TESTS(T(t_group_as_made), T(t_group_ssh_is_setups_own), T(t_group_drift_named), T(t_function), T(t_sha_is_of_the_zip))
+TESTS(T(t_group_as_made), T(t_group_ssh_is_setups_own), T(t_group_drift_named), T(t_function), T(t_function_env),
+      T(t_policy_doc), T(t_sha_is_of_the_zip))
