@@ -387,13 +387,13 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 			   *w_user[] = { buf_cstr(&user64) }, *w_watch[] = { watch->data },
 			   *w_shut[] = { shut->data }, *w_block[] = { block->data }, *w_join[] = { join->data },
 			   *w_grace[] = { grace_s }, *w_jt[] = { join_s }, *w_lib[] = { lib->data },
-			   *w_spot[] = { spot->data }, *w_is_spot[] = { v->spot ? "1" : "0" }, *w_poll[] = { poll_s };
+			   *w_spot[] = { v->spot ? spot->data : "" }, *w_is_spot[] = { v->spot ? "1" : "0" }, *w_poll[] = { poll_s };
 		size_t l_name[] = { strlen(v->annex_name) }, l_id[] = { strlen(v->annex_id) },
 		       l_lease[] = { strlen(lease_s) }, l_iso[] = { strlen(iso) }, l_series[] = { strlen(v->series) },
 		       l_pwfile[] = { strlen(pwfile) }, l_pw[] = { pw64.len }, l_cfg[] = { config.len },
 		       l_user[] = { user64.len }, l_watch[] = { watch->len }, l_shut[] = { shut->len },
 		       l_block[] = { block->len }, l_join[] = { join->len }, l_grace[] = { strlen(grace_s) },
-		       l_jt[] = { strlen(join_s) }, l_lib[] = { lib->len }, l_spot[] = { spot->len },
+		       l_jt[] = { strlen(join_s) }, l_lib[] = { lib->len }, l_spot[] = { v->spot ? spot->len : 0 },
 		       l_is_spot[] = { 1 }, l_poll[] = { strlen(poll_s) };
 		const struct subst subs[] = {
 			{ "ANNEX_NAME", w_name, l_name, 1 },

@@ -61,8 +61,10 @@ struct bootscript_values {
 	int no_may_use_aws;                /* 1: START does not require the job's MayUseAWS == TRUE */
 	long boot_failure_grace_s;         /* 0: BOOTSCRIPT_DEFAULT_FAILURE_GRACE; at most 86400 */
 	long join_timeout_s;               /* 0: BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT; 60 to 604800 */
-	int spot;                          /* 1: the launch asked for Spot (the node's fallback when
-					    * the metadata service gives no instance-life-cycle) */
+	int spot;                          /* 1: the launch asked for Spot: the script carries the
+					    * interruption watcher (else not: 2 KB less user-data),
+					    * armed when the node's instance-life-cycle is spot or,
+					    * unreadable, on this flag */
 	long spot_poll_s;                  /* 0: BOOTSCRIPT_DEFAULT_SPOT_POLL; 1 to BOOTSCRIPT_MAX_SPOT_POLL */
 	const unsigned char *password;     /* the pool password file's bytes (secret) */
 	size_t password_len;

@@ -368,10 +368,11 @@ write_config() {
 # vacates running ones when EC2 gives notice (spot-watch says how). Spot or
 # not is the metadata service's instance-life-cycle ("spot"; "on-demand" and
 # "scheduled" are not); when it cannot be read, whether the launch asked for
-# Spot (launched_spot). Armed before HTCondor starts, so a failure here fails
-# closed like the other watchers'.
+# Spot (launched_spot). Only a Spot launch carries the watcher. Armed before
+# HTCondor starts, so a failure here fails closed like the other watchers'.
 arm_spot_watch() {
 	local cycle i why
+	[ -n "$spot_watch_script" ] || return 0
 	for i in 1 2 3; do
 		cycle=$(imds_get meta-data/instance-life-cycle) && break
 		sleep "$i"

@@ -438,6 +438,7 @@ static void t_programs_carried(void)
 	struct annex_err err;
 
 	values(&v);
+	v.spot = 1;
 	CHECK_INT(bootscript_render(&v, &out, &err), 0);
 	for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
 		const struct annex_embedded *e = embedded_find(progs[i][1]);
@@ -445,6 +446,11 @@ static void t_programs_carried(void)
 		if (e && !has_assignment(out.data, progs[i][0], e->data, e->len))
 			harness_fail_(__FILE__, __LINE__, "%s is not %s", progs[i][0], progs[i][1]);
 	}
+	buf_free(&out);
+	/* an on-demand launch carries no Spot watcher */
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "spot_watch_script", "", 0));
 	buf_free(&out);
 }
 
@@ -460,10 +466,15 @@ static void t_size(void)
 	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
 	/* The script with its seven programs is over AWS's 16 KB, so it travels
 	 * gzip-compressed (cloud-init unpacks it), leaving room for a user's
-	 * script under AWS's 16 KB (about 6 KB compressed: the Spot watcher
-	 * and its helper took 1.6 KB of the 8 KB there was). */
+	 * script under AWS's 16 KB. */
 	CHECK_INT(gz, 1);
+	CHECK(out.len < 9500);
+	buf_free(&out);
+	/* a Spot launch carries the interruption watcher too (2 KB more) */
+	v.spot = 1;
+	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
 	CHECK(out.len < 10500);
+	v.spot = 0;
 	buf_free(&out);
 
 	memset(big, 'x', 40000);
