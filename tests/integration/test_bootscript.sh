@@ -1026,8 +1026,14 @@ nft list table inet annex_imds >/rec/ruleset1
 /usr/local/libexec/annex/imds-block >/dev/null; echo $? >/rec/again.rc
 nft list table inet annex_imds >/rec/ruleset2
 nft list tables >/rec/tables
-probes after'
+probes after
+# the watchers ask through watch-lib: root gets through, nobody does not
+lib=/usr/local/libexec/annex/watch-lib.sh
+out=$(PATH=/usr/bin:/bin; . "$lib"; imds_get meta-data/spot/instance-action); echo "$out rc=$?" >/rec/watch-root
+out=$(/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups /bin/bash -c ". $lib; PATH=/usr/bin:/bin imds_get x"); echo "$out rc=$?" >/rec/watch-nobody'
 	r=$work/fwnft/root
+	t "fwnft: the watchers (root) still reach the metadata service" has_line "$r/rec/watch-root" "metadata-here rc=0"
+	t "fwnft: watch-lib as nobody does not" has_line "$r/rec/watch-nobody" " rc=1"
 	t "fwnft: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
 	for line in "type filter hook output priority raw; policy accept;" \
 		"ip daddr 169.254.169.254 meta skuid != 0 reject with icmp port-unreachable" \
