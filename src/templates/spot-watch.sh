@@ -35,7 +35,15 @@ no_new_jobs() {
 	mkdir -p "${drain_config%/*}" &&
 		printf '# Written by annex'"'"'s spot-watch: %s. The node takes no new jobs.\nSTART = False\n' "$1" \
 			>"$drain_config.tmp" && mv -f "$drain_config.tmp" "$drain_config" || printf '; cannot write %s' "$drain_config"
-	condor_reconfig -daemon startd >/dev/null 2>&1 || printf '; condor_reconfig failed'
+	admin condor_reconfig -daemon startd || printf '; condor_reconfig failed'
+}
+
+# admin COMMAND...: an HTCondor administrator command to the local daemons,
+# as root with the node's configuration; if that identity (FS: root@...)
+# is refused, once more authenticated with the pool password
+# (condor_pool@..., an administrator on the node, as for condor_off -annex).
+admin() {
+	"$@" >/dev/null 2>&1 || _CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS=PASSWORD "$@" >/dev/null 2>&1
 }
 
 mark() { mkdir -p "$state_dir" && : >"$state_dir/$1"; }
@@ -50,10 +58,10 @@ interrupted() { # JSON
 	esac
 	mark spot-interrupted
 	failed=$(no_new_jobs "Spot interruption notice ($action at $when)")
-	condor_vacate >/dev/null 2>&1 || failed="$failed; condor_vacate failed"
+	admin condor_vacate || failed="$failed; condor_vacate failed"
 	say "Spot interruption notice: $action at ${when:-an unknown time}; the startd takes no new jobs and its jobs are vacated (requeued now; hard-killed in ${vacate_s}s)$failed"
 	sleep "$vacate_s"
-	condor_vacate -fast >/dev/null 2>&1
+	admin condor_vacate -fast
 	return 0
 }
 

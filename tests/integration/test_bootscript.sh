@@ -1399,7 +1399,18 @@ t "spot-watch: commands fail: ends" [ "$(cat "$work/lease/sw.rc")" = 0 ]
 t "spot-watch: commands fail: the line says which" stamped "$r/dev/console" \
 	"spot-watch: Spot interruption notice: stop at .*; condor_reconfig failed; condor_vacate failed$"
 t "spot-watch: commands fail: -fast still tried" has_line "$work/lease/sw.condor" "condor_vacate -fast"
+t "spot-watch: commands fail: each tried twice (FS, then the pool password)" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd" "condor_reconfig -daemon startd" "condor_vacate " "condor_vacate " "condor_vacate -fast")
 : >"$r/stubs/data/fail"
+rm -f "$r"/var/lib/annex/spot-*
+
+# the node's root is no administrator by FS: the pool password's identity is
+make_stub "$r" condor_reconfig 'echo "${_CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS:-default}" >>/rec/auth.log
+[ "${_CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS:-}" = PASSWORD ] || exit 1'
+sw 10
+t "spot-watch: FS refused: the reconfig tried again with PASSWORD" cmp -s "$r/rec/auth.log" <(printf '%s\n' default PASSWORD)
+t "spot-watch: FS refused: then it worked (nothing said failed)" lacks_text "$r/dev/console" "failed"
+make_stub "$r" condor_reconfig
 rm -f "$r"/var/lib/annex/spot-*
 
 in_root lease /usr/bin/timeout 5 /tmp/spot-watch abc >/dev/null 2>&1
