@@ -46,6 +46,8 @@ admin() {
 	"$@" >/dev/null 2>&1 || _CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS=PASSWORD "$@" >/dev/null 2>&1
 }
 
+# mark NAME: this was acted on, also for a restarted watcher (the variable
+# rebalance_seen covers a state directory that cannot be written).
 mark() { mkdir -p "$state_dir" && : >"$state_dir/$1"; }
 
 interrupted() { # JSON
@@ -70,6 +72,7 @@ rebalanced() { # JSON
 	when=$(field noticeTime "$1")
 	[ -n "$when" ] || return 1
 	mark spot-rebalance
+	rebalance_seen=1
 	failed=$(no_new_jobs "rebalance recommendation at $when")
 	say "Spot rebalance recommendation at $when: the startd takes no new jobs; running jobs go on$failed"
 }
@@ -79,7 +82,7 @@ while :; do
 	if notice=$(imds_get meta-data/spot/instance-action) && interrupted "$notice"; then
 		exit 0
 	fi
-	if [ ! -e "$state_dir/spot-rebalance" ] && notice=$(imds_get meta-data/events/recommendations/rebalance); then
+	if [ -z "${rebalance_seen:-}" ] && [ ! -e "$state_dir/spot-rebalance" ] && notice=$(imds_get meta-data/events/recommendations/rebalance); then
 		rebalanced "$notice"
 	fi
 	sleep "$poll"

@@ -1390,6 +1390,17 @@ t "spot-watch: rebalance alone: START = False" val_is "$r/etc/condor/config.d/99
 t "spot-watch: rebalance alone: instance-action still asked" [ "$(polls spot/instance-action)" -ge 3 ]
 rm -f "$r"/var/lib/annex/spot-*
 
+# the same with a state directory that cannot be written: still once
+mv "$r/var/lib/annex" "$r/var/lib/annex.d"
+: >"$r/var/lib/annex"
+sw 4
+t "spot-watch: unwritable state: rebalance acted on once" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd")
+t "spot-watch: unwritable state: one line" [ "$(wc -l <"$r/dev/console")" = 1 ]
+rm -f "$r/var/lib/annex"
+mv "$r/var/lib/annex.d" "$r/var/lib/annex"
+rm -f "$r"/var/lib/annex/spot-*
+
 # HTCondor commands that fail: still acts once, and the line says so
 printf '200\n' >"$SEQ/spot/instance-action"
 printf '404\n' >"$SEQ/events/recommendations/rebalance"
