@@ -18,6 +18,8 @@
 #define TEMPLATE_MASTER_SHUTDOWN "src/templates/master-shutdown.sh"
 #define TEMPLATE_IMDS_BLOCK "src/templates/imds-block.sh"
 #define TEMPLATE_JOIN_WATCH "src/templates/join-watch.sh"
+#define TEMPLATE_WATCH_LIB "src/templates/watch-lib.sh"
+#define TEMPLATE_SPOT_WATCH "src/templates/spot-watch.sh"
 #define NODE_LIBEXEC "/usr/local/libexec/annex"
 #define CONFIG_FILE_NAME "50-annex.config"
 
@@ -183,6 +185,9 @@ static int check_values(const struct bootscript_values *v, struct annex_err *err
 	if (v->join_timeout_s && (v->join_timeout_s < 60 || v->join_timeout_s > 604800))
 		return annex_err_set(err, "BootScript", "join timeout %ld s: use 60 to 604800 seconds",
 				     v->join_timeout_s);
+	if (v->spot_poll_s && (v->spot_poll_s < 1 || v->spot_poll_s > BOOTSCRIPT_MAX_SPOT_POLL))
+		return annex_err_set(err, "BootScript", "Spot poll interval %ld s: use 1 to %d seconds",
+				     v->spot_poll_s, BOOTSCRIPT_MAX_SPOT_POLL);
 	if (!v->password || !v->password_len)
 		return annex_err_set(err, "BootScript", "the pool password is empty");
 	if (v->password_file && !valid_password_path(v->password_file))
@@ -325,11 +330,11 @@ static int subst_template(const struct annex_embedded *t, const struct subst *su
 
 int bootscript_render(const struct bootscript_values *v, struct buf *out, struct annex_err *err)
 {
-	const struct annex_embedded *tpl, *watch, *shut, *block, *join;
+	const struct annex_embedded *tpl, *watch, *shut, *block, *join, *lib, *spot;
 	struct buf config = BUF_INIT, pw64, user64, *files64 = NULL;
 	const char **names = NULL, **data64 = NULL;
 	size_t *name_lens = NULL, *data_lens = NULL;
-	char lease_s[32], iso[32], grace_s[32], join_s[32];
+	char lease_s[32], iso[32], grace_s[32], join_s[32], poll_s[32];
 	int rc = -1;
 
 	buf_init_secret(out);
@@ -339,13 +344,15 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 		goto out;
 	if (!(tpl = template_get(TEMPLATE_SCRIPT, err)) || !(watch = template_get(TEMPLATE_LEASE_WATCH, err)) ||
 	    !(shut = template_get(TEMPLATE_MASTER_SHUTDOWN, err)) || !(block = template_get(TEMPLATE_IMDS_BLOCK, err)) ||
-	    !(join = template_get(TEMPLATE_JOIN_WATCH, err)))
+	    !(join = template_get(TEMPLATE_JOIN_WATCH, err)) || !(lib = template_get(TEMPLATE_WATCH_LIB, err)) ||
+	    !(spot = template_get(TEMPLATE_SPOT_WATCH, err)))
 		goto out;
 
 	snprintf(lease_s, sizeof lease_s, "%lld", v->lease_end);
 	snprintf(grace_s, sizeof grace_s, "%ld",
 		 v->boot_failure_grace_s ? v->boot_failure_grace_s : (long)BOOTSCRIPT_DEFAULT_FAILURE_GRACE);
 	snprintf(join_s, sizeof join_s, "%ld", v->join_timeout_s ? v->join_timeout_s : (long)BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT);
+	snprintf(poll_s, sizeof poll_s, "%ld", v->spot_poll_s ? v->spot_poll_s : (long)BOOTSCRIPT_DEFAULT_SPOT_POLL);
 	if (v->lease_end_iso) {
 		snprintf(iso, sizeof iso, "%s", v->lease_end_iso);
 	} else {
@@ -379,13 +386,15 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 			   *w_pw[] = { buf_cstr(&pw64) }, *w_cfg[] = { buf_cstr(&config) },
 			   *w_user[] = { buf_cstr(&user64) }, *w_watch[] = { watch->data },
 			   *w_shut[] = { shut->data }, *w_block[] = { block->data }, *w_join[] = { join->data },
-			   *w_grace[] = { grace_s }, *w_jt[] = { join_s };
+			   *w_grace[] = { grace_s }, *w_jt[] = { join_s }, *w_lib[] = { lib->data },
+			   *w_spot[] = { v->spot ? spot->data : "" }, *w_is_spot[] = { v->spot ? "1" : "0" }, *w_poll[] = { poll_s };
 		size_t l_name[] = { strlen(v->annex_name) }, l_id[] = { strlen(v->annex_id) },
 		       l_lease[] = { strlen(lease_s) }, l_iso[] = { strlen(iso) }, l_series[] = { strlen(v->series) },
 		       l_pwfile[] = { strlen(pwfile) }, l_pw[] = { pw64.len }, l_cfg[] = { config.len },
 		       l_user[] = { user64.len }, l_watch[] = { watch->len }, l_shut[] = { shut->len },
 		       l_block[] = { block->len }, l_join[] = { join->len }, l_grace[] = { strlen(grace_s) },
-		       l_jt[] = { strlen(join_s) };
+		       l_jt[] = { strlen(join_s) }, l_lib[] = { lib->len }, l_spot[] = { v->spot ? spot->len : 0 },
+		       l_is_spot[] = { 1 }, l_poll[] = { strlen(poll_s) };
 		const struct subst subs[] = {
 			{ "ANNEX_NAME", w_name, l_name, 1 },
 			{ "ANNEX_ID", w_id, l_id, 1 },
@@ -404,6 +413,10 @@ int bootscript_render(const struct bootscript_values *v, struct buf *out, struct
 			{ "JOIN_WATCH_SCRIPT", w_join, l_join, 1 },
 			{ "BOOT_FAILURE_GRACE", w_grace, l_grace, 1 },
 			{ "JOIN_TIMEOUT", w_jt, l_jt, 1 },
+			{ "WATCH_LIB_SCRIPT", w_lib, l_lib, 1 },
+			{ "SPOT_WATCH_SCRIPT", w_spot, l_spot, 1 },
+			{ "LAUNCHED_SPOT", w_is_spot, l_is_spot, 1 },
+			{ "SPOT_POLL", w_poll, l_poll, 1 },
 		};
 		if (subst_template(tpl, subs, sizeof subs / sizeof subs[0], out, err) < 0)
 			goto out;

@@ -154,7 +154,8 @@ static int plan_local(struct launch *l, struct annex_err *err)
 		return -1;
 	/* the node's own limits (knobs.c gives their defaults and ranges) */
 	if (knobs_get_long(l->s.cfg, "ANNEX_BOOT_FAILURE_GRACE", &l->ud.boot_failure_grace_s, err) < 0 ||
-	    knobs_get_long(l->s.cfg, "ANNEX_JOIN_TIMEOUT", &l->ud.join_timeout_s, err) < 0)
+	    knobs_get_long(l->s.cfg, "ANNEX_JOIN_TIMEOUT", &l->ud.join_timeout_s, err) < 0 ||
+	    knobs_get_long(l->s.cfg, "ANNEX_SPOT_POLL_INTERVAL", &l->ud.spot_poll_s, err) < 0)
 		return -1;
 	/* -wait watches the pool: without a condor_status it could not, so
 	 * it is refused before anything starts */

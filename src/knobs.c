@@ -100,6 +100,9 @@ static const struct knob_def knob_table[] = {
 	  "How long a node whose boot failed before HTCondor started waits (for a look at it) before it powers off; 0: 300." },
 	{ "ANNEX_JOIN_TIMEOUT", KNOB_DURATION, "1800", "seconds", 60, 604800, 0,
 	  "How long a node has to join the pool before its watchdog powers it off." },
+	{ "ANNEX_SPOT_POLL_INTERVAL", KNOB_DURATION, "5", "seconds", 1, 60, 0,
+	  "How often a Spot node's interruption watcher asks the metadata service for an interruption notice or a "
+	  "rebalance recommendation (docs/bootscript.md)." },
 	{ "ANNEX_WAIT_TIMEOUT", KNOB_DURATION, "1800", "seconds", 1, DAY_S, 0,
 	  "How long a launch with -wait waits for every instance to join the pool or end; the default is the nodes' "
 	  "own ANNEX_JOIN_TIMEOUT, after which a node that has not joined powers itself off." },

@@ -123,6 +123,8 @@ int launch_userdata_encode(const struct launch_userdata *u, struct launch_spec *
 	v.no_may_use_aws = u->no_may_use_aws;
 	v.boot_failure_grace_s = u->boot_failure_grace_s;
 	v.join_timeout_s = u->join_timeout_s;
+	v.spot = spec->market == LAUNCH_SPOT;
+	v.spot_poll_s = u->spot_poll_s;
 	v.password = u->password;
 	v.password_len = u->password_len;
 	v.series = u->series;

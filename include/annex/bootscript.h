@@ -30,6 +30,10 @@
  * before its watchdog powers it off (ANNEX_JOIN_TIMEOUT), in seconds. */
 #define BOOTSCRIPT_DEFAULT_FAILURE_GRACE 300
 #define BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT 1800
+/* How often a Spot node's interruption watcher asks the metadata service
+ * for a notice (ANNEX_SPOT_POLL_INTERVAL), in seconds, and the most. */
+#define BOOTSCRIPT_DEFAULT_SPOT_POLL 5
+#define BOOTSCRIPT_MAX_SPOT_POLL 60
 /* The current long-term-support series of HTCondor's repositories. */
 #define BOOTSCRIPT_LTS_SERIES "25.0"
 
@@ -57,6 +61,11 @@ struct bootscript_values {
 	int no_may_use_aws;                /* 1: START does not require the job's MayUseAWS == TRUE */
 	long boot_failure_grace_s;         /* 0: BOOTSCRIPT_DEFAULT_FAILURE_GRACE; at most 86400 */
 	long join_timeout_s;               /* 0: BOOTSCRIPT_DEFAULT_JOIN_TIMEOUT; 60 to 604800 */
+	int spot;                          /* 1: the launch asked for Spot: the script carries the
+					    * interruption watcher (else not: 2 KB less user-data),
+					    * armed when the node's instance-life-cycle is spot or,
+					    * unreadable, on this flag */
+	long spot_poll_s;                  /* 0: BOOTSCRIPT_DEFAULT_SPOT_POLL; 1 to BOOTSCRIPT_MAX_SPOT_POLL */
 	const unsigned char *password;     /* the pool password file's bytes (secret) */
 	size_t password_len;
 	const char *password_file;         /* node-side SEC_PASSWORD_FILE; NULL: the default */

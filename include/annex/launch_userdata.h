@@ -28,6 +28,7 @@ struct launch_userdata {
 	int no_may_use_aws;                     /* -no-may-use-aws: START without MayUseAWS == TRUE */
 	long boot_failure_grace_s;              /* ANNEX_BOOT_FAILURE_GRACE; 0: the default */
 	long join_timeout_s;                    /* ANNEX_JOIN_TIMEOUT; 0: the default */
+	long spot_poll_s;                       /* ANNEX_SPOT_POLL_INTERVAL; 0: the default */
 };
 
 /* Refuses a collector address cloud nodes cannot use (empty, loopback,

@@ -5,7 +5,8 @@
 # access to the instance metadata service (this user-data holds the pool
 # password), arms the lease power-off backstop and the join watchdog,
 # installs HTCondor when it is absent, writes the pool password and the
-# node's config, starts HTCondor, then runs the user's own script. It fails
+# node's config, on a Spot instance arms the interruption watcher, starts
+# HTCondor, then runs the user's own script. It fails
 # closed: any failure before HTCondor starts powers the node off after a
 # grace period. Every value below was shell-quoted by annex. Tracing stays
 # off: a trace would print the pool password.
@@ -32,6 +33,10 @@ imds_block_script=@@IMDS_BLOCK_SCRIPT@@
 lease_watch_script=@@LEASE_WATCH_SCRIPT@@
 join_watch_script=@@JOIN_WATCH_SCRIPT@@
 master_shutdown_script=@@MASTER_SHUTDOWN_SCRIPT@@
+watch_lib_script=@@WATCH_LIB_SCRIPT@@
+spot_watch_script=@@SPOT_WATCH_SCRIPT@@
+launched_spot=@@LAUNCHED_SPOT@@
+spot_poll=@@SPOT_POLL@@
 
 imds=http://169.254.169.254
 # HTCondor's repository host as its manual documents it (25.x: "Linux (from
@@ -196,6 +201,7 @@ imds_get() {
 # that powers the instance off at the lease end, re-reading the instance's
 # htcondor:LeaseExpiration tag so that a lease change is followed.
 arm_lease_backstop() {
+	install_program watch-lib.sh "$watch_lib_script"
 	install_program lease-watch "$lease_watch_script"
 	cat >"$units/annex-lease.service" <<EOF
 [Unit]
@@ -358,6 +364,49 @@ write_config() {
 	done
 }
 
+# 6b. On a Spot instance, the interruption watcher: stops new jobs and
+# vacates running ones when EC2 gives notice (spot-watch says how). Spot or
+# not is the metadata service's instance-life-cycle ("spot"; "on-demand" and
+# "scheduled" are not); when it cannot be read, whether the launch asked for
+# Spot (launched_spot). Only a Spot launch carries the watcher. Armed before
+# HTCondor starts, so a failure here fails closed like the other watchers'.
+arm_spot_watch() {
+	local cycle i why
+	[ -n "$spot_watch_script" ] || return 0
+	for i in 1 2 3; do
+		cycle=$(imds_get meta-data/instance-life-cycle) && break
+		sleep "$i"
+	done
+	case "${cycle:-}" in
+	spot) why="a Spot instance" ;;
+	on-demand | scheduled | capacity-block) return 0 ;;
+	*)
+		[ "$launched_spot" = 1 ] || return 0
+		why="launched as Spot (the metadata service gave no instance-life-cycle)"
+		;;
+	esac
+	install_program spot-watch "$spot_watch_script"
+	cat >"$units/annex-spot-watch.service" <<EOF
+[Unit]
+Description=annex Spot interruption watcher: drain the startd on EC2's notice
+After=network-online.target
+
+[Service]
+ExecStart=$libexec/spot-watch $spot_poll
+Restart=on-failure
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+EOF
+	if systemctl daemon-reload && systemctl enable --now annex-spot-watch.service; then
+		log "$why: interruption watcher armed, every ${spot_poll}s (annex-spot-watch.service)"
+	else
+		setsid "$libexec/spot-watch" "$spot_poll" </dev/null >/dev/null 2>&1 &
+		log "$why: interruption watcher armed, every ${spot_poll}s (background process)"
+	fi
+}
+
 # 7. Start (or restart, when the image already runs it) HTCondor.
 start_htcondor() {
 	if command -v systemctl >/dev/null; then
@@ -398,5 +447,6 @@ else
 fi
 write_password
 write_config
+arm_spot_watch
 start_htcondor
 run_user_script

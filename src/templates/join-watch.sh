@@ -11,7 +11,8 @@
 # round (default 30 s).
 set -u
 PATH=$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-imds=http://169.254.169.254
+# shellcheck disable=SC1091 # installed beside this program (say, imds_get)
+. "$(dirname "${BASH_SOURCE[0]}")/watch-lib.sh" || exit 1
 joined_file=/var/lib/annex/joined
 poll=${ANNEX_JOIN_POLL_S:-30}
 deadline=${1:-}
@@ -22,23 +23,10 @@ case "$deadline" in
 	;;
 esac
 
-say() {
-	local line
-	line="$(date -u +%Y-%m-%dT%H:%M:%SZ) annex: join-watch: $*"
-	printf '%s\n' "$line"
-	if [ -w /dev/console ]; then printf '%s\n' "$line" >>/dev/console 2>/dev/null || :; fi
-}
-
-instance_id() {
-	local token
-	token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token" 2>/dev/null) || return 1
-	curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/instance-id" 2>/dev/null
-}
-
 joined() {
 	local id ads
 	command -v condor_status >/dev/null 2>&1 || return 1
-	id=$(instance_id) && [[ "$id" =~ ^i-[0-9a-f]{8,32}$ ]] || return 1
+	id=$(imds_get meta-data/instance-id) && [[ "$id" =~ ^i-[0-9a-f]{8,32}$ ]] || return 1
 	ads=$(timeout 60 condor_status -startd -constraint "EC2InstanceID == \"$id\"" -af EC2InstanceID 2>/dev/null) ||
 		return 1
 	grep -qxF -- "$id" <<<"$ads"

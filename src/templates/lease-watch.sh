@@ -9,8 +9,9 @@
 # the tag cannot be read. ANNEX_LEASE_POLL_S sets the round (default 60 s).
 set -u
 PATH=$PATH:/usr/sbin:/usr/bin:/sbin:/bin
-imds=http://169.254.169.254
-tag_path=latest/meta-data/tags/instance/htcondor:LeaseExpiration
+# shellcheck disable=SC1091 # installed beside this program (say, imds_get)
+. "$(dirname "${BASH_SOURCE[0]}")/watch-lib.sh" || exit 1
+tag_path=meta-data/tags/instance/htcondor:LeaseExpiration
 poll=${ANNEX_LEASE_POLL_S:-60}
 lease_end=${1:-}
 case "$lease_end" in
@@ -20,23 +21,8 @@ case "$lease_end" in
 	;;
 esac
 
-# say MESSAGE: a timestamped line on standard output (the journal) and on
-# the serial console when writable.
-say() {
-	local line
-	line="$(date -u +%Y-%m-%dT%H:%M:%SZ) annex: lease-watch: $*"
-	printf '%s\n' "$line"
-	if [ -w /dev/console ]; then printf '%s\n' "$line" >>/dev/console 2>/dev/null || :; fi
-}
-
-read_tag() {
-	local token
-	token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token" 2>/dev/null) || return 1
-	curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/$tag_path" 2>/dev/null
-}
-
 while :; do
-	if tag=$(read_tag) && [ -n "$tag" ]; then
+	if tag=$(imds_get "$tag_path") && [ -n "$tag" ]; then
 		if end=$(date -u -d "$tag" +%s 2>/dev/null); then
 			if [ "$end" != "$lease_end" ]; then
 				say "lease end is now $tag"

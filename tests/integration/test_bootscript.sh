@@ -131,6 +131,7 @@ LOCAL_CONFIG_DIR = /etc/condor/config.d
 make_root() {
 	local root=$work/$1/root d
 	mkdir -p "$root"/{etc/condor,var/log,var/lib,run,tmp,proc,dev,root,stubs/data/imds/tags/instance,rec,usr}
+	mkdir -p "$root"/stubs/data/imds/spot "$root"/stubs/data/imds/events/recommendations "$root"/stubs/data/imds-seq
 	mkdir -p "$work/$1/usrlocal"
 	chmod 1777 "$root/tmp"
 	for d in bin sbin lib lib32 lib64 libx32; do
@@ -144,7 +145,8 @@ make_root() {
 	: >"$root/rec/calls.log"
 	: >"$root/dev/console"
 	printf '%s' "$INSTANCE_ID" >"$root/stubs/data/imds/instance-id"
-	for s in shutdown poweroff systemd-run at yum gpg setsid; do
+	printf 'on-demand' >"$root/stubs/data/imds/instance-life-cycle"
+	for s in shutdown poweroff systemd-run at yum gpg setsid condor_reconfig condor_vacate; do
 		make_stub "$root" "$s"
 	done
 	make_stub "$root" rpm
@@ -241,7 +243,19 @@ http://169.254.169.254/latest/api/token)
 	case $hdrs in *X-aws-ec2-metadata-token-ttl-seconds:*) printf 'TOKEN-abc' ;; *) exit 22 ;; esac ;;
 http://169.254.169.254/latest/meta-data/*)
 	case $hdrs in *"X-aws-ec2-metadata-token: TOKEN-abc"*) ;; *) exit 22 ;; esac
-	f=/stubs/data/imds/${url#http://169.254.169.254/latest/meta-data/}
+	p=${url#http://169.254.169.254/latest/meta-data/}
+	# /stubs/data/imds-seq/PATH: the Nth request of PATH gets line N (the
+	# last line ever after): 200 (the file), 404 or 500 (curl -f: 22),
+	# timeout (curl -m: 28)
+	if [ -f "/stubs/data/imds-seq/$p" ]; then
+		nf=/run/imds-n.${p//\//_}
+		n=$(($(cat "$nf" 2>/dev/null || echo 0) + 1))
+		echo "$n" >"$nf"
+		a=$(sed -n "${n}p" "/stubs/data/imds-seq/$p")
+		[ -n "$a" ] || a=$(tail -n 1 "/stubs/data/imds-seq/$p")
+		case $a in 200) ;; timeout) exit 28 ;; *) exit 22 ;; esac
+	fi
+	f=/stubs/data/imds/$p
 	[ -f "$f" ] || exit 22
 	cat "$f" ;;
 *)
@@ -425,6 +439,14 @@ common_success() {
 	t "$c: join watchdog armed before HTCondor starts" before "$calls" "systemctl enable --now annex-join-watch.service" \
 		"systemctl restart condor"
 	t "$c: metadata blocked before any metadata request" before "$calls" "nft -f -" "curl"
+	t "$c: watch-lib installed 0755" mode_is "$ul/libexec/annex/watch-lib.sh" "755 root root"
+	t "$c: watch-lib is the template" cmp -s src/templates/watch-lib.sh "$ul/libexec/annex/watch-lib.sh"
+	if [ -z "${SPOT_CASE:-}" ]; then
+		t "$c: on-demand launch: no Spot watcher" [ ! -e "$ul/libexec/annex/spot-watch" ]
+		t "$c: on-demand launch: no Spot unit" [ ! -e "$u/annex-spot-watch.service" ]
+		t "$c: on-demand launch: no life-cycle question" lacks_text "$calls" "instance-life-cycle"
+		t "$c: on-demand launch: no drain" lacks_text "$calls" "condor_vacate"
+	fi
 	t "$c: HTCondor enabled then restarted" before "$calls" "systemctl enable condor" "systemctl restart condor"
 	t "$c: the stand-in master ran" [ -s "$r/rec/master-config" ]
 	t "$c: the master's shutdown program is annex's" has_line "$r/rec/master-config" \
@@ -608,6 +630,53 @@ t "series24: the master's idle limit" has_line "$r/rec/master-config" "STARTD_NO
 t "series24: -join-timeout 600 is the watchdog's" deadline_in "$r/etc/systemd/system/annex-join-watch.service" \
 	"ExecStart=/usr/local/libexec/annex/join-watch " "$work/series24/t0" "$work/series24/t1" 600
 t "series24: the grace rendered" grep -qxF "boot_failure_grace='45'" "$r/tmp/boot.sh"
+
+# --- Spot: the interruption watcher, armed by the metadata's life cycle ---------
+make_root spot amzn 2023
+printf 'spot' >"$work/spot/root/stubs/data/imds/instance-life-cycle"
+gen spot --user-script "$work/user-script" --spot 1 --spot-poll 7
+lint spot
+boot spot
+SPOT_CASE=1 common_success spot
+r=$work/spot/root
+c=$r/rec/calls.log
+u=$r/etc/systemd/system/annex-spot-watch.service
+t "spot: life cycle asked with an IMDSv2 token" has_line "$c" \
+	"curl -fsS -m 5 -H X-aws-ec2-metadata-token: TOKEN-abc http://169.254.169.254/latest/meta-data/instance-life-cycle"
+t "spot: spot-watch installed 0755" mode_is "$work/spot/usrlocal/libexec/annex/spot-watch" "755 root root"
+t "spot: spot-watch is the template" cmp -s src/templates/spot-watch.sh "$work/spot/usrlocal/libexec/annex/spot-watch"
+t "spot: unit runs it every ANNEX_SPOT_POLL_INTERVAL" has_line "$u" "ExecStart=/usr/local/libexec/annex/spot-watch 7"
+t "spot: unit runs as root (the metadata service is root's only)" lacks_text "$u" "User="
+t "spot: unit not a dynamic user" lacks_text "$u" "DynamicUser"
+t "spot: unit restarts on failure" has_line "$u" "Restart=on-failure"
+t "spot: enabled and started" has_line "$c" "systemctl enable --now annex-spot-watch.service"
+t "spot: armed before HTCondor starts" before "$c" "systemctl enable --now annex-spot-watch.service" "systemctl restart condor"
+t "spot: says so on the console" stamped "$r/dev/console" "a Spot instance: interruption watcher armed, every 7s \(annex-spot-watch.service\)"
+t "spot: no drain at boot" lacks_text "$c" "condor_vacate"
+
+# a Spot launch (Spot Fleet) whose instance is on-demand: no watcher
+make_root spotod amzn 2023 condor
+gen spotod --spot 1
+boot spotod
+r=$work/spotod/root
+t "spotod: boots" [ "$(cat "$work/spotod/rc")" = 0 ]
+t "spotod: asked the life cycle" has_text "$r/rec/calls.log" "meta-data/instance-life-cycle"
+t "spotod: on-demand instance: no Spot unit" [ ! -e "$r/etc/systemd/system/annex-spot-watch.service" ]
+t "spotod: no spot-watch installed" [ ! -e "$work/spotod/usrlocal/libexec/annex/spot-watch" ]
+t "spotod: not started" lacks_text "$r/rec/calls.log" "annex-spot-watch"
+
+# a Spot launch whose metadata gives no life cycle: the launch's word, said
+make_root spotnolc amzn 2023 condor
+rm -f "$work/spotnolc/root/stubs/data/imds/instance-life-cycle"
+fast_sleep spotnolc
+gen spotnolc --spot 1
+boot spotnolc
+r=$work/spotnolc/root
+t "spotnolc: boots" [ "$(cat "$work/spotnolc/rc")" = 0 ]
+t "spotnolc: asked three times" [ "$(grep -c 'meta-data/instance-life-cycle' "$r/rec/calls.log")" = 3 ]
+t "spotnolc: armed on the launch's word, default round 5 s" has_line "$r/etc/systemd/system/annex-spot-watch.service" \
+	"ExecStart=/usr/local/libexec/annex/spot-watch 5"
+t "spotnolc: says why" stamped "$r/dev/console" "launched as Spot \(the metadata service gave no instance-life-cycle\): interruption watcher armed"
 
 # --- HTCondor already there: no repository, no package manager ---------------
 make_root present fedora 40 condor
@@ -957,8 +1026,14 @@ nft list table inet annex_imds >/rec/ruleset1
 /usr/local/libexec/annex/imds-block >/dev/null; echo $? >/rec/again.rc
 nft list table inet annex_imds >/rec/ruleset2
 nft list tables >/rec/tables
-probes after'
+probes after
+# the watchers ask through watch-lib: root gets through, nobody does not
+lib=/usr/local/libexec/annex/watch-lib.sh
+out=$(PATH=/usr/bin:/bin; . "$lib"; imds_get meta-data/spot/instance-action); echo "$out rc=$?" >/rec/watch-root
+out=$(/usr/bin/setpriv --reuid 65534 --regid 65534 --clear-groups /bin/bash -c ". $lib; PATH=/usr/bin:/bin imds_get x"); echo "$out rc=$?" >/rec/watch-nobody'
 	r=$work/fwnft/root
+	t "fwnft: the watchers (root) still reach the metadata service" has_line "$r/rec/watch-root" "metadata-here rc=0"
+	t "fwnft: watch-lib as nobody does not" has_line "$r/rec/watch-nobody" " rc=1"
 	t "fwnft: boot exit status 0" [ "$(cat "$r/rec/boot.rc")" = 0 ]
 	for line in "type filter hook output priority raw; policy accept;" \
 		"ip daddr 169.254.169.254 meta skuid != 0 reject with icmp port-unreachable" \
@@ -1090,7 +1165,9 @@ cp src/templates/lease-watch.sh "$r/tmp/lease-watch"
 cp src/templates/master-shutdown.sh "$r/tmp/master-shutdown"
 cp src/templates/join-watch.sh "$r/tmp/join-watch"
 cp src/templates/imds-block.sh "$r/tmp/imds-block"
-chmod 0755 "$r/tmp/lease-watch" "$r/tmp/master-shutdown" "$r/tmp/join-watch" "$r/tmp/imds-block"
+cp src/templates/spot-watch.sh "$r/tmp/spot-watch"
+cp src/templates/watch-lib.sh "$r/tmp/watch-lib.sh"
+chmod 0755 "$r/tmp/lease-watch" "$r/tmp/master-shutdown" "$r/tmp/join-watch" "$r/tmp/imds-block" "$r/tmp/spot-watch"
 tagf=$r/stubs/data/imds/tags/instance/htcondor:LeaseExpiration
 now=$(date -u +%s)
 past=$((now - 60))
@@ -1208,6 +1285,148 @@ printf '%s\n' "$INSTANCE_ID" >"$work/cs"
 in_root lease /usr/bin/timeout 5 /tmp/join-watch abc >/dev/null 2>&1
 t "join-watch: bad argument is a usage error" [ $? = 2 ]
 
+# --- the Spot interruption watcher ------------------------------------------------
+# The stub metadata service answers spot/instance-action and the rebalance
+# recommendation from /stubs/data/imds, request by request as
+# /stubs/data/imds-seq says; condor_reconfig and condor_vacate record.
+IA=$r/stubs/data/imds/spot/instance-action
+RB=$r/stubs/data/imds/events/recommendations/rebalance
+SEQ=$r/stubs/data/imds-seq
+mkdir -p "$SEQ/spot" "$SEQ/events/recommendations"
+# sw SECONDS [ENV...]: a fresh run of spot-watch 1 (1 s rounds) for at most
+# SECONDS; status in $work/lease/sw.rc; the HTCondor commands it ran in
+# $work/lease/sw.condor.
+sw() {
+	: >"$r/rec/calls.log"
+	: >"$r/dev/console"
+	rm -f "$r"/run/imds-n.* "$r/etc/condor/config.d/99-annex-spot.config"
+	in_root lease /usr/bin/env ANNEX_SPOT_VACATE_S=0 "${@:2}" /usr/bin/timeout "$1" /tmp/spot-watch 1 \
+		>"$work/lease/sw.out" 2>&1
+	echo $? >"$work/lease/sw.rc"
+	grep '^condor_' "$r/rec/calls.log" >"$work/lease/sw.condor"
+}
+polls() { grep -c "latest/meta-data/$1" "$r/rec/calls.log"; }
+printf '{"action": "terminate", "time": "2026-12-04T18:02:00Z"}' >"$IA"
+printf '{"noticeTime": "2026-12-04T17:50:00Z"}' >"$RB"
+
+# no notice: 404s for 4 s, nothing done, nothing said
+printf '404\n' >"$SEQ/spot/instance-action"
+printf '404\n' >"$SEQ/events/recommendations/rebalance"
+sw 4
+t "spot-watch: no notice: still watching at the timeout" [ "$(cat "$work/lease/sw.rc")" = 124 ]
+t "spot-watch: no notice: kept asking" [ "$(polls spot/instance-action)" -ge 3 ]
+t "spot-watch: no notice: asked for the rebalance recommendation too" [ "$(polls events/recommendations/rebalance)" -ge 3 ]
+t "spot-watch: no notice: with an IMDSv2 token" has_line "$r/rec/calls.log" \
+	"curl -fsS -m 5 -H X-aws-ec2-metadata-token: TOKEN-abc http://169.254.169.254/latest/meta-data/spot/instance-action"
+t "spot-watch: no notice: no HTCondor command" [ ! -s "$work/lease/sw.condor" ]
+t "spot-watch: no notice: says nothing" [ ! -s "$r/dev/console" ]
+t "spot-watch: no notice: START untouched" [ ! -e "$r/etc/condor/config.d/99-annex-spot.config" ]
+
+# errors only (5xx, timeouts, an answer that is no notice): no action
+printf '500\ntimeout\n503\ntimeout\n' >"$SEQ/spot/instance-action"
+printf 'timeout\n500\n' >"$SEQ/events/recommendations/rebalance"
+sw 4
+t "spot-watch: metadata errors: survives them" [ "$(cat "$work/lease/sw.rc")" = 124 ]
+t "spot-watch: metadata errors: kept asking" [ "$(polls spot/instance-action)" -ge 3 ]
+t "spot-watch: metadata errors: no HTCondor command" [ ! -s "$work/lease/sw.condor" ]
+t "spot-watch: metadata errors: says nothing" [ ! -s "$r/dev/console" ]
+printf '<html>not json</html>' >"$IA"
+printf '{}' >"$RB"
+printf '200\n' >"$SEQ/spot/instance-action"
+printf '200\n' >"$SEQ/events/recommendations/rebalance"
+sw 3
+t "spot-watch: unreadable answers: no action" [ ! -s "$work/lease/sw.condor" ]
+t "spot-watch: unreadable answers: still watching" [ "$(cat "$work/lease/sw.rc")" = 124 ]
+printf '{"action": "terminate", "time": "2026-12-04T18:02:00Z"}' >"$IA"
+printf '{"noticeTime": "2026-12-04T17:50:00Z"}' >"$RB"
+
+# the notice after a few polls (404, 500, a timeout, 404, then 200)
+printf '404\n500\ntimeout\n404\n200\n' >"$SEQ/spot/instance-action"
+printf '404\n' >"$SEQ/events/recommendations/rebalance"
+sw 30
+t "spot-watch: notice: acts and ends (exit 0)" [ "$(cat "$work/lease/sw.rc")" = 0 ]
+t "spot-watch: notice: on the fifth poll" [ "$(polls spot/instance-action)" = 5 ]
+t "spot-watch: notice: START = False, reconfig, vacate, then vacate -fast, nothing else" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd" "condor_vacate " "condor_vacate -fast")
+t "spot-watch: notice: START = False written before the reconfig" val_is "$r/etc/condor/config.d/99-annex-spot.config" START False
+t "spot-watch: notice: one console line" [ "$(wc -l <"$r/dev/console")" = 1 ]
+t "spot-watch: notice: the line" stamped "$r/dev/console" \
+	"spot-watch: Spot interruption notice: terminate at 2026-12-04T18:02:00Z; the startd takes no new jobs and its jobs are vacated \(requeued now; hard-killed in 0s\)$"
+t "spot-watch: notice: the same line on stdout (the journal)" cmp -s "$r/dev/console" "$work/lease/sw.out"
+t "spot-watch: notice: marked" [ -e "$r/var/lib/annex/spot-interrupted" ]
+t "spot-watch: notice: waits ANNEX_SPOT_VACATE_S before -fast" has_text "$r/tmp/spot-watch" 'vacate_s=${ANNEX_SPOT_VACATE_S:-60}'
+
+# restarted (systemd, a reboot) with the notice still there: acts no more
+sw 10
+t "spot-watch: once only: ends at once" [ "$(cat "$work/lease/sw.rc")" = 0 ]
+t "spot-watch: once only: no HTCondor command" [ ! -s "$work/lease/sw.condor" ]
+t "spot-watch: once only: asks nothing" [ "$(polls spot/instance-action)" = 0 ]
+t "spot-watch: once only: says nothing" [ ! -s "$r/dev/console" ]
+rm -f "$r"/var/lib/annex/spot-*
+
+# a rebalance recommendation (after a 500), then the interruption notice
+printf '404\n404\n404\n404\n200\n' >"$SEQ/spot/instance-action"
+printf '500\n200\n' >"$SEQ/events/recommendations/rebalance"
+printf '{"action": "stop", "time": "2026-12-04T18:09:00Z"}' >"$IA"
+sw 30
+t "spot-watch: rebalance, then notice: ends" [ "$(cat "$work/lease/sw.rc")" = 0 ]
+t "spot-watch: rebalance: no new jobs at once, vacate only at the notice" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd" "condor_reconfig -daemon startd" "condor_vacate " "condor_vacate -fast")
+t "spot-watch: rebalance: acted on once, then not asked again" [ "$(polls events/recommendations/rebalance)" = 2 ]
+t "spot-watch: rebalance: one line each" [ "$(wc -l <"$r/dev/console")" = 2 ]
+t "spot-watch: rebalance: its line" has_line <(cut -d' ' -f2- "$r/dev/console") \
+	"annex: spot-watch: Spot rebalance recommendation at 2026-12-04T17:50:00Z: the startd takes no new jobs; running jobs go on"
+t "spot-watch: rebalance: then the stop notice" stamped "$r/dev/console" "spot-watch: Spot interruption notice: stop at 2026-12-04T18:09:00Z"
+rm -f "$r"/var/lib/annex/spot-*
+
+# a recommendation alone: no vacate, running jobs go on, watching goes on
+printf '404\n' >"$SEQ/spot/instance-action"
+printf '200\n' >"$SEQ/events/recommendations/rebalance"
+sw 4
+t "spot-watch: rebalance alone: still watching" [ "$(cat "$work/lease/sw.rc")" = 124 ]
+t "spot-watch: rebalance alone: START = False and reconfig once, no vacate" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd")
+t "spot-watch: rebalance alone: START = False" val_is "$r/etc/condor/config.d/99-annex-spot.config" START False
+t "spot-watch: rebalance alone: instance-action still asked" [ "$(polls spot/instance-action)" -ge 3 ]
+rm -f "$r"/var/lib/annex/spot-*
+
+# the same with a state directory that cannot be written: still once
+mv "$r/var/lib/annex" "$r/var/lib/annex.d"
+: >"$r/var/lib/annex"
+sw 4
+t "spot-watch: unwritable state: rebalance acted on once" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd")
+t "spot-watch: unwritable state: one line" [ "$(wc -l <"$r/dev/console")" = 1 ]
+rm -f "$r/var/lib/annex"
+mv "$r/var/lib/annex.d" "$r/var/lib/annex"
+rm -f "$r"/var/lib/annex/spot-*
+
+# HTCondor commands that fail: still acts once, and the line says so
+printf '200\n' >"$SEQ/spot/instance-action"
+printf '404\n' >"$SEQ/events/recommendations/rebalance"
+printf '%s\n' "condor_reconfig -daemon startd" "condor_vacate " >"$r/stubs/data/fail"
+sw 10
+t "spot-watch: commands fail: ends" [ "$(cat "$work/lease/sw.rc")" = 0 ]
+t "spot-watch: commands fail: the line says which" stamped "$r/dev/console" \
+	"spot-watch: Spot interruption notice: stop at .*; condor_reconfig failed; condor_vacate failed$"
+t "spot-watch: commands fail: -fast still tried" has_line "$work/lease/sw.condor" "condor_vacate -fast"
+t "spot-watch: commands fail: each tried twice (FS, then the pool password)" cmp -s "$work/lease/sw.condor" \
+	<(printf '%s\n' "condor_reconfig -daemon startd" "condor_reconfig -daemon startd" "condor_vacate " "condor_vacate " "condor_vacate -fast")
+: >"$r/stubs/data/fail"
+rm -f "$r"/var/lib/annex/spot-*
+
+# the node's root is no administrator by FS: the pool password's identity is
+make_stub "$r" condor_reconfig 'echo "${_CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS:-default}" >>/rec/auth.log
+[ "${_CONDOR_SEC_CLIENT_AUTHENTICATION_METHODS:-}" = PASSWORD ] || exit 1'
+sw 10
+t "spot-watch: FS refused: the reconfig tried again with PASSWORD" cmp -s "$r/rec/auth.log" <(printf '%s\n' default PASSWORD)
+t "spot-watch: FS refused: then it worked (nothing said failed)" lacks_text "$r/dev/console" "failed"
+make_stub "$r" condor_reconfig
+rm -f "$r"/var/lib/annex/spot-*
+
+in_root lease /usr/bin/timeout 5 /tmp/spot-watch abc >/dev/null 2>&1
+t "spot-watch: bad argument is a usage error" [ $? = 2 ]
+
 : >"$r/rec/calls.log"
 in_root lease /tmp/imds-block >"$work/lease/ib.out" 2>&1
 t "imds-block: run again, exits 0 (stub nft)" [ $? = 0 ]
@@ -1215,6 +1434,8 @@ t "templates: shellcheck lease-watch" shellcheck src/templates/lease-watch.sh
 t "templates: shellcheck master-shutdown" shellcheck src/templates/master-shutdown.sh
 t "templates: shellcheck join-watch" shellcheck src/templates/join-watch.sh
 t "templates: shellcheck imds-block" shellcheck src/templates/imds-block.sh
+t "templates: shellcheck spot-watch" shellcheck src/templates/spot-watch.sh
+t "templates: shellcheck watch-lib" shellcheck src/templates/watch-lib.sh
 
 # --- user-data packing ----------------------------------------------------------
 mkdir -p "$work/ud"
@@ -1224,7 +1445,7 @@ head -c 30000 /dev/zero | tr '\0' 'x' >"$work/ud/big-compressible"
 "$GEN" --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" >"$work/ud/small-plain" 2>/dev/null
 t "user-data: the script (over 16 KB) goes gzip-compressed" [ "$(head -c 2 "$work/ud/small" | od -An -tx1 | tr -d ' ')" = 1f8b ]
-t "user-data: well within 16 KB" [ "$(stat -c %s "$work/ud/small")" -le 9000 ]
+t "user-data: well within 16 KB (6 KB left for the user's own script)" [ "$(stat -c %s "$work/ud/small")" -le 10500 ]
 t "user-data: gunzip gives the script" cmp -s <(gzip -dc "$work/ud/small") "$work/ud/small-plain"
 "$GEN" --user-data --collector 203.0.113.1:9618 --name nat-test --id nat-test_1 --lease-end "$LEASE_END" \
 	--idle 900 --password "$work/password" --user-script "$work/ud/big-compressible" >"$work/ud/big" 2>/dev/null

@@ -307,6 +307,11 @@ def test_spot_fleet(m, pool):
     T.check("the fleet request exists in moto",
             any(tags(f).get("htcondor:AnnexId") == annex_id for f in fleets), fleets)
     T.check("fleet instances carry annex's tags", len(live(m, "farm")) > 0, live(m, "farm"))
+    ud = decoded_user_data(versions[0]["LaunchTemplateData"]["UserData"]) if versions else b""
+    T.check("a Spot launch carries the interruption watcher, the launch's word and the 5 s round",
+            shell_word(ud, "launched_spot") == b"1" and shell_word(ud, "spot_poll") == b"5" and
+            b"spot/instance-action" in (shell_word(ud, "spot_watch_script") or b""),
+            (shell_word(ud, "launched_spot"), shell_word(ud, "spot_poll")))
 
 
 def test_fleet_off(m, pool):
@@ -346,9 +351,17 @@ def normalized(data, annex_id, lease_iso):
         str(lease).encode(), b"LEASE_S")
 
 
+def spot_part(data):
+    """data with its Spot part (the interruption watcher and the launch's
+    word, launched_spot) set as an on-demand launch has them."""
+    data = re.sub(rb"\nspot_watch_script='(?:[^']|'\\'')*'\n", b"\nspot_watch_script=''\n", data, count=1)
+    return data.replace(b"\nlaunched_spot='1'\n", b"\nlaunched_spot='0'\n", 1)
+
+
 def test_fleet_user_data(m, pool):
     """The template's user-data is the on-demand one for the same inputs
-    (the annex id and lease end, which differ per launch, set aside)."""
+    (the annex id and lease end, which differ per launch, set aside), but
+    for the Spot part: the interruption watcher and launched_spot=1."""
     path = fleet_config(pool, "twin.json")
     opts = ["-annex-name", "twin", "-duration", "2", "-idle", "0.3", "-yes"]
     rc1, out1, err1 = T.run_annex(["-count", "1"] + opts, pool.env())
@@ -363,7 +376,12 @@ def test_fleet_user_data(m, pool):
     v = ec2.describe_launch_template_versions(LaunchTemplateId=lt[0]["LaunchTemplateId"])["LaunchTemplateVersions"]
     fl = normalized(decoded_user_data(v[0]["LaunchTemplateData"]["UserData"]), ids[1],
                     tags(lt[0])["htcondor:LeaseExpiration"])
-    T.check("fleet template's user-data equals the on-demand user-data for the same inputs",
+    T.check("the fleet's user-data has the Spot part, the on-demand one not",
+            shell_word(fl, "launched_spot") == b"1" and shell_word(fl, "spot_watch_script") and
+            shell_word(od, "launched_spot") == b"0" and shell_word(od, "spot_watch_script") == b"",
+            (shell_word(fl, "launched_spot"), shell_word(od, "launched_spot")))
+    fl = spot_part(fl)
+    T.check("fleet template's user-data equals the on-demand user-data for the same inputs, but the Spot part",
             od == fl and b"ANNEX_ID" in od and b"LEASE_S" in od, (len(od), len(fl)))
     T.run_annex(["-off", "-annex-name", "twin"], pool.env())
 
@@ -433,7 +451,8 @@ def test_series(m, pool):
 def test_node_options(m, pool):
     """-no-may-use-aws and the two node knobs reach the user-data."""
     rc, out, err = T.run_annex(["-count", "1", "-annex-name", "anyjob", "-no-may-use-aws", "-idle", "0.25", "-yes"],
-                               pool.env(_CONDOR_ANNEX_BOOT_FAILURE_GRACE="45", _CONDOR_ANNEX_JOIN_TIMEOUT="600"))
+                               pool.env(_CONDOR_ANNEX_BOOT_FAILURE_GRACE="45", _CONDOR_ANNEX_JOIN_TIMEOUT="600",
+                                        _CONDOR_ANNEX_SPOT_POLL_INTERVAL="9"))
     inst = live(m, "anyjob")
     T.check("-no-may-use-aws launch", rc == 0 and inst, out + err)
     if not inst:
@@ -446,6 +465,10 @@ def test_node_options(m, pool):
     T.check("ANNEX_BOOT_FAILURE_GRACE and ANNEX_JOIN_TIMEOUT reach the node",
             shell_word(ud, "boot_failure_grace") == b"45" and shell_word(ud, "join_timeout") == b"600",
             (shell_word(ud, "boot_failure_grace"), shell_word(ud, "join_timeout")))
+    T.check("ANNEX_SPOT_POLL_INTERVAL reaches the node; an on-demand launch carries no Spot watcher",
+            shell_word(ud, "spot_poll") == b"9" and shell_word(ud, "launched_spot") == b"0" and
+            shell_word(ud, "spot_watch_script") == b"",
+            (shell_word(ud, "spot_poll"), shell_word(ud, "launched_spot"), shell_word(ud, "spot_watch_script")))
 
 
 def test_default_image(m, pool):

@@ -4,6 +4,7 @@
  *                  --lease-end EPOCH [--lease-iso ISO] --idle SECONDS
  *                  [--owners "u1, u2"] [--no-may-use-aws] --password FILE [--node-password-file PATH]
  *                  [--boot-failure-grace SECONDS] [--join-timeout SECONDS]
+ *                  [--spot 0|1] [--spot-poll SECONDS]
  *                  [--series S] [--knob NAME=VALUE]... [--config-file NAME=FILE]...
  *                  [--user-script FILE]
  *   bootscript_gen --pick-series FILE   (FILE holds condor_version's output; - for none)
@@ -84,6 +85,8 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--owners") == 0) v.owners = val;
 		else if (strcmp(a, "--boot-failure-grace") == 0) v.boot_failure_grace_s = atol(val);
 		else if (strcmp(a, "--join-timeout") == 0) v.join_timeout_s = atol(val);
+		else if (strcmp(a, "--spot") == 0) v.spot = atoi(val);
+		else if (strcmp(a, "--spot-poll") == 0) v.spot_poll_s = atol(val);
 		else if (strcmp(a, "--node-password-file") == 0) v.password_file = val;
 		else if (strcmp(a, "--series") == 0) v.series = val;
 		else if (strcmp(a, "--password") == 0) {

@@ -361,6 +361,21 @@ static void t_node_knobs(void)
 	values(&v); v.join_timeout_s = 59; CHECK(render_fails(&v, "join timeout"));
 	values(&v); v.join_timeout_s = 604801; CHECK(render_fails(&v, "join timeout"));
 	values(&v); v.boot_failure_grace_s = 86400; v.join_timeout_s = 60; CHECK(!render_fails(&v, ""));
+	/* the Spot watcher's round and the launch's market (the node's fallback) */
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "spot_poll", "5", 1));
+	CHECK(has_assignment(out.data, "launched_spot", "0", 1));
+	buf_free(&out);
+	values(&v);
+	v.spot = 1;
+	v.spot_poll_s = 60;
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "spot_poll", "60", 2));
+	CHECK(has_assignment(out.data, "launched_spot", "1", 1));
+	buf_free(&out);
+	values(&v); v.spot_poll_s = -1; CHECK(render_fails(&v, "Spot poll interval"));
+	values(&v); v.spot_poll_s = 61; CHECK(render_fails(&v, "Spot poll interval"));
 }
 
 /* The idle limit and the lease end reach the node exactly: seconds, not
@@ -415,12 +430,15 @@ static void t_programs_carried(void)
 		{ "lease_watch_script", "src/templates/lease-watch.sh" },
 		{ "join_watch_script", "src/templates/join-watch.sh" },
 		{ "master_shutdown_script", "src/templates/master-shutdown.sh" },
+		{ "watch_lib_script", "src/templates/watch-lib.sh" },
+		{ "spot_watch_script", "src/templates/spot-watch.sh" },
 	};
 	struct bootscript_values v;
 	struct buf out;
 	struct annex_err err;
 
 	values(&v);
+	v.spot = 1;
 	CHECK_INT(bootscript_render(&v, &out, &err), 0);
 	for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
 		const struct annex_embedded *e = embedded_find(progs[i][1]);
@@ -428,6 +446,11 @@ static void t_programs_carried(void)
 		if (e && !has_assignment(out.data, progs[i][0], e->data, e->len))
 			harness_fail_(__FILE__, __LINE__, "%s is not %s", progs[i][0], progs[i][1]);
 	}
+	buf_free(&out);
+	/* an on-demand launch carries no Spot watcher */
+	values(&v);
+	CHECK_INT(bootscript_render(&v, &out, &err), 0);
+	CHECK(has_assignment(out.data, "spot_watch_script", "", 0));
 	buf_free(&out);
 }
 
@@ -441,11 +464,17 @@ static void t_size(void)
 
 	values(&v);
 	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
-	/* The script with its five programs is over AWS's 16 KB, so it travels
+	/* The script with its seven programs is over AWS's 16 KB, so it travels
 	 * gzip-compressed (cloud-init unpacks it), leaving room for a user's
 	 * script under AWS's 16 KB. */
 	CHECK_INT(gz, 1);
-	CHECK(out.len < 9000);
+	CHECK(out.len < 9500);
+	buf_free(&out);
+	/* a Spot launch carries the interruption watcher too (2 KB more) */
+	v.spot = 1;
+	CHECK_INT(bootscript_user_data(&v, &out, &gz, &err), 0);
+	CHECK(out.len < 10500);
+	v.spot = 0;
 	buf_free(&out);
 
 	memset(big, 'x', 40000);
