@@ -180,4 +180,4 @@ uninstall:
 	$(if $(DESTDIR),-cd $(DESTDIR) && rmdir -p $(patsubst /%,%,$(PREFIX)/share/doc $(PREFIX)/bin $(MANDIR) $(BASHCOMP) $(ZSHCOMP)) 2>/dev/null)
 
 clean:
-	rm -rf build build-asan annex
+	rm -rf build build-asan build-tsan annex

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,16 +30,22 @@ static const char sigv4_hex_lower[] = "0123456789abcdef";
 
 /* OpenSSL algorithm objects, fetched once: an explicit fetch spares every
  * digest and MAC call the method-store lookup of an implicit one. They live
- * until the process ends (annex is single-threaded). */
+ * until the process ends. Fetched under pthread_once: aws_parallel.c signs
+ * from several threads, and the first two could otherwise race here
+ * (ThreadSanitizer found it in test_parallel). */
 static EVP_MD *sigv4_md;
 static EVP_MAC *sigv4_mac;
+static pthread_once_t sigv4_once = PTHREAD_ONCE_INIT;
+
+static void sigv4_crypto_fetch(void)
+{
+	sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	sigv4_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
 
 static int sigv4_crypto_init(void)
 {
-	if (!sigv4_md)
-		sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!sigv4_mac)
-		sigv4_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	pthread_once(&sigv4_once, sigv4_crypto_fetch);
 	return sigv4_md && sigv4_mac ? 0 : -1;
 }
 
