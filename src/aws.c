@@ -160,6 +160,18 @@ void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void))
 	ctx->retry.random = random;
 }
 
+void aws_ctx_set_max_pages(struct aws_ctx *ctx, unsigned long n)
+{
+	ctx->max_pages = n;
+}
+
+unsigned long aws_ctx_max_pages(const struct aws_ctx *ctx)
+{
+	while (ctx->parent)
+		ctx = ctx->parent;
+	return ctx->max_pages ? ctx->max_pages : AWS_MAX_PAGES;
+}
+
 void aws_reply_free(struct aws_reply *reply)
 {
 	if (!reply)

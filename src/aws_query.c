@@ -1,6 +1,6 @@
 /* aws_query.c - the query protocol (EC2, IAM, STS): parameter lists, the
  * form body, the call and its paging (see include/annex/aws.h). */
-#include "annex/aws.h"
+#include "annex/aws_internal.h"
 #include "annex/sigv4.h"
 #include "annex/xml.h"
 
@@ -166,6 +166,12 @@ static char *aws_query_next_token(xmlDoc *doc, const char **param)
 	return NULL;
 }
 
+int aws_too_many_pages(const char *service, const char *call, unsigned long max_pages, struct annex_err *err)
+{
+	return annex_err_set(err, "BadReply", "%s %s: still another page after %lu pages, each with a new page "
+			     "token; refused as a listing that never ends", service, call, max_pages);
+}
+
 int aws_query_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *action,
 		       const struct params *params, aws_xml_page_fn fn, void *ud,
 		       struct annex_err *err)
@@ -175,6 +181,7 @@ int aws_query_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *ac
 	/* every token so far: one that comes back (A, B, A, ...) is a page
 	 * loop, which a hostile or broken endpoint could keep up forever */
 	struct params seen = PARAMS_INIT;
+	unsigned long pages = 0, max_pages = aws_ctx_max_pages(ctx);
 	int rc = 0;
 
 	for (;;) {
@@ -196,6 +203,11 @@ int aws_query_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *ac
 		xmlFreeDoc(doc);
 		if (rc < 0 || !next)
 			break;
+		if (++pages >= max_pages) {
+			free(next);
+			rc = aws_too_many_pages(aws_service_name(svc), action, max_pages, err);
+			break;
+		}
 		if (params_get(&seen, next)) {
 			free(next);
 			rc = annex_err_set(err, "BadReply", "%s %s: the same page token came back twice",

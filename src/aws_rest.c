@@ -241,6 +241,7 @@ int aws_json11_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *o
 	json_object *req = NULL;
 	char *token = NULL;
 	struct params seen = PARAMS_INIT;   /* every token so far: one that comes back is a page loop */
+	unsigned long pages = 0, max_pages = aws_ctx_max_pages(ctx);
 	int rc;
 
 	if (in && json_object_deep_copy(in, &req, NULL) != 0)
@@ -257,6 +258,10 @@ int aws_json11_paginate(struct aws_ctx *ctx, enum aws_service svc, const char *o
 		if (rc == 0)
 			rc = fn(page, ud, err);
 		next = rc == 0 ? aws_json_token(page, "NextToken") : NULL;
+		if (next && ++pages >= max_pages) {
+			rc = aws_too_many_pages(aws_service_name(svc), op, max_pages, err);
+			next = NULL;
+		}
 		if (next && params_get(&seen, next)) {
 			rc = annex_err_set(err, "BadReply", "%s: the same page token came back twice", op);
 			next = NULL;
@@ -279,6 +284,7 @@ int aws_rest_json_paginate(struct aws_ctx *ctx, enum aws_service svc, const char
 {
 	char *marker = NULL;
 	struct params seen = PARAMS_INIT;   /* every marker so far: one that comes back is a page loop */
+	unsigned long pages = 0, max_pages = aws_ctx_max_pages(ctx);
 	int rc;
 
 	for (;;) {
@@ -297,6 +303,12 @@ int aws_rest_json_paginate(struct aws_ctx *ctx, enum aws_service svc, const char
 		if (rc == 0)
 			rc = fn(page, ud, err);
 		next = rc == 0 ? aws_json_token(page, "NextMarker") : NULL;
+		if (next && ++pages >= max_pages) {
+			char *call = xasprintf("GET %s", path);
+			rc = aws_too_many_pages(aws_service_name(svc), call, max_pages, err);
+			free(call);
+			next = NULL;
+		}
 		if (next && params_get(&seen, next)) {
 			rc = annex_err_set(err, "BadReply", "GET %s: the same page marker came back twice", path);
 			next = NULL;

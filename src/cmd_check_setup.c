@@ -216,9 +216,44 @@ static int check_role(struct checker *c, const struct setup_role_want *w)
 	return rc;
 }
 
+/* annex's connectivity function and its role as this version makes them,
+ * when the configuration names annex's own function and it exists (a
+ * missing one is the connectivity line's to report: docs/network.md). */
+static int drift_connectivity(struct checker *c, struct drift_lines *l, struct annex_err *err)
+{
+	char *knob = session_knob_or_null(c->s, "ANNEX_DEFAULT_CONNECTIVITY_FUNCTION_ARN");
+	char *role_arn = NULL, *trust = NULL;
+	json_object *config = NULL;
+	int rc = 0;
+
+	if (!knob || strcmp(iam_arn_name(knob), SETUP_CONN_FUNCTION) != 0 ||
+	    (rc = lambda_get_function_config(c->s->aws, SETUP_CONN_FUNCTION, &config, err)) != 1)
+		goto out;
+	rc = iam_get_role_trust(c->s->aws, setup_conn_role.name, &role_arn, &trust, err);
+	if (rc == 0) {
+		l->d.found++;
+		buf_printf(&l->b, "  role %s is missing\n", setup_conn_role.name);
+	} else if (rc == 1) {
+		rc = drift_role(&l->d, &setup_conn_role, trust, err);
+	}
+	if (rc >= 0) {
+		const struct setup_function_want w = {
+			.name = SETUP_CONN_FUNCTION, .handler = SETUP_CONN_HANDLER, .timeout_s = SETUP_CONN_TIMEOUT,
+			.role_arn = role_arn,
+		};
+		rc = drift_function(&l->d, &w, config, err);
+	}
+out:
+	json_object_put(config);
+	free(role_arn);
+	free(trust);
+	free(knob);
+	return rc;
+}
+
 /* annex's lease function and its role as this version makes them, and the
- * lease rules of existing annexes invoking it (arn). 1 when the check
- * ended (failed). */
+ * lease rules of existing annexes invoking it (arn); then the connectivity
+ * function. 1 when the check ended (failed). */
 static int check_function_drift(struct checker *c, const char *name, const char *arn)
 {
 	struct annex_err err;
@@ -236,8 +271,16 @@ static int check_function_drift(struct checker *c, const char *name, const char 
 	} else if (rc == 1) {
 		rc = drift_role(&l.d, &setup_lease_role, trust, &err);
 	}
-	if (rc >= 0 && (rc = lambda_get_function_config(c->s->aws, name, &config, &err)) == 1)
-		rc = drift_function(&l.d, name, config, role_arn, &err);
+	if (rc >= 0 && (rc = lambda_get_function_config(c->s->aws, name, &config, &err)) == 1) {
+		struct setup_function_env env[SETUP_FUNCTION_ENV_N];
+		struct setup_function_want w = {
+			.name = name, .handler = SETUP_FUNCTION_HANDLER, .timeout_s = SETUP_FUNCTION_TIMEOUT,
+			.role_arn = role_arn, .env = env, .n_env = SETUP_FUNCTION_ENV_N,
+		};
+		setup_function_env(c->id.partition, c->id.account, c->node_profile, env);
+		rc = drift_function(&l.d, &w, config, &err);
+		setup_function_env_free(env);
+	}
 	if (rc >= 0 && (rc = lambda_get_permission(c->s->aws, name, SETUP_LEASE_PERMISSION, &statement, &err)) == 1) {
 		char *source_arn = xasprintf("arn:%s:events:%s:%s:rule/*", c->id.partition, c->s->region,
 					     c->id.account);
@@ -246,6 +289,8 @@ static int check_function_drift(struct checker *c, const char *name, const char 
 	}
 	if (rc >= 0)
 		rc = drift_lease_rules(&l.d, arn, &err);
+	if (rc >= 0)
+		rc = drift_connectivity(c, &l, &err);
 	json_object_put(config);
 	free(role_arn);
 	free(trust);

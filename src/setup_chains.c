@@ -219,7 +219,14 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 		return -1;
 	if (rc == 1) {
 		st->function_arn = xstrdup(json_object_get_string(json_object_object_get(config, "FunctionArn")));
-		rc = drift_function(&c->drift, SETUP_LEASE_FUNCTION, config, st->lease_role_arn, err);
+		struct setup_function_want w = {
+			.name = SETUP_LEASE_FUNCTION, .handler = SETUP_FUNCTION_HANDLER,
+			.timeout_s = SETUP_FUNCTION_TIMEOUT, .role_arn = st->lease_role_arn, .env = env,
+			.n_env = SETUP_FUNCTION_ENV_N,
+		};
+		setup_function_env(st->partition, st->account, st->node_profile, env);
+		rc = drift_function(&c->drift, &w, config, err);
+		setup_function_env_free(env);
 		json_object_put(config);
 		if (rc != 0)
 			return -1;
@@ -293,8 +300,9 @@ static int ensure_lease_function(struct setup_chain *c, struct annex_err *err)
 
 /* The connectivity function (issue 19; docs/network.md): the same zip as
  * the lease function (every Python file of src/functions/), its own
- * handler, and a role that may only write the function's own logs (its
- * role is compared and corrected like the others: setup_drift.h). Nothing
+ * handler, and a role that may only write the function's own logs (the
+ * role and the function are compared and corrected like the lease
+ * function's: setup_drift.h). Nothing
  * invokes it but annex itself (-check-setup, launch), so it has no
  * resource policy. */
 static int ensure_connectivity_function(struct setup_chain *c, struct annex_err *err)
@@ -305,12 +313,24 @@ static int ensure_connectivity_function(struct setup_chain *c, struct annex_err 
 	struct setup_state *st = c->st;
 	const struct annex_embedded *zip = setup_function_zip();
 	struct lambda_function_spec spec;
+	json_object *config = NULL;
 	int rc;
 
 	if (ensure_role(c, &setup_conn_role, &st->conn_role_arn, err) != 0)
 		return -1;
-	if ((rc = lambda_get_function(c->ctx, SETUP_CONN_FUNCTION, &st->conn_function_arn, err)) != 0)
-		return rc < 0 ? -1 : 0;
+	if ((rc = lambda_get_function_config(c->ctx, SETUP_CONN_FUNCTION, &config, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		/* compared and corrected like the lease function (no environment) */
+		const struct setup_function_want w = {
+			.name = SETUP_CONN_FUNCTION, .handler = SETUP_CONN_HANDLER, .timeout_s = SETUP_CONN_TIMEOUT,
+			.role_arn = st->conn_role_arn,
+		};
+		st->conn_function_arn = xstrdup(json_object_get_string(json_object_object_get(config, "FunctionArn")));
+		rc = drift_function(&c->drift, &w, config, err);
+		json_object_put(config);
+		return rc;
+	}
 	if (dry(c)) {
 		would(c, "Lambda", "CreateFunction", "FunctionName=%s Role=%s Runtime=%s Handler=%s ZipFile=(%zu bytes)",
 		      SETUP_CONN_FUNCTION, st->conn_role_arn, SETUP_FUNCTION_RUNTIME, SETUP_CONN_HANDLER,

@@ -158,7 +158,7 @@ int drift_profile(struct drift *d, const char *profile, const char *role, struct
 	return rc;
 }
 
-/* ---- the lease function ---- */
+/* ---- the functions ---- */
 
 static const char *str_of(json_object *config, const char *key)
 {
@@ -167,11 +167,9 @@ static const char *str_of(json_object *config, const char *key)
 	return json_object_object_get_ex(config, key, &v) ? json_object_get_string(v) : "";
 }
 
-/* The function's environment against this version's (setup_function_env):
- * one line per variable missing, different or extra; 1 when anything
- * differs. */
-static int drift_env(struct drift *d, const char *name, json_object *config,
-		     const struct setup_function_env want[SETUP_FUNCTION_ENV_N])
+/* The function's environment against w's: one line per variable missing
+ * or different, one for any other; 1 when anything differs. */
+static int drift_env(struct drift *d, const struct setup_function_want *w, json_object *config)
 {
 	json_object *env, *vars = NULL, *v;
 	struct buf extra = BUF_INIT, ours = BUF_INIT;
@@ -180,15 +178,15 @@ static int drift_env(struct drift *d, const char *name, json_object *config,
 	if (json_object_object_get_ex(config, "Environment", &env) &&
 	    (!json_object_object_get_ex(env, "Variables", &vars) || !json_object_is_type(vars, json_type_object)))
 		vars = NULL;
-	for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++) {
-		buf_printf(&ours, "%s%s", i ? ", " : "", want[i].key);
-		if (!vars || !json_object_object_get_ex(vars, want[i].key, &v)) {
-			differs(d, "function %s: environment variable %s is missing (this version's is %s)", name,
-				want[i].key, want[i].value);
+	for (size_t i = 0; i < w->n_env; i++) {
+		buf_printf(&ours, "%s%s", i ? ", " : "", w->env[i].key);
+		if (!vars || !json_object_object_get_ex(vars, w->env[i].key, &v)) {
+			differs(d, "function %s: environment variable %s is missing (this version's is %s)", w->name,
+				w->env[i].key, w->env[i].value);
 			found = 1;
-		} else if (strcmp(json_object_get_string(v), want[i].value) != 0) {
-			differs(d, "function %s: environment variable %s is %s, this version's is %s", name, want[i].key,
-				json_object_get_string(v), want[i].value);
+		} else if (strcmp(json_object_get_string(v), w->env[i].value) != 0) {
+			differs(d, "function %s: environment variable %s is %s, this version's is %s", w->name,
+				w->env[i].key, json_object_get_string(v), w->env[i].value);
 			found = 1;
 		}
 	}
@@ -196,15 +194,19 @@ static int drift_env(struct drift *d, const char *name, json_object *config,
 		json_object_object_foreach(vars, k, val) {
 			size_t i;
 			(void)val;
-			for (i = 0; i < SETUP_FUNCTION_ENV_N && strcmp(k, want[i].key) != 0; i++)
+			for (i = 0; i < w->n_env && strcmp(k, w->env[i].key) != 0; i++)
 				;
-			if (i == SETUP_FUNCTION_ENV_N)
+			if (i == w->n_env)
 				buf_printf(&extra, "%s%s", extra.len ? ", " : "", k);
 		}
 	}
 	if (extra.len) {
-		differs(d, "function %s: has environment variables (%s); this version sets only %s", name,
-			buf_cstr(&extra), buf_cstr(&ours));
+		if (w->n_env)
+			differs(d, "function %s: has environment variables (%s); this version sets only %s", w->name,
+				buf_cstr(&extra), buf_cstr(&ours));
+		else
+			differs(d, "function %s: has environment variables (%s); this version sets none", w->name,
+				buf_cstr(&extra));
 		found = 1;
 	}
 	buf_free(&extra);
@@ -212,15 +214,15 @@ static int drift_env(struct drift *d, const char *name, json_object *config,
 	return found;
 }
 
-int drift_function(struct drift *d, const char *name, json_object *config, const char *role_arn,
+int drift_function(struct drift *d, const struct setup_function_want *w, json_object *config,
 		   struct annex_err *err)
 {
-	static const struct { const char *key, *want; } fields[] = {
-		{ "Runtime", SETUP_FUNCTION_RUNTIME }, { "Handler", SETUP_FUNCTION_HANDLER },
+	const struct { const char *key, *want; } fields[] = {
+		{ "Runtime", SETUP_FUNCTION_RUNTIME }, { "Handler", w->handler },
 	};
 	const struct annex_embedded *zip = setup_function_zip();
 	json_object *upd = json_object_new_object(), *timeout;
-	struct setup_function_env env[SETUP_FUNCTION_ENV_N];
+	const char *name = w->name;
 	char sha[48];
 	int rc = 0;
 
@@ -230,25 +232,22 @@ int drift_function(struct drift *d, const char *name, json_object *config, const
 				str_of(config, fields[i].key), fields[i].want);
 			json_object_object_add(upd, fields[i].key, json_object_new_string(fields[i].want));
 		}
-	if (role_arn && strcmp(str_of(config, "Role"), role_arn) != 0) {
-		differs(d, "function %s: runs as role %s, not %s", name, str_of(config, "Role"), role_arn);
-		json_object_object_add(upd, "Role", json_object_new_string(role_arn));
+	if (w->role_arn && strcmp(str_of(config, "Role"), w->role_arn) != 0) {
+		differs(d, "function %s: runs as role %s, not %s", name, str_of(config, "Role"), w->role_arn);
+		json_object_object_add(upd, "Role", json_object_new_string(w->role_arn));
 	}
-	if (!json_object_object_get_ex(config, "Timeout", &timeout) ||
-	    json_object_get_int(timeout) != SETUP_FUNCTION_TIMEOUT) {
+	if (!json_object_object_get_ex(config, "Timeout", &timeout) || json_object_get_int(timeout) != w->timeout_s) {
 		differs(d, "function %s: Timeout is %s s, this version's is %d s", name, str_of(config, "Timeout"),
-			SETUP_FUNCTION_TIMEOUT);
-		json_object_object_add(upd, "Timeout", json_object_new_int(SETUP_FUNCTION_TIMEOUT));
+			w->timeout_s);
+		json_object_object_add(upd, "Timeout", json_object_new_int(w->timeout_s));
 	}
-	setup_function_env(d->partition, d->account, d->node_profile, env);
-	if (drift_env(d, name, config, env)) {
+	if (drift_env(d, w, config)) {
 		json_object *e = json_object_new_object(), *vars = json_object_new_object();
-		for (size_t i = 0; i < SETUP_FUNCTION_ENV_N; i++)
-			json_object_object_add(vars, env[i].key, json_object_new_string(env[i].value));
+		for (size_t i = 0; i < w->n_env; i++)
+			json_object_object_add(vars, w->env[i].key, json_object_new_string(w->env[i].value));
 		json_object_object_add(e, "Variables", vars);
 		json_object_object_add(upd, "Environment", e);
 	}
-	setup_function_env_free(env);
 	if (json_object_object_length(upd) > 0 &&
 	    correct(d, "Lambda", "UpdateFunctionConfiguration", "FunctionName=%s %s", name,
 		    json_object_to_json_string_ext(upd, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)))

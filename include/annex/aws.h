@@ -135,6 +135,18 @@ void aws_ctx_set_clock(struct aws_ctx *ctx, time_t (*clock)(void));
 void aws_ctx_set_sleep(struct aws_ctx *ctx, void (*sleep_ms)(long ms));
 void aws_ctx_set_random(struct aws_ctx *ctx, uint64_t (*random)(void));
 
+/* The most pages one listing (the *_paginate calls below) reads: an
+ * endpoint that keeps sending new page tokens would otherwise be read
+ * forever (a token that comes back is caught at once). Past it the
+ * listing fails with BadReply naming the call. Far above any real
+ * listing: DescribeInstances pages at 1000, so 10000 pages are ten
+ * million instances (docs/security.md, "Hostile replies"). Tests lower it
+ * with aws_ctx_set_max_pages (0: the default again); forked contexts use
+ * their root's. */
+#define AWS_MAX_PAGES 10000UL
+void aws_ctx_set_max_pages(struct aws_ctx *ctx, unsigned long n);
+unsigned long aws_ctx_max_pages(const struct aws_ctx *ctx);
+
 /* ---- pacing a poll (aws_pace.c) ---- */
 
 /* The monotonic clock (CLOCK_MONOTONIC) in ms: what poll deadlines count in. */

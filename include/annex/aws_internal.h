@@ -1,5 +1,5 @@
 /* aws_internal.h - the AWS context's inside, shared by the files of the
- * AWS layer (src/aws*.c; today aws.c, aws_rest.c, aws_parallel.c, aws_pace.c and aws_deadline.c).
+ * AWS layer (src/aws*.c; today aws.c, aws_query.c, aws_rest.c, aws_parallel.c, aws_pace.c and aws_deadline.c).
  * Not for other
  * modules: they hold a struct aws_ctx * and use the accessors in
  * annex/aws.h (tests/integration/test_layering.sh checks this).
@@ -23,6 +23,7 @@ struct aws_ctx {
 	unsigned long attempts;        /* HTTP requests sent, resends included */
 	struct aws_retrier retry;      /* settings, sleep and jitter source */
 	time_t (*clock)(void);         /* signing time; default time() */
+	unsigned long max_pages;       /* pages per listing; 0: AWS_MAX_PAGES (root context's counts) */
 	struct http_opts http_opts;    /* what the client was made with (a forked context makes its own) */
 	struct aws_ctx *parent;        /* a forked context: region, endpoints and creds are the parent's */
 	/* Credentials that expire are fetched again before they do (aws.c,
@@ -35,6 +36,10 @@ struct aws_ctx {
 	unsigned long creds_gen;       /* root: bumped at each refresh */
 	unsigned long sigcache_gen;    /* this context: the creds_gen its sigcache was filled under */
 };
+
+/* The error ending a listing past aws_ctx_max_pages (aws_query.c):
+ * BadReply naming the call (service, then action or "GET path"); -1. */
+int aws_too_many_pages(const char *service, const char *call, unsigned long max_pages, struct annex_err *err);
 
 /* ---- the words of the time limits (aws_deadline.c) ---- */
 

@@ -98,10 +98,24 @@ int drift_role(struct drift *d, const struct setup_role_want *w, const char *tru
  * one role at most). */
 int drift_profile(struct drift *d, const char *profile, const char *role, struct annex_err *err);
 
-/* The existing lease function (config: GetFunction's Configuration)
- * against this version: code (CodeSha256), runtime, handler, role
- * (role_arn), timeout, environment (setup_function_env, exactly). */
-int drift_function(struct drift *d, const char *name, json_object *config, const char *role_arn,
+/* One of annex's Lambda functions as this version makes it (the lease
+ * function, the connectivity function): -setup creates it from this and
+ * drift_function compares with it. Both run SETUP_FUNCTION_RUNTIME and
+ * the one embedded zip (setup_function_zip). */
+struct setup_function_want {
+	const char *name;
+	const char *handler;
+	int timeout_s;
+	const char *role_arn;                    /* NULL: the role is not compared */
+	const struct setup_function_env *env;    /* exactly these variables; none when n_env is 0 */
+	size_t n_env;
+};
+
+/* An existing function (config: GetFunction's Configuration) against w:
+ * code (CodeSha256), runtime, handler, role, timeout, environment
+ * (exactly w's). Corrected by UpdateFunctionConfiguration with only the
+ * fields that differ, and UpdateFunctionCode when the code does. */
+int drift_function(struct drift *d, const struct setup_function_want *w, json_object *config,
 		   struct annex_err *err);
 
 /* The lease function's resource-policy statement sid (statement: as

@@ -10,7 +10,7 @@
  * '5' 500, 'S' 503), which is then not part of the body. After the last
  * reply the first comes again, as a hostile endpoint may answer: a call
  * that makes more than 1000 requests for one input is a bug (a page loop
- * that never ends). Any crash, leak or undefined behaviour is a bug,
+ * that never ends: a token that comes back, or more pages than the cap). Any crash, leak or undefined behaviour is a bug,
  * and so is a failure without a message.
  *
  * fuzz-sources: src/ec2.c src/ec2_images.c src/iam.c src/sts.c src/ssm.c src/events.c
@@ -87,6 +87,15 @@ const char *aws_ctx_region(const struct aws_ctx *ctx)
 {
 	(void)ctx;
 	return "us-east-1";
+}
+
+/* The page cap (aws.c): 16 here, under the 64 replies an input holds, so
+ * inputs of distinct page tokens reach the refusal (kept case
+ * query-pages-endless) before the stub's 1000-request abort. */
+unsigned long aws_ctx_max_pages(const struct aws_ctx *ctx)
+{
+	(void)ctx;
+	return 16;
 }
 
 /* condor_status is never run here (inventory_pool is not called). */

@@ -28,6 +28,7 @@ from motoserver import MotoServer  # noqa: E402
 
 ROOT = T.ROOT
 FN = "HTCondorAnnex-LeaseFunction"
+CONN_FN = "HTCondorAnnex-ConnectivityFunction"
 LEASE_ROLE, LEASE_POLICY = "HTCondorAnnex-LeaseFunctionRole", "HTCondorAnnex-LeaseFunctionPolicy"
 NODE_ROLE, FLEET_ROLE = "HTCondorAnnex-NodeRole", "HTCondorAnnex-SpotFleetRole"
 GROUP = "HTCondorAnnex-SecurityGroup"
@@ -65,8 +66,8 @@ def round_trip(m, pool, what, change, named, drifted, fixed, calls):
     change()
     T.check("%s: moto shows the change" % what, drifted())
     rc, out, err = T.run_annex(["-check-setup"], pool.env())
-    T.check("%s: -check-setup fails naming the difference" % what,
-            rc != 0 and all(n in out for n in named) and "difference" in out and ADVICE in err, out + err)
+    T.check("%s: -check-setup fails (exit 1) naming the difference" % what,
+            rc == 1 and all(n in out for n in named) and "difference" in out and ADVICE in err, out + err)
     with T.FaultProxy([]) as fp:
         rc, out, err = T.run_annex(["-setup", "-dry-run"], pool.env(**fp.env()))
         mutating = [c["operation"] for c in fp.calls() if c["mutating"]]
@@ -119,6 +120,26 @@ def test_drift(m, pool):
                                                          Environment={"Variables": {"EVIL": "1"}}),
                ["Handler is evil.handler", "environment variables (EVIL)"],
                config_drifted, lambda: not config_drifted(), ["Lambda UpdateFunctionConfiguration"])
+
+    # the connectivity function (issue 19): its own handler and timeout, no
+    # environment, the same zip; compared and corrected like the lease function
+    conn_sha = lam.get_function(FunctionName=CONN_FN)["Configuration"]["CodeSha256"]
+    T.check("the connectivity function runs the lease function's zip", conn_sha == sha, (conn_sha, sha))
+
+    def conn_drifted():
+        c = lam.get_function(FunctionName=CONN_FN)["Configuration"]
+        return (c["Handler"], c["Timeout"], c["CodeSha256"]) != ("connectivity.handler", 75, sha)
+
+    def conn_change():
+        lam.update_function_configuration(FunctionName=CONN_FN, Handler="lease.handler", Timeout=3)
+        lam.update_function_code(FunctionName=CONN_FN, ZipFile=zip_other)
+    T.check("the connectivity function is as this version makes it", not conn_drifted())
+    round_trip(m, pool, "connectivity function's handler, timeout and code", conn_change,
+               ["function %s: Handler is lease.handler, this version's is connectivity.handler" % CONN_FN,
+                "function %s: Timeout is 3 s, this version's is 75 s" % CONN_FN,
+                "function %s: code differs" % CONN_FN],
+               conn_drifted, lambda: not conn_drifted(),
+               ["Lambda UpdateFunctionConfiguration", "Lambda UpdateFunctionCode"])
 
     sid = "HTCondorAnnex-EventsInvoke"
 

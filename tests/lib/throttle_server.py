@@ -18,7 +18,10 @@ every request is answered normally. Faults:
   iam       EC2's IAM propagation error (400 InvalidParameterValue "Invalid
             IAM Instance Profile name")
 A normal answer: JSON {"Rules": [], "n": N} for X-Amz-Target requests, else
-an EC2 DescribeRegions reply whose requestId is "ok-N".
+an EC2 DescribeRegions reply whose requestId is "ok-N". `page` is a normal
+answer that announces another page with a new token each time ("page-N":
+NextToken in JSON, nextToken in XML; a GET gets JSON {"Functions": [],
+"NextMarker": ...}), as an endpoint whose listing never ends would.
 
 Every request is logged as one JSON line: n, method, path (absolute when
 the server is used as a proxy), Host, fault, X-Amz-Date,
@@ -123,16 +126,23 @@ def make_handler(state):
                 self.connection.close()
                 self.close_connection = True
                 return
-            if fault != "ok":
+            if fault not in ("ok", "page"):
                 return self._send(*error_reply(fault, self.headers, body))
+            token = ("page-%d" % n) if fault == "page" else None
             if self.headers.get("X-Amz-Target"):
-                return self._send(200, "application/x-amz-json-1.1", json.dumps({"Rules": [], "n": n}).encode())
+                page = {"Rules": [], "n": n}
+                if token:
+                    page["NextToken"] = token
+                return self._send(200, "application/x-amz-json-1.1", json.dumps(page).encode())
+            if token and self.command == "GET":
+                return self._send(200, "application/json", json.dumps({"Functions": [], "NextMarker": token}).encode())
             return self._send(200, "text/xml", (
                 b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeRegionsResponse '
                 b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>ok-' + str(n).encode()
                 + b"</requestId><regionInfo><item><regionName>us-east-1</regionName>"
                 b"<regionEndpoint>ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
-                b"</DescribeRegionsResponse>"))
+                + (b"<nextToken>" + token.encode() + b"</nextToken>" if token else b"")
+                + b"</DescribeRegionsResponse>"))
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

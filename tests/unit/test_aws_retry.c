@@ -127,6 +127,7 @@ static struct aws_ctx *make_ctx_with(int port, FILE *trace, const struct aws_ret
 	o.option_url[AWS_EC2] = url;
 	o.option_url[AWS_EVENTS] = url;
 	o.option_url[AWS_IAM] = url;
+	o.option_url[AWS_LAMBDA] = url;
 	o.debug = trace != NULL;
 	o.trace = trace;
 	o.retry = rs;
@@ -1154,10 +1155,80 @@ static void t_http_imds_options(void)
 	stop_server(&s);
 }
 
+/* A listing whose endpoint keeps announcing another page with a new token
+ * (the server's "page" answer) ends at the context's page cap with
+ * BadReply naming the call, in each of the three paging loops; a listing
+ * that ends at the cap is whole. The page callbacks give up after 50
+ * pages, so without a cap this fails at once instead of paging forever. */
+static int pages_read;
+
+static int count_xml_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	(void)doc;
+	(void)ud;
+	return ++pages_read > 50 ? annex_err_set(err, "NoCap", "50 pages and still going") : 0;
+}
+
+static int count_json_page(json_object *page, void *ud, struct annex_err *err)
+{
+	(void)page;
+	(void)ud;
+	return ++pages_read > 50 ? annex_err_set(err, "NoCap", "50 pages and still going") : 0;
+}
+
+static void t_page_cap(void)
+{
+	struct server s = { 0 };
+	struct aws_ctx *ctx;
+	struct annex_err err;
+
+	CHECK(start_server(&s, "page*4,ok,page*100") == 0);
+	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	if (!ctx)
+		goto out;
+	CHECK_INT(aws_ctx_max_pages(ctx), AWS_MAX_PAGES);
+	CHECK(AWS_MAX_PAGES >= 10000);
+	aws_ctx_set_max_pages(ctx, 5);
+	CHECK_INT(aws_ctx_max_pages(ctx), 5);
+	/* 4 pages announcing another, then the last: 5 pages, whole */
+	pages_read = 0;
+	annex_err_clear(&err);
+	CHECK_INT(aws_query_paginate(ctx, AWS_EC2, "DescribeRegions", NULL, count_xml_page, NULL, &err), 0);
+	CHECK_INT(pages_read, 5);
+	/* then pages without end: the query loop */
+	pages_read = 0;
+	CHECK_INT(aws_query_paginate(ctx, AWS_EC2, "DescribeRegions", NULL, count_xml_page, NULL, &err), -1);
+	CHECK_STR(err.code, "BadReply");
+	CHECK(strstr(err.msg, "DescribeRegions: still another page after 5 pages") != NULL);
+	CHECK_INT(pages_read, 5);
+	/* JSON 1.1 (NextToken) */
+	pages_read = 0;
+	annex_err_clear(&err);
+	CHECK_INT(aws_json11_paginate(ctx, AWS_EVENTS, "ListRules", NULL, count_json_page, NULL, &err), -1);
+	CHECK_STR(err.code, "BadReply");
+	CHECK(strstr(err.msg, "ListRules: still another page after 5 pages") != NULL);
+	CHECK_INT(pages_read, 5);
+	/* REST-JSON GET (NextMarker) */
+	pages_read = 0;
+	annex_err_clear(&err);
+	CHECK_INT(aws_rest_json_paginate(ctx, AWS_LAMBDA, "/2015-03-31/functions/", NULL, count_json_page, NULL, &err),
+		  -1);
+	CHECK_STR(err.code, "BadReply");
+	CHECK(strstr(err.msg, "GET /2015-03-31/functions/: still another page after 5 pages") != NULL);
+	CHECK_INT(pages_read, 5);
+	CHECK_INT(aws_ctx_calls(ctx), 20);
+	aws_ctx_set_max_pages(ctx, 0);
+	CHECK_INT(aws_ctx_max_pages(ctx), AWS_MAX_PAGES);
+	aws_ctx_free(ctx);
+out:
+	stop_server(&s);
+}
+
 TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retryable), T(t_json_throttle),
       T(t_connection_refused), T(t_connection_reuse), T(t_env_settings), T(t_debug_trace),
       T(t_s3_addressing_via_proxy), T(t_policy_never), T(t_policy_token), T(t_before_resend),
       T(t_iam_wait_schedule), T(t_iam_wait_bound), T(t_iam_wait_off), T(t_iam_wait_only_propagation),
       T(t_iam_wait_then_throttle), T(t_retry_run), T(t_settings), T(t_http_imds_options),
       T(t_deadline_arithmetic), T(t_deadline_stops_retries), T(t_deadline_passed_sends_nothing),
-      T(t_deadline_bounds_iam_wait), T(t_deadline_settings), T(t_deadline_restarts_after_pace))
+      T(t_deadline_bounds_iam_wait), T(t_deadline_settings), T(t_deadline_restarts_after_pace),
+      T(t_page_cap))

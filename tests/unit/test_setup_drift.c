@@ -90,6 +90,55 @@ static void t_group_drift_named(void)
 		  "reach the pool)\n");
 }
 
+/* The lease function as this version makes it, named F, role arn:r. */
+static int lease_drift(struct drift *d, json_object *config, struct annex_err *err)
+{
+	struct setup_function_env env[SETUP_FUNCTION_ENV_N];
+	struct setup_function_want w = {
+		.name = "F", .handler = SETUP_FUNCTION_HANDLER, .timeout_s = SETUP_FUNCTION_TIMEOUT,
+		.role_arn = "arn:r", .env = env, .n_env = SETUP_FUNCTION_ENV_N,
+	};
+	int rc;
+
+	setup_function_env(d->partition, d->account, d->node_profile, env);
+	rc = drift_function(d, &w, config, err);
+	setup_function_env_free(env);
+	return rc;
+}
+
+/* The connectivity function: its own handler and timeout, the same zip,
+ * and no environment at all. */
+static void t_conn_function(void)
+{
+	const struct setup_function_want w = {
+		.name = "C", .handler = SETUP_CONN_HANDLER, .timeout_s = SETUP_CONN_TIMEOUT, .role_arn = "arn:c",
+	};
+	char sha[48], *cfg;
+	json_object *c;
+	struct drift d = check();
+	struct annex_err err;
+
+	setup_function_sha256(sha);
+	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"connectivity.handler\",\"Role\":\"arn:c\","
+			"\"Timeout\":75,\"CodeSha256\":\"%s\"}", sha);
+	c = json_tokener_parse(cfg);
+	CHECK_INT(drift_function(&d, &w, c, &err), 0);
+	CHECK_INT(d.found, 0);
+	json_object_put(c);
+	free(cfg);
+	d = check();
+	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:c\","
+			"\"Timeout\":60,\"Environment\":{\"Variables\":{\"A\":\"1\"}},\"CodeSha256\":\"%s\"}", sha);
+	c = json_tokener_parse(cfg);
+	CHECK_INT(drift_function(&d, &w, c, &err), 0);
+	CHECK_INT(d.found, 3);
+	CHECK_STR(lines, "function C: Handler is lease.handler, this version's is connectivity.handler\n"
+		  "function C: Timeout is 60 s, this version's is 75 s\n"
+		  "function C: has environment variables (A); this version sets none\n");
+	json_object_put(c);
+	free(cfg);
+}
+
 static void t_function(void)
 {
 	char sha[48], *cfg;
@@ -103,14 +152,14 @@ static void t_function(void)
 			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
 			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
 	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(lease_drift(&d, c, &err), 0);
 	CHECK_INT(d.found, 0);
 	json_object_put(c);
 	free(cfg);
 	d = check();
 	c = json_tokener_parse("{\"Runtime\":\"python3.9\",\"Handler\":\"lease.handler\",\"Role\":\"arn:x\",\"Timeout\":3,"
 			       "\"Environment\":{\"Variables\":{\"A\":\"1\"}},\"CodeSha256\":\"abc=\"}");
-	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(lease_drift(&d, c, &err), 0);
 	CHECK_INT(d.found, 7);
 	CHECK(strstr(lines, "function F: Runtime is python3.9, this version's is python3.12\n") != NULL);
 	CHECK(strstr(lines, "function F: runs as role arn:x, not arn:r\n") != NULL);
@@ -138,7 +187,7 @@ static void t_function_env(void)
 	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
 			"\"CodeSha256\":\"%s\"}", sha);
 	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(lease_drift(&d, c, &err), 0);
 	CHECK_INT(d.found, 2);
 	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is missing (this version's is "
 		  OWN_PROFILE ")\n"
@@ -152,7 +201,7 @@ static void t_function_env(void)
 			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
 			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
 	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(lease_drift(&d, c, &err), 0);
 	CHECK_INT(d.found, 1);
 	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is " OWN_PROFILE ", this version's is "
 		  OWN_PROFILE ",arn:aws:iam::1:instance-profile/condor\n");
@@ -165,7 +214,7 @@ static void t_function_env(void)
 			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
 			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
 	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, "F", c, "arn:r", &err), 0);
+	CHECK_INT(lease_drift(&d, c, &err), 0);
 	CHECK_INT(d.found, 0);
 	json_object_put(c);
 	free(cfg);
@@ -244,5 +293,5 @@ static void t_sha_is_of_the_zip(void)
 	CHECK_STR(got, want);
 }
 
-TESTS(T(t_group_as_made), T(t_group_ssh_is_setups_own), T(t_group_drift_named), T(t_function), T(t_function_env),
+TESTS(T(t_group_as_made), T(t_group_ssh_is_setups_own), T(t_group_drift_named), T(t_function), T(t_function_env), T(t_conn_function),
       T(t_policy_doc), T(t_sha_is_of_the_zip))
