@@ -31,6 +31,7 @@ const char *aws_service_title(enum aws_service svc)
 	static const char *const titles[][2] = {
 		{ "ec2", "EC2" }, { "s3", "S3" }, { "iam", "IAM" }, { "sts", "STS" },
 		{ "lambda", "Lambda" }, { "events", "EventBridge" }, { "ssm", "SSM" },
+		{ "pricing", "Price List" },
 	};
 	const char *name = aws_service_name(svc);
 

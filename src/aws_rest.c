@@ -184,6 +184,7 @@ static const char *aws_json11_prefix(enum aws_service svc)
 	switch (svc) {
 	case AWS_EVENTS: return "AWSEvents";
 	case AWS_SSM: return "AmazonSSM";
+	case AWS_PRICING: return "AWSPriceListService";
 	default: return NULL;
 	}
 }

@@ -30,7 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
-	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK,
+	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST,
 	ID_LAST_
 };
 
@@ -112,6 +112,7 @@ static const struct cli_option cli_options[] = {
 	{ "aws-spot-fleet-maintain", 0, ID_SFR_MAINTAIN, ARG_NONE },
 	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 	{ "no-connectivity-check", 0, ID_NO_CONN_CHECK, ARG_NONE },
+	{ "max-cost", 0, ID_MAX_COST, ARG_STRING },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -269,6 +270,27 @@ bad:
 /* Parses a positive decimal number of hours ("2", "0.25", ".5"): digits
  * and one point only, so "1e3", "inf", "0x10" and "-1" are refused. Like
  * condor_annex, the value must come to at least one whole second. */
+/* -max-cost USD: a plain decimal number of US dollars, above zero. */
+static int cli_max_cost(const char *s, double *out, struct annex_err *err)
+{
+	const char *p = s;
+	int digits = 0, points = 0;
+
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !points)
+			points++;
+		else
+			break;
+	}
+	*out = strtod(s, NULL);
+	if (*p != '\0' || digits == 0 || !isfinite(*out) || !(*out > 0) || *out > 1e12)
+		return annex_err_set(err, "Usage", "-max-cost requires a positive number of US dollars "
+				     "(e.g. 25 or 7.50), not '%s'", s);
+	return 0;
+}
+
 static int cli_positive_hours(const char *opt, const char *s, double *out, struct annex_err *err)
 {
 	const char *p = s;
@@ -349,6 +371,8 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
+	case ID_MAX_COST:
+		return cli_max_cost(val, &o->max_cost_usd, err);
 	case ID_DURATION:
 		o->given_duration = 1;
 		return cli_positive_hours(opt->name, val, &o->duration_h, err);
@@ -457,6 +481,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "unwilling to ignore -aws-spot-fleet-config-file being set for an on-demand annex");
 	if (o->spot_fleet_maintain && o->slots == 0)
 		return annex_err_set(err, "Usage", "-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)");
+	if (o->max_cost_usd > 0 && o->count == 0 && o->slots == 0)
+		return annex_err_set(err, "Usage", "-max-cost goes only with a launch (-count or -slots)");
 	if (o->min_count > 0 && o->count == 0)
 		return annex_err_set(err, "Usage", "-min-count goes only with -count");
 	if (o->min_count > o->count)

@@ -68,6 +68,8 @@ const char *cli_usage_all(void)
 "  -wait                             wait until every instance joined the pool or ended;\n"
 "                                    exit 1 with the laggards after ANNEX_WAIT_TIMEOUT (1800 s)\n"
 "  -min-count M                      accept a partial launch of at least M instances\n"
+"  -max-cost USD                     refuse a launch whose worst case (count x hourly price\n"
+"                                    x lease) exceeds USD, or whose price cannot be had\n"
 "  -tag NAME VALUE                   tag the instances (repeatable)\n"
 "  -aws-on-demand-instance-type T    (also -instance-type T; default " PLATFORMS_DEFAULT_TYPE ",\n"
 "                                    ANNEX_DEFAULT_ODI_INSTANCE_TYPE)\n"

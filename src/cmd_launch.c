@@ -13,6 +13,7 @@
 #include "annex/annexlock.h"
 #include "annex/cmd.h"
 #include "annex/connectivity.h"
+#include "annex/cost.h"
 #include "annex/ec2.h"
 #include "annex/fleetconfig.h"
 #include "annex/iam.h"
@@ -40,6 +41,7 @@ struct launch {
 	struct launch_spec spec;        /* the plan's product */
 	struct launchwait_opts wait;    /* -wait: its knobs */
 	char *condor_status;            /* -wait: ANNEX_CONDOR_STATUS */
+	struct buf cost_line;           /* the worst case (cost.h), when asked or -max-cost */
 };
 
 static char *knob_or(struct launch *l, const char *opt, const char *knob)
@@ -303,10 +305,40 @@ static int check_connectivity(struct launch *l, struct annex_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The worst case (issue 21; cost.h): priced only when the user is asked
+ * or -max-cost was given, with read-only calls. A price that cannot be
+ * had never blocks a launch, unless -max-cost asked for a proof. */
+static int check_cost(struct launch *l, struct annex_err *err)
+{
+	const struct annex_opts *o = l->o;
+	struct cost_quote q;
+	int rc;
+
+	if (o->max_cost_usd <= 0 && (o->yes || o->dry_run))
+		return 0;
+	if (l->fleet_config_file)
+		cost_quote_fleet(l->s.aws, l->spec.fleet_config, l->spec.count, l->lease_h, &q);
+	else
+		cost_quote_ondemand(l->s.aws, l->s.region, l->spec.instance_types[0], l->spec.count, l->lease_h, &q);
+	cost_line(&q, time(NULL), &l->cost_line);
+	if (o->max_cost_usd <= 0)
+		return 0;
+	rc = cost_check_max(&q, o->max_cost_usd, err);
+	if (o->dry_run || o->yes) {
+		char max[48];
+		cost_usd(o->max_cost_usd, max, sizeof(max));
+		printf("%s.\n", buf_cstr(&l->cost_line));
+		if (rc == 0)
+			printf("-max-cost %s: the worst case is within it.\n", max);
+	}
+	return rc;
+}
+
 static int confirm(struct launch *l, struct annex_err *err)
 {
 	const struct annex_opts *o = l->o;
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, p = BUF_INIT;
+	const char *ask;
 	int yes;
 
 	if (o->yes || o->dry_run)
@@ -315,7 +347,16 @@ static int confirm(struct launch *l, struct annex_err *err)
 		launchplan_prompt_fleet(&q, l->spec.count, l->lease_h, l->idle_h);
 	else
 		launchplan_prompt_ondemand(&q, l->spec.count, l->spec.instance_types[0], l->lease_h, l->idle_h);
-	yes = session_prompt_yes_no(&l->s, buf_cstr(&q), err);
+	/* the worst case goes just before the question */
+	ask = strstr(buf_cstr(&q), "Is that OK?");
+	if (ask && l->cost_line.len) {
+		buf_append(&p, buf_cstr(&q), (size_t)(ask - buf_cstr(&q)));
+		buf_printf(&p, "%s.\n%s", buf_cstr(&l->cost_line), ask);
+	} else {
+		buf_puts(&p, buf_cstr(&q));
+	}
+	yes = session_prompt_yes_no(&l->s, buf_cstr(&p), err);
+	buf_free(&p);
 	buf_free(&q);
 	if (yes < 0)
 		return -1;
@@ -387,7 +428,7 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	launch_spec_init(&l.spec);
 	if (pick_backend(&l, err) != 0 || session_open(&l.s, o, err) != 0 || plan_local(&l, err) != 0 ||
 	    session_connect(&l.s, 0, err) != 0 || pick_image(&l, err) != 0 || check_connectivity(&l, err) != 0 ||
-	    confirm(&l, err) != 0 ||
+	    check_cost(&l, err) != 0 || confirm(&l, err) != 0 ||
 	    plan_annex(&l, err) != 0)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));
@@ -421,6 +462,7 @@ out:
 	launch_userdata_free(&l.ud);
 	launch_spec_free(&l.spec);
 	free(l.condor_status);
+	buf_free(&l.cost_line);
 	session_close(&l.s);
 	return rc;
 }

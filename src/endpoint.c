@@ -23,6 +23,7 @@ static const struct endpoint_service endpoint_services[AWS_N_SERVICES] = {
 	[AWS_LAMBDA] = { "lambda", "AWS_ENDPOINT_URL_LAMBDA", "ANNEX_DEFAULT_LAMBDA_URL", "-aws-lambda-url" },
 	[AWS_EVENTS] = { "events", "AWS_ENDPOINT_URL_EVENTBRIDGE", "ANNEX_DEFAULT_CWE_URL", "-aws-events-url" },
 	[AWS_SSM] = { "ssm", "AWS_ENDPOINT_URL_SSM", NULL, NULL },
+	[AWS_PRICING] = { "pricing", "AWS_ENDPOINT_URL_PRICING", NULL, NULL },
 };
 
 struct endpoint_partition {
@@ -160,6 +161,14 @@ static int endpoint_parse(const char *url, const char *source, struct aws_endpoi
 	return 0;
 }
 
+/* The Price List API answers in few regions, whatever region the price
+ * is for: us-east-1 in the aws partition, cn-northwest-1 in China; other
+ * partitions have none (the call then fails and annex says so). */
+static const char *endpoint_pricing_region(const struct endpoint_partition *part)
+{
+	return strcmp(part->name, "aws-cn") == 0 ? "cn-northwest-1" : "us-east-1";
+}
+
 static const char *endpoint_env(const char *name)
 {
 	const char *v = getenv(name);
@@ -199,6 +208,8 @@ int aws_endpoint_resolve(enum aws_service svc, const char *region, const char *o
 		out->base_path = xstrdup("");
 		if (svc == AWS_IAM)
 			out->host = xstrdup(part->iam_host);
+		else if (svc == AWS_PRICING)
+			out->host = xasprintf("api.pricing.%s.%s", endpoint_pricing_region(part), part->domain);
 		else
 			out->host = xasprintf("%s.%s.%s", s->name, region, part->domain);
 		out->url = xasprintf("https://%s", out->host);
@@ -208,7 +219,8 @@ int aws_endpoint_resolve(enum aws_service svc, const char *region, const char *o
 		aws_endpoint_free(out);
 		return -1;
 	}
-	out->signing_region = xstrdup(svc == AWS_IAM ? part->iam_region : region);
+	out->signing_region = xstrdup(svc == AWS_IAM ? part->iam_region :
+				      svc == AWS_PRICING ? endpoint_pricing_region(part) : region);
 	return 0;
 }
 

@@ -175,7 +175,7 @@ static const struct knob_env env_table[] = {
 	{ "AWS_EC2_METADATA_DISABLED", "true: never ask the instance metadata service for credentials." },
 	{ "AWS_EC2_METADATA_SERVICE_ENDPOINT", "The instance metadata service (else http://169.254.169.254)." },
 	{ "AWS_ENDPOINT_URL", "One endpoint for every service; an option or AWS_ENDPOINT_URL_<SERVICE> wins, and it wins over the URL knobs." },
-	{ "AWS_ENDPOINT_URL_<SERVICE>", "The endpoint of one service: EC2, S3, IAM, STS, LAMBDA, EVENTBRIDGE, SSM." },
+	{ "AWS_ENDPOINT_URL_<SERVICE>", "The endpoint of one service: EC2, S3, IAM, STS, LAMBDA, EVENTBRIDGE, SSM, PRICING." },
 	{ "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true: ignore the AWS_ENDPOINT_URL variables." },
 	{ "AWS_CA_BUNDLE", "A CA bundle to verify AWS's TLS certificates with, instead of the system's." },
 	{ "HOME", "Where ~/.aws/ is (and what a leading ~/ in the AWS_* file variables means)." },

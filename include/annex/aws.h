@@ -43,6 +43,7 @@ enum aws_service {
 	AWS_LAMBDA,
 	AWS_EVENTS,      /* CloudWatch Events / EventBridge */
 	AWS_SSM,
+	AWS_PRICING,     /* the Price List API (one endpoint region: us-east-1) */
 	AWS_N_SERVICES
 };
 
@@ -59,7 +60,8 @@ struct aws_endpoint {
 				   "ANNEX_DEFAULT_EC2_URL", or "derived" */
 };
 
-/* The signing name ("ec2", "s3", "iam", "sts", "lambda", "events", "ssm"). */
+/* The signing name ("ec2", "s3", "iam", "sts", "lambda", "events", "ssm",
+ * "pricing"). */
 const char *aws_service_name(enum aws_service svc);
 
 /* Checks a region name ("us-east-1", "cn-north-1", "us-gov-west-1",

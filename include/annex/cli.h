@@ -56,6 +56,7 @@ struct annex_opts {
 	double idle_h;              /* -idle; < 0 when absent */
 	int yes, dry_run, debug, wait, json, classad, no_owner;
 	int no_may_use_aws;         /* nodes start jobs without MayUseAWS == TRUE too */
+	double max_cost_usd;        /* -max-cost USD; 0 when absent (cost.h) */
 	int no_connectivity_check;  /* launch without the collector check (issue 19) */
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;

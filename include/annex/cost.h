@@ -1,0 +1,57 @@
+/* cost.h - a launch's worst case (issue 21, item 3): count x the highest
+ * hourly price x the lease, for the prompt and -max-cost. On-demand
+ * prices come from the AWS Price List API (GetProducts), spot prices
+ * from EC2 DescribeSpotPriceHistory (Linux/UNIX, the newest point per
+ * type). Read-only calls; a price that cannot be had is said, never
+ * guessed. */
+#ifndef ANNEX_COST_H
+#define ANNEX_COST_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "annex/aws.h"
+#include "annex/buf.h"
+#include "annex/err.h"
+
+struct cost_quote {
+	int spot;               /* spot prices (a Spot Fleet), else on-demand */
+	long count;             /* the most instances the launch could start */
+	double hours;           /* the lease */
+	int priced;             /* hourly and type are known */
+	double hourly;          /* the highest hourly price (USD) among the types */
+	char type[64];          /* ... and its type */
+	time_t when;            /* spot: the price point's time */
+	char why[320];          /* not priced: why */
+	char how[160];          /* how count was bound (Spot Fleet weights) */
+};
+
+/* count x hourly x hours, in USD. */
+double cost_worst(long count, double hourly, double hours);
+
+/* The instances a Spot Fleet of slots capacity units could need: the
+ * capacity over the smallest weight, rounded up (weights <= 0 count 1). */
+long cost_fleet_count(long slots, double min_weight);
+
+/* "$12.34" for amounts of a cent and more, more digits below (the
+ * emulator's spot prices are $0.00001). */
+void cost_usd(double usd, char *out, size_t n);
+
+/* The prompt's line, without newline: "Worst case: at most $X (...)" or
+ * "Worst case: no on-demand price available (WHY); at most N instances x H h". */
+void cost_line(const struct cost_quote *q, time_t now, struct buf *out);
+
+/* -max-cost: 0 when the worst case is proven within max_usd; otherwise -1
+ * with err "MaxCost" naming both numbers, or saying the ceiling cannot be
+ * proven when no price could be had. */
+int cost_check_max(const struct cost_quote *q, double max_usd, struct annex_err *err);
+
+/* An on-demand launch of count instances of type in region. Always
+ * returns with q filled; q->priced says whether a price was had. */
+void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *type, long count, double hours,
+			 struct cost_quote *q);
+
+/* A Spot Fleet: the types and weights cfg names, slots capacity units. */
+void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double hours, struct cost_quote *q);
+
+#endif

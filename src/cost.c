@@ -1,0 +1,298 @@
+/* cost.c - a launch's worst case and -max-cost (see include/annex/cost.h). */
+#include "annex/cost.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annex/params.h"
+#include "annex/timefmt.h"
+#include "annex/xml.h"
+
+double cost_worst(long count, double hourly, double hours)
+{
+	return (double)count * hourly * hours;
+}
+
+long cost_fleet_count(long slots, double min_weight)
+{
+	if (!(min_weight > 0) || min_weight >= 1e9)
+		min_weight = 1;
+	return (long)ceil((double)slots / min_weight - 1e-9);
+}
+
+void cost_usd(double usd, char *out, size_t n)
+{
+	if (usd >= 0.01 || usd == 0)
+		snprintf(out, n, "$%.2f", usd);
+	else
+		snprintf(out, n, "$%.6g", usd);
+}
+
+void cost_line(const struct cost_quote *q, time_t now, struct buf *out)
+{
+	char total[48], hourly[48], when[TIMEFMT_ISO8601_SIZE];
+
+	if (!q->priced) {
+		buf_printf(out, "Worst case: no %s price available (%s); at most %ld instance%s x %.2f h",
+			   q->spot ? "spot" : "on-demand", q->why, q->count, q->count == 1 ? "" : "s", q->hours);
+		if (q->how[0])
+			buf_printf(out, " (%s)", q->how);
+		return;
+	}
+	cost_usd(cost_worst(q->count, q->hourly, q->hours), total, sizeof(total));
+	cost_usd(q->hourly, hourly, sizeof(hourly));
+	buf_printf(out, "Worst case: at most %s (%ld instance%s x %s/h x %.2f h; %s price of %s", total, q->count,
+		   q->count == 1 ? "" : "s", hourly, q->hours, q->spot ? "newest spot" : "on-demand", q->type);
+	if (q->how[0])
+		buf_printf(out, "; %s", q->how);
+	if (q->spot && q->when > 0 && now - q->when > 86400) {
+		timefmt_iso8601(q->when, when);
+		buf_printf(out, "; that price is from %s, %ld days old", when, (long)((now - q->when) / 86400));
+	}
+	buf_puts(out, ")");
+}
+
+int cost_check_max(const struct cost_quote *q, double max_usd, struct annex_err *err)
+{
+	char total[48], max[48];
+
+	cost_usd(max_usd, max, sizeof(max));
+	if (!q->priced)
+		return annex_err_set(err, "MaxCost", "-max-cost %s: no %s price available (%s), so the ceiling "
+				     "can't be proven; not launching", max, q->spot ? "spot" : "on-demand", q->why);
+	cost_usd(cost_worst(q->count, q->hourly, q->hours), total, sizeof(total));
+	if (cost_worst(q->count, q->hourly, q->hours) > max_usd)
+		return annex_err_set(err, "MaxCost", "the worst case, at most %s, exceeds -max-cost %s; not launching",
+				     total, max);
+	return 0;
+}
+
+static void quote_init(struct cost_quote *q, int spot, long count, double hours)
+{
+	memset(q, 0, sizeof(*q));
+	q->spot = spot;
+	q->count = count;
+	q->hours = hours;
+}
+
+static void why_from(struct cost_quote *q, const char *what, const struct annex_err *e)
+{
+	snprintf(q->why, sizeof(q->why), "%.30s: %.280s", what, e->msg[0] ? e->msg : e->code);
+}
+
+/* ---- on-demand: the Price List API ---- */
+
+static void add_filter(json_object *filters, const char *field, const char *value)
+{
+	json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "Type", json_object_new_string("TERM_MATCH"));
+	json_object_object_add(f, "Field", json_object_new_string(field));
+	json_object_object_add(f, "Value", json_object_new_string(value));
+	json_object_array_add(filters, f);
+}
+
+/* The highest hourly USD price in one PriceList entry's OnDemand terms
+ * (a JSON document in a string), or -1. */
+static double product_hourly(const char *doc)
+{
+	json_object *p = json_tokener_parse(doc), *terms, *od;
+	double best = -1;
+
+	if (p && json_object_object_get_ex(p, "terms", &terms) && json_object_object_get_ex(terms, "OnDemand", &od)) {
+		json_object_object_foreach(od, k1, offer) {
+			json_object *dims;
+			(void)k1;
+			if (!json_object_object_get_ex(offer, "priceDimensions", &dims))
+				continue;
+			json_object_object_foreach(dims, k2, dim) {
+				json_object *ppu, *usd;
+				(void)k2;
+				if (json_object_object_get_ex(dim, "pricePerUnit", &ppu) &&
+				    json_object_object_get_ex(ppu, "USD", &usd)) {
+					double v = atof(json_object_get_string(usd));
+					if (v > best)
+						best = v;
+				}
+			}
+		}
+	}
+	json_object_put(p);
+	return best;
+}
+
+static int ondemand_price(struct aws_ctx *aws, const char *region, const char *type, double *hourly,
+			  struct annex_err *err)
+{
+	json_object *in = json_object_new_object(), *filters = json_object_new_array(), *out = NULL, *list;
+	int rc;
+
+	*hourly = -1;
+	add_filter(filters, "instanceType", type);
+	add_filter(filters, "regionCode", region);
+	add_filter(filters, "operatingSystem", "Linux");
+	add_filter(filters, "tenancy", "Shared");
+	add_filter(filters, "preInstalledSw", "NA");
+	add_filter(filters, "capacitystatus", "Used");
+	add_filter(filters, "licenseModel", "No License required");
+	json_object_object_add(in, "ServiceCode", json_object_new_string("AmazonEC2"));
+	json_object_object_add(in, "FormatVersion", json_object_new_string("aws_v1"));
+	json_object_object_add(in, "Filters", filters);
+	json_object_object_add(in, "MaxResults", json_object_new_int(20));
+	rc = aws_json11(aws, AWS_PRICING, "GetProducts", in, &out, err);
+	json_object_put(in);
+	if (rc == 0 && json_object_object_get_ex(out, "PriceList", &list) && json_object_is_type(list, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			double v = product_hourly(json_object_get_string(json_object_array_get_idx(list, i)));
+			if (v > *hourly)
+				*hourly = v;
+		}
+	json_object_put(out);
+	if (rc == 0 && !(*hourly > 0))
+		rc = annex_err_set(err, "NoPrice", "the Price List has no Linux on-demand price for %s in %s",
+				   type, region);
+	return rc;
+}
+
+void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *type, long count, double hours,
+			 struct cost_quote *q)
+{
+	struct annex_err e;
+	double hourly;
+
+	quote_init(q, 0, count, hours);
+	memset(&e, 0, sizeof(e));
+	if (ondemand_price(aws, region, type, &hourly, &e) != 0) {
+		why_from(q, "Price List GetProducts", &e);
+		return;
+	}
+	q->priced = 1;
+	q->hourly = hourly;
+	snprintf(q->type, sizeof(q->type), "%s", type);
+}
+
+/* ---- spot: DescribeSpotPriceHistory ---- */
+
+struct fleet_types {
+	const char *type[64];
+	size_t n;
+	double min_weight;
+};
+
+static void fleet_add(struct fleet_types *ft, json_object *spec)
+{
+	json_object *v;
+	double w = 1;
+
+	if (json_object_object_get_ex(spec, "WeightedCapacity", &v))
+		w = json_object_get_double(v);
+	if (w > 0 && (ft->min_weight <= 0 || w < ft->min_weight))
+		ft->min_weight = w;
+	if (!json_object_object_get_ex(spec, "InstanceType", &v) || !json_object_is_type(v, json_type_string))
+		return;
+	for (size_t i = 0; i < ft->n; i++)
+		if (strcmp(ft->type[i], json_object_get_string(v)) == 0)
+			return;
+	if (ft->n < sizeof(ft->type) / sizeof(ft->type[0]))
+		ft->type[ft->n++] = json_object_get_string(v);
+}
+
+static void fleet_list(struct fleet_types *ft, json_object *list)
+{
+	for (size_t i = 0; list && json_object_is_type(list, json_type_array) && i < json_object_array_length(list); i++)
+		fleet_add(ft, json_object_array_get_idx(list, i));
+}
+
+static void fleet_collect(json_object *cfg, struct fleet_types *ft)
+{
+	json_object *list, *ltcs;
+
+	memset(ft, 0, sizeof(*ft));
+	if (json_object_object_get_ex(cfg, "LaunchSpecifications", &list))
+		fleet_list(ft, list);
+	if (json_object_object_get_ex(cfg, "LaunchTemplateConfigs", &ltcs) && json_object_is_type(ltcs, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(ltcs); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(ltcs, i), "Overrides", &list))
+				fleet_list(ft, list);
+}
+
+/* The newest point per type; at equal times (one per zone) the highest.
+ * Then the highest of the types: the worst case. */
+static int spot_prices(struct aws_ctx *aws, const struct fleet_types *ft, struct cost_quote *q, struct annex_err *err)
+{
+	struct params p = PARAMS_INIT;
+	double price[64] = { 0 };
+	time_t when[64] = { 0 };
+	char name[48], now_iso[TIMEFMT_ISO8601_SIZE];
+	xmlDoc *doc = NULL;
+	xmlNode *set, *it;
+	int rc;
+
+	params_add(&p, "ProductDescription.1", "Linux/UNIX");
+	for (size_t i = 0; i < ft->n; i++) {
+		snprintf(name, sizeof(name), "InstanceType.%zu", i + 1);
+		params_add(&p, name, ft->type[i]);
+	}
+	/* the price in effect now, per zone, not 90 days of history */
+	timefmt_iso8601(time(NULL), now_iso);
+	params_add(&p, "StartTime", now_iso);
+	rc = aws_query(aws, AWS_EC2, "DescribeSpotPriceHistory", &p, &doc, err);
+	params_free(&p);
+	if (rc != 0)
+		return -1;
+	set = xml_find_deep(xmlDocGetRootElement(doc), "spotPriceHistorySet");
+	for (it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
+		char type[64], sp[32], ts[64];
+		time_t t = 0;
+		if (xml_text_buf(it, "instanceType", type, sizeof(type)) != 0 ||
+		    xml_text_buf(it, "spotPrice", sp, sizeof(sp)) != 0)
+			continue;
+		/* to the second: the emulator's have nanoseconds */
+		if (xml_text_buf(it, "timestamp", ts, sizeof(ts)) == 0 && strlen(ts) >= 19) {
+			ts[19] = 0;
+			strcat(ts, "Z");
+			t = timefmt_parse_time(ts);
+		}
+		for (size_t i = 0; i < ft->n; i++)
+			if (strcmp(ft->type[i], type) == 0 &&
+			    (t > when[i] || (t == when[i] && atof(sp) > price[i]))) {
+				when[i] = t;
+				price[i] = atof(sp);
+			}
+	}
+	xmlFreeDoc(doc);
+	for (size_t i = 0; i < ft->n; i++) {
+		if (!(price[i] > 0))
+			return annex_err_set(err, "NoPrice", "no Linux/UNIX spot price history for %s", ft->type[i]);
+		if (price[i] > q->hourly) {
+			q->hourly = price[i];
+			q->when = when[i];
+			snprintf(q->type, sizeof(q->type), "%s", ft->type[i]);
+		}
+	}
+	return 0;
+}
+
+void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double hours, struct cost_quote *q)
+{
+	struct fleet_types ft;
+	struct annex_err e;
+
+	fleet_collect(cfg, &ft);
+	quote_init(q, 1, cost_fleet_count(slots, ft.min_weight), hours);
+	if (ft.min_weight > 0 && ft.min_weight != 1)
+		snprintf(q->how, sizeof(q->how), "%ld slots / smallest weight %g", slots, ft.min_weight);
+	memset(&e, 0, sizeof(e));
+	if (ft.n == 0) {
+		snprintf(q->why, sizeof(q->why), "the Spot Fleet config names no instance type");
+		return;
+	}
+	if (spot_prices(aws, &ft, q, &e) != 0) {
+		why_from(q, "DescribeSpotPriceHistory", &e);
+		q->hourly = 0;
+		return;
+	}
+	q->priced = 1;
+}
