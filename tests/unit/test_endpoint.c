@@ -58,6 +58,11 @@ static void t_iam_global(void)
 	/* a configured IAM endpoint is still signed for the partition's global region */
 	CHECK_STR(resolve(AWS_IAM, "eu-west-1", "http://127.0.0.1:5000", NULL),
 		  "http://127.0.0.1:5000 us-east-1 -aws-iam-url 1");
+	/* the Price List API answers in us-east-1 (cn-northwest-1 in China), whatever the region priced */
+	CHECK_STR(resolve(AWS_PRICING, "eu-west-2", NULL, NULL),
+		  "https://api.pricing.us-east-1.amazonaws.com us-east-1 derived 0");
+	CHECK_STR(resolve(AWS_PRICING, "cn-north-1", NULL, NULL),
+		  "https://api.pricing.cn-northwest-1.amazonaws.com.cn cn-northwest-1 derived 0");
 }
 
 static void t_partitions(void)

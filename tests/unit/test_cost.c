@@ -1,0 +1,86 @@
+/* Unit tests for cost.c: the worst case's arithmetic, its line and -max-cost. */
+#include "annex/cost.h"
+#include "harness.h"
+
+#include <string.h>
+
+static void t_arithmetic(void)
+{
+	CHECK(cost_worst(3, 0.096, 2) > 0.5759 && cost_worst(3, 0.096, 2) < 0.5761);
+	CHECK(cost_worst(0, 1, 1) == 0);
+	CHECK_INT(cost_fleet_count(32, 4), 8);
+	CHECK_INT(cost_fleet_count(33, 4), 9);      /* a partial instance is a whole one */
+	CHECK_INT(cost_fleet_count(32, 16), 2);
+	CHECK_INT(cost_fleet_count(5, 0), 5);       /* no weight: one slot per instance */
+	CHECK_INT(cost_fleet_count(5, 0.5), 10);    /* weights below 1 need more instances than slots */
+	CHECK_INT(cost_fleet_count(12, 3), 4);      /* exact: no float rounding up */
+}
+
+static void t_usd(void)
+{
+	char b[48];
+	cost_usd(12.345, b, sizeof b);
+	CHECK_STR(b, "$12.35");
+	cost_usd(0.00016, b, sizeof b);
+	CHECK_STR(b, "$0.00016");
+	cost_usd(0, b, sizeof b);
+	CHECK_STR(b, "$0.00");
+}
+
+static void t_line(void)
+{
+	struct cost_quote q;
+	struct buf b = BUF_INIT;
+
+	memset(&q, 0, sizeof q);
+	q.count = 4;
+	q.hours = 2;
+	q.priced = 1;
+	q.hourly = 0.5;
+	strcpy(q.type, "m5.large");
+	cost_line(&q, 1000000, &b);
+	CHECK_STR(buf_cstr(&b), "Worst case: at most $4.00 (4 instances x $0.50/h x 2.00 h; on-demand price of m5.large)");
+	buf_reset(&b);
+	q.spot = 1;
+	q.when = 1000000 - 3 * 86400;
+	strcpy(q.how, "32 slots / smallest weight 8");
+	cost_line(&q, 1000000, &b);
+	CHECK(strstr(buf_cstr(&b), "newest spot price of m5.large; 32 slots / smallest weight 8; that price is from ") != NULL);
+	CHECK(strstr(buf_cstr(&b), ", 3 days old)") != NULL);
+	buf_reset(&b);
+	q.when = 1000000 - 3600;               /* less than a day: no age */
+	cost_line(&q, 1000000, &b);
+	CHECK(strstr(buf_cstr(&b), "days old") == NULL);
+	buf_reset(&b);
+	q.spot = 0;
+	q.priced = 0;
+	q.how[0] = 0;
+	q.count = 1;
+	strcpy(q.why, "no route");
+	cost_line(&q, 1000000, &b);
+	CHECK_STR(buf_cstr(&b), "Worst case: no on-demand price available (no route); at most 1 instance x 2.00 h");
+	CHECK(strchr(buf_cstr(&b), '$') == NULL);  /* never a guess */
+	buf_free(&b);
+}
+
+static void t_max(void)
+{
+	struct cost_quote q;
+	struct annex_err e;
+
+	memset(&q, 0, sizeof q);
+	q.count = 10;
+	q.hours = 1;
+	q.priced = 1;
+	q.hourly = 0.5;                        /* worst case $5.00 */
+	CHECK_INT(cost_check_max(&q, 5, &e), 0);  /* equal is within */
+	CHECK_INT(cost_check_max(&q, 4.99, &e), -1);
+	CHECK_STR(e.code, "MaxCost");
+	CHECK(strstr(e.msg, "at most $5.00") && strstr(e.msg, "-max-cost $4.99"));
+	q.priced = 0;
+	strcpy(q.why, "AccessDenied");
+	CHECK_INT(cost_check_max(&q, 1000, &e), -1);
+	CHECK(strstr(e.msg, "can't be proven") && strstr(e.msg, "AccessDenied"));
+}
+
+TESTS(T(t_arithmetic), T(t_usd), T(t_line), T(t_max))
