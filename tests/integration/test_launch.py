@@ -197,7 +197,9 @@ def test_prompt(m, pool):
     rc, out, _ = T.run_annex(["-count", "1", "-annex-name", "asked"], pool.env(), answer="no")
     T.check("prompt wording, decline message and hints", rc == 1 and
             "Will request 1 m6i.large on-demand instance for 0.83 hours.  Each instance will terminate after being "
-            "idle for 0.25 hours.\nIs that OK?  (Type 'yes' or 'no'): no\nNot starting an annex; user did not "
+            "idle for 0.25 hours.\nWorst case: no on-demand price available (Price List GetProducts: "
+            "InternalError: HTTP status 500); at most 1 instance x 0.83 h.\n"
+            "Is that OK?  (Type 'yes' or 'no'): no\nNot starting an annex; user did not "
             "confirm.\n\nTo change the instance type, use the -aws-on-demand-instance-type flag.\nTo change the "
             "lease duration, use the -duration flag.\nTo change how long an idle instance will wait before "
             "terminating itself, use the -idle flag.\n" in out and not live(m, "asked"), out)
