@@ -22,12 +22,31 @@ long cost_fleet_count(long slots, double min_weight)
 	return (long)ceil((double)slots / min_weight - 1e-9);
 }
 
+/* Up to six decimals, trailing zeros dropped, at least two. */
+static void usd_fine(double usd, char *out, size_t n)
+{
+	size_t len;
+
+	snprintf(out, n, "$%.6f", usd);
+	len = strlen(out);
+	while (len > 0 && out[len - 1] == '0' && len >= 4 && out[len - 3] != '.')
+		out[--len] = 0;
+}
+
 void cost_usd(double usd, char *out, size_t n)
 {
-	if (usd >= 0.01 || usd == 0)
-		snprintf(out, n, "$%.2f", usd);
+	/* an upper bound: rounded up to the cent, never down */
+	if (usd <= 0)
+		snprintf(out, n, "$0.00");
+	else if (usd >= 0.01)
+		snprintf(out, n, "$%.2f", ceil(usd * 100 - 1e-6) / 100);
 	else
-		snprintf(out, n, "$%.6g", usd);
+		usd_fine(usd, out, n);
+}
+
+void cost_rate(double usd, char *out, size_t n)
+{
+	usd_fine(usd, out, n);
 }
 
 void cost_line(const struct cost_quote *q, time_t now, struct buf *out)
@@ -42,7 +61,7 @@ void cost_line(const struct cost_quote *q, time_t now, struct buf *out)
 		return;
 	}
 	cost_usd(cost_worst(q->count, q->hourly, q->hours), total, sizeof(total));
-	cost_usd(q->hourly, hourly, sizeof(hourly));
+	cost_rate(q->hourly, hourly, sizeof(hourly));
 	buf_printf(out, "Worst case: at most %s (%ld instance%s x %s/h x %.2f h; %s price of %s", total, q->count,
 		   q->count == 1 ? "" : "s", hourly, q->hours, q->spot ? "newest spot" : "on-demand", q->type);
 	if (q->how[0])

@@ -33,9 +33,12 @@ double cost_worst(long count, double hourly, double hours);
  * capacity over the smallest weight, rounded up (weights <= 0 count 1). */
 long cost_fleet_count(long slots, double min_weight);
 
-/* "$12.34" for amounts of a cent and more, more digits below (the
- * emulator's spot prices are $0.00001). */
+/* A total: "$12.35" for amounts of a cent and more, rounded up (it is an
+ * upper bound), up to six decimals below (the emulator's spot prices are
+ * $0.00001). */
 void cost_usd(double usd, char *out, size_t n);
+/* An hourly price as given: "$0.192", "$0.00001", "$1.50". */
+void cost_rate(double usd, char *out, size_t n);
 
 /* The prompt's line, without newline: "Worst case: at most $X (...)" or
  * "Worst case: no on-demand price available (WHY); at most N instances x H h". */

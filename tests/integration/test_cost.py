@@ -68,7 +68,7 @@ def test_spot_prompt(m, pool, path):
     # from 2006: 8 x 0.00001 x 2 = $0.00016
     T.check("spot prompt: at most $X from moto's newest spot point, count bound by the smallest weight, "
             "the price's age", rc == 1 and
-            "Worst case: at most $0.00016 (8 instances x $1e-05/h x 2.00 h; newest spot price of " in out and
+            "Worst case: at most $0.00016 (8 instances x $0.00001/h x 2.00 h; newest spot price of " in out and
             "32 slots / smallest weight 4" in out and "that price is from 2006-01-02" in out and
             "days old).\nIs that OK?" in out and fleets(m) == [], out)
 

@@ -19,8 +19,16 @@ static void t_arithmetic(void)
 static void t_usd(void)
 {
 	char b[48];
-	cost_usd(12.345, b, sizeof b);
-	CHECK_STR(b, "$12.35");
+	cost_usd(12.341, b, sizeof b);
+	CHECK_STR(b, "$12.35");                /* an upper bound rounds up */
+	cost_usd(4.0, b, sizeof b);
+	CHECK_STR(b, "$4.00");
+	cost_rate(0.192, b, sizeof b);
+	CHECK_STR(b, "$0.192");
+	cost_rate(0.00001, b, sizeof b);
+	CHECK_STR(b, "$0.00001");
+	cost_rate(1.5, b, sizeof b);
+	CHECK_STR(b, "$1.50");
 	cost_usd(0.00016, b, sizeof b);
 	CHECK_STR(b, "$0.00016");
 	cost_usd(0, b, sizeof b);
