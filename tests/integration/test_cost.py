@@ -8,11 +8,15 @@ guess. Spot prices come from moto's DescribeSpotPriceHistory (years-old
 points of $0.00001): the Spot Fleet prompt shows at most $X with the
 price's age. -max-cost refuses a launch whose worst case exceeds it, or
 whose price cannot be had, before any mutating call; it accepts one within
-it; with -dry-run the plan shows the check's result.
+it; with -dry-run the plan shows the check's result. A stub Price List
+endpoint on loopback (AWS_ENDPOINT_URL_PRICING) gives the priced on-demand
+path.
 """
+import http.server
 import json
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
@@ -40,6 +44,66 @@ def fleet_config(pool, m):
     path = os.path.join(pool.dir, "cost-fleet.json")
     json.dump(cfg, open(path, "w"))
     return path
+
+
+class PriceList:
+    """A stub Price List API on loopback: GetProducts answers one product
+    with two OnDemand price dimensions (the higher is the worst case) and
+    records each request (its target, body and signing scope)."""
+
+    def __init__(self, usd=("0.096", "0.192")):
+        self.requests = []
+        owner = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                owner.requests.append({"target": self.headers.get("X-Amz-Target"), "body": body,
+                                       "auth": self.headers.get("Authorization", "")})
+                dims = {"d%d" % i: {"unit": "Hrs", "pricePerUnit": {"USD": v}} for i, v in enumerate(usd)}
+                product = {"product": {"attributes": {"instanceType": body["Filters"][0]["Value"]}},
+                           "terms": {"OnDemand": {"SKU.OFFER": {"priceDimensions": dims}}}}
+                out = json.dumps({"FormatVersion": "aws_v1", "PriceList": [json.dumps(product)]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_ondemand_priced(m, pool):
+    stub = PriceList()
+    try:
+        env = pool.env(AWS_ENDPOINT_URL_PRICING=stub.url)
+        rc, out, _ = T.run_annex(["-count", "3", "-annex-name", "odpriced", "-duration", "2"], env, answer="no")
+        # 3 x $0.192 x 2 h = $1.152, rounded up to the cent: an upper bound
+        T.check("on-demand prompt with a Price List: at most $X = count x the highest hourly price x lease",
+                rc == 1 and "Worst case: at most $1.16 (3 instances x $0.192/h x 2.00 h; on-demand price of "
+                "m6i.large).\nIs that OK?" in out and not live(m, "odpriced"), out)
+        T.check("the Price List call is signed for service pricing in us-east-1",
+                stub.requests and stub.requests[0]["target"] == "AWSPriceListService.GetProducts" and
+                "/us-east-1/pricing/aws4_request" in stub.requests[0]["auth"], stub.requests)
+        rc, out, err = T.run_annex(["-count", "3", "-annex-name", "odpriced", "-duration", "2", "-max-cost", "1.15",
+                                    "-yes"], env)
+        T.check("-max-cost just below an on-demand worst case: refused, both numbers, nothing created",
+                rc != 0 and "at most $1.16, exceeds -max-cost $1.15" in err and not live(m, "odpriced"), (out, err))
+        rc, out, err = T.run_annex(["-count", "3", "-annex-name", "odpriced", "-duration", "2", "-max-cost", "1.16",
+                                    "-yes"], env)
+        T.check("-max-cost above an on-demand worst case: launched", rc == 0 and "within it" in out and
+                len(live(m, "odpriced")) == 3, (out, err))
+    finally:
+        stub.close()
 
 
 def test_ondemand_prompt(m, pool):
@@ -124,6 +188,7 @@ def main():
         path = fleet_config(pool, m)
         T.guarded(test_usage, pool)
         T.guarded(test_ondemand_prompt, m, pool)
+        T.guarded(test_ondemand_priced, m, pool)
         T.guarded(test_spot_prompt, m, pool, path)
         T.guarded(test_max_cost_refuses, m, pool, path)
         T.guarded(test_max_cost_dry_run, m, pool, path)
