@@ -275,7 +275,8 @@ int aws_rest_json_with(struct aws_ctx *ctx, enum aws_service svc, const char *me
 		       const char *query, const struct aws_call *call, json_object *in, json_object **out,
 		       struct annex_err *err);
 
-/* JSON 1.1: POST / with X-Amz-Target: <prefix>.<op> (AWSEvents, AmazonSSM).
+/* JSON 1.1: POST / with X-Amz-Target: <prefix>.<op> (AWSEvents, AmazonSSM,
+ * AWSPriceListService).
  * in may be NULL ({}). */
 int aws_json11(struct aws_ctx *ctx, enum aws_service svc, const char *op, json_object *in,
 	       json_object **out, struct annex_err *err);
