@@ -679,6 +679,18 @@ static void t_conflicts(void)
 	CHECK_USAGE("-min-count 5 is larger than -count 4", "-count", "4", "-min-count", "5", "-annex", "a");
 	CHECK_USAGE("-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)",
 		    "-count", "1", "-annex", "a", "-aws-spot-fleet-maintain");
+	CHECK_USAGE("-max-cost goes only with a launch (-count or -slots)", "-status", "-max-cost", "5");
+	CHECK_USAGE("-max-cost requires a positive number of US dollars (e.g. 25 or 7.50), not '0'",
+		    "-count", "1", "-annex", "a", "-max-cost", "0");
+	CHECK_USAGE("-max-cost requires a positive number of US dollars (e.g. 25 or 7.50), not '$5'",
+		    "-count", "1", "-annex", "a", "-max-cost", "$5");
+	{
+		struct annex_opts o;
+		struct annex_err e;
+		CHECK_INT(parse(&o, &e, ARGV("-slots", "8", "-annex", "a", "-max-cost", "7.50")), 0);
+		CHECK(o.max_cost_usd > 7.49 && o.max_cost_usd < 7.51);
+		cli_opts_free(&o);
+	}
 }
 
 static void t_given_flags_and_aliases(void)
