@@ -127,6 +127,7 @@ static void t_set_aside(void)
 		  "Spot Fleet request sfr-x of annex 'a': not annex's (forged or foreign tags), left alone.\n");
 	free(text);
 	inventory_free(&inv);
+	ownership_free(&o);
 }
 
 TESTS(T(t_profiles_and_roles), T(t_instance_rule), T(t_fleet_rule), T(t_set_aside))
