@@ -23,15 +23,21 @@ char *annexlock_file_name(const char *region, const char *name)
 	return xasprintf("name.%s.%s.lock", r, n);
 }
 
-int annexlock_take(const struct annex_session *s, const char *name, struct annex_err *err)
+/* kind: "name" (an annex) or "auto" (-auto's prefix), in the file name
+ * and the messages. */
+static int take(const struct annex_session *s, const char *kind, const char *name, struct annex_err *err)
 {
-	char *file = annexlock_file_name(s->region, name), *path = NULL;
+	char r[128], n[384], *file = NULL, *path = NULL;
+	const char *what = strcmp(kind, "auto") == 0 ? "-auto for prefix" : "annex";
+	const char *doing = strcmp(kind, "auto") == 0 ? "running" : "launching or ending";
 	long wait_s = 0;
 	pid_t holder = 0;
 	int fd = -1;
 
+	if (lockfile_escape(s->region, r, sizeof(r)) == 0 && lockfile_escape(name, n, sizeof(n)) == 0)
+		file = xasprintf("%s.%s.%s.lock", kind, r, n);
 	if (!file)
-		return annex_err_set(err, "AnnexLock", "annex '%s' in %s: the name is too long for a lock file", name,
+		return annex_err_set(err, "AnnexLock", "%s '%s' in %s: the name is too long for a lock file", what, name,
 				     s->region);
 	if (knobs_get_long(s->cfg, "ANNEX_LOCK_WAIT", &wait_s, err) < 0 ||
 	    lockfile_path(&annexlock_kind, file, &path, err) != 0)
@@ -41,15 +47,25 @@ int annexlock_take(const struct annex_session *s, const char *name, struct annex
 		char who[64] = "another annex process";
 		if (holder > 0)
 			snprintf(who, sizeof(who), "annex process %ld", (long)holder);
-		annex_err_set(err, "AnnexLock", "annex '%s' in %s is busy: %s is launching or ending it (it holds %s); "
-			      "gave up after %ld s (ANNEX_LOCK_WAIT); try again when it is done", name, s->region, who,
-			      path, wait_s);
+		annex_err_set(err, "AnnexLock", "%s '%s' in %s is busy: %s is %s it (it holds %s); "
+			      "gave up after %ld s (ANNEX_LOCK_WAIT); try again when it is done", what,
+			      name, s->region, who, doing, path, wait_s);
 		fd = -1;
 	}
 out:
 	free(file);
 	free(path);
 	return fd;
+}
+
+int annexlock_take(const struct annex_session *s, const char *name, struct annex_err *err)
+{
+	return take(s, "name", name, err);
+}
+
+int annexlock_take_auto(const struct annex_session *s, const char *prefix, struct annex_err *err)
+{
+	return take(s, "auto", prefix, err);
 }
 
 void annexlock_release(int fd)

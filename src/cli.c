@@ -30,7 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
-	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST,
+	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST, ID_AUTO, ID_MAX_INSTANCES, ID_INSTANCE_TYPES,
 	ID_LAST_
 };
 
@@ -113,6 +113,9 @@ static const struct cli_option cli_options[] = {
 	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 	{ "no-connectivity-check", 0, ID_NO_CONN_CHECK, ARG_NONE },
 	{ "max-cost", 0, ID_MAX_COST, ARG_STRING },
+	{ "auto", 0, ID_AUTO, ARG_NONE },
+	{ "max-instances", 0, ID_MAX_INSTANCES, ARG_COUNT },
+	{ "instance-types", 0, ID_INSTANCE_TYPES, ARG_STRING },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -242,6 +245,7 @@ static char **cli_str_field(struct annex_opts *o, enum cli_id id)
 	case ID_INSTANCE_PROFILE_ARN: return &o->instance_profile_arn;
 	case ID_S3_CONFIG_PATH: return &o->s3_config_path;
 	case ID_SSH_CIDR: return &o->ssh_cidr;
+	case ID_INSTANCE_TYPES: return &o->instance_types;
 	default: return NULL;
 	}
 }
@@ -371,6 +375,8 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
+	case ID_MAX_INSTANCES: return cli_positive_long(opt->name, val, &o->max_instances, err);
+	case ID_AUTO: return cli_set_command(o, st, CMD_AUTO, "-auto", err);
 	case ID_MAX_COST:
 		return cli_max_cost(val, &o->max_cost_usd, err);
 	case ID_DURATION:
@@ -481,8 +487,19 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "unwilling to ignore -aws-spot-fleet-config-file being set for an on-demand annex");
 	if (o->spot_fleet_maintain && o->slots == 0)
 		return annex_err_set(err, "Usage", "-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)");
-	if (o->max_cost_usd > 0 && o->count == 0 && o->slots == 0)
-		return annex_err_set(err, "Usage", "-max-cost goes only with a launch (-count or -slots)");
+	if (o->command == CMD_AUTO && (o->count > 0 || o->slots > 0))
+		return annex_err_set(err, "Usage", "-auto decides the count itself: give -max-instances, not %s",
+				     o->count > 0 ? "-count" : "-slots");
+	if (o->max_cost_usd > 0 && o->count == 0 && o->slots == 0 && o->command != CMD_AUTO)
+		return annex_err_set(err, "Usage", "-max-cost goes only with a launch (-count or -slots) or -auto");
+	if (o->max_instances > 0 && o->command != CMD_AUTO)
+		return annex_err_set(err, "Usage", "-max-instances goes only with -auto");
+	if (o->instance_types && o->command != CMD_AUTO)
+		return annex_err_set(err, "Usage", "-instance-types goes only with -auto");
+	if (o->command == CMD_AUTO && (o->instance_type || spot || o->min_count > 0 || o->wait))
+		return annex_err_set(err, "Usage", "-auto launches on-demand instances of -instance-types T1,T2,...; "
+				     "it takes no %s", o->instance_type ? "-instance-type" : o->min_count > 0 ? "-min-count" :
+				     o->wait ? "-wait" : "Spot Fleet option");
 	if (o->min_count > 0 && o->count == 0)
 		return annex_err_set(err, "Usage", "-min-count goes only with -count");
 	if (o->min_count > o->count)
@@ -510,11 +527,11 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 	}
 	if (o->wait && o->command != CMD_LAUNCH)
 		return annex_err_set(err, "Usage", "-wait goes only with a launch (-count or -slots)");
-	if (o->no_connectivity_check && o->command != CMD_LAUNCH)
+	if (o->no_connectivity_check && o->command != CMD_LAUNCH && o->command != CMD_AUTO)
 		return annex_err_set(err, "Usage", "-no-connectivity-check goes only with a launch (-count or -slots); "
 				     "-check-setup always checks");
 	switch (o->command) {
-	case CMD_LAUNCH: case CMD_LEASE: case CMD_OFF: case CMD_CONDOR_OFF:
+	case CMD_LAUNCH: case CMD_LEASE: case CMD_OFF: case CMD_CONDOR_OFF: case CMD_AUTO:
 		if (!o->annex_name)
 			return annex_err_set(err, "Usage", "%s needs -annex-name NAME", st->command_word);
 		break;

@@ -74,6 +74,18 @@ int ec2_describe_image(struct aws_ctx *ctx, const char *image_id, struct ec2_ima
 	return rc;
 }
 
+/* A whole number at path under item; 0 when absent or not one. */
+static long xml_long(xmlNode *item, const char *path)
+{
+	char v[32] = "";
+	char *end;
+	long n;
+
+	xml_text_buf(item, path, v, sizeof(v));
+	n = strtol(v, &end, 10);
+	return *v && !*end && n > 0 ? n : 0;
+}
+
 int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2_type_info *info,
 			       struct annex_err *err)
 {
@@ -100,6 +112,11 @@ int ec2_describe_instance_type(struct aws_ctx *ctx, const char *type, struct ec2
 		}
 		if (!*info->type)
 			snprintf(info->type, sizeof(info->type), "%s", type);
+		info->vcpus = xml_long(item, "vCpuInfo/defaultVCpus");
+		info->memory_mib = xml_long(item, "memoryInfo/sizeInMiB");
+		archs = xml_find(item, "gpuInfo/gpus");
+		for (xmlNode *g = archs ? xml_first(archs, "item") : NULL; g; g = xml_next(g, "item"))
+			info->gpus += xml_long(g, "count");
 	}
 	xmlFreeDoc(doc);
 	return rc;

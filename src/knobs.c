@@ -114,6 +114,14 @@ static const struct knob_def knob_table[] = {
 	  "DescribeInstances' page size for -status (MaxResults, like the AWS CLI's --page-size)." },
 	{ "ANNEX_CONDOR_STATUS", KNOB_PATH, NULL, NULL, 0, 0, KNOB_ENV,
 	  "The condor_status that -status and -reap run (a path, or a name looked up on PATH); unset: condor_status." },
+	{ "ANNEX_CONDOR_Q", KNOB_PATH, NULL, NULL, 0, 0, KNOB_ENV,
+	  "The condor_q that -auto runs for the idle jobs (a path, or a name looked up on PATH); unset: condor_q." },
+	{ "ANNEX_AUTO_MAX_INSTANCES", KNOB_INT, "10", "instances", 1, 100000, KNOB_ENV,
+	  "-auto's bound when -max-instances is not given: the most instances of the annexes PREFIX-* in a live "
+	  "state at once (those already running or on their way included)." },
+	{ "ANNEX_AUTO_RESERVED_MEMORY", KNOB_INT, "1024", "MiB", 0, 1048576, KNOB_ENV,
+	  "What -auto leaves of each instance type's memory to the system: a startd offers jobs less than the "
+	  "type's nominal memory." },
 	{ "ANNEX_CONDOR_OFF", KNOB_PATH, "condor_off", NULL, 0, 0, KNOB_ENV,
 	  "The condor_off that `annex off` runs (a path, or a name looked up on PATH)." },
 	{ "ANNEX_REAP_JOIN_GRACE", KNOB_DURATION, "900", "seconds", 0, 10 * YEAR_S, KNOB_ENV,

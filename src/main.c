@@ -120,6 +120,7 @@ static int main_dispatch(const struct annex_opts *o, int *status, struct annex_e
 	case CMD_OFF: return cmd_off(o, err);
 	case CMD_CONDOR_OFF: return cmd_condor_off(o, err);
 	case CMD_REAP: return cmd_reap(o, err);
+	case CMD_AUTO: return cmd_auto(o, err);
 	case CMD_NONE:
 		break;
 	}

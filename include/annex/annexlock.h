@@ -25,6 +25,11 @@ struct annex_session;
  * the other process when it is known) or the lock file cannot be made. */
 int annexlock_take(const struct annex_session *s, const char *name, struct annex_err *err);
 
+/* -auto's lock of prefix in s's region ("auto.REGION.PREFIX.lock"), held
+ * from before it lists what is on its way until its launches are made, so
+ * two runs from cron never plan at once; errors as annexlock_take. */
+int annexlock_take_auto(const struct annex_session *s, const char *prefix, struct annex_err *err);
+
 /* The lock file's name for (region, name): "name.REGION.NAME.lock" with
  * both parts escaped (lockfile_escape). malloc'd, or NULL when too long. */
 char *annexlock_file_name(const char *region, const char *name);

@@ -20,6 +20,7 @@ enum annex_command {
 	CMD_REAP,
 	CMD_CONFIG_VAL,
 	CMD_LEASE,         /* -annex-name X -duration H on a running annex */
+	CMD_AUTO,          /* -auto: launch for the idle jobs (issue 22) */
 };
 
 struct annex_tag { char *name; char *value; };
@@ -57,6 +58,8 @@ struct annex_opts {
 	int yes, dry_run, debug, wait, json, classad, no_owner;
 	int no_may_use_aws;         /* nodes start jobs without MayUseAWS == TRUE too */
 	double max_cost_usd;        /* -max-cost USD; 0 when absent (cost.h) */
+	long max_instances;         /* -auto -max-instances N; 0 when absent (ANNEX_AUTO_MAX_INSTANCES) */
+	char *instance_types;       /* -auto -instance-types T1,T2,...; NULL when absent */
 	int no_connectivity_check;  /* launch without the collector check (issue 19) */
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;

@@ -11,6 +11,7 @@ int cmd_config_val(const struct annex_opts *o, int *exit_status, struct annex_er
 int cmd_setup(const struct annex_opts *o, struct annex_err *err);
 int cmd_check_setup(const struct annex_opts *o, struct annex_err *err);
 int cmd_launch(const struct annex_opts *o, struct annex_err *err);
+int cmd_auto(const struct annex_opts *o, struct annex_err *err);
 int cmd_status(const struct annex_opts *o, struct annex_err *err);
 int cmd_off(const struct annex_opts *o, struct annex_err *err);
 int cmd_lease(const struct annex_opts *o, struct annex_err *err);       /* -annex-name X -duration H */

@@ -112,6 +112,9 @@ struct ec2_type_info {
 	int bare_metal;
 	char arches[EC2_TYPE_MAX_ARCHES][16];  /* ProcessorInfo.SupportedArchitectures */
 	size_t n_arches;
+	long vcpus;                 /* VCpuInfo.DefaultVCpus; 0 when absent */
+	long memory_mib;            /* MemoryInfo.SizeInMiB; 0 when absent */
+	long gpus;                  /* the sum of GpuInfo.Gpus[].Count; 0 without GPUs */
 };
 
 /* DescribeInstanceTypes for one type: 1 found (info filled), 0 the region

@@ -88,13 +88,13 @@ static const struct condor_row condor_rows[] = {
 
 /* annex's own options: full name and a unique prefix of it. */
 static const struct { const char *full, *prefix; } annex_rows[] = {
-	{ "instance-type", "inst" }, { "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
+	{ "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
 	{ "debug", "deb" }, { "dry-run", "dr" }, { "wait", "w" }, { "json", "j" },
 	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "v" },
 	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
 	{ "no-may-use-aws", "no-m" },
-	{ "no-connectivity-check", "no-c" },
+	{ "no-connectivity-check", "no-c" }, { "auto", "au" }, { "max-instances", "max-i" },
 };
 
 #define N_ANNEX (sizeof annex_rows / sizeof annex_rows[0])
@@ -587,7 +587,17 @@ static void t_missing_argument_names_option(void)
 	CHECK_USAGE("-annex-name requires an argument", "-count", "1", "-annex");
 	CHECK_USAGE("-aws-public-key-file requires an argument", "-aws-public-key-file");
 	CHECK_USAGE("-aws-on-demand-instance-type requires an argument", "-aws-on-demand-instance-t");
-	CHECK_USAGE("-instance-type requires an argument", "-instance");
+	CHECK_USAGE("-instance-type requires an argument", "-instance-type");
+	/* -instance-type and -instance-types (-auto) share every prefix: only the whole names */
+	CHECK_USAGE("ambiguous option '-instance': could be -instance-type, -instance-types", "-instance");
+	CHECK_USAGE("-instance-types requires an argument", "-auto", "-instance-types");
+	CHECK_USAGE("-instance-types goes only with -auto", "-count", "1", "-annex-name", "a", "-instance-types", "m5.large");
+	CHECK_USAGE("-max-instances goes only with -auto", "-count", "1", "-annex-name", "a", "-max-instances", "2");
+	CHECK_USAGE("-auto needs -annex-name NAME", "-auto");
+	CHECK_USAGE("-auto decides the count itself: give -max-instances, not -count", "-auto", "-annex-name", "a",
+		    "-count", "2");
+	CHECK_USAGE("-auto launches on-demand instances of -instance-types T1,T2,...; it takes no -wait", "-auto",
+		    "-annex-name", "a", "-wait");
 	CHECK_USAGE("-duration requires an argument", "-annex", "a", "-duration");
 	CHECK_USAGE("-count requires an argument", "-count");
 }
@@ -679,7 +689,7 @@ static void t_conflicts(void)
 	CHECK_USAGE("-min-count 5 is larger than -count 4", "-count", "4", "-min-count", "5", "-annex", "a");
 	CHECK_USAGE("-aws-spot-fleet-maintain goes only with -slots (a Spot Fleet)",
 		    "-count", "1", "-annex", "a", "-aws-spot-fleet-maintain");
-	CHECK_USAGE("-max-cost goes only with a launch (-count or -slots)", "-status", "-max-cost", "5");
+	CHECK_USAGE("-max-cost goes only with a launch (-count or -slots) or -auto", "-status", "-max-cost", "5");
 	CHECK_USAGE("-max-cost requires a positive number of US dollars (e.g. 25 or 7.50), not '0'",
 		    "-count", "1", "-annex", "a", "-max-cost", "0");
 	CHECK_USAGE("-max-cost requires a positive number of US dollars (e.g. 25 or 7.50), not '$5'",
