@@ -50,6 +50,13 @@ struct autorun {
 	char annex_name[ANNEX_NAME_MAX + 40];    /* PREFIX-<stamp>: at most 27 (plan_local) */
 };
 
+/* A job the nodes would run: MayUseAWS true (their START requires it),
+ * or any job with -no-may-use-aws. */
+static int job_counts(const struct autorun *a, const struct condorq_job *j)
+{
+	return !*j->bad && (j->may_use_aws || a->o->no_may_use_aws);
+}
+
 static double knob_hours(struct autorun *a, const char *knob, double dflt_s)
 {
 	char *v = session_knob_or_null(&a->s, knob);
@@ -234,12 +241,13 @@ static void print_jobs(const struct autorun *a)
 		if (*a->q.v[i].bad) {
 			if (!bad++)
 				first_bad = a->q.v[i].bad;
-		} else if (a->q.v[i].may_use_aws) {
+		} else if (job_counts(a, &a->q.v[i])) {
 			aws++;
 		}
 	}
 	printf("Plan for annexes %s-* in %s (-auto):\n", a->prefix, a->s.region);
-	printf("Jobs seen: %zu idle; %ld may use AWS.\n", a->q.n, aws);
+	printf("Jobs seen: %zu idle; %ld may use AWS%s.\n", a->q.n, aws, a->o->no_may_use_aws ?
+	       " (-no-may-use-aws: any job)" : "");
 	if ((long)a->q.n - aws - bad > 0)
 		printf("Excluded: %ld %s without MayUseAWS true (the nodes' START requires it).\n",
 		       (long)a->q.n - aws - bad, jobs_word((long)a->q.n - aws - bad));
@@ -336,7 +344,7 @@ static char *owners_of(const struct autorun *a)
 		const struct condorq_job *j = &a->q.v[i];
 		const char *seen;
 		int fits = 0;
-		if (!j->may_use_aws || *j->bad)
+		if (!job_counts(a, j))
 			continue;
 		for (size_t s = 0; s < a->plan.n_shapes && !fits; s++) {
 			const struct autoplan_shape *sh = &a->plan.shapes[s];
@@ -416,7 +424,7 @@ int cmd_auto(const struct annex_opts *o, struct annex_err *err)
 	if (condorq_run(condor_q, &a.q, err) != 0)
 		goto out;
 	for (size_t i = 0; i < a.q.n; i++)
-		if (a.q.v[i].may_use_aws && !*a.q.v[i].bad) {
+		if (job_counts(&a, &a.q.v[i])) {
 			autoplan_add_jobs(&a.plan, a.q.v[i].cpus, a.q.v[i].memory_mb, a.q.v[i].gpus, a.q.v[i].arch, 1);
 			eligible++;
 		}

@@ -139,9 +139,15 @@ def test_empty_queue(m, pool, si, stub):
 
 def test_burst_dry_run(m, pool, si, stub):
     si.select("idle-af.txt")
-    rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge", "-duration", "2",
-                                         "-dry-run"])
+    with T.FaultProxy([]) as fp:
+        rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge", "-duration",
+                                             "2", "-dry-run"], **fp.env())
+        calls = fp.calls()
     name = NAME.search(out)
+    T.check("burst -dry-run: read-only calls only (types, prices, instances), no lock file",
+            calls and not [c for c in calls if c.get("mutating")] and
+            not os.path.exists(os.path.join(pool.home, ".condor", "annex", "auto.us-east-1.burst.lock")),
+            calls)
     T.check("burst -dry-run: the plan, line by line", rc == 0 and name and out == (
         "Plan for annexes burst-* in us-east-1 (-auto):\n"
         "Jobs seen: 21 idle; 15 may use AWS.\n"
@@ -232,6 +238,13 @@ def test_too_big_only(m, pool, si, stub):
     T.check("jobs too big for any type: reported, never launched for; the rest planned",
             rc == 0 and out.count(TOO_BIG) == 1 and "Excluded: 3 jobs (8 CPUs, 32768 MB, 1 GPU, x86_64): too big"
             in out and "Launch: 10 x c5.large" in out and live(m, "big") == [], (rc, out, err))
+    rc, out, err = auto(pool, si, stub, ["-annex-name", "big", "-instance-types", "c5.large", "-no-may-use-aws",
+                                         "-dry-run"])
+    T.check("-no-may-use-aws: the nodes run any job, so every job counts (the 6 without MayUseAWS too)",
+            rc == 0 and "Jobs seen: 21 idle; 21 may use AWS (-no-may-use-aws: any job).\n" in out and
+            "without MayUseAWS" not in out and "Shape: 4 jobs (1 CPU, 128 MB, x86_64)" in out and
+            "Shape: 2 jobs (4 CPUs, 16000 MB, x86_64)" not in out and
+            "Excluded: 2 jobs (4 CPUs, 16000 MB, x86_64): too big for any allowed type" in out, (rc, out, err))
     rc, out, err = auto(pool, si, stub, ["-annex-name", "big", "-instance-types", "m6g.large", "-dry-run"])
     T.check("an arm64 type for x86_64 jobs: every job excluded by architecture, nothing launched",
             rc == 0 and "Excluded: 10 jobs (1 CPU, 2048 MB, x86_64): no allowed type is x86_64; never launched for."
