@@ -158,7 +158,8 @@ void autoplan_run(struct autoplan *p)
 {
 	long *rem, *take, *best_take;
 
-	qsort(p->shapes, p->n_shapes, sizeof(*p->shapes), shape_cmp);
+	if (p->n_shapes)
+		qsort(p->shapes, p->n_shapes, sizeof(*p->shapes), shape_cmp);
 	classify(p);
 	p->n_new = 0;
 	p->worst_usd = 0;
