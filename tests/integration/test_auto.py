@@ -15,7 +15,8 @@ takes four small jobs, a g4dn.4xlarge (16 vCPUs, 64 GiB, 1 GPU) one GPU job
 and eight small ones; no type holds a 2 TB job, and a g4dn.2xlarge (32768
 MiB) not a 32768 MB one.
 
-Scenarios: an empty queue; a burst of small jobs; GPU jobs; jobs too big for
+With AUTO_PLANS=FILE, every run's command and output (its plan) go to
+FILE, by scenario. Scenarios: an empty queue; a burst of small jobs; GPU jobs; jobs too big for
 any type; a second run while the first run's instances boot, then when they
 joined and are idle (no double launch), then when they are busy; the bounds
 (-max-instances, -max-cost); the lock; the prefix's length.
@@ -115,12 +116,17 @@ def live(m, prefix):
     return out
 
 
+PLANS = []   # (scenario, command, stdout): written to $AUTO_PLANS when set (the issue's closing note)
+
+
 def auto(pool, si, stub, args, **env):
     over = {"ANNEX_CONDOR_Q": si.condor_q, "ANNEX_CONDOR_STATUS": si.condor_status,
             "AWS_ENDPOINT_URL_PRICING": stub.url}
     over.update(env)
     e = pool.env(**over)
-    return T.run_annex(["-auto"] + args, e)
+    rc, out, err = T.run_annex(["-auto"] + args, e)
+    PLANS.append((sys._getframe(1).f_code.co_name, "annex -auto " + " ".join(args), out))
+    return rc, out, err
 
 
 def test_empty_queue(m, pool, si, stub):
@@ -232,6 +238,25 @@ def test_mixed_types_launch(m, pool, si, stub):
             out.count("Annex started.") == 2, (rc, out, err, got))
 
 
+def test_second_launch_fails(m, pool, si, stub):
+    """The second type's launch fails: it undoes itself (the engine), the
+    first type's launch stays, the error names the type and AWS's code."""
+    si.select("idle-af.txt")
+    rule = {"call": "RunInstances", "nth": 1, "times": 0, "params": {"InstanceType": "g4dn.2xlarge"},
+            "fault": "error", "code": "InsufficientInstanceCapacity",
+            "message": "We currently do not have sufficient g4dn.2xlarge capacity."}
+    with T.FaultProxy([rule]) as fp:
+        rc, out, err = auto(pool, si, stub, ["-annex-name", "mixf", "-instance-types", "m5.xlarge,g4dn.2xlarge",
+                                             "-duration", "1"], _CONDOR_ANNEX_AUTO_RESERVED_MEMORY="0", **fp.env())
+    got = live(m, "mixf")
+    rules = [r["Name"] for r in m.client("events").list_rules()["Rules"] if r["Name"].startswith("mixf-")]
+    T.check("a failing launch of one type: exit 1, one error line naming the type and AWS's code; the other "
+            "type's annex stays, with its one lease rule",
+            rc == 1 and re.search(r"annex: -auto: launching 3 x g4dn.2xlarge as annex mixf-\d{8}T\d{4}Z: .*"
+                                  r"InsufficientInstanceCapacity", err) and
+            sorted(g[2] for g in got) == ["m5.xlarge"] * 3 and len(rules) == 1, (rc, out, err, got, rules))
+
+
 def test_too_big_only(m, pool, si, stub):
     si.select("idle-af.txt")
     rc, out, err = auto(pool, si, stub, ["-annex-name", "big", "-instance-types", "c5.large", "-dry-run"])
@@ -316,11 +341,16 @@ def main():
             T.guarded(test_burst_and_second_runs, m, pool, si, stub)
             T.guarded(test_gpu, m, pool, si, stub)
             T.guarded(test_mixed_types_launch, m, pool, si, stub)
+            T.guarded(test_second_launch_fails, m, pool, si, stub)
             T.guarded(test_too_big_only, m, pool, si, stub)
             T.guarded(test_bounds, m, pool, si, stub)
             T.guarded(test_lock_and_refusals, m, pool, si, stub)
         finally:
             stub.close()
+    if os.environ.get("AUTO_PLANS"):
+        with open(os.environ["AUTO_PLANS"], "w") as f:
+            for scenario, cmd, out in PLANS:
+                f.write("## %s\n$ %s\n%s\n" % (scenario, cmd, out))
     return T.summary()
 
 
