@@ -203,6 +203,12 @@ def test_burst_and_second_runs(m, pool, si, stub):
             rc == 0 and "On its way: 0 instances (0 booting, 0 joined and unclaimed); 3 busy, 0 stopped" in out and
             "Bounds: -max-instances 10 (3 live now, so at most 7 new).\n" in out and
             re.search(r"Launch: 3 x m5.xlarge as annex burst-", out) and len(live(m, "burst")) == 3, (rc, out, err))
+    rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge", "-dry-run"],
+                        ANNEX_CONDOR_STATUS=os.path.join(pool.dir, "no-condor_status"))
+    T.check("without condor_status every live instance counts as on its way (a launch too few, never one too many)",
+            rc == 0 and "On its way: 3 instances (3 booting, 0 joined and unclaimed); 0 busy" in out and
+            "\nPool: Pool membership is not shown: ANNEX_CONDOR_STATUS names " in out and
+            "; every live instance counted as on its way.\n" in out and "Launch: nothing.\n" in out, (rc, out, err))
     rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge", "-max-instances",
                                          "4", "-dry-run"])
     T.check("-max-instances counts the live instances: 3 live of 4, one more", rc == 0 and
