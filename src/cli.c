@@ -496,6 +496,9 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "-max-instances goes only with -auto");
 	if (o->instance_types && o->command != CMD_AUTO)
 		return annex_err_set(err, "Usage", "-instance-types goes only with -auto");
+	if (o->command == CMD_AUTO && (o->json || o->classad))
+		return annex_err_set(err, "Usage", "-auto prints its plan as text: %s goes only with -status",
+				     o->json ? "-json" : "-classads");
 	if (o->command == CMD_AUTO && (o->instance_type || spot || o->min_count > 0 || o->wait))
 		return annex_err_set(err, "Usage", "-auto launches on-demand instances of -instance-types T1,T2,...; "
 				     "it takes no %s", o->instance_type ? "-instance-type" : o->min_count > 0 ? "-min-count" :

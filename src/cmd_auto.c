@@ -432,6 +432,8 @@ int cmd_auto(const struct annex_opts *o, struct annex_err *err)
 		/* nothing to plan for: no AWS call, no lock (a quiet cron run) */
 		print_jobs(&a);
 		puts("Launch: nothing.");
+		if (o->dry_run)
+			puts("-dry-run: nothing launched.");
 		rc = 0;
 		goto out;
 	}

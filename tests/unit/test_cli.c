@@ -594,6 +594,7 @@ static void t_missing_argument_names_option(void)
 	CHECK_USAGE("-instance-types goes only with -auto", "-count", "1", "-annex-name", "a", "-instance-types", "m5.large");
 	CHECK_USAGE("-max-instances goes only with -auto", "-count", "1", "-annex-name", "a", "-max-instances", "2");
 	CHECK_USAGE("-auto needs -annex-name NAME", "-auto");
+	CHECK_USAGE("-auto prints its plan as text: -json goes only with -status", "-auto", "-annex-name", "a", "-json");
 	CHECK_USAGE("-auto decides the count itself: give -max-instances, not -count", "-auto", "-annex-name", "a",
 		    "-count", "2");
 	CHECK_USAGE("-auto launches on-demand instances of -instance-types T1,T2,...; it takes no -wait", "-auto",
