@@ -321,8 +321,17 @@ static int check_cost(struct launch *l, struct annex_err *err)
 	else
 		cost_quote_ondemand(l->s.aws, l->s.region, l->spec.instance_types[0], l->spec.count, l->lease_h, &q);
 	cost_line(&q, time(NULL), &l->cost_line);
+	/* what the instances were quoted, tagged on them (plan_annex) so the
+	 * lease function and -status can reckon the cost so far */
+	if (q.n_prices) {
+		char tag[COST_TAG_MAX + 1];
+		cost_price_tag(&q, tag, sizeof(tag));
+		free(l->spec.price_tag);
+		l->spec.price_tag = xstrdup(tag);
+	}
 	if (o->max_cost_usd <= 0)
 		return 0;
+	l->spec.budget_usd = o->max_cost_usd;
 	rc = cost_check_max(&q, o->max_cost_usd, err);
 	if (o->dry_run || o->yes) {
 		char max[48];
