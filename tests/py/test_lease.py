@@ -102,7 +102,7 @@ class World:
         return [i["InstanceId"] for i in self.ec2.run_instances(**args)["Instances"]]
 
     def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False, template=False,
-               fleet_role=FLEET_ROLE, template_name=None):
+               fleet_role=FLEET_ROLE, template_name=None, extra_tags=()):
         """An annex like annex launches it: `count` on-demand instances, a
         Spot Fleet of `fleet` instances (0: none), the lease rule with one
         target. `lease_tag` None leaves out the LeaseExpiration tag;
@@ -113,6 +113,7 @@ class World:
             tags.append({"Key": "htcondor:AnnexName", "Value": name})
         if lease_tag is not None:
             tags.append({"Key": "htcondor:LeaseExpiration", "Value": lease_tag})
+        tags.extend({"Key": k, "Value": v} for k, v in extra_tags)
         out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": [], "template": None}
         if template:
             out["template"] = self.ec2.create_launch_template(
@@ -698,3 +699,103 @@ def test_owner_fleet_rule(cfg, owned):
     assert lease.Owner().fleet({"SpotFleetRequestConfig": cfg}, "a_1") is owned
     other = "arn:aws:iam::123456789012:role/Other"
     assert lease.Owner.from_environment({"FLEET_ROLE_ARNS": other}).fleet_role(other)
+
+
+# ---- the budget (-max-cost): htcondor:BudgetUSD against the accrued cost ----
+
+BUDGET_TAGS = (("htcondor:BudgetUSD", "1.5"), ("htcondor:PriceUSDPerHour", "m5.large=2,t3.micro=0.25"))
+
+
+def launch_times(world, ids):
+    found = {}
+    for r in world.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
+        for i in r["Instances"]:
+            found[i["InstanceId"]] = i["LaunchTime"]
+    return [found[i] for i in ids]
+
+
+def test_budget_reached_ends_the_annex_as_a_lease_would(world):
+    """2 on-demand + 1 fleet instance of t3.micro at $0.25/h against $1.50:
+    2 hours on (the function's clock moved, the lease 5 h away) they have
+    accrued 3 x 2 x 0.25 = $1.50, the budget: everything ends, the rule
+    goes, the report says Budget."""
+    a = world.launch("budget", FUTURE, count=2, fleet=1, template=True, extra_tags=BUDGET_TAGS)
+    ids = a["instances"] + a["fleet_instances"]
+    at = max(launch_times(world, ids)) + datetime.timedelta(hours=2)
+    report = world.run(world.event(a, FUTURE), at=at)
+    world.assert_ended(a)
+    assert not world.template_exists(a["template"])
+    assert report["EndedAnnexes"] == [a["id"]]
+    assert report["EndReasons"] == {a["id"]: "Budget"}
+    expected = sum((at - t).total_seconds() / 3600 * 0.25 for t in launch_times(world, ids))
+    got = report["Budgets"][a["id"]]
+    assert got["BudgetUSD"] == 1.5 and got["UnpricedInstances"] == 0
+    assert abs(got["AccruedUSD"] - expected) < 1e-4 and got["AccruedUSD"] >= 1.5
+    assert report["CancelledSpotFleetRequests"] == [a["fleet"]]
+    assert report["DeletedRule"] == a["id"] and report["Errors"] == []
+
+
+def test_budget_not_reached_leaves_the_annex_alone(world):
+    a = world.launch("underbudget", FUTURE, count=2, fleet=1, extra_tags=BUDGET_TAGS)
+    at = max(launch_times(world, a["instances"] + a["fleet_instances"])) + datetime.timedelta(hours=1.9)
+    report = world.run(world.event(a, FUTURE), at=at)
+    world.assert_untouched(a)
+    assert report["EndedAnnexes"] == [] and world.mutating_calls() == []
+    got = report["Budgets"][a["id"]]
+    assert 1.4 < got["AccruedUSD"] < 1.5
+
+
+def test_expired_lease_over_budget_says_lease(world):
+    a = world.launch("bothends", PAST, count=1, fleet=0, extra_tags=BUDGET_TAGS)
+    at = launch_times(world, a["instances"])[0] + datetime.timedelta(hours=10)
+    report = world.run(world.event(a, PAST), at=at)
+    world.assert_ended(a)
+    assert report["EndReasons"] == {a["id"]: "Lease"}
+
+
+def test_budget_counts_only_annex_own_instances_and_their_prices(world):
+    """A forged instance (another profile) with the annex's tags adds
+    nothing to the accrued cost; an instance with no price tag is counted as
+    unpriced; a type missing from the map is priced at the map's highest."""
+    a = world.launch("ownbudget", FUTURE, count=1, fleet=0, extra_tags=(
+        ("htcondor:BudgetUSD", "100"), ("htcondor:PriceUSDPerHour", "m5.large=2")))
+    tags = [{"Key": "htcondor:AnnexId", "Value": a["id"]}, {"Key": "htcondor:AnnexName", "Value": "ownbudget"},
+            {"Key": "htcondor:LeaseExpiration", "Value": FUTURE},
+            {"Key": "htcondor:PriceUSDPerHour", "Value": "t3.micro=1000"}]
+    forged = world.run_instances(a["id"], tags, 1, profile=OTHER_PROFILE)
+    unpriced = world.run_instances(a["id"], tags[:3], 1)
+    at = launch_times(world, a["instances"])[0] + datetime.timedelta(hours=3)
+    report = world.run(world.event(a, FUTURE), at=at)
+    got = report["Budgets"][a["id"]]
+    # the t3.micro is not in the map: priced at its highest, $2/h, for 3 h
+    assert abs(got["AccruedUSD"] - 6) < 0.01 and got["UnpricedInstances"] == 1
+    assert report["EndedAnnexes"] == []
+    assert world.running(a["instances"] + forged + unpriced)
+
+
+def test_forged_budget_tag_cannot_end_an_annex(world):
+    """A budget tag only on a resource that is not annex's own counts for
+    nothing."""
+    a = world.launch("nobudget", FUTURE, count=1, fleet=0, extra_tags=(("htcondor:PriceUSDPerHour", "t3.micro=9"),))
+    tags = [{"Key": "htcondor:AnnexId", "Value": a["id"]}, {"Key": "htcondor:AnnexName", "Value": "nobudget"},
+            {"Key": "htcondor:BudgetUSD", "Value": "0.01"}]
+    world.run_instances(a["id"], tags, 1, profile=OTHER_PROFILE)
+    report = world.run(world.event(a, FUTURE), at=now() + datetime.timedelta(hours=3))
+    assert report["EndedAnnexes"] == [] and a["id"] not in report["Budgets"]
+    assert world.running(a["instances"])
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("m5.large=0.096", {"m5.large": 0.096}),
+    ("c7i.4xlarge=0.714,m5.large=0.096", {"c7i.4xlarge": 0.714, "m5.large": 0.096}),
+    ("m5.large=abc,c5.large=0.1,=3,x", {"c5.large": 0.1}),
+    ("", {}), (None, {}),
+])
+def test_parse_prices(value, expected):
+    assert lease.parse_prices(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [("1.5", 1.5), ("0", None), ("-2", None), ("x", None), (None, None),
+                                             ("inf", None)])
+def test_parse_budget(value, expected):
+    assert lease.parse_budget(value) == expected
