@@ -445,3 +445,24 @@ double cost_price_of(const char *tag, const char *type)
 	}
 	return -1;
 }
+
+double cost_price_for(const char *tag, const char *type)
+{
+	double own = cost_price_of(tag, type), best = -1;
+
+	if (own >= 0)
+		return own;
+	for (const char *p = tag; p && *p;) {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		if (!end)
+			end = p + strlen(p);
+		if (eq && eq < end && eq > p) {
+			char *stop;
+			double v = strtod(eq + 1, &stop);
+			if (stop == end && v > best)
+				best = v;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return best;
+}

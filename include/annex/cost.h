@@ -85,5 +85,9 @@ void cost_price_tag(const struct cost_quote *q, char *out, size_t n);
 /* The price of type in such a tag; -1 when the tag does not list it or is
  * malformed. */
 double cost_price_of(const char *tag, const char *type);
+/* What an instance of type with that tag is reckoned at: its type's price,
+ * else the highest the tag lists (a type left out is cheaper); -1 when the
+ * tag lists none. The lease function's instance_price is the same rule. */
+double cost_price_for(const char *tag, const char *type);
 
 #endif

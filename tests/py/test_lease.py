@@ -714,75 +714,64 @@ def launch_times(world, ids):
     return [found[i] for i in ids]
 
 
-def test_budget_reached_ends_the_annex_as_a_lease_would(world):
-    """2 on-demand + 1 fleet instance of t3.micro at $0.25/h against $1.50:
-    2 hours on (the function's clock moved, the lease 5 h away) they have
-    accrued 3 x 2 x 0.25 = $1.50, the budget: everything ends, the rule
-    goes, the report says Budget."""
-    a = world.launch("budget", FUTURE, count=2, fleet=1, template=True, extra_tags=BUDGET_TAGS)
-    ids = a["instances"] + a["fleet_instances"]
-    at = max(launch_times(world, ids)) + datetime.timedelta(hours=2)
-    report = world.run(world.event(a, FUTURE), at=at)
-    world.assert_ended(a)
-    assert not world.template_exists(a["template"])
-    assert report["EndedAnnexes"] == [a["id"]]
-    assert report["EndReasons"] == {a["id"]: "Budget"}
-    expected = sum((at - t).total_seconds() / 3600 * 0.25 for t in launch_times(world, ids))
-    got = report["Budgets"][a["id"]]
+def test_budget(world):
+    """Five annexes side by side in one region (the function sweeps every
+    annex of it), the function's clock 2 h after the launches:
+
+    - over: 2 on-demand + 1 fleet instance of t3.micro at $0.25/h against
+      $1.50 have accrued 3 x 2 x 0.25 = $1.50, the budget: everything ends as
+      at a lease's end (fleet cancelled, instances terminated, template
+      deleted, rule removed) and the report says Budget;
+    - under: one such instance, $0.50 of $1.50: untouched;
+    - bothends: lease passed and over a $0.10 budget: the reason is Lease;
+    - own: a forged instance (another profile) priced $1000/h adds nothing,
+      an instance with no price tag is counted as unpriced, and a type the
+      map does not list (t3.micro in "m5.large=2") is priced at the map's
+      highest: 2 h x $2 = $4 of $100;
+    - forged: a budget tag only on a forged instance counts for nothing.
+    """
+    over = world.launch("over", FUTURE, count=2, fleet=1, template=True, extra_tags=BUDGET_TAGS)
+    under = world.launch("under", FUTURE, count=1, fleet=0, extra_tags=BUDGET_TAGS)
+    both = world.launch("bothends", PAST, count=1, fleet=0, extra_tags=(
+        ("htcondor:BudgetUSD", "0.1"), ("htcondor:PriceUSDPerHour", "t3.micro=0.25")))
+    own = world.launch("own", FUTURE, count=1, fleet=0, extra_tags=(
+        ("htcondor:BudgetUSD", "100"), ("htcondor:PriceUSDPerHour", "m5.large=2")))
+    base = [{"Key": "htcondor:AnnexId", "Value": own["id"]}, {"Key": "htcondor:AnnexName", "Value": "own"},
+            {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}]
+    own_forged = world.run_instances(own["id"], base + [{"Key": "htcondor:PriceUSDPerHour",
+                                                         "Value": "t3.micro=1000"}], 1, profile=OTHER_PROFILE)
+    own_unpriced = world.run_instances(own["id"], base, 1)
+    forged = world.launch("forged", FUTURE, count=1, fleet=0,
+                          extra_tags=(("htcondor:PriceUSDPerHour", "t3.micro=9"),))
+    world.run_instances(forged["id"], [{"Key": "htcondor:AnnexId", "Value": forged["id"]},
+                                       {"Key": "htcondor:AnnexName", "Value": "forged"},
+                                       {"Key": "htcondor:BudgetUSD", "Value": "0.01"}], 1, profile=OTHER_PROFILE)
+    over_ids = over["instances"] + over["fleet_instances"]
+    at = max(launch_times(world, over_ids)) + datetime.timedelta(hours=2)
+
+    report = world.run(world.event(over, FUTURE), at=at)
+
+    world.assert_ended(over)
+    assert not world.template_exists(over["template"])
+    assert sorted(report["EndedAnnexes"]) == sorted([over["id"], both["id"]])
+    assert report["EndReasons"] == {over["id"]: "Budget", both["id"]: "Lease"}
+    got = report["Budgets"][over["id"]]
+    expected = sum((at - t).total_seconds() / 3600 * 0.25 for t in launch_times(world, over_ids))
     assert got["BudgetUSD"] == 1.5 and got["UnpricedInstances"] == 0
     assert abs(got["AccruedUSD"] - expected) < 1e-4 and got["AccruedUSD"] >= 1.5
-    assert report["CancelledSpotFleetRequests"] == [a["fleet"]]
-    assert report["DeletedRule"] == a["id"] and report["Errors"] == []
+    assert report["CancelledSpotFleetRequests"] == [over["fleet"]]
+    assert report["DeletedRule"] == over["id"] and report["Errors"] == []
 
+    world.assert_untouched(under)
+    assert 0.45 < report["Budgets"][under["id"]]["AccruedUSD"] < 0.55
 
-def test_budget_not_reached_leaves_the_annex_alone(world):
-    a = world.launch("underbudget", FUTURE, count=2, fleet=1, extra_tags=BUDGET_TAGS)
-    at = max(launch_times(world, a["instances"] + a["fleet_instances"])) + datetime.timedelta(hours=1.9)
-    report = world.run(world.event(a, FUTURE), at=at)
-    world.assert_untouched(a)
-    assert report["EndedAnnexes"] == [] and world.mutating_calls() == []
-    got = report["Budgets"][a["id"]]
-    assert 1.4 < got["AccruedUSD"] < 1.5
+    assert world.ended(both["instances"])
 
+    got = report["Budgets"][own["id"]]
+    assert abs(got["AccruedUSD"] - 4) < 0.05 and got["UnpricedInstances"] == 1
+    assert world.running(own["instances"] + own_forged + own_unpriced)
 
-def test_expired_lease_over_budget_says_lease(world):
-    a = world.launch("bothends", PAST, count=1, fleet=0, extra_tags=BUDGET_TAGS)
-    at = launch_times(world, a["instances"])[0] + datetime.timedelta(hours=10)
-    report = world.run(world.event(a, PAST), at=at)
-    world.assert_ended(a)
-    assert report["EndReasons"] == {a["id"]: "Lease"}
-
-
-def test_budget_counts_only_annex_own_instances_and_their_prices(world):
-    """A forged instance (another profile) with the annex's tags adds
-    nothing to the accrued cost; an instance with no price tag is counted as
-    unpriced; a type missing from the map is priced at the map's highest."""
-    a = world.launch("ownbudget", FUTURE, count=1, fleet=0, extra_tags=(
-        ("htcondor:BudgetUSD", "100"), ("htcondor:PriceUSDPerHour", "m5.large=2")))
-    tags = [{"Key": "htcondor:AnnexId", "Value": a["id"]}, {"Key": "htcondor:AnnexName", "Value": "ownbudget"},
-            {"Key": "htcondor:LeaseExpiration", "Value": FUTURE},
-            {"Key": "htcondor:PriceUSDPerHour", "Value": "t3.micro=1000"}]
-    forged = world.run_instances(a["id"], tags, 1, profile=OTHER_PROFILE)
-    unpriced = world.run_instances(a["id"], tags[:3], 1)
-    at = launch_times(world, a["instances"])[0] + datetime.timedelta(hours=3)
-    report = world.run(world.event(a, FUTURE), at=at)
-    got = report["Budgets"][a["id"]]
-    # the t3.micro is not in the map: priced at its highest, $2/h, for 3 h
-    assert abs(got["AccruedUSD"] - 6) < 0.01 and got["UnpricedInstances"] == 1
-    assert report["EndedAnnexes"] == []
-    assert world.running(a["instances"] + forged + unpriced)
-
-
-def test_forged_budget_tag_cannot_end_an_annex(world):
-    """A budget tag only on a resource that is not annex's own counts for
-    nothing."""
-    a = world.launch("nobudget", FUTURE, count=1, fleet=0, extra_tags=(("htcondor:PriceUSDPerHour", "t3.micro=9"),))
-    tags = [{"Key": "htcondor:AnnexId", "Value": a["id"]}, {"Key": "htcondor:AnnexName", "Value": "nobudget"},
-            {"Key": "htcondor:BudgetUSD", "Value": "0.01"}]
-    world.run_instances(a["id"], tags, 1, profile=OTHER_PROFILE)
-    report = world.run(world.event(a, FUTURE), at=now() + datetime.timedelta(hours=3))
-    assert report["EndedAnnexes"] == [] and a["id"] not in report["Budgets"]
-    assert world.running(a["instances"])
+    assert forged["id"] not in report["Budgets"] and world.running(forged["instances"])
 
 
 @pytest.mark.parametrize("value, expected", [
