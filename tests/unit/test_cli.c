@@ -90,8 +90,8 @@ static const struct condor_row condor_rows[] = {
 static const struct { const char *full, *prefix; } annex_rows[] = {
 	{ "instance-type", "inst" }, { "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
 	{ "debug", "deb" }, { "dry-run", "dr" }, { "wait", "w" }, { "json", "j" },
-	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "v" },
-	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
+	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "ve" },
+	{ "min-count", "mi" }, { "vcpus", "vc" }, { "memory-gib", "me" }, { "gpus", "gp" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
 	{ "no-may-use-aws", "no-m" },
 	{ "no-connectivity-check", "no-c" },
