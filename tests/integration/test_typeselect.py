@@ -207,6 +207,49 @@ def test_image_arch(m, pool, types):
             got[2] == "arm64" and got[0] == want_n and got[3] == want and not live(m, "armsel"), (got, want, err))
 
 
+def type_item(name, vcpus, mib, gpus=(), arch="x86_64", current="true"):
+    g = "".join("<item><count>%d</count></item>" % c for c in gpus)
+    return ("<item><instanceType>%s</instanceType><currentGeneration>%s</currentGeneration>"
+            "<processorInfo><supportedArchitectures><item>%s</item></supportedArchitectures></processorInfo>"
+            "%s%s%s</item>" % (name, current, arch,
+                               "<vCpuInfo><defaultVCpus>%d</defaultVCpus></vCpuInfo>" % vcpus if vcpus else "",
+                               "<memoryInfo><sizeInMiB>%d</sizeInMiB></memoryInfo>" % mib,
+                               "<gpuInfo><gpus>%s</gpus></gpuInfo>" % g if gpus else ""))
+
+
+def page(items, token=None):
+    return ('<?xml version="1.0" encoding="UTF-8"?><DescribeInstanceTypesResponse '
+            'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><instanceTypeSet>%s'
+            '</instanceTypeSet>%s</DescribeInstanceTypesResponse>' %
+            ("".join(items), "<nextToken>%s</nextToken>" % token if token else ""))
+
+
+def test_pages(m, pool):
+    """Two pages served by the fault proxy: every page is read, the second
+    asked with the first's token and the same filters; GPU counts are
+    summed, and a type of another generation or architecture, or without
+    vCPUs, is left out whatever the endpoint's filters did."""
+    p1 = page([type_item("m5.large", 2, 8192), type_item("g4dn.xlarge", 4, 16384, gpus=(1, 1)),
+               type_item("t1.micro", 1, 627, current="false")], token="tok-2")
+    p2 = page([type_item("m6i.large", 2, 8192), type_item("m6g.large", 2, 8192, arch="arm64"),
+               type_item("c5.xlarge", 4, 8192), type_item("x9.large", 0, 8192), type_item("g4dn.2xlarge", 8, 32768,
+                                                                                        gpus=(1,))])
+    rules = [{"call": "DescribeInstanceTypes", "nth": 1, "fault": "reply", "status": 200, "body": p1},
+             {"call": "DescribeInstanceTypes", "nth": 2, "fault": "reply", "status": 200, "body": p2}]
+    with T.FaultProxy(rules) as fp:
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", "pages", "-vcpus", "-4", "-gpus", "-1",
+                                    "-dry-run"], pool.env(**fp.env()))
+        dit = [c["params"] for c in fp.calls() if c["operation"] == "DescribeInstanceTypes"]
+    got = listed(err)
+    T.check("pages: both read; the matching types smallest first; GPU counts summed (g4dn.xlarge has 2)",
+            got is not None and got[0] == 3 and got[3] == ["m5.large", "m6i.large", "c5.xlarge"] and
+            "keeping all" in err, err)
+    T.check("pages: the second page asked with the first's token and the same filters",
+            len(dit) >= 2 and "NextToken" not in dit[0] and dit[1].get("NextToken") == "tok-2" and
+            {k: v for k, v in dit[1].items() if k.startswith("Filter.")} ==
+            {k: v for k, v in dit[0].items() if k.startswith("Filter.")}, dit)
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -220,6 +263,7 @@ def main():
         T.guarded(test_no_match, m, pool)
         T.guarded(test_one_type_launches, m, pool, types)
         T.guarded(test_image_arch, m, pool, types)
+        T.guarded(test_pages, m, pool)
     return T.summary()
 
 
