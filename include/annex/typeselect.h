@@ -5,7 +5,8 @@
  * types by attribute ranges", says why (not EC2's InstanceRequirements).
  *
  * The pure part (parsing a range, matching one type, ordering and
- * capping) needs no AWS; typeselect_resolve makes the calls.
+ * capping; typeselect.c) needs no AWS; typeselect_resolve makes the calls
+ * (typeselect_ec2.c).
  *
  *   struct typeselect_list l;
  *   if (typeselect_resolve(aws, &o->typesel, "x86_64", "on-demand", 20, &l, err) == 0)
@@ -21,6 +22,10 @@
 #include "annex/err.h"
 
 struct aws_ctx;
+
+/* Far above any instance type (the largest have under 1000 vCPUs, 32 TiB
+ * and 16 GPUs), low enough that no arithmetic on it overflows. */
+#define TYPESELECT_MAX_VALUE 1e9
 
 /* One option's range: lo <= v <= hi, each bound optional. */
 struct typeselect_range {

@@ -16,7 +16,8 @@
  * fuzz-sources: src/ec2.c src/ec2_images.c src/iam.c src/sts.c src/ssm.c src/events.c
  * fuzz-sources: src/lambda.c src/inventory.c src/inventory_join.c src/aws_query.c src/aws_rest.c
  * fuzz-sources: src/aws_error.c src/xml.c src/http.c src/endpoint.c src/sigv4_canon.c src/params.c
- * fuzz-sources: src/timefmt.c src/buf.c src/err.c src/policydoc.c src/typeselect.c src/launchplan.c
+ * fuzz-sources: src/timefmt.c src/buf.c src/err.c src/policydoc.c src/typeselect.c src/typeselect_ec2.c
+ * fuzz-sources: src/launchplan.c
  * fuzz-max-len: 8192
  */
 #include "annex/aws.h"
