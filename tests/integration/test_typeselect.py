@@ -266,7 +266,7 @@ def main():
     # several types launch only where a back-end sends them as one request (EC2 Fleet, whose
     # option -instance-types comes with it); until then they are refused
     MULTI = "-instance-types" in T.run_annex(["-help", "all"], {"PATH": "/usr/bin:/bin"})[1]
-    print("this build %s a multi-type back-end" % ("has" if MULTI else "has no"), flush=True)
+    print("this build has %s multi-type back-end" % ("a" if MULTI else "no"), flush=True)
     with MotoServer() as m:
         pool = T.Pool(m)
         rc, out, err = T.run_annex(["-setup"], pool.env())
