@@ -424,7 +424,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 	const struct annex_opts *o = l->o;
 	struct buf q = BUF_INIT, p = BUF_INIT;
 	const char *ask;
-	int yes;
+	int yes, type_hint;
 
 	if (o->yes || o->dry_run)
 		return 0;
@@ -448,9 +448,11 @@ static int confirm(struct launch *l, struct annex_err *err)
 	if (yes)
 		return 0;
 	puts("Not starting an annex; user did not confirm.");
-	if (!o->given_instance_type || !o->given_duration || !o->given_idle)
+	/* ranges chose the type: the hint to name one would contradict them */
+	type_hint = !o->given_instance_type && !typeselect_given(&o->typesel);
+	if (type_hint || !o->given_duration || !o->given_idle)
 		putchar('\n');
-	if (!o->given_instance_type && !l->fleet_config_file && !typeselect_given(&o->typesel))
+	if (type_hint && !l->fleet_config_file)
 		puts("To change the instance type, use the -aws-on-demand-instance-type flag.");
 	if (!o->given_duration)
 		puts("To change the lease duration, use the -duration flag.");
@@ -512,8 +514,8 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	l.o = o;
 	launch_spec_init(&l.spec);
 	if (pick_backend(&l, err) != 0 || session_open(&l.s, o, err) != 0 || plan_local(&l, err) != 0 ||
-	    session_connect(&l.s, 0, err) != 0 || select_types(&l, err) != 0 || pick_image(&l, err) != 0 || check_connectivity(&l, err) != 0 ||
-	    check_cost(&l, err) != 0 || confirm(&l, err) != 0 ||
+	    session_connect(&l.s, 0, err) != 0 || select_types(&l, err) != 0 || pick_image(&l, err) != 0 ||
+	    check_connectivity(&l, err) != 0 || check_cost(&l, err) != 0 || confirm(&l, err) != 0 ||
 	    plan_annex(&l, err) != 0)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));
