@@ -30,7 +30,8 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
-	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST, ID_AUTO, ID_MAX_INSTANCES, ID_INSTANCE_TYPES,
+	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST, ID_VCPUS, ID_MEMORY_GIB, ID_GPUS,
+	ID_AUTO, ID_MAX_INSTANCES, ID_INSTANCE_TYPES,
 	ID_LAST_
 };
 
@@ -113,6 +114,9 @@ static const struct cli_option cli_options[] = {
 	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 	{ "no-connectivity-check", 0, ID_NO_CONN_CHECK, ARG_NONE },
 	{ "max-cost", 0, ID_MAX_COST, ARG_STRING },
+	{ "vcpus", 0, ID_VCPUS, ARG_STRING },
+	{ "memory-gib", 0, ID_MEMORY_GIB, ARG_STRING },
+	{ "gpus", 0, ID_GPUS, ARG_STRING },
 	{ "auto", 0, ID_AUTO, ARG_NONE },
 	{ "max-instances", 0, ID_MAX_INSTANCES, ARG_COUNT },
 	{ "instance-types", 0, ID_INSTANCE_TYPES, ARG_STRING },
@@ -379,6 +383,9 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_AUTO: return cli_set_command(o, st, CMD_AUTO, "-auto", err);
 	case ID_MAX_COST:
 		return cli_max_cost(val, &o->max_cost_usd, err);
+	case ID_VCPUS: return typeselect_parse_range("-vcpus", val, 0, &o->typesel.vcpus, err);
+	case ID_MEMORY_GIB: return typeselect_parse_range("-memory-gib", val, 1, &o->typesel.memory_gib, err);
+	case ID_GPUS: return typeselect_parse_range("-gpus", val, 0, &o->typesel.gpus, err);
 	case ID_DURATION:
 		o->given_duration = 1;
 		return cli_positive_hours(opt->name, val, &o->duration_h, err);
@@ -477,6 +484,18 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "-owner and -no-owner are mutually exclusive");
 	if (o->aws_spot_fleet && o->aws_on_demand)
 		return annex_err_set(err, "Usage", "-aws-spot-fleet and -aws-on-demand are mutually exclusive");
+	if (typeselect_given(&o->typesel)) {
+		/* the ranges choose the types of an on-demand launch; the other
+		 * ways of naming types would leave one of them without effect */
+		if (spot)
+			return annex_err_set(err, "Usage", "-vcpus, -memory-gib and -gpus choose the types of an on-demand "
+					     "launch (-count); a Spot Fleet names its types in its config file");
+		if (o->count == 0)
+			return annex_err_set(err, "Usage", "-vcpus, -memory-gib and -gpus go only with a launch of -count N");
+		if (o->instance_type)
+			return annex_err_set(err, "Usage", "-vcpus, -memory-gib and -gpus choose the instance types: "
+					     "give them or -instance-type (-aws-on-demand-instance-type), not both");
+	}
 	if (o->count > 0 && o->slots > 0)
 		return annex_err_set(err, "Usage", "-count (on-demand instances) and -slots (a Spot Fleet) are mutually exclusive");
 	if (o->count > 0 && spot)

@@ -28,6 +28,7 @@
 #include "annex/prompt.h"
 #include "annex/session.h"
 #include "annex/timefmt.h"
+#include "annex/typeselect.h"
 
 struct launch {
 	struct annex_session s;
@@ -109,7 +110,7 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	if (launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
 	sp->annex_name = xstrdup(o->annex_name);
-	if (!l->fleet_config_file) {
+	if (!l->fleet_config_file && !typeselect_given(&o->typesel)) {  /* ranges: select_types */
 		v = knob_or(l, o->instance_type, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
 		launch_spec_add_type(sp, v ? v : PLATFORMS_DEFAULT_TYPE);
 		free(v);
@@ -188,6 +189,90 @@ static int plan_local(struct launch *l, struct annex_err *err)
 		}
 	}
 	return 0;
+}
+
+/* The back-end that sends several instance types as one request (EC2
+ * Fleet's CreateFleet); NULL while this build has none, and ranges that
+ * keep several types are then refused, never launched as RunInstances of
+ * one of them. With that back-end merged, this names it. */
+static const struct launch_backend *const several_types_backend = NULL;
+
+/* The architecture the ranges select types for: the image's (the option's
+ * or ANNEX_DEFAULT_ODI_IMAGE_ID's), or x86_64, the only one annex has a
+ * default image for (imagecheck.h). */
+static int image_arch(struct launch *l, char *arch, size_t n, struct annex_err *err)
+{
+	char *image = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
+	int rc;
+
+	snprintf(arch, n, "x86_64");
+	if (!image)
+		return 0;
+	rc = ec2_image_exists(l->s.aws, image, arch, n, err);
+	if (rc == 0)
+		annex_err_set(err, "InvalidAMIID.NotFound", "image %s does not exist in %s; check the AMI id "
+			      "(image ids differ from region to region) and the region (-aws-region)", image, l->s.region);
+	else if (rc < 0)
+		annex_err_prefix(err, "describing image %s", image);
+	free(image);
+	return rc == 1 ? 0 : -1;
+}
+
+/* -vcpus, -memory-gib, -gpus (typeselect.h): the types that match, of the
+ * current generation and the image's architecture, offered for this
+ * market, the smallest ANNEX_TYPE_SELECT_MAX of them; said on stderr
+ * (also with -dry-run) before anything else is asked. */
+static int select_types(struct launch *l, struct annex_err *err)
+{
+	const struct typeselect *ts = &l->o->typesel;
+	const char *usage = l->spec.market == LAUNCH_SPOT ? "spot" : "on-demand";
+	struct typeselect_list list;
+	struct buf ranges = BUF_INIT, line = BUF_INIT;
+	char arch[32];
+	long max = 20;
+	int rc = -1;
+
+	if (!typeselect_given(ts))
+		return 0;
+	if (knobs_get_long(l->s.cfg, "ANNEX_TYPE_SELECT_MAX", &max, err) < 0 || image_arch(l, arch, sizeof(arch), err) != 0)
+		return -1;
+	if (typeselect_resolve(l->s.aws, ts, arch, usage, (size_t)max, &list, err) != 0)
+		return annex_err_prefix(err, "listing instance types (DescribeInstanceTypes)");
+	typeselect_text(ts, &ranges);
+	if (list.n == 0) {
+		annex_err_set(err, "NoMatchingType", "no current-generation %s instance type offered %s in %s matches %s",
+			      arch, usage, l->s.region, buf_cstr(&ranges));
+		goto out;
+	}
+	if (list.n < list.matched)
+		buf_printf(&line, "keeping the %zu smallest (by vCPUs, then memory; ANNEX_TYPE_SELECT_MAX)", list.n);
+	else
+		buf_printf(&line, "keeping %s", list.n == 1 ? "it" : "all");
+	for (size_t i = 0; i < list.n; i++) {
+		const struct typeselect_type *t = &list.v[i];
+		buf_printf(&line, "%s %s (%ld vCPUs, %.10g GiB", i ? "," : ":", t->name, t->vcpus, t->memory_mib / 1024.0);
+		if (t->gpus)
+			buf_printf(&line, ", %ld GPU%s", t->gpus, t->gpus == 1 ? "" : "s");
+		buf_puts(&line, ")");
+		launch_spec_add_type(&l->spec, t->name);
+	}
+	fprintf(stderr, "annex: %zu instance type%s in %s match%s %s (current generation, %s, %s); %s\n", list.matched,
+		list.matched == 1 ? "" : "s", l->s.region, list.matched == 1 ? "es" : "", buf_cstr(&ranges), arch, usage,
+		buf_cstr(&line));
+	rc = 0;
+	if (list.n > 1 && l->backend == &launch_ondemand) {
+		if (several_types_backend)
+			l->backend = several_types_backend;
+		else
+			rc = annex_err_set(err, "SeveralTypes", "%s keeps %zu instance types, and this annex launches one "
+					   "type at a time (RunInstances): narrow the ranges until one type matches, or "
+					   "name it with -instance-type", buf_cstr(&ranges), list.n);
+	}
+out:
+	typeselect_list_free(&list);
+	buf_free(&ranges);
+	buf_free(&line);
+	return rc;
 }
 
 /* The (type, image) pairs of one list of a Spot Fleet config: its
@@ -321,8 +406,17 @@ static int check_cost(struct launch *l, struct annex_err *err)
 	else
 		cost_quote_ondemand(l->s.aws, l->s.region, l->spec.instance_types[0], l->spec.count, l->lease_h, &q);
 	cost_line(&q, time(NULL), &l->cost_line);
+	/* what the instances were quoted, tagged on them (plan_annex) so the
+	 * lease function and -status can reckon the cost so far */
+	if (q.n_prices) {
+		char tag[COST_TAG_MAX + 1];
+		cost_price_tag(&q, tag, sizeof(tag));
+		free(l->spec.price_tag);
+		l->spec.price_tag = xstrdup(tag);
+	}
 	if (o->max_cost_usd <= 0)
 		return 0;
+	l->spec.budget_usd = o->max_cost_usd;
 	rc = cost_check_max(&q, o->max_cost_usd, err);
 	if (o->dry_run || o->yes) {
 		char max[48];
@@ -339,7 +433,7 @@ static int confirm(struct launch *l, struct annex_err *err)
 	const struct annex_opts *o = l->o;
 	struct buf q = BUF_INIT, p = BUF_INIT;
 	const char *ask;
-	int yes;
+	int yes, type_hint;
 
 	if (o->yes || o->dry_run)
 		return 0;
@@ -363,9 +457,11 @@ static int confirm(struct launch *l, struct annex_err *err)
 	if (yes)
 		return 0;
 	puts("Not starting an annex; user did not confirm.");
-	if (!o->given_instance_type || !o->given_duration || !o->given_idle)
+	/* ranges chose the type: the hint to name one would contradict them */
+	type_hint = !o->given_instance_type && !typeselect_given(&o->typesel);
+	if (type_hint || !o->given_duration || !o->given_idle)
 		putchar('\n');
-	if (!o->given_instance_type && !l->fleet_config_file)
+	if (type_hint && !l->fleet_config_file)
 		puts("To change the instance type, use the -aws-on-demand-instance-type flag.");
 	if (!o->given_duration)
 		puts("To change the lease duration, use the -duration flag.");
@@ -427,8 +523,8 @@ int cmd_launch(const struct annex_opts *o, struct annex_err *err)
 	l.o = o;
 	launch_spec_init(&l.spec);
 	if (pick_backend(&l, err) != 0 || session_open(&l.s, o, err) != 0 || plan_local(&l, err) != 0 ||
-	    session_connect(&l.s, 0, err) != 0 || pick_image(&l, err) != 0 || check_connectivity(&l, err) != 0 ||
-	    check_cost(&l, err) != 0 || confirm(&l, err) != 0 ||
+	    session_connect(&l.s, 0, err) != 0 || select_types(&l, err) != 0 || pick_image(&l, err) != 0 ||
+	    check_connectivity(&l, err) != 0 || check_cost(&l, err) != 0 || confirm(&l, err) != 0 ||
 	    plan_annex(&l, err) != 0)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));

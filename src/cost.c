@@ -62,11 +62,13 @@ void cost_line(const struct cost_quote *q, time_t now, struct buf *out)
 	}
 	cost_usd(cost_worst(q->count, q->hourly, q->hours), total, sizeof(total));
 	cost_rate(q->hourly, hourly, sizeof(hourly));
-	buf_printf(out, "Worst case: at most %s (%ld instance%s x %s/h x %.2f h; %s price of %s", total, q->count,
-		   q->count == 1 ? "" : "s", hourly, q->hours, q->spot ? "newest spot" : "on-demand", q->type);
+	buf_printf(out, "Worst case: at most %s (%ld instance%s x %s/h x %.2f h; %s %s", total, q->count,
+		   q->count == 1 ? "" : "s", hourly, q->hours,
+		   q->capped ? "the Spot Fleet config's SpotPrice cap for" :
+		   q->spot ? "newest spot price of" : "on-demand price of", q->type);
 	if (q->how[0])
 		buf_printf(out, "; %s", q->how);
-	if (q->spot && q->when > 0 && now - q->when > 86400) {
+	if (q->spot && !q->capped && q->when > 0 && now - q->when > 86400) {
 		timefmt_iso8601(q->when, when);
 		buf_printf(out, "; that price is from %s, %ld days old", when, (long)((now - q->when) / 86400));
 	}
@@ -190,20 +192,42 @@ void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *ty
 	q->priced = 1;
 	q->hourly = hourly;
 	snprintf(q->type, sizeof(q->type), "%s", type);
+	snprintf(q->prices[0].type, sizeof(q->prices[0].type), "%s", type);
+	q->prices[0].usd = hourly;
+	q->n_prices = 1;
 }
 
 /* ---- spot: DescribeSpotPriceHistory ---- */
 
+/* The types a Spot Fleet config names, each with its bound: the highest
+ * SpotPrice cap among the launch specifications naming it, or none when
+ * one of them has no cap (then only the market point bounds it). */
 struct fleet_types {
-	const char *type[64];
+	const char *type[COST_MAX_TYPES];
+	double cap[COST_MAX_TYPES];     /* > 0: every spec of the type is capped, at most this */
+	int uncapped[COST_MAX_TYPES];
 	size_t n;
 	double min_weight;
+	double global_cap;              /* the config's SpotPrice; 0: none */
 };
+
+/* A SpotPrice member (a string of dollars, or a number); 0 when absent. */
+static double spot_cap(json_object *o)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, "SpotPrice", &v))
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		return atof(json_object_get_string(v));
+	return json_object_get_double(v);
+}
 
 static void fleet_add(struct fleet_types *ft, json_object *spec)
 {
 	json_object *v;
-	double w = 1;
+	double w = 1, cap = spot_cap(spec);
+	size_t i;
 
 	if (json_object_object_get_ex(spec, "WeightedCapacity", &v))
 		w = json_object_get_double(v);
@@ -211,11 +235,20 @@ static void fleet_add(struct fleet_types *ft, json_object *spec)
 		ft->min_weight = w;
 	if (!json_object_object_get_ex(spec, "InstanceType", &v) || !json_object_is_type(v, json_type_string))
 		return;
-	for (size_t i = 0; i < ft->n; i++)
+	if (!(cap > 0))
+		cap = ft->global_cap;
+	for (i = 0; i < ft->n; i++)
 		if (strcmp(ft->type[i], json_object_get_string(v)) == 0)
+			break;
+	if (i == ft->n) {
+		if (ft->n == COST_MAX_TYPES)
 			return;
-	if (ft->n < sizeof(ft->type) / sizeof(ft->type[0]))
 		ft->type[ft->n++] = json_object_get_string(v);
+	}
+	if (!(cap > 0))
+		ft->uncapped[i] = 1;
+	else if (cap > ft->cap[i])
+		ft->cap[i] = cap;
 }
 
 static void fleet_list(struct fleet_types *ft, json_object *list)
@@ -229,6 +262,7 @@ static void fleet_collect(json_object *cfg, struct fleet_types *ft)
 	json_object *list, *ltcs;
 
 	memset(ft, 0, sizeof(*ft));
+	ft->global_cap = spot_cap(cfg);
 	if (json_object_object_get_ex(cfg, "LaunchSpecifications", &list))
 		fleet_list(ft, list);
 	if (json_object_object_get_ex(cfg, "LaunchTemplateConfigs", &ltcs) && json_object_is_type(ltcs, json_type_array))
@@ -237,13 +271,12 @@ static void fleet_collect(json_object *cfg, struct fleet_types *ft)
 				fleet_list(ft, list);
 }
 
-/* The newest point per type; at equal times (one per zone) the highest.
- * Then the highest of the types: the worst case. */
-static int spot_prices(struct aws_ctx *aws, const struct fleet_types *ft, struct cost_quote *q, struct annex_err *err)
+/* The newest point per type into price[] and when[] (0: no point); at
+ * equal times (one per zone) the highest. */
+static int spot_history(struct aws_ctx *aws, const struct fleet_types *ft, double *price, time_t *when,
+			struct annex_err *err)
 {
 	struct params p = PARAMS_INIT;
-	double price[64] = { 0 };
-	time_t when[64] = { 0 };
 	char name[48], now_iso[TIMEFMT_ISO8601_SIZE];
 	xmlDoc *doc = NULL;
 	xmlNode *set, *it;
@@ -282,12 +315,29 @@ static int spot_prices(struct aws_ctx *aws, const struct fleet_types *ft, struct
 			}
 	}
 	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* The worst case of the types: each type's bound is its cap when every
+ * spec naming it has one, else its newest point; the highest bound wins. */
+static int fleet_bound(const struct fleet_types *ft, const double *price, const time_t *when, int have_history,
+		       struct cost_quote *q, struct annex_err *err)
+{
 	for (size_t i = 0; i < ft->n; i++) {
-		if (!(price[i] > 0))
+		double bound;
+		int capped = !ft->uncapped[i];
+		if (capped)
+			bound = ft->cap[i];
+		else if (have_history && price[i] > 0)
+			bound = price[i];
+		else if (have_history)
 			return annex_err_set(err, "NoPrice", "no Linux/UNIX spot price history for %s", ft->type[i]);
-		if (price[i] > q->hourly) {
-			q->hourly = price[i];
-			q->when = when[i];
+		else
+			return -1;
+		if (bound > q->hourly) {
+			q->hourly = bound;
+			q->capped = capped;
+			q->when = capped ? 0 : when[i];
 			snprintf(q->type, sizeof(q->type), "%s", ft->type[i]);
 		}
 	}
@@ -298,6 +348,9 @@ void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double 
 {
 	struct fleet_types ft;
 	struct annex_err e;
+	double price[COST_MAX_TYPES] = { 0 };
+	time_t when[COST_MAX_TYPES] = { 0 };
+	int have;
 
 	fleet_collect(cfg, &ft);
 	quote_init(q, 1, cost_fleet_count(slots, ft.min_weight), hours);
@@ -308,10 +361,108 @@ void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double 
 		snprintf(q->why, sizeof(q->why), "the Spot Fleet config names no instance type");
 		return;
 	}
-	if (spot_prices(aws, &ft, q, &e) != 0) {
+	/* the points are asked even when every type is capped: the price
+	 * tags record what the instances are likely to cost, not the cap */
+	have = spot_history(aws, &ft, price, when, &e) == 0;
+	if (!have)
 		why_from(q, "DescribeSpotPriceHistory", &e);
+	for (size_t i = 0; have && i < ft.n; i++)
+		if (price[i] > 0) {
+			struct cost_price *cp = &q->prices[q->n_prices++];
+			snprintf(cp->type, sizeof(cp->type), "%s", ft.type[i]);
+			cp->usd = price[i];
+		}
+	memset(&e, 0, sizeof(e));
+	if (fleet_bound(&ft, price, when, have, q, &e) != 0) {
+		if (have)
+			why_from(q, "DescribeSpotPriceHistory", &e);
 		q->hourly = 0;
+		q->capped = 0;
 		return;
 	}
+	q->why[0] = 0;
 	q->priced = 1;
+}
+
+/* ---- the price tag ---- */
+
+void cost_num(double usd, char *out, size_t n)
+{
+	size_t len;
+
+	snprintf(out, n, "%.6f", usd);
+	len = strlen(out);
+	while (len > 0 && out[len - 1] == '0')
+		out[--len] = 0;
+	if (len > 0 && out[len - 1] == '.')
+		out[--len] = 0;
+}
+
+static int price_cmp(const void *a, const void *b)
+{
+	const struct cost_price *x = a, *y = b;
+
+	if (x->usd != y->usd)
+		return x->usd < y->usd ? 1 : -1;
+	return strcmp(x->type, y->type);
+}
+
+void cost_price_tag(const struct cost_quote *q, char *out, size_t n)
+{
+	struct cost_price sorted[COST_MAX_TYPES];
+	size_t len = 0;
+
+	if (n)
+		out[0] = 0;
+	memcpy(sorted, q->prices, q->n_prices * sizeof(sorted[0]));
+	qsort(sorted, q->n_prices, sizeof(sorted[0]), price_cmp);
+	for (size_t i = 0; i < q->n_prices; i++) {
+		char pair[80], num[32];
+		int k;
+		cost_num(sorted[i].usd, num, sizeof(num));
+		k = snprintf(pair, sizeof(pair), "%s%s=%s", len ? "," : "", sorted[i].type, num);
+		if (k < 0 || len + (size_t)k > COST_TAG_MAX || len + (size_t)k >= n)
+			break;
+		memcpy(out + len, pair, (size_t)k + 1);
+		len += (size_t)k;
+	}
+}
+
+double cost_price_of(const char *tag, const char *type)
+{
+	size_t tl = strlen(type);
+
+	for (const char *p = tag; p && *p;) {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		if (!end)
+			end = p + strlen(p);
+		if (eq && eq < end && (size_t)(eq - p) == tl && strncmp(p, type, tl) == 0) {
+			char *stop;
+			double v = strtod(eq + 1, &stop);
+			return stop == end && v >= 0 ? v : -1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return -1;
+}
+
+double cost_price_for(const char *tag, const char *type)
+{
+	double own = cost_price_of(tag, type), best = -1;
+
+	if (own >= 0)
+		return own;
+	for (const char *p = tag; p && *p;) {
+		const char *end = strchr(p, ','), *eq = strchr(p, '=');
+		if (!end)
+			end = p + strlen(p);
+		if (eq && eq < end && eq > p) {
+			char *stop;
+			double v = strtod(eq + 1, &stop);
+			if (stop == end && v > best)
+				best = v;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return best;
 }

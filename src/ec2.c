@@ -253,12 +253,13 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 		xmlNode *is = xml_find(r, "instancesSet");
 		for (xmlNode *i = is ? xml_first(is, "item") : NULL; i; i = xml_next(i, "item")) {
 			char id[32] = "", state[32] = "", type[64] = "", ip[64] = "", launched[64] = "";
-			char profile[2048] = "", token[128] = "";
+			char profile[2048] = "", token[128] = "", lifecycle[32] = "";
 			struct ec2_annex_tags t;
 			xmlNode *tags = xml_find(i, "tagSet");
 			char *fleet = ec2_tag_value(tags, "aws:ec2spot:fleet-request-id");
 			struct ec2_instance in = { id, state, type, ip, launched, profile, token, fleet ? fleet : "",
-						   &t, tags };
+						   &t, tags, lifecycle };
+			xml_text_buf(i, "instanceLifecycle", lifecycle, sizeof(lifecycle));
 			xml_text_buf(i, "iamInstanceProfile/arn", profile, sizeof(profile));
 			xml_text_buf(i, "clientToken", token, sizeof(token));
 			xml_text_buf(i, "instanceId", id, sizeof(id));

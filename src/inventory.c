@@ -21,6 +21,8 @@ static char *inventory_or_null(const char *s)
 
 static void inventory_take_instance(const struct ec2_instance *e, void *ud)
 {
+	char *prices = ec2_tag_value(e->tag_set, "htcondor:PriceUSDPerHour");
+	char *budget = ec2_tag_value(e->tag_set, "htcondor:BudgetUSD");
 	struct inventory_instance in = {
 		.id = (char *)e->id,
 		.state = (char *)e->state,
@@ -35,9 +37,14 @@ static void inventory_take_instance(const struct ec2_instance *e, void *ud)
 		.profile_arn = inventory_or_null(e->profile_arn),
 		.client_token = inventory_or_null(e->client_token),
 		.fleet_id = inventory_or_null(e->fleet_id),
+		.lifecycle = inventory_or_null(e->lifecycle),
+		.prices = inventory_or_null(prices),
+		.budget = inventory_or_null(budget),
 	};
 
 	inventory_add_instance(ud, &in);
+	free(prices);
+	free(budget);
 }
 
 int inventory_list_instances(struct aws_ctx *ctx, struct inventory *inv, struct annex_err *err)

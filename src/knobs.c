@@ -103,6 +103,9 @@ static const struct knob_def knob_table[] = {
 	{ "ANNEX_SPOT_POLL_INTERVAL", KNOB_DURATION, "5", "seconds", 1, 60, 0,
 	  "How often a Spot node's interruption watcher asks the metadata service for an interruption notice or a "
 	  "rebalance recommendation (docs/bootscript.md)." },
+	{ "ANNEX_TYPE_SELECT_MAX", KNOB_INT, "20", "types", 1, 50, 0,
+	  "The most instance types -vcpus, -memory-gib and -gpus launch: the smallest (by vCPUs, then memory) of "
+	  "the types that match are kept (docs/commands.md, \"Instance types by attribute ranges\")." },
 	{ "ANNEX_WAIT_TIMEOUT", KNOB_DURATION, "1800", "seconds", 1, DAY_S, 0,
 	  "How long a launch with -wait waits for every instance to join the pool or end; the default is the nodes' "
 	  "own ANNEX_JOIN_TIMEOUT, after which a node that has not joined powers itself off." },

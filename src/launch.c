@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/cost.h"
 #include "annex/dryrun.h"
 #include "annex/events.h"
 
@@ -36,6 +37,7 @@ void launch_spec_free(struct launch_spec *spec)
 	free(spec->key_name);
 	free(spec->lease_function_arn);
 	free(spec->fleet_role_arn);
+	free(spec->price_tag);
 	json_object_put(spec->fleet_config);
 	launch_spec_init(spec);
 }
@@ -65,6 +67,14 @@ void launch_spec_add_annex_tags(struct launch_spec *spec)
 	launch_spec_add_tag(spec, "htcondor:IdleTimeout", v);
 	if (spec->owners)
 		launch_spec_add_tag(spec, "htcondor:Owner", spec->owners);
+	/* what the lease function and -status reckon the annex's cost with,
+	 * without the Price List (docs/lease-function.md, "Budget") */
+	if (spec->budget_usd > 0) {
+		cost_num(spec->budget_usd, v, sizeof(v));
+		launch_spec_add_tag(spec, "htcondor:BudgetUSD", v);
+	}
+	if (spec->price_tag && *spec->price_tag)
+		launch_spec_add_tag(spec, "htcondor:PriceUSDPerHour", spec->price_tag);
 	snprintf(v, sizeof(v), "annex %s", spec->annex_name);
 	launch_spec_add_tag(spec, "Name", v);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "annex/aws_retry.h"
+#include "annex/cost.h"
 #include "annex/dryrun.h"
 #include "annex/fleetconfig.h"
 
@@ -28,10 +29,12 @@ char *launch_spotfleet_template_name(const char *annex_id)
 static int build(const struct launch_spec *s, const char *template_name, json_object **cfg,
 		 json_object **versions, struct annex_err *err)
 {
+	char budget[32];
 	const struct fleet_tag tags[] = {
 		{ "htcondor:AnnexName", s->annex_name },
 		{ "htcondor:AnnexId", s->annex_id },
 		{ "htcondor:LeaseExpiration", s->lease_iso },
+		{ "htcondor:BudgetUSD", budget },   /* only with -max-cost */
 	};
 	struct fleet_tag *node_tags = xcalloc(s->n_tags ? s->n_tags : 1, sizeof(*node_tags));
 	struct fleet_settings fs;
@@ -58,8 +61,9 @@ static int build(const struct launch_spec *s, const char *template_name, json_ob
 	fs.instance_profile_arn = s->instance_profile_arn;
 	fs.security_group_ids = s->security_group_ids;
 	fs.key_name = s->key_name;
+	cost_num(s->budget_usd, budget, sizeof(budget));
 	fs.tags = tags;
-	fs.n_tags = 3;
+	fs.n_tags = s->budget_usd > 0 ? 4 : 3;
 	fs.node_tags = node_tags;
 	fs.n_node_tags = s->n_tags;
 	rc = fleetconfig_apply(*cfg, &fs, versions, err);
@@ -89,6 +93,12 @@ static int create_params(const struct launch_spec *s, const char *name, json_obj
 	params_add(p, "TagSpecification.1.Tag.2.Value", s->annex_id);
 	params_add(p, "TagSpecification.1.Tag.3.Key", "htcondor:LeaseExpiration");
 	params_add(p, "TagSpecification.1.Tag.3.Value", s->lease_iso);
+	if (s->budget_usd > 0) {
+		char budget[32];
+		cost_num(s->budget_usd, budget, sizeof(budget));
+		params_add(p, "TagSpecification.1.Tag.4.Key", "htcondor:BudgetUSD");
+		params_add(p, "TagSpecification.1.Tag.4.Value", budget);
+	}
 	return fleetconfig_template_params(data, p, err);
 }
 

@@ -50,8 +50,10 @@ int launchplan_check_instance_type(const char *type, const char *option, struct 
 		else if (!islower((unsigned char)*p) && *p != '-')
 			goto bad;
 	}
+	/* the size: letters and digits, and single inner dashes ("metal-24xl") */
 	for (const char *p = dot + 1; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    (*p != '-' || p == dot + 1 || !p[1] || p[1] == '-'))
 			goto bad;
 	if (digit)
 		return 0;

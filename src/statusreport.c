@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/cost.h"
+#include "annex/timefmt.h"
 #include "statusreport_int.h"
 
 const struct inventory_instance *sr_inst(const struct status_report *r, size_t i)
@@ -257,4 +259,57 @@ struct sr_type *sr_types(const struct status_report *r, size_t a, size_t b, size
 		qsort(v, n, sizeof(*v), sr_cmp_type);
 	*n_out = n;
 	return v;
+}
+
+const char *sr_inst_market(const struct inventory_instance *in)
+{
+	return in->lifecycle ? in->lifecycle : "on-demand";
+}
+
+double sr_inst_price(const struct inventory_instance *in)
+{
+	return in->prices ? cost_price_for(in->prices, in->type ? in->type : "") : -1;
+}
+
+/* EC2's launchTime ("2026-12-04T19:30:00.000Z"), to the second; -1 when unreadable. */
+static time_t sr_launch_time(const char *s)
+{
+	char t[24];
+
+	if (!s || strlen(s) < 19)
+		return (time_t)-1;
+	memcpy(t, s, 19);
+	strcpy(t + 19, "Z");
+	return timefmt_parse_time(t);
+}
+
+void sr_cost_of(const struct status_report *r, size_t a, size_t b, struct sr_cost *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = a; i < b; i++) {
+		const struct inventory_instance *in = sr_inst(r, i);
+		double price = sr_inst_price(in), budget = in->budget ? atof(in->budget) : 0;
+		time_t launched = sr_launch_time(in->launch_time);
+		if (strcmp(sr_inst_market(in), "spot") == 0)
+			c->spot++;
+		else
+			c->on_demand++;
+		if (budget > 0 && (c->budget <= 0 || budget < c->budget))
+			c->budget = budget;
+		if (!inventory_state_live(in->state))
+			continue;
+		c->live++;
+		if (price < 0 || launched == (time_t)-1)
+			continue;
+		c->priced++;
+		if (r->now > launched)
+			c->usd += (double)(r->now - launched) / 3600.0 * price;
+	}
+}
+
+const char *sr_market(const struct sr_cost *c)
+{
+	if (c->spot && c->on_demand)
+		return "mixed";
+	return c->spot ? "spot" : c->on_demand ? "on-demand" : NULL;
 }

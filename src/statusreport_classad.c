@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "annex/buf.h"
+#include "annex/cost.h"
 #include "annex/timefmt.h"
 #include "statusreport_int.h"
 
@@ -57,6 +58,8 @@ static void sr_classad(const struct status_report *r, const char *name, FILE *ou
 	time_t earliest = (time_t)-1;
 	const char *earliest_s = NULL;
 	int any_fleet = 0;
+	struct sr_cost cost;
+	char num[32];
 
 	sr_range(r, name, &a, &b);
 	sr_states_of(r, a, b, &st);
@@ -121,6 +124,23 @@ static void sr_classad(const struct status_report *r, const char *name, FILE *ou
 	sr_ad_add(&v, &n, &cap, xstrdup("SpotFleetRequestsList"), &val);
 	buf_puts(&val, r->inv->pool_known ? "true" : "false");
 	sr_ad_add(&v, &n, &cap, xstrdup("PoolMembershipKnown"), &val);
+	sr_cost_of(r, a, b, &cost);
+	if (sr_market(&cost)) {
+		sr_ad_string(&val, sr_market(&cost));
+		sr_ad_add(&v, &n, &cap, xstrdup("Market"), &val);
+	}
+	/* undefined (left out) when no running instance is priced */
+	if (cost.priced) {
+		buf_printf(&val, "%.6f", cost.usd);
+		sr_ad_add(&v, &n, &cap, xstrdup("CostSoFarUSD"), &val);
+	}
+	buf_printf(&val, "%zu", cost.live - cost.priced);
+	sr_ad_add(&v, &n, &cap, xstrdup("UnpricedInstances"), &val);
+	if (cost.budget > 0) {
+		cost_num(cost.budget, num, sizeof(num));
+		buf_puts(&val, num);
+		sr_ad_add(&v, &n, &cap, xstrdup("BudgetUSD"), &val);
+	}
 
 	qsort(v, n, sizeof(*v), sr_cmp_attr);
 	for (size_t i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/cost.h"
 #include "annex/timefmt.h"
 #include "statusreport_int.h"
 
@@ -95,6 +96,39 @@ static void sr_human_summary(const struct status_report *r, FILE *out)
 	}
 }
 
+/* The market, the cost so far and the budget of instances [a, b). */
+static void sr_human_cost(const struct status_report *r, size_t a, size_t b, const char *prefix, FILE *out)
+{
+	struct sr_cost c;
+	char usd[48];
+
+	sr_cost_of(r, a, b, &c);
+	if (!sr_market(&c))
+		return;
+	fprintf(out, "%sMarket: %s", prefix, sr_market(&c));
+	if (c.spot && c.on_demand)
+		fprintf(out, " (%zu spot, %zu on-demand)", c.spot, c.on_demand);
+	fputs(".\n", out);
+	if (c.live) {
+		cost_usd(c.usd, usd, sizeof(usd));
+		if (c.priced == c.live)
+			fprintf(out, "%sCost so far: %s (%zu running instance%s x hours since launch x the hourly price "
+				"quoted at launch%s).\n", prefix, usd, c.live, c.live == 1 ? "" : "s",
+				c.spot ? "; spot prices are estimates" : "");
+		else if (c.priced)
+			fprintf(out, "%sCost so far: %s for %zu of the %zu running instances; unknown for the other %zu "
+				"(no htcondor:PriceUSDPerHour tag).\n", prefix, usd, c.priced, c.live, c.live - c.priced);
+		else
+			fprintf(out, "%sCost so far: unknown (no running instance carries a htcondor:PriceUSDPerHour "
+				"tag).\n", prefix);
+	}
+	if (c.budget > 0) {
+		cost_num(c.budget, usd, sizeof(usd));
+		fprintf(out, "%sBudget: $%s (htcondor:BudgetUSD); the lease function ends the annex when its cost "
+			"reaches it.\n", prefix, usd);
+	}
+}
+
 /* annex's own lines about one annex, each prefixed by prefix ("" or
  * "NAME: "): lease remaining per launch, instance types, Spot Fleets, and
  * pool machines that claim the annex but match no instance. */
@@ -131,6 +165,7 @@ static void sr_human_extras(const struct status_report *r, const char *name, con
 		fputs(".\n", out);
 	}
 	free(types);
+	sr_human_cost(r, a, b, prefix, out);
 	for (size_t i = 0; i < r->inv->n_fleets; i++) {
 		const struct inventory_fleet *f = &r->inv->fleets[i];
 		if (strcmp(f->annex, name) != 0)

@@ -68,4 +68,25 @@ struct sr_type {
 };
 struct sr_type *sr_types(const struct status_report *r, size_t a, size_t b, size_t *n_out);
 
+/* The market and cost of instances [a, b) (docs/commands.md, "Cost so
+ * far"): the market from instanceLifecycle (every instance listed), the
+ * cost so far of the live ones, each the hours since its LaunchTime x its
+ * type's price in its htcondor:PriceUSDPerHour tag (a type the tag does
+ * not list: the highest it lists, as the lease function reckons), and the
+ * lowest htcondor:BudgetUSD any of them carries. */
+struct sr_cost {
+	size_t spot, on_demand;  /* instances by market */
+	size_t live;             /* live instances */
+	size_t priced;           /* of those, with a price and a launch time */
+	double usd;              /* their cost so far */
+	double budget;           /* > 0: the budget */
+};
+void sr_cost_of(const struct status_report *r, size_t a, size_t b, struct sr_cost *c);
+/* "on-demand", "spot", "mixed", or NULL when there are no instances. */
+const char *sr_market(const struct sr_cost *c);
+/* An instance's market: "spot" or "on-demand" (any other lifecycle as EC2 names it). */
+const char *sr_inst_market(const struct inventory_instance *in);
+/* An instance's quoted hourly price; -1 when it carries none. */
+double sr_inst_price(const struct inventory_instance *in);
+
 #endif

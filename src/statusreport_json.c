@@ -25,6 +25,7 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 	struct sr_states st;
 	struct sr_type *types;
 	struct sr_lease *leases;
+	struct sr_cost cost;
 	const char **ids;
 
 	sr_range(r, name, &a, &b);
@@ -45,6 +46,10 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 		json_object_object_add(j, "InstanceType", sr_json_str(in->type));
 		json_object_object_add(j, "AnnexId", sr_json_str(in->annex_id));
 		json_object_object_add(j, "LeaseExpiration", sr_json_str(in->lease));
+		json_object_object_add(j, "Market", json_object_new_string(sr_inst_market(in)));
+		json_object_object_add(j, "PriceUSDPerHour", sr_inst_price(in) >= 0 ?
+				       json_object_new_double(sr_inst_price(in)) : NULL);
+		json_object_object_add(j, "LaunchTime", sr_json_str(in->launch_time));
 		if (in->console) {
 			json_object *lines = json_object_new_array();
 			for (const char *l = in->console; *l;) {
@@ -77,6 +82,13 @@ static json_object *sr_json_annex(const struct status_report *r, const char *nam
 		json_object_object_add(types_o, types[i].type, json_object_new_int64((int64_t)types[i].count));
 	free(types);
 	json_object_object_add(o, "InstanceTypes", types_o);
+	sr_cost_of(r, a, b, &cost);
+	json_object_object_add(o, "Market", sr_json_str(sr_market(&cost)));
+	/* null when no running instance is priced; UnpricedInstances says how
+	 * many running ones the sum leaves out */
+	json_object_object_add(o, "CostSoFarUSD", cost.priced ? json_object_new_double(cost.usd) : NULL);
+	json_object_object_add(o, "UnpricedInstances", json_object_new_int64((int64_t)(cost.live - cost.priced)));
+	json_object_object_add(o, "BudgetUSD", cost.budget > 0 ? json_object_new_double(cost.budget) : NULL);
 	for (size_t i = 0; i < r->inv->n_fleets; i++) {
 		const struct inventory_fleet *f = &r->inv->fleets[i];
 		json_object *j;

@@ -6,6 +6,7 @@
 #define ANNEX_CLI_H
 
 #include "annex/err.h"
+#include "annex/typeselect.h"
 
 enum annex_command {
 	CMD_NONE = 0,      /* no command word: launch if -count/-slots, lease change if -duration alone */
@@ -64,6 +65,7 @@ struct annex_opts {
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;
 	char *instance_type;        /* -aws-on-demand-instance-type / -instance-type */
+	struct typeselect typesel;  /* -vcpus, -memory-gib, -gpus: types by ranges (typeselect.h) */
 	char *ami_id, *security_group_ids, *key_name, *instance_profile_arn;
 	char *user_data, *user_data_file;
 	char *default_user_data, *default_user_data_file;

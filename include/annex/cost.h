@@ -14,6 +14,9 @@
 #include "annex/buf.h"
 #include "annex/err.h"
 
+#define COST_MAX_TYPES 64
+#define COST_TAG_MAX 256        /* EC2's limit on a tag value */
+
 struct cost_quote {
 	int spot;               /* spot prices (a Spot Fleet), else on-demand */
 	long count;             /* the most instances the launch could start */
@@ -24,6 +27,16 @@ struct cost_quote {
 	time_t when;            /* spot: the price point's time */
 	char why[320];          /* not priced: why */
 	char how[160];          /* how count was bound (Spot Fleet weights) */
+	int capped;             /* spot: hourly is a SpotPrice cap of the config, not a market point */
+	/* what each type is quoted at per hour (on-demand: its price; spot:
+	 * its newest point, an estimate), for the htcondor:PriceUSDPerHour
+	 * tag; may be set when priced is not (a Spot Fleet whose caps are
+	 * missing for some type) */
+	struct cost_price {
+		char type[32];
+		double usd;
+	} prices[COST_MAX_TYPES];
+	size_t n_prices;
 };
 
 /* count x hourly x hours, in USD. */
@@ -54,7 +67,27 @@ int cost_check_max(const struct cost_quote *q, double max_usd, struct annex_err 
 void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *type, long count, double hours,
 			 struct cost_quote *q);
 
-/* A Spot Fleet: the types and weights cfg names, slots capacity units. */
+/* A Spot Fleet: the types and weights cfg names, slots capacity units.
+ * Each launch specification's bound is its SpotPrice, else the config's
+ * SpotPrice, else its type's newest spot point: a cap is what an instance
+ * can cost at most, a point only what it costs now. */
 void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double hours, struct cost_quote *q);
+
+/* A number of dollars as tags carry it: "0.192", "5", "0.00001" (six
+ * decimals at most, trailing zeros dropped). */
+void cost_num(double usd, char *out, size_t n);
+
+/* The htcondor:PriceUSDPerHour tag of q's prices: "TYPE=USD[,TYPE=USD...]",
+ * the dearest first, cut to COST_TAG_MAX characters at a whole pair (a type
+ * left out is cheaper than each one listed); "" when there are none. */
+void cost_price_tag(const struct cost_quote *q, char *out, size_t n);
+
+/* The price of type in such a tag; -1 when the tag does not list it or is
+ * malformed. */
+double cost_price_of(const char *tag, const char *type);
+/* What an instance of type with that tag is reckoned at: its type's price,
+ * else the highest the tag lists (a type left out is cheaper); -1 when the
+ * tag lists none. The lease function's instance_price is the same rule. */
+double cost_price_for(const char *tag, const char *type);
 
 #endif

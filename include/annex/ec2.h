@@ -131,6 +131,7 @@ struct ec2_instance {
 	const char *fleet_id;        /* tag aws:ec2spot:fleet-request-id (set by EC2 only) */
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
+	const char *lifecycle;       /* instanceLifecycle: "spot", ...; "" for on-demand (absent) */
 };
 typedef void (*ec2_instance_fn)(const struct ec2_instance *in, void *ud);
 

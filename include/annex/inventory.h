@@ -59,6 +59,10 @@ struct inventory_instance {
 	char *profile_arn;        /* its instance profile's ARN; NULL when it has none */
 	char *client_token;       /* its launch's ClientToken; NULL when absent */
 	char *fleet_id;           /* tag aws:ec2spot:fleet-request-id (set by EC2 only); NULL when absent */
+	/* the cost (docs/commands.md, "Cost so far") */
+	char *lifecycle;          /* instanceLifecycle: "spot", ...; NULL for on-demand (EC2 leaves it out) */
+	char *prices;             /* htcondor:PriceUSDPerHour as tagged ("TYPE=USD,..."); NULL when untagged */
+	char *budget;             /* htcondor:BudgetUSD as tagged; NULL when untagged */
 	/* the pool's view, set by inventory_join */
 	enum inventory_join joined;   /* BY_ID when any ad names its id, else BY_ADDRESS when any names its address */
 	size_t n_ads;             /* startd ads joined to it (a partitionable machine has several) */

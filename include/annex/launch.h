@@ -61,6 +61,8 @@ struct launch_spec {
 	char *fleet_role_arn;        /* Spot Fleet: IamFleetRole */
 	json_object *fleet_config;   /* Spot Fleet: the user's request config (-aws-spot-fleet-config-file) */
 	int fleet_maintain;          /* Spot Fleet: Type maintain (replace ended nodes) instead of request */
+	double budget_usd;           /* -max-cost: the htcondor:BudgetUSD tag; 0: none */
+	char *price_tag;             /* the quoted prices (cost_price_tag): htcondor:PriceUSDPerHour; NULL: none */
 };
 
 /* Zeroes spec and makes user_data_b64 a secret buffer. */
@@ -69,7 +71,8 @@ void launch_spec_free(struct launch_spec *spec);
 void launch_spec_add_type(struct launch_spec *spec, const char *type);
 void launch_spec_add_tag(struct launch_spec *spec, const char *key, const char *value);
 /* Adds annex's own tags from the spec's fields: htcondor:AnnexName,
- * AnnexId, LeaseExpiration, IdleTimeout, Owner (when owners), Name. */
+ * AnnexId, LeaseExpiration, IdleTimeout, Owner (when owners),
+ * BudgetUSD (when budget_usd), PriceUSDPerHour (when price_tag), Name. */
 void launch_spec_add_annex_tags(struct launch_spec *spec);
 
 /* What a launch started. */

@@ -16,7 +16,7 @@
 /* Checks an annex name: required, [A-Za-z0-9.-], at most 27 characters. */
 int launchplan_check_name(const char *name, struct annex_err *err);
 
-/* Checks an instance type's shape ("m5.large", "g4dn.xlarge", "u-6tb1.metal"). */
+/* Checks an instance type's shape ("m5.large", "g4dn.xlarge", "u-6tb1.metal", "c7i.metal-24xl"). */
 int launchplan_check_instance_type(const char *type, const char *option, struct annex_err *err);
 
 /* "arm64" for Graviton instance types (a1, and families whose letters

@@ -26,7 +26,8 @@ constant input
    unseen tag may have extended the lease);
    only resources that are annex's own count (`Owner`, below): a forged
    tag can neither end an instance nor keep an annex alive;
-3. for every annex whose lease has passed (lease <= now): cancels its Spot
+3. for every annex whose lease has passed (lease <= now), or whose
+   accrued cost reached its htcondor:BudgetUSD (`Budget`, below): cancels its Spot
    Fleet requests with TerminateInstances=true, then terminates its other
    instances (those of a fleet just cancelled are its fleet's to end);
    then, when every step for it succeeded, deletes its launch templates
@@ -35,6 +36,15 @@ constant input
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
    anything failed: the next run, five minutes later, tries again.
+
+Budget (-max-cost): the annex's own resources carry htcondor:BudgetUSD and
+its instances htcondor:PriceUSDPerHour ("TYPE=USD,..."). The accrued cost
+is the sum over the annex's own live instances of the hours since each
+one's LaunchTime x its type's quoted price; an instance that has ended
+(and so left DescribeInstances) no longer counts, so the sum is a lower
+bound of the spend. At the budget the annex ends as at its lease's end;
+report["EndReasons"] says which ("Lease" or "Budget") and report["Budgets"]
+the numbers.
 
 Ownership (docs/security.md, "Forged tags"): tags are only the index. An
 instance is annex's when its instance profile is annex's node profile and
@@ -76,6 +86,8 @@ from botocore.exceptions import ClientError
 TAG_NAME = "htcondor:AnnexName"
 TAG_ID = "htcondor:AnnexId"
 TAG_LEASE = "htcondor:LeaseExpiration"
+TAG_BUDGET = "htcondor:BudgetUSD"        # -max-cost: the annex's ceiling in dollars
+TAG_PRICE = "htcondor:PriceUSDPerHour"   # "TYPE=USD[,TYPE=USD...]": what the launch was quoted
 
 TAG_FLEET = "aws:ec2spot:fleet-request-id"   # set by EC2 only: users cannot create aws: tags
 TEMPLATE_PREFIX = "htcondor-annex-"           # launch_spotfleet_template_name in annex
@@ -235,6 +247,61 @@ def paginate(call, args, items):
         args["NextToken"] = token
 
 
+def parse_budget(value):
+    """The dollars of a htcondor:BudgetUSD tag; None when absent or not a
+    positive number."""
+    try:
+        usd = float(value)
+    except (TypeError, ValueError):
+        return None
+    return usd if usd > 0 and usd != float("inf") else None
+
+
+def parse_prices(value):
+    """type -> hourly USD from a htcondor:PriceUSDPerHour tag
+    ("m5.large=0.096,c5.xlarge=0.17"); malformed pairs are skipped."""
+    prices = {}
+    for pair in (value or "").split(","):
+        kind, _, usd = pair.partition("=")
+        try:
+            usd = float(usd)
+        except ValueError:
+            continue
+        if kind and usd >= 0 and usd != float("inf"):
+            prices[kind] = usd
+    return prices
+
+
+def instance_price(inst):
+    """The hourly price an instance was quoted: its own type's in its price
+    tag, else (a type the 256-character tag had no room for, which annex
+    leaves out only when cheaper than every type listed) the highest the
+    tag lists, an upper bound; None when it carries no readable price."""
+    prices = parse_prices(tags_of(inst).get(TAG_PRICE))
+    if not prices:
+        return None
+    return prices.get(inst.get("InstanceType"), max(prices.values()))
+
+
+def accrued_cost(instances, now):
+    """(dollars, unpriced): the sum over `instances` (DescribeInstances
+    items) of the hours since each one's LaunchTime x its quoted price, and
+    how many carry no price (left out of the sum)."""
+    total, unpriced = 0.0, 0
+    for inst in instances:
+        price = instance_price(inst)
+        launched = inst.get("LaunchTime")
+        if not isinstance(launched, datetime.datetime):
+            launched = parse_time(launched)
+        elif launched.tzinfo is None:
+            launched = launched.replace(tzinfo=datetime.timezone.utc)
+        if price is None or launched is None:
+            unpriced += 1
+            continue
+        total += max(0.0, (now - launched).total_seconds()) / 3600.0 * price
+    return total, unpriced
+
+
 def tags_of(resource):
     return {t.get("Key"): t.get("Value") for t in resource.get("Tags") or []}
 
@@ -274,6 +341,8 @@ class Run:
             "Now": iso(now),
             "AnnexId": None,
             "EndedAnnexes": [],
+            "EndReasons": {},
+            "Budgets": {},
             "TerminatedInstances": [],
             "CancelledSpotFleetRequests": [],
             "DeletedLaunchTemplates": [],
@@ -427,6 +496,22 @@ class Run:
         entry["leases"] = [lease for lease in (parse_time(tags_of(o).get(TAG_LEASE)) for kind in
                                                (fleets, instances, templates) for o in kind.values()) if lease]
 
+    def check_budget(self, annex_id, entry):
+        """True when the annex's own resources carry a htcondor:BudgetUSD
+        (the lowest, when several) and the accrued cost of its own live
+        instances reaches it; records both under report["Budgets"]. Only
+        what DescribeInstances shows in a live state counts (an instance
+        that has ended drops out: docs/lease-function.md, "Budget")."""
+        budgets = [b for b in (parse_budget(tags_of(o).get(TAG_BUDGET)) for kind in
+                               ("fleets", "instances", "templates") for o in entry[kind].values()) if b]
+        if not budgets:
+            return False
+        accrued, unpriced = accrued_cost(entry["instances"].values(), self.now)
+        budget = min(budgets)
+        self.report["Budgets"][annex_id] = {"BudgetUSD": budget, "AccruedUSD": round(accrued, 6),
+                                            "UnpricedInstances": unpriced}
+        return accrued >= budget
+
     def cancel_fleets(self, annex_id, fleet_ids, members):
         """Cancel the Spot Fleet requests `fleet_ids` with
         TerminateInstances=true and return the ids of the instances those
@@ -542,10 +627,17 @@ def run(event, ec2=None, events=None, now=None, owner=None):
             lease = input_lease
         else:
             lease = None
-        if lease is None or lease > now:
+        over_budget = r.check_budget(annex_id, entry)
+        if not over_budget and (lease is None or lease > now):
             continue
         r.report["EndedAnnexes"].append(annex_id)
-        log.info("annex %s: lease ended at %s", annex_id, iso(lease))
+        if lease is not None and lease <= now:
+            r.report["EndReasons"][annex_id] = "Lease"
+            log.info("annex %s: lease ended at %s", annex_id, iso(lease))
+        else:
+            r.report["EndReasons"][annex_id] = "Budget"
+            log.info("annex %s: accrued cost $%.6f reached its budget $%s", annex_id,
+                     r.report["Budgets"][annex_id]["AccruedUSD"], r.report["Budgets"][annex_id]["BudgetUSD"])
         by_fleet = set()
         if entry["fleets"]:
             by_fleet = r.cancel_fleets(annex_id, sorted(entry["fleets"]), entry["members"])

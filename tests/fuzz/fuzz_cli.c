@@ -6,7 +6,7 @@
  * a message. (An argument's newline may sit in a message: main prints it
  * escaped, on one line.)
  *
- * fuzz-sources: src/cli.c src/cli_help.c src/platforms.c src/buf.c src/err.c
+ * fuzz-sources: src/cli.c src/cli_help.c src/platforms.c src/buf.c src/err.c src/typeselect.c
  * fuzz-max-len: 2048
  */
 #include "annex/cli.h"

@@ -16,7 +16,8 @@
  * fuzz-sources: src/ec2.c src/ec2_images.c src/iam.c src/sts.c src/ssm.c src/events.c
  * fuzz-sources: src/lambda.c src/inventory.c src/inventory_join.c src/aws_query.c src/aws_rest.c
  * fuzz-sources: src/aws_error.c src/xml.c src/http.c src/endpoint.c src/sigv4_canon.c src/params.c
- * fuzz-sources: src/timefmt.c src/buf.c src/err.c src/policydoc.c
+ * fuzz-sources: src/timefmt.c src/buf.c src/err.c src/policydoc.c src/typeselect.c src/typeselect_ec2.c
+ * fuzz-sources: src/launchplan.c
  * fuzz-max-len: 8192
  */
 #include "annex/aws.h"
@@ -28,6 +29,7 @@
 #include "annex/poolstatus.h"
 #include "annex/ssm.h"
 #include "annex/sts.h"
+#include "annex/typeselect.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -219,6 +221,19 @@ static int call(unsigned op, struct aws_ctx *ctx, struct annex_err *err)
 			rc = ec2_describe_spot_fleets(ctx, count_fleet, &count, err);
 		if (rc >= 0)
 			rc = ec2_spot_fleet_instances(ctx, "sfr-1", &ids, err);
+		break;
+	}
+	case 20: {
+		struct typeselect ts = { .vcpus = { 1, 1, 0, 2, 0 }, .gpus = { 1, 0, 1, 0, 8 } };
+		struct typeselect_list l;
+		rc = typeselect_resolve(ctx, &ts, "x86_64", "on-demand", 3, &l, err);
+		if (rc == 0 && (l.n > 3 || l.n > l.matched))
+			abort();
+		for (size_t i = 0; rc == 0 && i < l.n; i++)
+			if (l.v[i].vcpus < 2 || l.v[i].gpus > 8 || !l.v[i].name[0])
+				abort();
+		if (rc == 0)
+			typeselect_list_free(&l);
 		break;
 	}
 	case 21: rc = events_delete_rule(ctx, "a_1", err); break;

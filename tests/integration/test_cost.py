@@ -15,6 +15,7 @@ path.
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 
@@ -102,8 +103,50 @@ def test_ondemand_priced(m, pool):
                                     "-yes"], env)
         T.check("-max-cost above an on-demand worst case: launched", rc == 0 and "within it" in out and
                 len(live(m, "odpriced")) == 3, (out, err))
+        insts = live(m, "odpriced")
+        tags = [{t["Key"]: t["Value"] for t in i.get("Tags", [])} for i in insts]
+        T.check("each instance carries the budget and the price it was quoted (type=price)",
+                tags and all(t.get("htcondor:BudgetUSD") == "1.16" and
+                             t.get("htcondor:PriceUSDPerHour") == "m6i.large=0.192" for t in tags), tags)
+        check_status_cost(m, pool, "odpriced", insts, 0.192, 1.16, "on-demand")
     finally:
         stub.close()
+
+
+def check_status_cost(m, pool, name, insts, price, budget, market):
+    """-status of a priced annex: the cost so far is the sum of the hours since
+    each instance's LaunchTime x its price (moto's LaunchTime is real time, so
+    the sum is small: compared with a tolerance of the seconds annex took),
+    in -json, the human lines and -classad."""
+    import datetime
+    import time
+    time.sleep(1.5)   # annex reckons to the second: let a second pass since the launch
+    before = datetime.datetime.now(datetime.timezone.utc)
+    rc, out, err = T.run_annex(["-status", "-annex-name", name, "-json"], pool.env())
+    after = datetime.datetime.now(datetime.timezone.utc)
+    doc = json.loads(out) if rc == 0 else {}
+    annex = (doc.get("Annexes") or [{}])[0]
+
+    def cost_at(when):
+        return sum(max(0, (when - i["LaunchTime"]).total_seconds()) / 3600 * price for i in insts)
+    lo, hi = cost_at(before) - price * len(insts) / 3600, cost_at(after) + price * len(insts) / 3600
+    T.check("-status -json of %s: Market, CostSoFarUSD (hours since launch x price), BudgetUSD" % name,
+            rc == 0 and annex.get("Market") == market and annex.get("BudgetUSD") == budget and
+            annex.get("UnpricedInstances") == 0 and isinstance(annex.get("CostSoFarUSD"), float) and
+            lo <= annex["CostSoFarUSD"] <= hi and annex["CostSoFarUSD"] > 0 and
+            all(j.get("PriceUSDPerHour") == price and j.get("Market") == market for j in annex.get("Instances", [])),
+            ({k: v for k, v in annex.items() if k != "Instances"}, err, lo, hi))
+    rc, out, err = T.run_annex(["-status", "-annex-name", name], pool.env())
+    T.check("-status of %s: market, cost so far and budget lines after condor_annex's table" % name,
+            rc == 0 and "\nMarket: %s.\n" % market in out and
+            re.search(r"^Cost so far: \$[0-9.]+ \(%d running instances? x hours since launch x the hourly price "
+                      r"quoted at launch" % len(insts), out, re.M) and
+            "Budget: $%g (htcondor:BudgetUSD)" % budget in out and out.startswith("STATE          COUNT\n"),
+            (out, err))
+    rc, out, err = T.run_annex(["-status", "-annex-name", name, "-classad"], pool.env())
+    T.check("-status -classad of %s: Market, CostSoFarUSD, BudgetUSD" % name,
+            rc == 0 and 'Market = "%s"\n' % market in out and re.search(r"^CostSoFarUSD = [0-9.]+$", out, re.M)
+            and "BudgetUSD = %g\n" % budget in out, (out, err))
 
 
 def test_ondemand_prompt(m, pool):
@@ -165,11 +208,73 @@ def test_max_cost_dry_run(m, pool, path):
 
 
 def test_max_cost_accepts(m, pool, path):
-    rc, out, err = T.run_annex(["-slots", "8", "-annex-name", "spok", "-max-cost", "5",
-                                "-aws-spot-fleet-config-file", path, "-yes"], pool.env())
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-slots", "8", "-annex-name", "spok", "-max-cost", "5",
+                                    "-aws-spot-fleet-config-file", path, "-yes"], pool.env(**fp.env()))
+        calls = fp.calls()
     T.check("-max-cost above the worst case: the launch goes ahead", rc == 0 and
             "-max-cost $5.00: the worst case is within it." in out and "Annex started." in out and
             len(fleets(m)) == 1, (out, err))
+    ec2 = m.client("ec2")
+    fleet = fleets(m)[0] if fleets(m) else {}
+    ftags = {t["Key"]: t["Value"] for t in fleet.get("Tags", [])}
+    T.check("the Spot Fleet request carries htcondor:BudgetUSD", ftags.get("htcondor:BudgetUSD") == "5", ftags)
+    tmpl = [t for t in ec2.describe_launch_templates()["LaunchTemplates"]
+            if {x["Key"]: x["Value"] for x in t.get("Tags", [])}.get("htcondor:AnnexName") == "spok"]
+    ttags = {x["Key"]: x["Value"] for x in tmpl[0].get("Tags", [])} if tmpl else {}
+    T.check("annex's launch template carries htcondor:BudgetUSD", ttags.get("htcondor:BudgetUSD") == "5", ttags)
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=tmpl[0]["LaunchTemplateId"])[
+        "LaunchTemplateVersions"][0]["LaunchTemplateData"] if tmpl else {}
+    node = {}
+    for spec in data.get("TagSpecifications", []):
+        if spec.get("ResourceType") == "instance":
+            node = {x["Key"]: x["Value"] for x in spec.get("Tags", [])}
+    want = "c6i.4xlarge=0.00001,c7i.4xlarge=0.00001,g4dn.xlarge=0.00001,g5.xlarge=0.00001"
+    T.check("the nodes' tags (the template's instance TagSpecification): the budget and each type's newest spot "
+            "price", node.get("htcondor:BudgetUSD") == "5" and node.get("htcondor:PriceUSDPerHour") == want, node)
+    sent = [c for c in calls if c.get("operation") == "CreateLaunchTemplate"]
+    T.check("on the wire: CreateLaunchTemplate sends the price map as an instance tag",
+            sent and want in json.dumps(sent[0]), sent[:1])
+
+
+def cap_config(pool, global_cap, g5_cap, name):
+    cfg = json.load(open(os.path.join(T.ROOT, "examples", "spot-fleet.json")))
+    inner = cfg["SpotFleetRequestConfig"]
+    for ls in inner["LaunchSpecifications"]:
+        ls["ImageId"] = pool.image
+        if ls["InstanceType"] == "g5.xlarge" and g5_cap:
+            ls["SpotPrice"] = g5_cap
+    if global_cap:
+        inner["SpotPrice"] = global_cap
+    out = os.path.join(pool.dir, name)
+    json.dump(cfg, open(out, "w"))
+    return out
+
+
+def test_spot_price_cap(m, pool):
+    """A SpotPrice cap is what an instance can cost at most: the worst case
+    uses it (per launch specification where set, else the config's), not
+    the market point."""
+    path = cap_config(pool, "0.5", "0.75", "cap-both.json")
+    rc, out, _ = T.run_annex(["-slots", "32", "-annex-name", "spcap", "-duration", "2",
+                              "-aws-spot-fleet-config-file", path], pool.env(), answer="no")
+    # 8 instances x the highest cap (g5.xlarge's own $0.75) x 2 h
+    T.check("spot prompt with SpotPrice caps: the highest cap bounds the worst case, and says so",
+            rc == 1 and "Worst case: at most $12.00 (8 instances x $0.75/h x 2.00 h; the Spot Fleet config's "
+            "SpotPrice cap for g5.xlarge; 32 slots / smallest weight 4).\nIs that OK?" in out and
+            "days old" not in out, out)
+    path = cap_config(pool, "0.5", None, "cap-global.json")
+    rc, out, _ = T.run_annex(["-slots", "32", "-annex-name", "spcap", "-duration", "2",
+                              "-aws-spot-fleet-config-file", path], pool.env(), answer="no")
+    T.check("the config's SpotPrice caps every specification without one",
+            rc == 1 and "at most $8.00 (8 instances x $0.50/h x 2.00 h; the Spot Fleet config's SpotPrice cap for "
+            in out, out)
+    path = cap_config(pool, None, "0.75", "cap-one.json")
+    rc, out, err = T.run_annex(["-slots", "32", "-annex-name", "spcap", "-duration", "2", "-max-cost", "11.99",
+                                "-aws-spot-fleet-config-file", path, "-yes"], pool.env())
+    T.check("one capped specification, the others at the market: the cap, above the market, is the bound "
+            "-max-cost checks", rc != 0 and "at most $12.00, exceeds -max-cost $11.99" in err and fleets(m) == [],
+            (out, err))
 
 
 def test_usage(pool):
@@ -192,6 +297,7 @@ def main():
         T.guarded(test_spot_prompt, m, pool, path)
         T.guarded(test_max_cost_refuses, m, pool, path)
         T.guarded(test_max_cost_dry_run, m, pool, path)
+        T.guarded(test_spot_price_cap, m, pool)
         T.guarded(test_max_cost_accepts, m, pool, path)
     return T.summary()
 

@@ -229,7 +229,7 @@ def test_summary(m, pool, si, in_pool):
     T.check("summary: one condor_status per annex", sorted(si.calls()[-len(view):]) ==
             sorted(AF_ARGS % a for a in view), si.calls())
     rc2, out2, _ = status(pool, ["status"], ANNEX_CONDOR_STATUS=si.path)
-    strip = lambda s: re.sub(r"(?m)^.*Lease of.*\n", "", s)  # noqa: E731  (hours may tick over)
+    strip = lambda s: re.sub(r"(?m)^.*(Lease of|Cost so far).*\n", "", s)  # noqa: E731  (hours may tick over)
     T.check("bare 'status' is -status", rc2 == 0 and strip(out2) == strip(out), (out, out2))
 
 
@@ -400,6 +400,69 @@ def test_spot_fleet(m, pool, si):
                                                      fleets[0]["SpotFleetRequestState"]), out, re.M), out)
 
 
+def test_cost_so_far(m, pool, si):
+    """Market, cost so far and budget (issue 21, items 3 and 5): two priced
+    instances (one of them spot) and one without a price tag. moto's
+    LaunchTime is real time, so the cost is small: compared with the
+    formula, hours since LaunchTime x the tag's price, within the seconds
+    the run took. An annex launched with -yes (no price asked) shows
+    unknown."""
+    import datetime
+    import time
+    priced = (("htcondor:PriceUSDPerHour", "m5.large=1,t3.micro=0.5"), ("htcondor:BudgetUSD", "3"))
+    _, od = add_instances(m, "costly", 1, extra_tags=[{"Key": k, "Value": v} for k, v in priced])
+    ec2 = m.client("ec2")
+    image = sorted(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"])[0]
+    tags = [{"Key": "htcondor:AnnexName", "Value": "costly"}, {"Key": "htcondor:AnnexId", "Value": "costly_1"},
+            {"Key": "htcondor:LeaseExpiration", "Value": "2099-01-01T00:00:00Z"}] + \
+        [{"Key": k, "Value": v} for k, v in priced]
+    spot = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m5.large",
+                             InstanceMarketOptions={"MarketType": "spot"},
+                             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"]
+    add_instances(m, "costly", 1)
+    insts = {i["InstanceId"]: i for r in ec2.describe_instances(Filters=[
+        {"Name": "tag:htcondor:AnnexName", "Values": ["costly"]}])["Reservations"] for i in r["Instances"]}
+    spot_id = spot[0]["InstanceId"]
+    time.sleep(1.5)
+    before = datetime.datetime.now(datetime.timezone.utc)
+    rc, out, err = status(pool, ["-status", "-annex-name", "costly", "-json"], ANNEX_CONDOR_STATUS=si.path)
+    after = datetime.datetime.now(datetime.timezone.utc)
+    doc = json.loads(out) if rc == 0 else {}
+    annex = (doc.get("Annexes") or [{}])[0]
+    price = {od[0]: 0.5, spot_id: 1.0}
+
+    def cost(when):
+        return sum((when - insts[i]["LaunchTime"]).total_seconds() / 3600 * p for i, p in price.items())
+    by_id = {j["InstanceId"]: j for j in annex.get("Instances", [])}
+    T.check("-json: Market mixed (moto's InstanceLifecycle spot), per instance Market and PriceUSDPerHour",
+            rc == 0 and annex.get("Market") == "mixed" and by_id.get(spot_id, {}).get("Market") == "spot" and
+            by_id.get(od[0], {}).get("Market") == "on-demand" and by_id.get(spot_id, {}).get("PriceUSDPerHour") == 1
+            and by_id.get(od[0], {}).get("PriceUSDPerHour") == 0.5 and
+            sum(1 for j in by_id.values() if j.get("PriceUSDPerHour") is None) == 1,
+            ({k: v for k, v in annex.items() if k != "Instances"}, by_id, err))
+    T.check("-json: CostSoFarUSD = hours since LaunchTime x price of the priced instances, one unpriced, "
+            "the budget", isinstance(annex.get("CostSoFarUSD"), float) and
+            cost(before) - 1.5 / 3600 <= annex["CostSoFarUSD"] <= cost(after) + 1.5 / 3600 and
+            annex.get("UnpricedInstances") == 1 and annex.get("BudgetUSD") == 3,
+            ({k: v for k, v in annex.items() if k != "Instances"}, cost(before), cost(after)))
+    rc, out, err = status(pool, ["-status", "-annex-name", "costly"], ANNEX_CONDOR_STATUS=si.path)
+    head, extra = split_report(out)
+    T.check("human: condor_annex's table untouched; market, cost so far (two of three priced) and budget in "
+            "annex's lines", rc == 0 and "Market: mixed (1 spot, 2 on-demand).\n" in extra and
+            re.search(r"^Cost so far: \$[0-9.]+ for 2 of the 3 running instances; unknown for the other 1 "
+                      r"\(no htcondor:PriceUSDPerHour tag\)\.$", extra, re.M) and
+            "Budget: $3 (htcondor:BudgetUSD)" in extra and "Cost" not in head and "Market" not in head, out)
+    rc, out, err = status(pool, ["-status", "-annex-name", "render", "-json"], ANNEX_CONDOR_STATUS=si.path)
+    annex = (json.loads(out).get("Annexes") or [{}])[0] if rc == 0 else {}
+    T.check("an annex launched with -yes (no price asked): cost so far null, every running instance unpriced, "
+            "no budget", annex.get("CostSoFarUSD", 0) is None and annex.get("UnpricedInstances") == 3 and
+            annex.get("BudgetUSD", 0) is None and annex.get("Market") == "on-demand",
+            {k: v for k, v in annex.items() if k != "Instances"})
+    rc, out, err = status(pool, ["-status", "-annex-name", "render"], ANNEX_CONDOR_STATUS=si.path)
+    T.check("human: 'Cost so far: unknown' for it",
+            "\nCost so far: unknown (no running instance carries a htcondor:PriceUSDPerHour tag).\n" in out, out)
+
+
 def main():
     with MotoServer() as m:
         pool = T.Pool(m)
@@ -436,6 +499,7 @@ def main():
         T.guarded(test_exact_name, m, pool, si)
         T.guarded(test_spot_fleet, m, pool, si)
         T.guarded(test_paging, m, pool, si)
+        T.guarded(test_cost_so_far, m, pool, si)
     return T.summary()
 
 

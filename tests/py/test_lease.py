@@ -102,7 +102,7 @@ class World:
         return [i["InstanceId"] for i in self.ec2.run_instances(**args)["Instances"]]
 
     def launch(self, name, lease_tag, count=2, fleet=1, rule_lease=None, rule=True, id_only=False, template=False,
-               fleet_role=FLEET_ROLE, template_name=None):
+               fleet_role=FLEET_ROLE, template_name=None, extra_tags=()):
         """An annex like annex launches it: `count` on-demand instances, a
         Spot Fleet of `fleet` instances (0: none), the lease rule with one
         target. `lease_tag` None leaves out the LeaseExpiration tag;
@@ -113,6 +113,7 @@ class World:
             tags.append({"Key": "htcondor:AnnexName", "Value": name})
         if lease_tag is not None:
             tags.append({"Key": "htcondor:LeaseExpiration", "Value": lease_tag})
+        tags.extend({"Key": k, "Value": v} for k, v in extra_tags)
         out = {"id": annex_id, "name": name, "instances": [], "fleet": None, "fleet_instances": [], "template": None}
         if template:
             out["template"] = self.ec2.create_launch_template(
@@ -698,3 +699,92 @@ def test_owner_fleet_rule(cfg, owned):
     assert lease.Owner().fleet({"SpotFleetRequestConfig": cfg}, "a_1") is owned
     other = "arn:aws:iam::123456789012:role/Other"
     assert lease.Owner.from_environment({"FLEET_ROLE_ARNS": other}).fleet_role(other)
+
+
+# ---- the budget (-max-cost): htcondor:BudgetUSD against the accrued cost ----
+
+BUDGET_TAGS = (("htcondor:BudgetUSD", "1.5"), ("htcondor:PriceUSDPerHour", "m5.large=2,t3.micro=0.25"))
+
+
+def launch_times(world, ids):
+    found = {}
+    for r in world.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
+        for i in r["Instances"]:
+            found[i["InstanceId"]] = i["LaunchTime"]
+    return [found[i] for i in ids]
+
+
+def test_budget(world):
+    """Five annexes side by side in one region (the function sweeps every
+    annex of it), the function's clock 2 h after the launches:
+
+    - over: 2 on-demand + 1 fleet instance of t3.micro at $0.25/h against
+      $1.50 have accrued 3 x 2 x 0.25 = $1.50, the budget: everything ends as
+      at a lease's end (fleet cancelled, instances terminated, template
+      deleted, rule removed) and the report says Budget;
+    - under: one such instance, $0.50 of $1.50: untouched;
+    - bothends: lease passed and over a $0.10 budget: the reason is Lease;
+    - own: a forged instance (another profile) priced $1000/h adds nothing,
+      an instance with no price tag is counted as unpriced, and a type the
+      map does not list (t3.micro in "m5.large=2") is priced at the map's
+      highest: 2 h x $2 = $4 of $100;
+    - forged: a budget tag only on a forged instance counts for nothing.
+    """
+    over = world.launch("over", FUTURE, count=2, fleet=1, template=True, extra_tags=BUDGET_TAGS)
+    under = world.launch("under", FUTURE, count=1, fleet=0, extra_tags=BUDGET_TAGS)
+    both = world.launch("bothends", PAST, count=1, fleet=0, extra_tags=(
+        ("htcondor:BudgetUSD", "0.1"), ("htcondor:PriceUSDPerHour", "t3.micro=0.25")))
+    own = world.launch("own", FUTURE, count=1, fleet=0, extra_tags=(
+        ("htcondor:BudgetUSD", "100"), ("htcondor:PriceUSDPerHour", "m5.large=2")))
+    base = [{"Key": "htcondor:AnnexId", "Value": own["id"]}, {"Key": "htcondor:AnnexName", "Value": "own"},
+            {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}]
+    own_forged = world.run_instances(own["id"], base + [{"Key": "htcondor:PriceUSDPerHour",
+                                                         "Value": "t3.micro=1000"}], 1, profile=OTHER_PROFILE)
+    own_unpriced = world.run_instances(own["id"], base, 1)
+    forged = world.launch("forged", FUTURE, count=1, fleet=0,
+                          extra_tags=(("htcondor:PriceUSDPerHour", "t3.micro=9"),))
+    world.run_instances(forged["id"], [{"Key": "htcondor:AnnexId", "Value": forged["id"]},
+                                       {"Key": "htcondor:AnnexName", "Value": "forged"},
+                                       {"Key": "htcondor:BudgetUSD", "Value": "0.01"}], 1, profile=OTHER_PROFILE)
+    over_ids = over["instances"] + over["fleet_instances"]
+    at = max(launch_times(world, over_ids)) + datetime.timedelta(hours=2)
+
+    report = world.run(world.event(over, FUTURE), at=at)
+
+    world.assert_ended(over)
+    assert not world.template_exists(over["template"])
+    assert sorted(report["EndedAnnexes"]) == sorted([over["id"], both["id"]])
+    assert report["EndReasons"] == {over["id"]: "Budget", both["id"]: "Lease"}
+    got = report["Budgets"][over["id"]]
+    expected = sum((at - t).total_seconds() / 3600 * 0.25 for t in launch_times(world, over_ids))
+    assert got["BudgetUSD"] == 1.5 and got["UnpricedInstances"] == 0
+    assert abs(got["AccruedUSD"] - expected) < 1e-4 and got["AccruedUSD"] >= 1.5
+    assert report["CancelledSpotFleetRequests"] == [over["fleet"]]
+    assert report["DeletedRule"] == over["id"] and report["Errors"] == []
+
+    world.assert_untouched(under)
+    assert 0.45 < report["Budgets"][under["id"]]["AccruedUSD"] < 0.55
+
+    assert world.ended(both["instances"])
+
+    got = report["Budgets"][own["id"]]
+    assert abs(got["AccruedUSD"] - 4) < 0.05 and got["UnpricedInstances"] == 1
+    assert world.running(own["instances"] + own_forged + own_unpriced)
+
+    assert forged["id"] not in report["Budgets"] and world.running(forged["instances"])
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("m5.large=0.096", {"m5.large": 0.096}),
+    ("c7i.4xlarge=0.714,m5.large=0.096", {"c7i.4xlarge": 0.714, "m5.large": 0.096}),
+    ("m5.large=abc,c5.large=0.1,=3,x", {"c5.large": 0.1}),
+    ("", {}), (None, {}),
+])
+def test_parse_prices(value, expected):
+    assert lease.parse_prices(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [("1.5", 1.5), ("0", None), ("-2", None), ("x", None), (None, None),
+                                             ("inf", None)])
+def test_parse_budget(value, expected):
+    assert lease.parse_budget(value) == expected

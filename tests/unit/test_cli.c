@@ -90,8 +90,8 @@ static const struct condor_row condor_rows[] = {
 static const struct { const char *full, *prefix; } annex_rows[] = {
 	{ "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
 	{ "debug", "deb" }, { "dry-run", "dr" }, { "wait", "w" }, { "json", "j" },
-	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "v" },
-	{ "min-count", "mi" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
+	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "ve" },
+	{ "min-count", "mi" }, { "vcpus", "vc" }, { "memory-gib", "me" }, { "gpus", "gp" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
 	{ "no-may-use-aws", "no-m" },
 	{ "no-connectivity-check", "no-c" }, { "auto", "au" }, { "max-instances", "max-i" },
@@ -784,6 +784,37 @@ static void t_no_connectivity_check(void)
 	CHECK(strstr(cli_usage_all(), "-no-connectivity-check") != NULL);
 }
 
+/* -vcpus, -memory-gib, -gpus (typeselect.h): parsed into the ranges; only
+ * with -count, not with -instance-type nor a Spot Fleet. */
+static void t_type_ranges(void)
+{
+	struct annex_opts o;
+	struct annex_err e;
+
+	CHECK_INT(parse(&o, &e, ARGV("-count", "1", "-annex", "a", "-vcpus", "16-64", "-memory-gib", "0.5-",
+				     "-gpus", "-8")), 0);
+	CHECK(o.typesel.vcpus.given && o.typesel.vcpus.lo == 16 && o.typesel.vcpus.hi == 64);
+	CHECK(o.typesel.memory_gib.given && o.typesel.memory_gib.lo == 0.5 && !o.typesel.memory_gib.has_hi);
+	CHECK(o.typesel.gpus.given && !o.typesel.gpus.has_lo && o.typesel.gpus.hi == 8);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-count", "1", "-annex", "a")), 0);
+	CHECK(!typeselect_given(&o.typesel));
+	cli_opts_free(&o);
+	CHECK_USAGE("-vcpus requires a range A-B, A-, -B or N of whole numbers (e.g. 16-64), not '1.5'",
+		    "-count", "1", "-annex", "a", "-vcpus", "1.5");
+	CHECK_USAGE("-memory-gib 8-2: the lower bound is above the upper one (write 2-8)",
+		    "-count", "1", "-annex", "a", "-memory-gib", "8-2");
+	CHECK_USAGE("-vcpus, -memory-gib and -gpus go only with a launch of -count N", "-status", "-gpus", "1");
+	CHECK_USAGE("-vcpus, -memory-gib and -gpus choose the instance types: give them or -instance-type "
+		    "(-aws-on-demand-instance-type), not both",
+		    "-count", "1", "-annex", "a", "-gpus", "1", "-instance-type", "g4dn.xlarge");
+	CHECK_USAGE("-vcpus, -memory-gib and -gpus choose the types of an on-demand launch (-count); a Spot Fleet "
+		    "names its types in its config file",
+		    "-slots", "4", "-annex", "a", "-vcpus", "4", "-aws-spot-fleet-config-file", "f.json");
+	CHECK_USAGE("-gpus requires an argument", "-count", "1", "-annex", "a", "-gpus");
+	CHECK(strstr(cli_usage_all(), "-memory-gib") != NULL);
+}
+
 static void t_usage_text(void)
 {
 	const char *u = cli_usage();
@@ -805,4 +836,4 @@ TESTS(T(t_condor_min_and_full), T(t_condor_one_shorter), T(t_shorter_fills_other
       T(t_bare_words), T(t_setup_forms), T(t_config_val_takes_rest), T(t_tags), T(t_numbers),
       T(t_missing_argument_names_option), T(t_command_derivation), T(t_conflicts),
       T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_no_connectivity_check),
-      T(t_usage_text))
+      T(t_type_ranges), T(t_usage_text))

@@ -91,4 +91,61 @@ static void t_max(void)
 	CHECK(strstr(e.msg, "can't be proven") && strstr(e.msg, "AccessDenied"));
 }
 
-TESTS(T(t_arithmetic), T(t_usd), T(t_line), T(t_max))
+static void t_capped_line(void)
+{
+	struct cost_quote q;
+	struct buf b = BUF_INIT;
+
+	memset(&q, 0, sizeof q);
+	q.spot = q.priced = q.capped = 1;
+	q.count = 2;
+	q.hours = 1;
+	q.hourly = 0.25;
+	q.when = 1;                            /* a cap has no age */
+	strcpy(q.type, "g5.xlarge");
+	cost_line(&q, 1000000, &b);
+	CHECK_STR(buf_cstr(&b), "Worst case: at most $0.50 (2 instances x $0.25/h x 1.00 h; the Spot Fleet config's "
+		  "SpotPrice cap for g5.xlarge)");
+	buf_free(&b);
+}
+
+static void t_price_tag(void)
+{
+	struct cost_quote q;
+	char tag[COST_TAG_MAX + 1], num[32];
+
+	cost_num(0.192, num, sizeof num);
+	CHECK_STR(num, "0.192");
+	cost_num(5, num, sizeof num);
+	CHECK_STR(num, "5");
+	cost_num(0.00001, num, sizeof num);
+	CHECK_STR(num, "0.00001");
+	memset(&q, 0, sizeof q);
+	cost_price_tag(&q, tag, sizeof tag);
+	CHECK_STR(tag, "");
+	strcpy(q.prices[0].type, "m5.large");
+	q.prices[0].usd = 0.096;
+	strcpy(q.prices[1].type, "c7i.4xlarge");
+	q.prices[1].usd = 0.714;
+	q.n_prices = 2;
+	cost_price_tag(&q, tag, sizeof tag);
+	CHECK_STR(tag, "c7i.4xlarge=0.714,m5.large=0.096");     /* the dearest first */
+	CHECK(cost_price_of(tag, "m5.large") == 0.096);
+	CHECK(cost_price_of(tag, "c7i.4xlarge") == 0.714);
+	CHECK(cost_price_of(tag, "m5") == -1);
+	CHECK(cost_price_of(tag, "x") == -1);
+	CHECK(cost_price_of("m5.large=abc", "m5.large") == -1);
+	/* 64 types cannot fit in 256 characters: cut at a whole pair, the cheapest left out */
+	for (size_t i = 0; i < COST_MAX_TYPES; i++) {
+		snprintf(q.prices[i].type, sizeof q.prices[i].type, "r6id.%zuxlarge", i);
+		q.prices[i].usd = 1 + (double)i / 100;
+	}
+	q.n_prices = COST_MAX_TYPES;
+	cost_price_tag(&q, tag, sizeof tag);
+	CHECK(strlen(tag) <= COST_TAG_MAX && strlen(tag) > 200);
+	CHECK(strncmp(tag, "r6id.63xlarge=1.63,", 19) == 0);
+	CHECK(tag[strlen(tag) - 1] != ',');
+	CHECK(cost_price_of(tag, "r6id.0xlarge") == -1);
+}
+
+TESTS(T(t_arithmetic), T(t_usd), T(t_line), T(t_max), T(t_capped_line), T(t_price_tag))

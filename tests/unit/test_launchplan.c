@@ -22,8 +22,10 @@ static void t_names(void)
 static void t_instance_types(void)
 {
 	struct annex_err e;
-	const char *good[] = { "m5.large", "g4dn.xlarge", "u-6tb1.metal", "c7i.4xlarge", "m7i-flex.large", "m3.medium" };
-	const char *bad[] = { "large", "m5.", ".large", "M5.large", "m.large", "m5.large.x", "m5.la rge", "m5;.x" };
+	const char *good[] = { "m5.large", "g4dn.xlarge", "u-6tb1.metal", "c7i.4xlarge", "m7i-flex.large", "m3.medium",
+			       "c7i.metal-24xl" };
+	const char *bad[] = { "large", "m5.", ".large", "M5.large", "m.large", "m5.large.x", "m5.la rge", "m5;.x",
+			      "m5.-large", "m5.large-", "m5.metal--24xl" };
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
 		CHECK_INT(launchplan_check_instance_type(good[i], "-instance-type", &e), 0);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)

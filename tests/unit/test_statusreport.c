@@ -108,7 +108,9 @@ static void t_named_wrap(void)
 		     "        i-00000000000000003\n"
 		     "\n"
 		     "Lease of a_1: 0.72 hours remaining (until 1970-01-01T01:00:00Z).\n"
-		     "Instance types: m5.large 6.\n");
+		     "Instance types: m5.large 6.\n"
+		     "Market: on-demand.\n"
+		     "Cost so far: unknown (no running instance carries a htcondor:PriceUSDPerHour tag).\n");
 	free(s);
 	inventory_free(&inv);
 }
@@ -138,8 +140,11 @@ static void t_summary_and_ads(void)
 		     "bb                          running       i-2\n"
 		     "\n"
 		     "aa: Instance types: c5.large 1.\n"
+		     "aa: Market: on-demand.\n"
 		     "bb: Lease of instances without htcondor:AnnexId: no htcondor:LeaseExpiration tag.\n"
 		     "bb: Instance types: unknown 1.\n"
+		     "bb: Market: on-demand.\n"
+		     "bb: Cost so far: unknown (no running instance carries a htcondor:PriceUSDPerHour tag).\n"
 		     "Pool membership is not shown: test.\n");
 	free(s);
 	s = render(&r, status_report_print_classads);
@@ -188,4 +193,54 @@ static void t_console(void)
 	inventory_free(&inv);
 }
 
-TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads), T(t_console))
+/* Market, cost so far and budget: spot and on-demand instances priced by
+ * their tags (a type the tag does not list at its highest price), one
+ * without a tag, an ended one not counted. */
+static void t_cost(void)
+{
+	struct inventory inv;
+	struct status_report r = { &inv, "c", 7200 };   /* 1970-01-01T02:00:00Z */
+	struct inventory_instance in[] = {
+		{ .id = "i-1", .state = "running", .annex = "c", .type = "m5.large", .launch_time = "1970-01-01T00:00:00.000Z",
+		  .prices = "m5.large=0.5,c5.large=0.25", .budget = "10" },
+		{ .id = "i-2", .state = "running", .annex = "c", .type = "c5.large", .launch_time = "1970-01-01T01:00:00.000Z",
+		  .prices = "m5.large=0.5,c5.large=0.25", .lifecycle = "spot" },
+		{ .id = "i-3", .state = "running", .annex = "c", .type = "t3.micro", .launch_time = "1970-01-01T01:00:00.000Z",
+		  .prices = "m5.large=0.5", .budget = "4" },
+		{ .id = "i-4", .state = "terminated", .annex = "c", .type = "m5.large",
+		  .launch_time = "1970-01-01T00:00:00.000Z", .prices = "m5.large=0.5" },
+		{ .id = "i-5", .state = "running", .annex = "c", .type = "m5.large", .launch_time = "1970-01-01T00:00:00.000Z" },
+	};
+	char *s;
+
+	inventory_init(&inv, NULL);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		CHECK(inventory_add_instance(&inv, &in[i]) != NULL);
+	inventory_sort(&inv);
+	inv.pool_known = 1;
+	s = render(&r, status_report_print_human);
+	/* 2 h x 0.5 + 1 h x 0.25 + 1 h x 0.5 (t3.micro at the tag's highest) = 1.75 */
+	CHECK(strstr(s, "\nMarket: mixed (1 spot, 4 on-demand).\n"
+			"Cost so far: $1.75 for 3 of the 4 running instances; unknown for the other 1 "
+			"(no htcondor:PriceUSDPerHour tag).\n"
+			"Budget: $4 (htcondor:BudgetUSD); the lease function ends the annex when its cost reaches it.\n")
+	      != NULL);
+	free(s);
+	s = render(&r, status_report_print_json);
+	CHECK(strstr(s, "\"Market\": \"mixed\"") != NULL);
+	CHECK(strstr(s, "\"CostSoFarUSD\": 1.75") != NULL);
+	CHECK(strstr(s, "\"UnpricedInstances\": 1") != NULL);
+	CHECK(strstr(s, "\"BudgetUSD\": 4") != NULL);
+	CHECK(strstr(s, "\"PriceUSDPerHour\": 0.25") != NULL);
+	CHECK(strstr(s, "\"Market\": \"spot\"") != NULL);
+	free(s);
+	s = render(&r, status_report_print_classads);
+	CHECK(strstr(s, "Market = \"mixed\"\n") != NULL);
+	CHECK(strstr(s, "CostSoFarUSD = 1.750000\n") != NULL);
+	CHECK(strstr(s, "BudgetUSD = 4\n") != NULL);
+	CHECK(strstr(s, "UnpricedInstances = 1\n") != NULL);
+	free(s);
+	inventory_free(&inv);
+}
+
+TESTS(T(t_camel), T(t_nothing), T(t_named_wrap), T(t_summary_and_ads), T(t_console), T(t_cost))
