@@ -80,8 +80,14 @@ if want cases; then
 	[ -x "$BUILD/tools/check_sigv4" ] && run_suite "cases/sigv4-own" "$BUILD/tools/check_sigv4" tests/cases/sigv4
 fi
 if want integration; then
+	# A test file that is not executable would be skipped quietly: it fails
+	# instead, by name (a suite is an executable with its own #! line).
 	for t in tests/integration/test_*; do
-		[ -x "$t" ] && run_suite "integration/$(basename "$t")" "$t"
+		if [ -x "$t" ]; then
+			run_suite "integration/$(basename "$t")" "$t"
+		else
+			run_suite "integration/$(basename "$t")" sh -c 'echo "FAIL $1: not executable (chmod +x it)"; exit 1' sh "$t"
+		fi
 	done
 fi
 if want py && [ -d tests/py ]; then
