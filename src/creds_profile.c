@@ -59,6 +59,36 @@ static char *expand_home(const char *path)
 	return xstrdup(path);
 }
 
+/* The profile the chain uses: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else
+ * "default"; *var is the variable it came from (NULL for "default"). */
+static const char *profile_name(const char **var)
+{
+	static const char *const vars[] = { "AWS_PROFILE", "AWS_DEFAULT_PROFILE" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v) {
+			*var = vars[i];
+			return v;
+		}
+	}
+	*var = NULL;
+	return "default";
+}
+
+/* A shared file's path: env_var's value ("~/" expanded), else
+ * $HOME/.aws/<name>; NULL when neither is set. */
+static char *shared_file_path(const char *env_var, const char *name)
+{
+	const char *v = getenv(env_var), *home = getenv("HOME");
+
+	if (v && *v)
+		return expand_home(v);
+	if (home && *home)
+		return xasprintf("%s/.aws/%s", home, name);
+	return NULL;
+}
+
 /* Reads a whole file into a secret buffer. Returns 1 read, 0 absent, -1 error. */
 static int read_file_secret(const char *path, struct buf *b, struct annex_err *err)
 {
@@ -299,33 +329,16 @@ static int take_keys(struct profile *p, struct aws_creds *out)
 
 int creds_from_profile(struct aws_creds *out, struct buf *tried, struct annex_err *err)
 {
-	const char *pname = getenv("AWS_PROFILE");
-	const char *cf_env = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	const char *cfg_env = getenv("AWS_CONFIG_FILE");
-	const char *home = getenv("HOME");
-	const char *pvar = "AWS_PROFILE";
+	const char *pvar;
+	const char *pname = profile_name(&pvar);
+	char *cred_path = shared_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+	char *cfg_path = shared_file_path("AWS_CONFIG_FILE", "config");
+	char *what = NULL;
 	struct profile pc, pf;
-	char *cred_path = NULL, *cfg_path = NULL, *what = NULL;
 	int have_c, have_f, rc = -1;
 
 	memset(&pc, 0, sizeof(pc));
 	memset(&pf, 0, sizeof(pf));
-	if (!pname || !*pname) {
-		pname = getenv("AWS_DEFAULT_PROFILE");
-		pvar = "AWS_DEFAULT_PROFILE";
-	}
-	if (!pname || !*pname) {
-		pname = "default";
-		pvar = NULL;
-	}
-	if (cf_env && *cf_env)
-		cred_path = expand_home(cf_env);
-	else if (home && *home)
-		cred_path = xasprintf("%s/.aws/credentials", home);
-	if (cfg_env && *cfg_env)
-		cfg_path = expand_home(cfg_env);
-	else if (home && *home)
-		cfg_path = xasprintf("%s/.aws/config", home);
 	if (!cred_path && !cfg_path) {
 		creds_tried_add(tried, "shared files ~/.aws/credentials and ~/.aws/config (HOME not set)");
 		rc = 0;
@@ -398,23 +411,15 @@ out:
  * region for the AWS CLI's documented order, so it is not read here). */
 int creds_profile_region(char **region, char **where, struct annex_err *err)
 {
-	const char *pname = getenv("AWS_PROFILE");
+	const char *pvar;
+	const char *pname = profile_name(&pvar);
 	const char *cfg_env = getenv("AWS_CONFIG_FILE");
-	const char *home = getenv("HOME");
+	char *cfg_path = shared_file_path("AWS_CONFIG_FILE", "config");
 	struct profile pf;
-	char *cfg_path = NULL;
 	int rc;
 
 	*region = *where = NULL;
 	memset(&pf, 0, sizeof(pf));
-	if (!pname || !*pname)
-		pname = getenv("AWS_DEFAULT_PROFILE");
-	if (!pname || !*pname)
-		pname = "default";
-	if (cfg_env && *cfg_env)
-		cfg_path = expand_home(cfg_env);
-	else if (home && *home)
-		cfg_path = xasprintf("%s/.aws/config", home);
 	if (!cfg_path)
 		return 0;
 	rc = profile_load(cfg_path, pname, 1, &pf, err);

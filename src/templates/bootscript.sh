@@ -197,31 +197,40 @@ imds_get() {
 	curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/$1"
 }
 
+# arm_watcher UNIT PROGRAM ARG RESTART RESTART_SEC DESCRIPTION SAYS: runs
+# $libexec/PROGRAM ARG as the service UNIT, else in the background.
+arm_watcher() {
+	local unit=$1 program=$2 arg=$3 restart=$4 restart_sec=$5 description=$6 says=$7
+	cat >"$units/$unit" <<EOF
+[Unit]
+Description=$description
+After=network-online.target
+
+[Service]
+ExecStart=$libexec/$program $arg
+Restart=$restart
+RestartSec=$restart_sec
+
+[Install]
+WantedBy=multi-user.target
+EOF
+	if systemctl daemon-reload && systemctl enable --now "$unit"; then
+		log "$says ($unit)"
+	else
+		setsid "$libexec/$program" "$arg" </dev/null >/dev/null 2>&1 &
+		log "$says (background process)"
+	fi
+}
+
 # 2. The lease backstop, armed before anything that could fail: a service
 # that powers the instance off at the lease end, re-reading the instance's
 # htcondor:LeaseExpiration tag so that a lease change is followed.
 arm_lease_backstop() {
 	install_program watch-lib.sh "$watch_lib_script"
 	install_program lease-watch "$lease_watch_script"
-	cat >"$units/annex-lease.service" <<EOF
-[Unit]
-Description=annex lease backstop: power off at the lease end
-After=network-online.target
-
-[Service]
-ExecStart=$libexec/lease-watch $lease_end
-Restart=always
-RestartSec=30
-
-[Install]
-WantedBy=multi-user.target
-EOF
-	if systemctl daemon-reload && systemctl enable --now annex-lease.service; then
-		log "lease ends $lease_end_iso; power-off backstop armed (annex-lease.service)"
-	else
-		setsid "$libexec/lease-watch" "$lease_end" </dev/null >/dev/null 2>&1 &
-		log "lease ends $lease_end_iso; power-off backstop armed (background process)"
-	fi
+	arm_watcher annex-lease.service lease-watch "$lease_end" always 30 \
+		"annex lease backstop: power off at the lease end" \
+		"lease ends $lease_end_iso; power-off backstop armed"
 }
 
 # 3. The join watchdog: powers the node off unless it is in the pool
@@ -229,25 +238,9 @@ EOF
 arm_join_watchdog() {
 	local deadline=$((boot_start + join_timeout))
 	install_program join-watch "$join_watch_script"
-	cat >"$units/annex-join-watch.service" <<EOF
-[Unit]
-Description=annex join watchdog: power off unless in the pool by the deadline
-After=network-online.target
-
-[Service]
-ExecStart=$libexec/join-watch $deadline
-Restart=on-failure
-RestartSec=30
-
-[Install]
-WantedBy=multi-user.target
-EOF
-	if systemctl daemon-reload && systemctl enable --now annex-join-watch.service; then
-		log "join watchdog armed: powers off unless in the pool within ${join_timeout}s (annex-join-watch.service)"
-	else
-		setsid "$libexec/join-watch" "$deadline" </dev/null >/dev/null 2>&1 &
-		log "join watchdog armed: powers off unless in the pool within ${join_timeout}s (background process)"
-	fi
+	arm_watcher annex-join-watch.service join-watch "$deadline" on-failure 30 \
+		"annex join watchdog: power off unless in the pool by the deadline" \
+		"join watchdog armed: powers off unless in the pool within ${join_timeout}s"
 }
 
 # apt waits for dpkg's lock itself too (apt >= 1.9.11).
@@ -386,25 +379,9 @@ arm_spot_watch() {
 		;;
 	esac
 	install_program spot-watch "$spot_watch_script"
-	cat >"$units/annex-spot-watch.service" <<EOF
-[Unit]
-Description=annex Spot interruption watcher: drain the startd on EC2's notice
-After=network-online.target
-
-[Service]
-ExecStart=$libexec/spot-watch $spot_poll
-Restart=on-failure
-RestartSec=10
-
-[Install]
-WantedBy=multi-user.target
-EOF
-	if systemctl daemon-reload && systemctl enable --now annex-spot-watch.service; then
-		log "$why: interruption watcher armed, every ${spot_poll}s (annex-spot-watch.service)"
-	else
-		setsid "$libexec/spot-watch" "$spot_poll" </dev/null >/dev/null 2>&1 &
-		log "$why: interruption watcher armed, every ${spot_poll}s (background process)"
-	fi
+	arm_watcher annex-spot-watch.service spot-watch "$spot_poll" on-failure 10 \
+		"annex Spot interruption watcher: drain the startd on EC2's notice" \
+		"$why: interruption watcher armed, every ${spot_poll}s"
 }
 
 # 7. Start (or restart, when the image already runs it) HTCondor.

@@ -39,13 +39,5 @@ while :; do
 		say "this instance is in the pool; the join watchdog ends"
 		exit 0
 	fi
-	now=$(date -u +%s)
-	if [ "$now" -ge "$deadline" ]; then
-		say "not in the pool by $(date -u -d "@$deadline" +%Y-%m-%dT%H:%M:%SZ) (ANNEX_JOIN_TIMEOUT): powering off"
-		shutdown -h now || poweroff
-		exit 0
-	fi
-	wait_s=$((deadline - now))
-	[ "$wait_s" -le "$poll" ] || wait_s=$poll
-	sleep "$wait_s"
+	power_off_or_wait "$deadline" "$poll" "not in the pool by %s (ANNEX_JOIN_TIMEOUT): powering off"
 done

@@ -32,13 +32,5 @@ while :; do
 			say "ignoring unreadable htcondor:LeaseExpiration '$tag'" >&2
 		fi
 	fi
-	now=$(date -u +%s)
-	if [ "$now" -ge "$lease_end" ]; then
-		say "the lease ended at $(date -u -d "@$lease_end" +%Y-%m-%dT%H:%M:%SZ); powering off"
-		shutdown -h now || poweroff
-		exit 0
-	fi
-	wait_s=$((lease_end - now))
-	[ "$wait_s" -le "$poll" ] || wait_s=$poll
-	sleep "$wait_s"
+	power_off_or_wait "$lease_end" "$poll" "the lease ended at %s; powering off"
 done

@@ -23,3 +23,18 @@ imds_get() {
 	token=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token" 2>/dev/null) || return 1
 	curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/$1" 2>/dev/null
 }
+
+# power_off_or_wait END ROUND WHY: from END (epoch s) on, says WHY (%s:
+# END's time) and powers off; before it, sleeps ROUND s at most.
+power_off_or_wait() {
+	local end=$1 round=$2 now wait_s
+	now=$(date -u +%s)
+	if [ "$now" -ge "$end" ]; then
+		say "${3/\%s/$(date -u -d "@$end" +%Y-%m-%dT%H:%M:%SZ)}"
+		shutdown -h now || poweroff
+		exit 0
+	fi
+	wait_s=$((end - now))
+	[ "$wait_s" -le "$round" ] || wait_s=$round
+	sleep "$wait_s"
+}

@@ -16,9 +16,7 @@ loopback port whose accept queue is full. Runs in a private network
 namespace (annextest.enter_netns).
 """
 import os
-import pty
 import re
-import select
 import socket
 import sys
 import time
@@ -177,34 +175,6 @@ def test_iam_wait_within_deadline(m, pool):
             "The role defined for the function cannot be assumed by Lambda." in errs[0], err)
 
 
-def run_answering_late(args, env, delay, timeout=90):
-    """annex on a pseudo-terminal; 'yes' is typed delay seconds after the
-    prompt shows. Returns (exit status, output)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(T.ANNEX, [T.ANNEX] + args, env)
-    out, prompted, sent = b"", None, False
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        if prompted is None and b"(Type 'yes' or 'no'): " in out:
-            prompted = time.time()
-        if prompted is not None and not sent and time.time() - prompted >= delay:
-            os.write(fd, b"yes\n")
-            sent = True
-    _, st = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(st), out.decode("utf-8", "replace")
-
-
 def test_prompt_time_not_counted(m, pool):
     # the user answers after 6 s; the command's deadline is 5 s: what
     # follows the answer has its own 5 s (the deadline bounds unattended work)
@@ -214,8 +184,8 @@ def test_prompt_time_not_counted(m, pool):
     rc, out, err = T.run_annex(["-setup"], pool.env(), timeout=120)
     if not T.check("setup for the prompt test", rc == 0, out + err):
         return
-    rc, out = run_answering_late(["-count", "1", "-annex-name", "latereply"],
-                                 pool.env(ANNEX_COMMAND_TIMEOUT="5"), delay=6)
+    rc, out = T.run_on_pty(["-count", "1", "-annex-name", "latereply"],
+                           pool.env(ANNEX_COMMAND_TIMEOUT="5"), "yes", delay=6, timeout=90)
     res = m.client("ec2").describe_instances(Filters=[
         {"Name": "tag:htcondor:AnnexName", "Values": ["latereply"]}])["Reservations"]
     T.check("an answer given after the deadline's time still launches: prompt time does not count",

@@ -12,6 +12,10 @@
 #    since Debian's rpm has no find-debuginfo); rpm -qlp lists the same
 #    files in EL9's places; no scriptlet enables a unit; the packaged annex
 #    runs.
+# Both packages build as a packager's would, whatever make ran this test:
+# the calling make's variables (make asan's CC=clang SAN=... BUILD= OPT=,
+# passed down in MAKEFLAGS and the environment) are cleared first. Else the
+# packages carried a clang ASan build, whose DWARF 5 dh_dwz cannot read.
 # A missing tool is a failure, not a skip: scripts/deps.sh test installs
 # dpkg-dev, debhelper, lintian and rpm. Takes about two minutes (two builds).
 set -u
@@ -22,6 +26,8 @@ pass=0 fail=0
 ok() { echo "PASS $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+# packager CMD...: CMD without the calling make's variables (see above)
+packager() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CC -u SAN -u OPT -u BUILD "$@"; }
 
 missing=""
 for tool in dpkg-buildpackage dh dpkg-deb lintian rpmbuild rpm rpm2archive tar; do
@@ -71,7 +77,7 @@ has_all() {   # has_all LISTFILE PATH...: prints the paths the list lacks
 
 # 1. Debian
 start=$SECONDS
-if (cd "$src" && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b) >"$tmp/deb.log" 2>&1; then
+if (cd "$src" && DEB_BUILD_OPTIONS=parallel=2 packager dpkg-buildpackage -us -uc -b) >"$tmp/deb.log" 2>&1; then
 	ok "dpkg-buildpackage -us -uc -b ($((SECONDS - start)) s)"
 	deb=$tmp/annex_${version}_$(dpkg --print-architecture).deb
 	dpkg -c "$deb" | awk '{ print $6 }' | sed 's|/$||' >"$tmp/deb.files"
@@ -105,7 +111,7 @@ top=$tmp/rpm
 mkdir -p "$top/SOURCES"
 cp "$tmp/annex-$version.tar.gz" "$top/SOURCES/"
 start=$SECONDS
-if rpmbuild -bb --nodeps --define "_topdir $top" --define 'dist .el9' --define 'debug_package %{nil}' \
+if packager rpmbuild -bb --nodeps --define "_topdir $top" --define 'dist .el9' --define 'debug_package %{nil}' \
 	"$src/packaging/rpm/annex.spec" >"$tmp/rpm.log" 2>&1; then
 	rpmfile=$(find "$top/RPMS" -name "annex-$version-1.el9.*.rpm" | head -n 1)
 	if [ -n "$rpmfile" ]; then ok "rpmbuild -bb (EL9) ($((SECONDS - start)) s)"

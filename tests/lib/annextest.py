@@ -212,21 +212,16 @@ class FaultProxy:
         self.close()
 
 
-def run_annex(args, env, answer=None, timeout=120, preexec=None):
-    """Runs annex; with answer, on a pseudo-terminal, typing answer at the
-    first prompt. Returns (exit status, stdout, stderr) (with a terminal,
-    stdout holds both)."""
-    if answer is None:
-        p = subprocess.run([ANNEX] + args, env=env, capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL, preexec_fn=preexec)
-        return p.returncode, p.stdout, p.stderr
+def run_on_pty(args, env, answer, delay=0, timeout=120, preexec=None):
+    """Runs annex on a pseudo-terminal, typing answer delay seconds after
+    its first prompt shows. Returns (exit status, output): with a terminal,
+    the output holds both stdout and stderr."""
     pid, fd = pty.fork()
     if pid == 0:
         if preexec:
             preexec()
         os.execve(ANNEX, [ANNEX] + args, env)
-    out = b""
-    sent = False
+    out, prompted, sent = b"", None, False
     deadline = time.time() + timeout
     while time.time() < deadline:
         r, _, _ = select.select([fd], [], [], 0.2)
@@ -238,12 +233,26 @@ def run_annex(args, env, answer=None, timeout=120, preexec=None):
             if not chunk:
                 break
             out += chunk
-        if not sent and b"(Type 'yes' or 'no'): " in out:
+        if prompted is None and b"(Type 'yes' or 'no'): " in out:
+            prompted = time.time()
+        if prompted is not None and not sent and time.time() - prompted >= delay:
             os.write(fd, answer.encode() + b"\n")
             sent = True
     _, status = os.waitpid(pid, 0)
     os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace").replace("\r\n", "\n"), ""
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def run_annex(args, env, answer=None, timeout=120, preexec=None):
+    """Runs annex; with answer, on a pseudo-terminal (run_on_pty), typing
+    answer at the first prompt. Returns (exit status, stdout, stderr) (with
+    a terminal, stdout holds both)."""
+    if answer is None:
+        p = subprocess.run([ANNEX] + args, env=env, capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, preexec_fn=preexec)
+        return p.returncode, p.stdout, p.stderr
+    rc, out = run_on_pty(args, env, answer, timeout=timeout, preexec=preexec)
+    return rc, out, ""
 
 
 REGION_LINE = r"annex: region [a-z0-9-]+ \([^\n]*\)\n"

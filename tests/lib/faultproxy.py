@@ -196,35 +196,51 @@ def signing_key(headers):
     return auth.split("Credential=", 1)[1].split("/", 1)[0]
 
 
-def throttle_reply(headers):
-    if headers.get("X-Amz-Target") or "json" in headers.get("Content-Type", ""):
-        return 400, "application/x-amz-json-1.1", json.dumps(
-            {"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-    return 503, "text/xml", (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code>"
-                             b"<Message>Request limit exceeded.</Message></Error></Errors>"
-                             b"<RequestID>fault-proxy</RequestID></Response>")
-
-
-def error_reply(headers, body, code, status, message="injected by the fault proxy"):
-    """AWS's error `code` in the shape of the request's protocol."""
+def protocol_of(headers, body):
+    """The shape AWS's errors take for this request: "json" (JSON 1.1),
+    "lambda", "ec2", "query" (IAM, STS) or "rest-xml" (S3)."""
     if headers.get("X-Amz-Target"):
+        return "json"
+    if "/2015-03-31/" in headers.get("_path", ""):
+        return "lambda"
+    if "x-www-form-urlencoded" in headers.get("Content-Type", ""):
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        return "ec2" if form.get("Version", [""])[0] in ("2016-11-15",) else "query"
+    return "rest-xml"
+
+
+def error_reply(headers, body, code, status, message="injected by the fault proxy", shape=None):
+    """AWS's error `code` in the shape of the request's protocol (or of
+    `shape`): (status, content type, extra headers, body)."""
+    shape = shape or protocol_of(headers, body)
+    if shape == "json":
         return status, "application/x-amz-json-1.1", {}, json.dumps({"__type": code, "message": message}).encode()
-    path = headers.get("_path", "")
-    if "/2015-03-31/" in path:
+    if shape == "lambda":
         return status, "application/json", {"x-amzn-ErrorType": code}, json.dumps(
             {"Type": "User", "message": message}).encode()
-    ctype = headers.get("Content-Type", "")
-    if "x-www-form-urlencoded" in ctype:
-        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-        if form.get("Version", [""])[0] in ("2016-11-15",):   # EC2
-            return status, "text/xml", {}, ("<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error>"
-                                            "</Errors><RequestID>fault-proxy</RequestID></Response>"
-                                            % (code, message)).encode()
+    if shape == "ec2":
+        return status, "text/xml", {}, ("<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error>"
+                                        "</Errors><RequestID>fault-proxy</RequestID></Response>"
+                                        % (code, message)).encode()
+    if shape == "query":
         return status, "text/xml", {}, ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s"
                                         "</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
                                         % (code, message)).encode()
     return status, "application/xml", {}, ("<Error><Code>%s</Code><Message>%s</Message><RequestId>fault-proxy"
                                            "</RequestId></Error>" % (code, message)).encode()
+
+
+def fault_error(fault, rule, headers, body):
+    """The error reply of an "error", "throttle", "500" or "503" rule.
+    "500"/"503" and a plain "throttle" keep EC2's shape whatever the
+    protocol (a JSON request's throttle is JSON 1.1's ThrottlingException)."""
+    if fault == "error" or (fault == "throttle" and rule.get("code")):
+        return error_reply(headers, body, rule.get("code", "InternalError"), int(rule.get("status", 400)))
+    if fault == "throttle":
+        if headers.get("X-Amz-Target") or "json" in headers.get("Content-Type", ""):
+            return error_reply(headers, body, "ThrottlingException", 400, "Rate exceeded", shape="json")
+        return error_reply(headers, body, "RequestLimitExceeded", 503, "Request limit exceeded.", shape="ec2")
+    return error_reply(headers, body, "InternalError", int(fault), "injected " + fault, shape="ec2")
 
 
 def make_handler(state):
@@ -239,16 +255,19 @@ def make_handler(state):
             self.connection.close()
             self.close_connection = True
 
-        def _rule_reply(self, rule):
-            data = rule.get("body", "").encode()
-            self._status = int(rule.get("status", 400))
-            self.send_response(self._status)
-            self.send_header("Content-Type", rule.get("content_type", "text/xml"))
-            for k, v in rule.get("headers", {}).items():
+        def _reply(self, status, ctype, extra, data):
+            self._status = status
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            for k, v in extra.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _rule_reply(self, rule):
+            self._reply(int(rule.get("status", 400)), rule.get("content_type", "text/xml"),
+                        rule.get("headers", {}), rule.get("body", "").encode())
 
         def _handle(self):
             t0 = time.monotonic()
@@ -287,33 +306,9 @@ def make_handler(state):
                     pass
                 self.close_connection = True
                 return
-            if fault == "error" or (fault == "throttle" and rule.get("code")):
+            if fault in ("error", "throttle", "500", "503"):
                 hdrs = dict(self.headers.items(), _path=self.path)
-                code, ctype, extra, data = error_reply(hdrs, body, rule.get("code", "InternalError"),
-                                                       int(rule.get("status", 400)))
-                self._status = code
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            if fault in ("500", "503", "throttle"):
-                if fault == "throttle":
-                    code, ctype, data = throttle_reply(self.headers)
-                else:
-                    code, ctype = int(fault), "text/xml"
-                    data = (b"<Response><Errors><Error><Code>InternalError</Code><Message>injected "
-                            + fault.encode() + b"</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>")
-                self._status = code
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self._reply(*fault_error(fault, rule, hdrs, body))
             if fault == "reply":
                 return self._rule_reply(rule)
             if fault == "delay":

@@ -147,16 +147,38 @@ static struct aws_ctx *make_ctx(int port, FILE *trace)
 	return make_ctx_with(port, trace, &test_retry);
 }
 
+/* A test's fixture: the server with its faults and a context on it (rs's
+ * retry settings; trace as make_ctx_with). NULL, the test failed, when
+ * either did not start; fixture_end frees both. */
+static struct aws_ctx *fixture_with(struct server *s, const char *faults, FILE *trace,
+				    const struct aws_retry_settings *rs)
+{
+	struct aws_ctx *ctx;
+
+	CHECK(start_server(s, faults) == 0);
+	CHECK((ctx = make_ctx_with(s->port, trace, rs)) != NULL);
+	return ctx;
+}
+
+static struct aws_ctx *fixture(struct server *s, const char *faults, FILE *trace)
+{
+	return fixture_with(s, faults, trace, &test_retry);
+}
+
+static void fixture_end(struct server *s, struct aws_ctx *ctx)
+{
+	aws_ctx_free(ctx);
+	stop_server(s);
+}
+
 static void t_throttle_then_answer(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "throttle*2", NULL);
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 	char *log;
 
-	CHECK(start_server(&s, "throttle*2") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
@@ -180,41 +202,35 @@ static void t_throttle_then_answer(void)
 	CHECK(strstr(log, "\"x_amz_date\": \"20260101T000001Z\"") != NULL);
 	CHECK(strstr(log, "\"x_amz_date\": \"20260101T000002Z\"") != NULL);
 	free(log);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_5xx_and_reset(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "reset,503,502,500", NULL);
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 
-	CHECK(start_server(&s, "reset,503,502,500") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
 	xmlFreeDoc(doc);
 	CHECK_INT(aws_ctx_attempts(ctx), 5);
 	CHECK_INT(n_sleeps, 4);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_give_up(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "throttle*20", NULL);
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 	char *log;
 
-	CHECK(start_server(&s, "throttle*20") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	annex_err_clear(&err);
@@ -231,20 +247,17 @@ static void t_give_up(void)
 	log = read_log(&s);
 	CHECK_INT(count(log, "\"n\":"), 5);
 	free(log);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_not_retryable(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "400", NULL);
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 
-	CHECK(start_server(&s, "400") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == -1);
@@ -252,28 +265,24 @@ static void t_not_retryable(void)
 	CHECK_INT(err.retryable, 0);
 	CHECK_INT(aws_ctx_attempts(ctx), 1);
 	CHECK_INT(n_sleeps, 0);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_json_throttle(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "throttle,throttle", NULL);
 	struct annex_err err;
 	json_object *out = NULL, *n;
 
-	CHECK(start_server(&s, "throttle,throttle") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_json11(ctx, AWS_EVENTS, "ListRules", NULL, &out, &err) == 0);
 	CHECK(out && json_object_object_get_ex(out, "n", &n) && json_object_get_int(n) == 3);
 	json_object_put(out);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_connection_refused(void)
@@ -302,11 +311,9 @@ static void t_connection_refused(void)
 static void t_connection_reuse(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "", NULL);
 	struct annex_err err;
 
-	CHECK(start_server(&s, "") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	for (int i = 0; i < 5; i++) {
@@ -316,9 +323,8 @@ static void t_connection_reuse(void)
 	}
 	CHECK_INT(aws_ctx_calls(ctx), 5);
 	CHECK_INT(aws_ctx_connections(ctx), 1);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_env_settings(void)
@@ -361,8 +367,7 @@ static void t_debug_trace(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&data, &len);
 
-	CHECK(start_server(&s, "throttle") == 0);
-	CHECK((ctx = make_ctx(s.port, f)) != NULL);
+	ctx = fixture(&s, "throttle", f);
 	if (!ctx)
 		goto out;
 	params_add(&p, "UserData", "cG9vbCBwYXNzd29yZDogaHVudGVyMg==");
@@ -510,12 +515,10 @@ static void t_policy_never(void)
 {
 	static const struct aws_call never = { .retry = AWS_RETRY_NEVER };
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "ok,503,503", NULL);
 	struct annex_err err;
 	xmlDoc *doc = NULL;
 
-	CHECK(start_server(&s, "ok,503,503") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
@@ -530,9 +533,8 @@ static void t_policy_never(void)
 	CHECK_INT(n_sleeps, 0);
 	/* on a connection of its own: libcurl may not resend it either */
 	CHECK_INT(aws_ctx_connections(ctx), 2);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 /* The same failures under TOKEN and under the default: both resend, TOKEN
@@ -550,8 +552,7 @@ static void token_vs_default(enum aws_retry policy, long *connections, int *same
 
 	*connections = -1;
 	*same_body = 0;
-	CHECK(start_server(&s, "ok,503,throttle") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	ctx = fixture(&s, "ok,503,throttle", NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query(ctx, AWS_EC2, "DescribeRegions", NULL, &doc, &err) == 0);
@@ -619,14 +620,12 @@ static void notice(void *ud, long limit_s)
 static void t_before_resend(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "503*40", NULL);
 	struct annex_err err;
 	struct hook_log h;
 	struct aws_call call = { .retry = AWS_RETRY_TOKEN, .before_resend = hook, .ud = &h };
 	xmlDoc *doc = NULL;
 
-	CHECK(start_server(&s, "503*40") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	/* "already done": stops at once and succeeds, no reply, no wait */
@@ -656,9 +655,8 @@ static void t_before_resend(void)
 	h.set_err = 0;
 	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
 	CHECK_STR(err.msg, "ServiceUnavailable: injected 503 (fault-503)");
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 static void t_iam_wait_schedule(void)
@@ -683,8 +681,7 @@ static void t_iam_wait_bound(void)
 	long total = 0;
 
 	memset(&h, 0, sizeof(h));
-	CHECK(start_server(&s, "iam*40") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	ctx = fixture(&s, "iam*40", NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
@@ -704,9 +701,8 @@ static void t_iam_wait_bound(void)
 	CHECK_INT(aws_ctx_attempts(ctx), 6);
 	CHECK_INT(h.notices, 1);
 	CHECK_INT(h.notice_s, 10);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 /* A bound of 0 waits for nothing: one try, the error says so, no notice. */
@@ -721,8 +717,7 @@ static void t_iam_wait_off(void)
 	xmlDoc *doc = NULL;
 
 	memset(&h, 0, sizeof(h));
-	CHECK(start_server(&s, "iam*5") == 0);
-	CHECK((ctx = make_ctx_with(s.port, NULL, &no_wait)) != NULL);
+	ctx = fixture_with(&s, "iam*5", NULL, &no_wait);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
@@ -730,9 +725,8 @@ static void t_iam_wait_off(void)
 	CHECK_INT(aws_ctx_attempts(ctx), 1);
 	CHECK_INT(n_sleeps, 0);
 	CHECK_INT(h.notices, 0);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 /* Waited on only with an iam_wait, and only for the propagation error:
@@ -747,8 +741,7 @@ static void t_iam_wait_only_propagation(void)
 	xmlDoc *doc = NULL;
 
 	memset(&h, 0, sizeof(h));
-	CHECK(start_server(&s, "400,iam") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	ctx = fixture(&s, "400,iam", NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == -1);
@@ -762,9 +755,8 @@ static void t_iam_wait_only_propagation(void)
 		  "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name (iam-1)");
 	CHECK_INT(aws_ctx_attempts(ctx), 2);
 	CHECK_INT(n_sleeps, 0);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 /* An IAM wait and a throttled resend in one call: each its own schedule,
@@ -781,8 +773,7 @@ static void t_iam_wait_then_throttle(void)
 
 	memset(&h, 0, sizeof(h));
 	h.answer = AWS_RESEND;
-	CHECK(start_server(&s, "iam,throttle,iam") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
+	ctx = fixture(&s, "iam,throttle,iam", NULL);
 	if (!ctx)
 		goto out;
 	CHECK(aws_query_with(ctx, AWS_EC2, "RunInstances", NULL, &call, &doc, &err) == 0);
@@ -797,9 +788,8 @@ static void t_iam_wait_then_throttle(void)
 	CHECK_STR(h.last[1], "RequestLimitExceeded");
 	CHECK_INT(h.notices, 1);
 	CHECK_INT(h.notice_s, 10);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 /* The driver itself, without a server: what each attempt is told. */
@@ -1179,11 +1169,9 @@ static int count_json_page(json_object *page, void *ud, struct annex_err *err)
 static void t_page_cap(void)
 {
 	struct server s = { 0 };
-	struct aws_ctx *ctx;
+	struct aws_ctx *ctx = fixture(&s, "page*4,ok,page*100", NULL);
 	struct annex_err err;
 
-	CHECK(start_server(&s, "page*4,ok,page*100") == 0);
-	CHECK((ctx = make_ctx(s.port, NULL)) != NULL);
 	if (!ctx)
 		goto out;
 	CHECK_INT(aws_ctx_max_pages(ctx), AWS_MAX_PAGES);
@@ -1219,9 +1207,8 @@ static void t_page_cap(void)
 	CHECK_INT(aws_ctx_calls(ctx), 20);
 	aws_ctx_set_max_pages(ctx, 0);
 	CHECK_INT(aws_ctx_max_pages(ctx), AWS_MAX_PAGES);
-	aws_ctx_free(ctx);
 out:
-	stop_server(&s);
+	fixture_end(&s, ctx);
 }
 
 TESTS(T(t_throttle_then_answer), T(t_5xx_and_reset), T(t_give_up), T(t_not_retryable), T(t_json_throttle),

@@ -61,10 +61,13 @@ static void t_annex_file_name(void)
 	CHECK(annexlock_file_name("us-east-1", long_name) == NULL);
 }
 
-/* The private directory, as -reap's lock uses it, with the kind's words. */
+/* The private directory, with the kind's words: a private
+ * $XDG_RUNTIME_DIR, else ~/.condor/annex (made 0700); never a shared
+ * directory such as /tmp. */
 static void t_path(void)
 {
 	struct annex_err err;
+	struct stat st;
 	char home[160], xdg[160], want[256], d[200];
 	char *p = NULL;
 
@@ -77,18 +80,77 @@ static void t_path(void)
 	snprintf(want, sizeof(want), "%s/annex-name.r.a.lock", xdg);
 	CHECK_STR(p, want);
 	free(p);
-	unsetenv("XDG_RUNTIME_DIR");
-	CHECK_INT(lockfile_path(&kind_, "name.r.a.lock", &p, &err), 0);
 	snprintf(want, sizeof(want), "%s/.condor/annex/name.r.a.lock", home);
+	setenv("XDG_RUNTIME_DIR", "relative", 1);
+	CHECK_INT(lockfile_path(&kind_, "name.r.a.lock", &p, &err), 0);
 	CHECK_STR(p, want);
 	free(p);
+	unsetenv("XDG_RUNTIME_DIR");
+	CHECK_INT(lockfile_path(&kind_, "name.r.a.lock", &p, &err), 0);
+	CHECK_STR(p, want);
+	CHECK(p && strncmp(p, "/tmp/annex-name", 15) != 0);
+	free(p);
 	snprintf(d, sizeof(d), "%s/.condor/annex", home);
+	CHECK(lstat(d, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+
+	/* a shared runtime directory (like /tmp) is passed over for the home */
+	CHECK(chmod(xdg, 01777) == 0);
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	CHECK_INT(lockfile_path(&kind_, "name.r.a.lock", &p, &err), 0);
+	CHECK_STR(p, want);
+	free(p);
+	setenv("XDG_RUNTIME_DIR", "/tmp", 1);
+	CHECK_INT(lockfile_path(&kind_, "name.r.a.lock", &p, &err), 0);
+	CHECK_STR(p, want);
+	free(p);
+	unsetenv("XDG_RUNTIME_DIR");
+
 	CHECK(chmod(d, 0770) == 0);
 	annex_err_clear(&err);
 	CHECK_INT(lockfile_path(&kind_, "x", &p, &err), -1);
 	CHECK_STR(err.code, "AnnexLock");
 	CHECK(strstr(err.msg, "refusing to keep the per-annex lock there (set XDG_RUNTIME_DIR)") != NULL);
 	CHECK(chmod(d, 0700) == 0);
+}
+
+/* A lock directory that is not the user's alone is refused, by name. */
+static void t_unsafe_dir_refused(void)
+{
+	struct annex_err err;
+	char home[160], d[200];
+	char *p = NULL;
+
+	snprintf(home, sizeof(home), "%s/home2", dir_);
+	snprintf(d, sizeof(d), "%s/.condor", home);
+	CHECK(mkdir(home, 0755) == 0 && mkdir(d, 0700) == 0);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(d, sizeof(d), "%s/.condor/annex", home);
+	CHECK(mkdir(d, 0700) == 0 && chmod(d, 0777) == 0);
+	annex_err_clear(&err);
+	CHECK_INT(lockfile_path(&kind_, "x", &p, &err), -1);
+	CHECK(p == NULL);
+	CHECK_STR(err.code, "AnnexLock");
+	CHECK(strstr(err.msg, d) != NULL && strstr(err.msg, "writable by other users") != NULL);
+	CHECK(chmod(d, 0700) == 0);
+	if (geteuid() == 0) {
+		/* another user's directory (root can make one to test with) */
+		CHECK(chown(d, 65534, 65534) == 0);
+		CHECK_INT(lockfile_path(&kind_, "x", &p, &err), -1);
+		CHECK(strstr(err.msg, "belongs to uid 65534") != NULL);
+		free(p);
+		p = NULL;
+		CHECK(chown(d, 0, 0) == 0);
+	}
+	CHECK_INT(lockfile_path(&kind_, "x", &p, &err), 0);
+	free(p);
+	p = NULL;
+	/* a symlink in its place is not a directory of the user */
+	CHECK(rmdir(d) == 0 && symlink("/tmp", d) == 0);
+	CHECK_INT(lockfile_path(&kind_, "x", &p, &err), -1);
+	CHECK(strstr(err.msg, "is not a directory") != NULL);
+	free(p);
+	unlink(d);
 }
 
 /* A waiter that gives up learns the holder's pid; the file is 0600 and
@@ -135,8 +197,9 @@ static void t_holder_named(void)
 	close(down[0]);
 }
 
-/* A lock let go during the wait is taken then, not at the deadline. */
-static void t_wait_ends_on_release(void)
+/* A lock let go during the wait is taken then, not at the deadline: the
+ * wait blocks in flock rather than polling. */
+static void wait_ends_on_release(const struct lockfile_kind *k)
 {
 	struct annex_err err;
 	struct timespec t0, t1;
@@ -150,16 +213,16 @@ static void t_wait_ends_on_release(void)
 	pid = fork();
 	if (pid == 0) {
 		struct timespec hold = { 0, 400000000L };
-		int h = lockfile_acquire(&kind_, path, 0, NULL, &err);
+		int h = lockfile_acquire(k, path, 0, NULL, &err);
 		ok = h >= 0 ? 'y' : 'n';
 		if (write(pipefd[1], &ok, 1) != 1)
 			_exit(2);
 		nanosleep(&hold, NULL);
-		_exit(0);
+		_exit(0);      /* the lock goes with the process */
 	}
 	CHECK(pid > 0 && read(pipefd[0], &ok, 1) == 1 && ok == 'y');
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fd = lockfile_acquire(&kind_, path, 10000, NULL, &err);
+	fd = lockfile_acquire(k, path, 10000, NULL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CHECK(fd >= 0);
 	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 3000);
@@ -167,6 +230,12 @@ static void t_wait_ends_on_release(void)
 	waitpid(pid, &status, 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
+}
+
+static void t_wait_ends_on_release(void)
+{
+	wait_ends_on_release(&kind_);
+	wait_ends_on_release(&quiet_);
 }
 
 /* A kind without the pid note leaves the file's bytes alone (a lock file
@@ -198,18 +267,25 @@ static void t_no_note_keeps_bytes(void)
 	CHECK_STR(b, "keep me\n");
 }
 
-/* Refusals carry the kind's code. */
+/* Refusals carry the kind's code; a symlink is not followed (its target
+ * is not created). */
 static void t_refusals(void)
 {
 	struct annex_err err;
-	char path[128];
+	char path[128], target[128];
 
 	snprintf(path, sizeof(path), "%s/link.lock", dir_);
-	CHECK(symlink("/nonexistent-target", path) == 0);
+	snprintf(target, sizeof(target), "%s/target", dir_);
+	CHECK(symlink(target, path) == 0);
 	CHECK_INT(lockfile_acquire(&kind_, path, 0, NULL, &err), -1);
 	CHECK_STR(err.code, "AnnexLock");
+	CHECK_INT(lockfile_acquire(&quiet_, path, 0, NULL, &err), -1);
+	CHECK_STR(err.code, "ReapLock");
+	CHECK(access(target, F_OK) != 0);
 	CHECK_INT(lockfile_acquire(&kind_, dir_, 0, NULL, &err), -1);
 	CHECK_STR(err.code, "AnnexLock");
+	CHECK_INT(lockfile_acquire(&quiet_, dir_, 0, NULL, &err), -1);
+	CHECK_STR(err.code, "ReapLock");
 	unlink(path);
 }
 
@@ -226,5 +302,5 @@ static void t_cleanup(void)
 	CHECK(system(cmd) == 0);
 }
 
-TESTS(T(t_setup), T(t_escape), T(t_annex_file_name), T(t_path), T(t_holder_named), T(t_wait_ends_on_release),
+TESTS(T(t_setup), T(t_escape), T(t_annex_file_name), T(t_path), T(t_unsafe_dir_refused), T(t_holder_named), T(t_wait_ends_on_release),
       T(t_no_note_keeps_bytes), T(t_refusals), T(t_cleanup))

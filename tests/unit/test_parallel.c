@@ -11,27 +11,33 @@
 #include "annex/progress.h"
 #include "harness.h"
 
-/* A context whose EC2 calls fail at once (nothing listens on port 1), one
- * attempt each: enough to count calls without a network. */
-static struct aws_ctx *new_ctx(void)
+/* A context with creds whose EC2 calls fail at once (nothing listens on
+ * port 1), one attempt each: enough to count calls without a network. */
+static struct aws_ctx *ctx_with(struct aws_creds *creds)
 {
 	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	struct aws_ctx_opts o;
-	struct aws_creds creds;
 	struct aws_ctx *ctx = NULL;
 	struct annex_err err;
 
 	memset(&o, 0, sizeof(o));
-	memset(&creds, 0, sizeof(creds));
-	creds.access_key_id = strdup("AKIDEXAMPLE");
-	creds.secret_access_key = strdup("not-a-secret");
 	o.region = "eu-west-2";
-	o.creds = &creds;
+	o.creds = creds;
 	o.retry = &once;
 	o.option_url[AWS_EC2] = "http://127.0.0.1:1";
 	if (aws_ctx_new(&o, &ctx, &err) != 0)
 		return NULL;
 	return ctx;
+}
+
+static struct aws_ctx *new_ctx(void)
+{
+	struct aws_creds creds;
+
+	memset(&creds, 0, sizeof(creds));
+	creds.access_key_id = strdup("AKIDEXAMPLE");
+	creds.secret_access_key = strdup("not-a-secret");
+	return ctx_with(&creds);
 }
 
 struct meet {
@@ -45,6 +51,22 @@ struct probe {
 	char region[32];
 	int fail;
 };
+
+static int task_meet(struct aws_ctx *ctx, void *ud, struct annex_err *err);
+
+/* n tasks that meet (task_meet), each with its probe. */
+static void meeting(struct meet *meet, struct probe *p, struct aws_task *t, int n)
+{
+	meet->n = n;
+	atomic_store(&meet->arrived, 0);
+	memset(p, 0, sizeof(*p) * (size_t)n);
+	memset(t, 0, sizeof(*t) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		p[i].meet = meet;
+		t[i].fn = task_meet;
+		t[i].ud = &p[i];
+	}
+}
 
 /* Waits (at most 5 s) until every task has arrived: only tasks that run at
  * the same time all get past it. */
@@ -75,20 +97,14 @@ static int task_meet(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 static void t_tasks_run_at_once_on_their_own_contexts(void)
 {
 	struct aws_ctx *ctx = new_ctx();
-	struct meet meet = { 0, 3 };
+	struct meet meet;
 	struct probe p[3];
 	struct aws_task t[3];
 
 	CHECK(ctx != NULL);
 	if (!ctx)
 		return;
-	memset(p, 0, sizeof(p));
-	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 3; i++) {
-		p[i].meet = &meet;
-		t[i].fn = task_meet;
-		t[i].ud = &p[i];
-	}
+	meeting(&meet, p, t, 3);
 	CHECK_INT(aws_run_parallel(ctx, t, 3), 0);
 	for (int i = 0; i < 3; i++) {
 		CHECK_INT(t[i].rc, 0);
@@ -106,13 +122,10 @@ static void t_tasks_run_at_once_on_their_own_contexts(void)
  * new ones (the script's second run would print a different key). */
 static void t_one_refresh_for_all_threads(void)
 {
-	static const struct aws_retry_settings once = { .max_attempts = 1, .base_ms = 0, .cap_ms = 0, .iam_wait_ms = 0 };
 	char dir[] = "/tmp/test_parallel.XXXXXX", script[128], count[128], line[64];
-	struct aws_ctx_opts o;
 	struct aws_creds creds;
-	struct aws_ctx *ctx = NULL;
-	struct annex_err err;
-	struct meet meet = { 0, 3 };
+	struct aws_ctx *ctx;
+	struct meet meet;
 	struct probe p[3];
 	struct aws_task t[3];
 	int runs = 0;
@@ -129,7 +142,6 @@ static void t_one_refresh_for_all_threads(void)
 		"\"SecretAccessKey\": \"new-secret\", \"Expiration\": \"2099-01-01T00:00:00Z\"}'\n", count);
 	fclose(f);
 	CHECK(chmod(script, 0700) == 0);
-	memset(&o, 0, sizeof(o));
 	memset(&creds, 0, sizeof(creds));
 	creds.access_key_id = strdup("AKIDOLD");
 	creds.secret_access_key = strdup("old-secret");
@@ -138,20 +150,11 @@ static void t_one_refresh_for_all_threads(void)
 	creds.process_timeout_ms = 10000;
 	creds.expiration = time(NULL) + 60;      /* within the mandatory window */
 	snprintf(creds.source, sizeof(creds.source), "credential_process of profile 'test' in test");
-	o.region = "eu-west-2";
-	o.creds = &creds;
-	o.retry = &once;
-	o.option_url[AWS_EC2] = "http://127.0.0.1:1";
-	CHECK(aws_ctx_new(&o, &ctx, &err) == 0);
+	ctx = ctx_with(&creds);
+	CHECK(ctx != NULL);
 	if (!ctx)
 		return;
-	memset(p, 0, sizeof(p));
-	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 3; i++) {
-		p[i].meet = &meet;
-		t[i].fn = task_meet;
-		t[i].ud = &p[i];
-	}
+	meeting(&meet, p, t, 3);
 	CHECK_INT(aws_run_parallel(ctx, t, 3), 0);
 	CHECK_INT(aws_ctx_calls(ctx), 6);
 	f = fopen(count, "r");
@@ -169,21 +172,14 @@ static void t_one_refresh_for_all_threads(void)
 static void t_each_task_keeps_its_own_error(void)
 {
 	struct aws_ctx *ctx = new_ctx();
-	struct meet meet = { 0, 2 };
+	struct meet meet;
 	struct probe p[2];
 	struct aws_task t[2];
 
-	if (!ctx) {
-		CHECK(ctx != NULL);
+	CHECK(ctx != NULL);
+	if (!ctx)
 		return;
-	}
-	memset(p, 0, sizeof(p));
-	memset(t, 0, sizeof(t));
-	for (int i = 0; i < 2; i++) {
-		p[i].meet = &meet;
-		t[i].fn = task_meet;
-		t[i].ud = &p[i];
-	}
+	meeting(&meet, p, t, 2);
 	p[1].fail = 1;
 	CHECK_INT(aws_run_parallel(ctx, t, 2), -1);
 	CHECK_INT(t[0].rc, 0);
@@ -200,10 +196,9 @@ static void t_one_task_runs_on_the_callers_context(void)
 	struct probe p = { .meet = &meet };
 	struct aws_task t = { .fn = task_meet, .ud = &p };
 
-	if (!ctx) {
-		CHECK(ctx != NULL);
+	CHECK(ctx != NULL);
+	if (!ctx)
 		return;
-	}
 	CHECK_INT(aws_run_parallel(ctx, &t, 1), 0);
 	CHECK(p.seen == ctx);
 	aws_ctx_free(ctx);

@@ -106,6 +106,34 @@ static int lease_drift(struct drift *d, json_object *config, struct annex_err *e
 	return rc;
 }
 
+/* How many differences d finds in the function configured as cfg (JSON
+ * text, freed here) against w; with w NULL, against the lease function
+ * as this version makes it (lease_drift). */
+static int differences(struct drift *d, const struct setup_function_want *w, char *cfg)
+{
+	struct annex_err err;
+	json_object *c = json_tokener_parse(cfg);
+
+	CHECK(c != NULL);
+	CHECK_INT(w ? drift_function(d, w, c, &err) : lease_drift(d, c, &err), 0);
+	json_object_put(c);
+	free(cfg);
+	return d->found;
+}
+
+/* The lease function's variables as this version sets them. */
+#define OWN_ENV "{\"NODE_PROFILE_ARNS\":\"" OWN_PROFILE "\",\"FLEET_ROLE_ARNS\":\"" OWN_FLEET_ROLE "\"}"
+
+/* The lease function's configuration as Lambda states it, this version's
+ * but for env (its variables, a JSON object; NULL: no environment) and
+ * the code's hash sha; malloc'd. */
+static char *lease_config(const char *env, const char *sha)
+{
+	return xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
+			 "%s%s%s\"CodeSha256\":\"%s\"}", env ? "\"Environment\":{\"Variables\":" : "", env ? env : "",
+			 env ? "}," : "", sha);
+}
+
 /* The connectivity function: its own handler and timeout, the same zip,
  * and no environment at all. */
 static void t_conn_function(void)
@@ -113,54 +141,33 @@ static void t_conn_function(void)
 	const struct setup_function_want w = {
 		.name = "C", .handler = SETUP_CONN_HANDLER, .timeout_s = SETUP_CONN_TIMEOUT, .role_arn = "arn:c",
 	};
-	char sha[48], *cfg;
-	json_object *c;
+	char sha[48];
 	struct drift d = check();
-	struct annex_err err;
 
 	setup_function_sha256(sha);
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"connectivity.handler\",\"Role\":\"arn:c\","
-			"\"Timeout\":75,\"CodeSha256\":\"%s\"}", sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, &w, c, &err), 0);
-	CHECK_INT(d.found, 0);
-	json_object_put(c);
-	free(cfg);
+	CHECK_INT(differences(&d, &w, xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"connectivity.handler\","
+						"\"Role\":\"arn:c\",\"Timeout\":75,\"CodeSha256\":\"%s\"}", sha)), 0);
 	d = check();
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:c\","
-			"\"Timeout\":60,\"Environment\":{\"Variables\":{\"A\":\"1\"}},\"CodeSha256\":\"%s\"}", sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(drift_function(&d, &w, c, &err), 0);
-	CHECK_INT(d.found, 3);
+	CHECK_INT(differences(&d, &w, xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\","
+						"\"Role\":\"arn:c\",\"Timeout\":60,\"Environment\":{\"Variables\":"
+						"{\"A\":\"1\"}},\"CodeSha256\":\"%s\"}", sha)), 3);
 	CHECK_STR(lines, "function C: Handler is lease.handler, this version's is connectivity.handler\n"
 		  "function C: Timeout is 60 s, this version's is 75 s\n"
 		  "function C: has environment variables (A); this version sets none\n");
-	json_object_put(c);
-	free(cfg);
 }
 
 static void t_function(void)
 {
-	char sha[48], *cfg;
-	json_object *c;
+	char sha[48];
 	struct drift d = check();
-	struct annex_err err;
 
 	setup_function_sha256(sha);
 	CHECK(strlen(sha) == 44);
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
-			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
-			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(lease_drift(&d, c, &err), 0);
-	CHECK_INT(d.found, 0);
-	json_object_put(c);
-	free(cfg);
+	CHECK_INT(differences(&d, NULL, lease_config(OWN_ENV, sha)), 0);
 	d = check();
-	c = json_tokener_parse("{\"Runtime\":\"python3.9\",\"Handler\":\"lease.handler\",\"Role\":\"arn:x\",\"Timeout\":3,"
-			       "\"Environment\":{\"Variables\":{\"A\":\"1\"}},\"CodeSha256\":\"abc=\"}");
-	CHECK_INT(lease_drift(&d, c, &err), 0);
-	CHECK_INT(d.found, 7);
+	CHECK_INT(differences(&d, NULL, xstrdup("{\"Runtime\":\"python3.9\",\"Handler\":\"lease.handler\","
+						"\"Role\":\"arn:x\",\"Timeout\":3,\"Environment\":{\"Variables\":"
+						"{\"A\":\"1\"}},\"CodeSha256\":\"abc=\"}")), 7);
 	CHECK(strstr(lines, "function F: Runtime is python3.9, this version's is python3.12\n") != NULL);
 	CHECK(strstr(lines, "function F: runs as role arn:x, not arn:r\n") != NULL);
 	CHECK(strstr(lines, "function F: Timeout is 3 s, this version's is 60 s\n") != NULL);
@@ -171,53 +178,30 @@ static void t_function(void)
 	CHECK(strstr(lines, "function F: has environment variables (A); this version sets only NODE_PROFILE_ARNS, "
 		     "FLEET_ROLE_ARNS\n") != NULL);
 	CHECK(strstr(lines, "function F: code differs from this version's (CodeSha256 abc=, this version's ") != NULL);
-	json_object_put(c);
 }
 
 /* The lease function's environment (what it takes as annex's own): an
  * older function without one differs; a reused node profile is part of it. */
 static void t_function_env(void)
 {
-	char sha[48], *cfg;
-	json_object *c;
+	char sha[48];
 	struct drift d = check();
-	struct annex_err err;
 
 	setup_function_sha256(sha);
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
-			"\"CodeSha256\":\"%s\"}", sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(lease_drift(&d, c, &err), 0);
-	CHECK_INT(d.found, 2);
+	CHECK_INT(differences(&d, NULL, lease_config(NULL, sha)), 2);
 	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is missing (this version's is "
 		  OWN_PROFILE ")\n"
 		  "function F: environment variable FLEET_ROLE_ARNS is missing (this version's is " OWN_FLEET_ROLE ")\n");
-	json_object_put(c);
-	free(cfg);
 	/* condor_annex's profile reused: the function must know it too */
 	d = check();
 	d.node_profile = "arn:aws:iam::1:instance-profile/condor";
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
-			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
-			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(lease_drift(&d, c, &err), 0);
-	CHECK_INT(d.found, 1);
+	CHECK_INT(differences(&d, NULL, lease_config(OWN_ENV, sha)), 1);
 	CHECK_STR(lines, "function F: environment variable NODE_PROFILE_ARNS is " OWN_PROFILE ", this version's is "
 		  OWN_PROFILE ",arn:aws:iam::1:instance-profile/condor\n");
-	json_object_put(c);
-	free(cfg);
 	/* annex's own profile named by the knob (after a setup) changes nothing */
 	d = check();
 	d.node_profile = OWN_PROFILE;
-	cfg = xasprintf("{\"Runtime\":\"python3.12\",\"Handler\":\"lease.handler\",\"Role\":\"arn:r\",\"Timeout\":60,"
-			"\"Environment\":{\"Variables\":{\"NODE_PROFILE_ARNS\":\"%s\",\"FLEET_ROLE_ARNS\":\"%s\"}},"
-			"\"CodeSha256\":\"%s\"}", OWN_PROFILE, OWN_FLEET_ROLE, sha);
-	c = json_tokener_parse(cfg);
-	CHECK_INT(lease_drift(&d, c, &err), 0);
-	CHECK_INT(d.found, 0);
-	json_object_put(c);
-	free(cfg);
+	CHECK_INT(differences(&d, NULL, lease_config(OWN_ENV, sha)), 0);
 }
 
 /* The value of ArnEquals ec2:InstanceProfile in the TerminateInstances
