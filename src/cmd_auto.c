@@ -304,7 +304,7 @@ static void print_plan(const struct autorun *a)
 	       a->booting + a->idle, a->booting + a->idle == 1 ? "instance" : "instances", a->booting, a->idle,
 	       a->busy, a->stopped);
 	if (a->pool_note)
-		printf("Pool: %s; every live instance counted as on its way.\n", a->pool_note);
+		printf("%s Every live instance counts as on its way.\n", a->pool_note);
 	printf("Bounds: -max-instances %ld (%ld live now, so at most %ld new)", a->max_instances, a->live,
 	       p->max_new);
 	if (a->o->max_cost_usd > 0) {
