@@ -30,7 +30,7 @@ enum cli_id {
 	/* annex's own */
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
-	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST,
+	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST, ID_INSTANCE_TYPES, ID_SPOT, ID_SPOT_FALLBACK,
 	ID_LAST_
 };
 
@@ -113,6 +113,9 @@ static const struct cli_option cli_options[] = {
 	{ "no-may-use-aws", 0, ID_NO_MAY_USE_AWS, ARG_NONE },
 	{ "no-connectivity-check", 0, ID_NO_CONN_CHECK, ARG_NONE },
 	{ "max-cost", 0, ID_MAX_COST, ARG_STRING },
+	{ "instance-types", 0, ID_INSTANCE_TYPES, ARG_STRING },
+	{ "spot", 0, ID_SPOT, ARG_NONE },
+	{ "spot-fallback", 0, ID_SPOT_FALLBACK, ARG_STRING },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -242,6 +245,8 @@ static char **cli_str_field(struct annex_opts *o, enum cli_id id)
 	case ID_INSTANCE_PROFILE_ARN: return &o->instance_profile_arn;
 	case ID_S3_CONFIG_PATH: return &o->s3_config_path;
 	case ID_SSH_CIDR: return &o->ssh_cidr;
+	case ID_INSTANCE_TYPES: return &o->instance_types;
+	case ID_SPOT_FALLBACK: return &o->spot_fallback;
 	default: return NULL;
 	}
 }
@@ -368,6 +373,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
 	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
 	case ID_NO_CONN_CHECK: o->no_connectivity_check = 1; return 0;
+	case ID_SPOT: o->spot = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -451,6 +457,33 @@ static int cli_setup_args(struct annex_opts *o, struct annex_err *err)
 	return 0;
 }
 
+/* The EC2 Fleet options (-instance-types, -spot, -spot-fallback): a launch
+ * with -count, not a Spot Fleet (-slots and its config name their own
+ * types), and -instance-types not with -instance-type. */
+static int cli_fleet_options(const struct annex_opts *o, struct annex_err *err)
+{
+	const char *opt = o->instance_types ? "-instance-types" : o->spot ? "-spot" :
+			  o->spot_fallback ? "-spot-fallback" : NULL;
+
+	if (!opt)
+		return 0;
+	if (o->spot_fallback && strcmp(o->spot_fallback, "on-demand") != 0)
+		return annex_err_set(err, "Usage", "-spot-fallback takes only 'on-demand', not '%s'", o->spot_fallback);
+	if (o->spot_fallback && !o->spot)
+		return annex_err_set(err, "Usage", "-spot-fallback on-demand needs -spot");
+	if (o->slots > 0 || o->spot_fleet_config_file || o->aws_spot_fleet || o->spot_fleet_maintain)
+		return annex_err_set(err, "Usage", "%s launches an EC2 Fleet with -count; it does not go with a Spot "
+				     "Fleet (-slots, -aws-spot-fleet[-config-file])", opt);
+	if (o->instance_types && o->given_instance_type)
+		return annex_err_set(err, "Usage", "-instance-types and -instance-type (-aws-on-demand-instance-type) "
+				     "are mutually exclusive: give every type in -instance-types");
+	if (o->spot && o->aws_on_demand)
+		return annex_err_set(err, "Usage", "-spot and -aws-on-demand are mutually exclusive");
+	if (o->count == 0)
+		return annex_err_set(err, "Usage", "%s goes only with a launch of -count N instances", opt);
+	return 0;
+}
+
 /* Checks that the options agree with each other and derives the command
  * when no command word was given (condor_annex's rules: -count/-slots
  * start an annex, -duration alone changes a lease). */
@@ -471,6 +504,8 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "-owner and -no-owner are mutually exclusive");
 	if (o->aws_spot_fleet && o->aws_on_demand)
 		return annex_err_set(err, "Usage", "-aws-spot-fleet and -aws-on-demand are mutually exclusive");
+	if (cli_fleet_options(o, err))
+		return -1;
 	if (o->count > 0 && o->slots > 0)
 		return annex_err_set(err, "Usage", "-count (on-demand instances) and -slots (a Spot Fleet) are mutually exclusive");
 	if (o->count > 0 && spot)

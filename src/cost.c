@@ -315,3 +315,45 @@ void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double 
 	}
 	q->priced = 1;
 }
+
+/* ---- an EC2 Fleet: several types (issue 21, item 1) ---- */
+
+void cost_quote_types(struct aws_ctx *aws, const char *region, char *const *types, size_t n, int spot,
+		      int spot_fallback, long count, double hours, struct cost_quote *q)
+{
+	struct fleet_types ft;
+	struct annex_err e;
+
+	/* with the on-demand fallback any instance may be on-demand, which
+	 * bounds a spot price too (spot is never above it) */
+	quote_init(q, spot && !spot_fallback, count, hours);
+	memset(&ft, 0, sizeof(ft));
+	for (size_t i = 0; i < n && ft.n < sizeof(ft.type) / sizeof(ft.type[0]); i++)
+		ft.type[ft.n++] = types[i];
+	memset(&e, 0, sizeof(e));
+	if (spot_fallback)
+		snprintf(q->how, sizeof(q->how), "spot with the on-demand fallback: on-demand prices bound it");
+	if (q->spot) {
+		if (spot_prices(aws, &ft, q, &e) != 0) {
+			why_from(q, "DescribeSpotPriceHistory", &e);
+			q->hourly = 0;
+			return;
+		}
+		q->priced = 1;
+		return;
+	}
+	for (size_t i = 0; i < ft.n; i++) {
+		double hourly;
+		if (ondemand_price(aws, region, ft.type[i], &hourly, &e) != 0) {
+			why_from(q, "Price List GetProducts", &e);
+			q->hourly = 0;
+			q->type[0] = 0;
+			return;
+		}
+		if (hourly > q->hourly) {
+			q->hourly = hourly;
+			snprintf(q->type, sizeof(q->type), "%s", ft.type[i]);
+		}
+	}
+	q->priced = 1;
+}

@@ -61,6 +61,9 @@ struct annex_opts {
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;
 	char *instance_type;        /* -aws-on-demand-instance-type / -instance-type */
+	char *instance_types;       /* -instance-types T1,T2,...: an EC2 Fleet, in priority order */
+	int spot;                   /* -spot: the EC2 Fleet asks for spot capacity */
+	char *spot_fallback;        /* -spot-fallback on-demand (the only value) */
 	char *ami_id, *security_group_ids, *key_name, *instance_profile_arn;
 	char *user_data, *user_data_file;
 	char *default_user_data, *default_user_data_file;

@@ -15,7 +15,7 @@
 #include "annex/err.h"
 
 struct cost_quote {
-	int spot;               /* spot prices (a Spot Fleet), else on-demand */
+	int spot;               /* spot prices (a Spot Fleet, -spot), else on-demand */
 	long count;             /* the most instances the launch could start */
 	double hours;           /* the lease */
 	int priced;             /* hourly and type are known */
@@ -56,5 +56,12 @@ void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *ty
 
 /* A Spot Fleet: the types and weights cfg names, slots capacity units. */
 void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double hours, struct cost_quote *q);
+
+/* An EC2 Fleet of count instances of any of the n types: the highest
+ * price among them (spot: one DescribeSpotPriceHistory for every type;
+ * on-demand, or spot with spot_fallback: GetProducts per type). At most
+ * 64 types (launch refuses more). */
+void cost_quote_types(struct aws_ctx *aws, const char *region, char *const *types, size_t n, int spot,
+		      int spot_fallback, long count, double hours, struct cost_quote *q);
 
 #endif
