@@ -35,6 +35,7 @@ static void inventory_take_instance(const struct ec2_instance *e, void *ud)
 		.profile_arn = inventory_or_null(e->profile_arn),
 		.client_token = inventory_or_null(e->client_token),
 		.fleet_id = inventory_or_null(e->fleet_id),
+		.ec2_fleet_id = inventory_or_null(e->ec2_fleet_id),
 	};
 
 	inventory_add_instance(ud, &in);

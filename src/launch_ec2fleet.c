@@ -229,15 +229,15 @@ static int ec2fleet_find(struct aws_ctx *aws, const struct launch_spec *s, struc
 	return ec2_launch_templates_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found->templates, err);
 }
 
-/* Terminates the instances, deletes the instant fleets (with
- * TerminateInstances, which AWS requires of an instant fleet), then the
- * template. */
+/* Deletes the instant fleets (with TerminateInstances, which AWS requires
+ * of an instant fleet), terminates every instance tagged with the annex id
+ * (those too whose fleet was not found), then deletes the template. */
 static int ec2fleet_undo(struct aws_ctx *aws, const struct launch_spec *s, const struct launch_found *found,
 			 struct annex_err *err)
 {
 	(void)s;
-	if (ec2_terminate_instances(aws, &found->instances, err) != 0 ||
-	    ec2_delete_ec2_fleets(aws, &found->ec2_fleets, err) != 0)
+	if (ec2_delete_ec2_fleets(aws, &found->ec2_fleets, err) != 0 ||
+	    ec2_terminate_instances(aws, &found->instances, err) != 0)
 		return -1;
 	return ec2_delete_launch_templates(aws, &found->templates, err);
 }

@@ -114,7 +114,7 @@ static int ownership_direct(const struct ownership *o, const struct inventory *i
 		return 1;
 	if (!ownership_profile(o, in->profile_arn))
 		return 0;
-	return !in->annex_id || same(in->client_token, in->annex_id) || in->fleet_id;
+	return !in->annex_id || same(in->client_token, in->annex_id) || in->fleet_id || in->ec2_fleet_id;
 }
 
 int ownership_instance(const struct ownership *o, const struct inventory *inv, const struct inventory_instance *in)

@@ -59,6 +59,7 @@ struct inventory_instance {
 	char *profile_arn;        /* its instance profile's ARN; NULL when it has none */
 	char *client_token;       /* its launch's ClientToken; NULL when absent */
 	char *fleet_id;           /* tag aws:ec2spot:fleet-request-id (set by EC2 only); NULL when absent */
+	char *ec2_fleet_id;       /* tag aws:ec2:fleet-id (set by EC2 only: an EC2 Fleet's); NULL when absent */
 	/* the pool's view, set by inventory_join */
 	enum inventory_join joined;   /* BY_ID when any ad names its id, else BY_ADDRESS when any names its address */
 	size_t n_ads;             /* startd ads joined to it (a partitionable machine has several) */

@@ -6,7 +6,9 @@
  * - an instance is annex's when its instance profile is annex's node
  *   profile and either its launch ClientToken is its htcondor:AnnexId tag
  *   (annex's RunInstances sends the annex id) or it carries EC2's
- *   aws:ec2spot:fleet-request-id tag (no user can create an aws: tag), or
+ *   aws:ec2spot:fleet-request-id tag or, for an instance of an EC2 Fleet
+ *   (CreateFleet), the aws:ec2:fleet-id tag (no user can create an aws:
+ *   tag), or
  *   when it runs in one of its annex's own Spot Fleet requests (named by
  *   that tag, or listed by DescribeSpotFleetInstances); an instance with no
  *   htcondor:AnnexId tag (condor_annex's) needs annex's profile only;

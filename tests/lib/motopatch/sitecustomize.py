@@ -22,7 +22,8 @@ that moto 5.2.1 behaves like AWS where annex's tests depend on it.
   (TYPE, MARKET) (market spot or on-demand) fail with CODE after N
   instances (default 0), reported in the reply's Errors as AWS reports
   them; the fleet then goes on to the next override. The tests pass it per
-  server (MotoServer(env=...)).
+  server (MotoServer(env=...)); "@FILE" names a file holding that value,
+  read at every CreateFleet, so that one server serves several cases.
 
 Only ever loaded into moto_server; a moto without the patched methods is
 left as it is.
@@ -81,7 +82,14 @@ def fleet_failures():
     """(type, market) -> (code, instances before the failure), from
     ANNEX_MOTO_FLEET_ERRORS."""
     out = {}
-    for entry in os.environ.get("ANNEX_MOTO_FLEET_ERRORS", "").split(","):
+    spec = os.environ.get("ANNEX_MOTO_FLEET_ERRORS", "")
+    if spec.startswith("@"):   # @FILE: read at every CreateFleet, so one server serves many cases
+        try:
+            with open(spec[1:]) as f:
+                spec = f.read().strip()
+        except OSError:
+            spec = ""
+    for entry in spec.split(","):
         parts = entry.strip().split(":")
         if len(parts) >= 3:
             out[(parts[0], parts[1])] = (parts[2], int(parts[3]) if len(parts) > 3 and parts[3] else 0)
@@ -169,6 +177,18 @@ if Fleet is not None and Fleets is not None:
                 body["Errors"] = fleet._annex_errors
         return result
 
+    _fleet_terminate = Fleet.terminate_instances
+
+    def fleet_terminate_instances(self):
+        # moto asks TerminateInstances for no instance (and fails) when
+        # every instance of the fleet has already ended; AWS deletes it
+        def alive(req):
+            inst = getattr(req, "instance", None) or (req.get("instance") if isinstance(req, dict) else None)
+            return inst is not None and inst.state != "terminated"
+        if any(alive(r) for r in self.spot_requests + self.on_demand_instances):
+            _fleet_terminate(self)
+
+    Fleet.terminate_instances = fleet_terminate_instances
     Fleet.__init__ = fleet_init
     Fleet.create_spot_requests = create_spot_requests
     Fleet.create_on_demand_requests = create_on_demand_requests

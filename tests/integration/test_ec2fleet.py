@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""annex -count N -instance-types T1,T2 / -spot [-spot-fallback on-demand]:
+the EC2 Fleet back-end (issue 21, item 1) against moto with signature
+checking on, the requests asserted on the wire (tests/lib/faultproxy.py).
+
+moto's instant CreateFleet is completed by tests/lib/motopatch (the
+instances get the template's profile and EC2's aws:ec2:fleet-id tag;
+prioritized fills in priority order; the server's ANNEX_MOTO_FLEET_ERRORS
+makes chosen (type, market) pools fail as AWS reports it). Here it names a
+file, rewritten before each case.
+"""
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import annextest as T  # noqa: E402
+
+T.enter_netns()
+from motoserver import MotoServer  # noqa: E402
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+ERRORS = os.path.join(tempfile.mkdtemp(prefix="annex-fleet-errors-"), "errors")
+
+
+def fleet_errors(spec):
+    with open(ERRORS, "w") as f:
+        f.write(spec)
+
+
+def live(m, name):
+    filters = [{"Name": "instance-state-name", "Values": ["pending", "running"]},
+               {"Name": "tag:htcondor:AnnexName", "Values": [name]}]
+    res = m.client("ec2").describe_instances(Filters=filters)["Reservations"]
+    return [i for r in res for i in r["Instances"]]
+
+
+def tags(obj):
+    return {t["Key"]: t["Value"] for t in obj.get("Tags", [])}
+
+
+def templates(m, annex_id):
+    return m.client("ec2").describe_launch_templates(
+        Filters=[{"Name": "tag:htcondor:AnnexId", "Values": [annex_id]}])["LaunchTemplates"]
+
+
+def launch(m, pool, args, name):
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-annex-name", name, "-yes"] + args, pool.env(**fp.env()))
+        calls = fp.calls()
+    annex_id = re.search(r"'(%s_%s)'" % (name, UUID), out)
+    if not annex_id:
+        made = [c for c in calls if c["operation"] == "CreateFleet"]
+        annex_id = made[0]["params"].get("ClientToken") if made else None
+    else:
+        annex_id = annex_id.group(1)
+    return rc, out, err, calls, annex_id or ""
+
+
+def fleets_of(calls):
+    return [c["params"] for c in calls if c["operation"] == "CreateFleet"]
+
+
+def tag_specs(p):
+    """ResourceType -> {key: value} of a request's TagSpecification.N."""
+    out = {}
+    for k, v in p.items():
+        mt = re.fullmatch(r"TagSpecification\.(\d+)\.ResourceType", k)
+        if mt:
+            n = mt.group(1)
+            out[v] = {p[kk]: p.get(kk[:-4] + ".Value") for kk in p
+                      if re.fullmatch(r"TagSpecification\.%s\.Tag\.\d+\.Key" % n, kk)}
+    return out
+
+
+def test_prioritized(m, pool):
+    fleet_errors("")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "3", "-instance-types", "m5.large,c5.large",
+                                                     "-tag", "project", "p7"], "multi")
+    T.check("on-demand EC2 Fleet launch exits 0", rc == 0 and "Annex started." in out, out + err)
+    ops = [c["operation"] for c in calls]
+    fl = fleets_of(calls)
+    p = fl[0] if fl else {}
+    name = "htcondor-annex-" + annex_id
+    T.check("one CreateFleet, after annex's launch template", len(fl) == 1 and "CreateLaunchTemplate" in ops and
+            ops.index("CreateLaunchTemplate") < ops.index("CreateFleet") and "RunInstances" not in ops, ops)
+    T.check("CreateFleet: instant, ClientToken the annex id, capacity 3 on-demand",
+            p.get("Type") == "instant" and p.get("ClientToken") == annex_id and
+            p.get("TargetCapacitySpecification.TotalTargetCapacity") == "3" and
+            p.get("TargetCapacitySpecification.DefaultTargetCapacityType") == "on-demand", p)
+    T.check("on-demand in the user's order: prioritized, Priority = position",
+            p.get("OnDemandOptions.AllocationStrategy") == "prioritized" and
+            p.get("LaunchTemplateConfigs.1.Overrides.1.InstanceType") == "m5.large" and
+            p.get("LaunchTemplateConfigs.1.Overrides.1.Priority") == "1" and
+            p.get("LaunchTemplateConfigs.1.Overrides.2.InstanceType") == "c5.large" and
+            p.get("LaunchTemplateConfigs.1.Overrides.2.Priority") == "2" and
+            "LaunchTemplateConfigs.1.Overrides.3.InstanceType" not in p and "SpotOptions.AllocationStrategy" not in p,
+            p)
+    T.check("through annex's template, version 1",
+            p.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName") == name and
+            p.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version") == "1", p)
+    ts = tag_specs(p)
+    T.check("instance, volume and fleet tagged with annex's tags and -tag",
+            set(ts) == {"instance", "volume", "fleet"} and all(
+                t.get("htcondor:AnnexId") == annex_id and t.get("htcondor:AnnexName") == "multi" and
+                t.get("project") == "p7" and "htcondor:LeaseExpiration" in t for t in ts.values()), ts)
+    T.check("the user-data is never printed", "UserData" not in out and "s3cr3t" not in out + err, out)
+    inst = live(m, "multi")
+    T.check("three instances, all of the first priority", len(inst) == 3 and
+            all(i["InstanceType"] == "m5.large" for i in inst), [(i["InstanceId"], i["InstanceType"]) for i in inst])
+    T.check("each: annex's profile, tags, EC2's fleet tag", inst and all(
+        i.get("IamInstanceProfile", {}).get("Arn", "").endswith("/HTCondorAnnex-InstanceProfile") and
+        tags(i).get("htcondor:AnnexId") == annex_id and tags(i).get("aws:ec2:fleet-id", "").startswith("fleet-")
+        for i in inst), inst)
+    T.check("one summary line per type and market",
+            "CreateFleet launched 3 of the 3 instances requested: 3 m5.large (on-demand)." in out, out)
+    T.check("leased like any annex: the rule named by the annex id",
+            m.client("events").describe_rule(Name=annex_id)["ScheduleExpression"] == "rate(5 minutes)")
+    tpl = templates(m, annex_id)
+    T.check("the template: named from the annex id, IMDSv2, profile, user-data",
+            len(tpl) == 1 and tpl[0]["LaunchTemplateName"] == name, tpl)
+    return annex_id
+
+
+def test_type_errors(m, pool):
+    fleet_errors("m5.large:on-demand:InsufficientInstanceCapacity:1")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "3", "-instance-types", "m5.large,c5.large"],
+                                           "short")
+    inst = live(m, "short")
+    kinds = sorted(i["InstanceType"] for i in inst)
+    T.check("a pool short of capacity: the next type fills the rest", rc == 0 and
+            kinds == ["c5.large", "c5.large", "m5.large"], (out, err, kinds))
+    T.check("the error said on one line, type and market first",
+            re.search(r"^annex: m5\.large \(on-demand\): InsufficientInstanceCapacity: We currently do not have "
+                      r"sufficient m5\.large capacity.*$", err, re.M), err)
+    T.check("the summary line names both types",
+            "CreateFleet launched 3 of the 3 instances requested: 1 m5.large (on-demand), 2 c5.large (on-demand)."
+            in out, out)
+
+
+def test_spot(m, pool):
+    fleet_errors("c5.large:spot:Unsupported")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "2", "-instance-types", "c5.large,m5.large",
+                                                     "-spot"], "spotty")
+    fl = fleets_of(calls)
+    p = fl[0] if fl else {}
+    T.check("spot EC2 Fleet launch exits 0", rc == 0, out + err)
+    T.check("spot: price-capacity-optimized, DefaultTargetCapacityType spot, no Priority",
+            p.get("SpotOptions.AllocationStrategy") == "price-capacity-optimized" and
+            p.get("TargetCapacitySpecification.DefaultTargetCapacityType") == "spot" and
+            "OnDemandOptions.AllocationStrategy" not in p and
+            not any(k.endswith(".Priority") for k in p), p)
+    T.check("spot: Unsupported reported for its type",
+            "annex: c5.large (spot): Unsupported: The requested configuration is currently not supported" in err, err)
+    inst = live(m, "spotty")
+    T.check("two spot instances of the other type", len(inst) == 2 and
+            all(i["InstanceType"] == "m5.large" and i.get("InstanceLifecycle") == "spot" for i in inst), inst)
+    T.check("spot summary", "2 m5.large (spot)." in out, out)
+    # -spot with one -instance-type goes through the same back-end
+    fleet_errors("")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "1", "-instance-type", "c5.large", "-spot"], "spot1")
+    fl = fleets_of(calls)
+    T.check("-spot -instance-type T: one CreateFleet with that type", rc == 0 and len(fl) == 1 and
+            fl[0].get("LaunchTemplateConfigs.1.Overrides.1.InstanceType") == "c5.large" and
+            fl[0].get("TargetCapacitySpecification.DefaultTargetCapacityType") == "spot", (out, err, fl))
+
+
+def test_fallback(m, pool):
+    fleet_errors("c5.large:spot:InsufficientInstanceCapacity,m5.large:spot:MaxSpotInstanceCountExceeded:1")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "3", "-instance-types", "c5.large,m5.large",
+                                                     "-spot", "-spot-fallback", "on-demand"], "fallback")
+    fl = fleets_of(calls)
+    T.check("fallback launch exits 0", rc == 0, out + err)
+    T.check("two CreateFleet: spot for 3, then on-demand for the other 2", len(fl) == 2 and
+            fl[0].get("TargetCapacitySpecification.DefaultTargetCapacityType") == "spot" and
+            fl[0].get("TargetCapacitySpecification.TotalTargetCapacity") == "3" and
+            fl[1].get("TargetCapacitySpecification.DefaultTargetCapacityType") == "on-demand" and
+            fl[1].get("TargetCapacitySpecification.TotalTargetCapacity") == "2" and
+            fl[1].get("OnDemandOptions.AllocationStrategy") == "prioritized", fl)
+    T.check("the fallback's ClientToken: od- and the annex id, at most 64 characters",
+            len(fl) == 2 and fl[0]["ClientToken"] == annex_id and
+            fl[1]["ClientToken"] == ("od-" + annex_id)[:64] and fl[1]["ClientToken"] != fl[0]["ClientToken"], fl)
+    T.check("never silently: one line says spot fell short",
+            "Spot filled 1 of the 3 instances; asking for the other 2 on-demand (-spot-fallback on-demand)." in out,
+            out)
+    T.check("both spot errors reported", "annex: c5.large (spot): InsufficientInstanceCapacity:" in err and
+            "annex: m5.large (spot): MaxSpotInstanceCountExceeded: Max spot instance count exceeded" in err, err)
+    inst = live(m, "fallback")
+    T.check("three instances: 1 spot, 2 on-demand, all annex's tags",
+            len(inst) == 3 and sum(i.get("InstanceLifecycle") == "spot" for i in inst) == 1 and
+            all(tags(i).get("htcondor:AnnexId") == annex_id for i in inst), inst)
+    T.check("summary per type and market",
+            "CreateFleet launched 3 of the 3 instances requested: 1 m5.large (spot), 2 c5.large (on-demand)." in out,
+            out)
+    return annex_id
+
+
+def test_min_count(m, pool):
+    fleet_errors("c5.large:on-demand:InsufficientInstanceCapacity:1,m5.large:on-demand:InsufficientInstanceCapacity")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "3", "-min-count", "2", "-instance-types",
+                                                     "c5.large,m5.large"], "few")
+    T.check("fewer than -min-count: the launch fails, saying what happened", rc != 0 and
+            "launched 1 of the 3 instances requested, fewer than -min-count 2" in err, (out, err))
+    T.check("... and ends what started: instances, template, fleet, rule",
+            not live(m, "few") and not templates(m, annex_id) and
+            m.client("events").list_rules(NamePrefix="few_")["Rules"] == [], (out, err))
+    ops = [c["operation"] for c in calls]
+    T.check("the undo deletes the instant fleet", "DeleteFleets" in ops and "TerminateInstances" in ops, ops)
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "3", "-min-count", "1", "-instance-types",
+                                                     "c5.large,m5.large"], "enough")
+    T.check("at least -min-count: a partial launch stands", rc == 0 and len(live(m, "enough")) == 1 and
+            "Started 1 of the 3 instances requested (-min-count 1)." in out, (out, err))
+
+
+def test_dry_run(m, pool):
+    fleet_errors("")
+    before = len(m.client("ec2").describe_fleets()["Fleets"])
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "dry", "-instance-types", "m5.large,c5.large",
+                                    "-spot", "-spot-fallback", "on-demand", "-dry-run"], pool.env(**fp.env()))
+        calls = fp.calls()
+    sent = [c for c in calls if c["operation"] in ("CreateFleet", "CreateLaunchTemplate")]
+    T.check("-dry-run: both requests printed, the user-data redacted", rc == 0 and "CreateFleet" in out and
+            "CreateLaunchTemplate" in out and "s3cr3t" not in out and "IyEvYmlu" not in out, (out, err))
+    T.check("-dry-run: both sent with DryRun=true only", sent and
+            all(c["params"].get("DryRun") == "true" for c in sent), [c["params"].get("DryRun") for c in sent])
+    T.check("-dry-run: the verdict", "Dry run: CreateFleet would have succeeded; nothing was created." in out, out)
+    T.check("-dry-run: nothing made", not live(m, "dry") and
+            len(m.client("ec2").describe_fleets()["Fleets"]) == before, out)
+
+
+def test_usage(m, pool):
+    cases = [
+        (["-instance-types", "m5.large", "-instance-type", "c5.large"], "-instance-types and -instance-type"),
+        (["-instance-types", "m5.large", "-slots", "2"], "-instance-types launches an EC2 Fleet"),
+        (["-spot", "-aws-spot-fleet-config-file", "/nonexistent"], "-spot launches an EC2 Fleet"),
+        (["-spot-fallback", "spot", "-spot"], "-spot-fallback takes only 'on-demand'"),
+        (["-spot-fallback", "on-demand"], "-spot-fallback on-demand needs -spot"),
+        (["-instance-types", "m5.large,no_such!"], "-instance-types"),
+        (["-instance-types", "m5.large,m5.large"], "-instance-types names m5.large twice"),
+        (["-instance-types", "m5.large,,c5.large"], "-instance-types needs a comma-separated list"),
+    ]
+    for args, want in cases:
+        if "-slots" not in args and "-aws-spot-fleet-config-file" not in args:
+            args = ["-count", "1"] + args
+        rc, out, err = T.run_annex(["-annex-name", "bad", "-yes"] + args, pool.env())
+        first = T.without_region_line(err).split("\n")[0]
+        T.check("refused on one line: %s" % " ".join(args), rc != 0 and first.startswith("annex: ") and want in first
+                and err.count("annex: ") == 1, (rc, out, err))
+    T.check("nothing launched by a refusal", not live(m, "bad"))
+
+
+def test_off(m, pool, annex_id):
+    # a forged member: an instance tagged as the annex's, launched outside it
+    ec2 = m.client("ec2")
+    forged = ec2.run_instances(ImageId=pool.image, MinCount=1, MaxCount=1, InstanceType="m5.large",
+                               TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                   {"Key": "htcondor:AnnexName", "Value": "multi"},
+                                   {"Key": "htcondor:AnnexId", "Value": annex_id},
+                                   {"Key": "htcondor:LeaseExpiration", "Value": "2000-01-01T00:00:00Z"}]}]
+                               )["Instances"][0]["InstanceId"]
+    rc, out, err = T.run_annex(["-off", "-annex-name", "multi"], pool.env())
+    left = [i["InstanceId"] for i in live(m, "multi")]
+    T.check("-off ends the EC2 Fleet annex's instances", rc == 0 and left == [forged], (out, err, left))
+    T.check("-off leaves a forged member alone, saying so",
+            "instance %s of annex 'multi': not annex's (forged or foreign tags), left alone." % forged in out + err,
+            out + err)
+    T.check("-off deletes its launch template and rule", not templates(m, annex_id) and
+            m.client("events").list_rules(NamePrefix="multi_")["Rules"] == [], out + err)
+    ec2.terminate_instances(InstanceIds=[forged])
+
+
+def main():
+    with MotoServer(env={"ANNEX_MOTO_FLEET_ERRORS": "@" + ERRORS}) as m:
+        pool = T.Pool(m)
+        rc, out, err = T.run_annex(["-setup"], pool.env())
+        if not T.check("setup for the EC2 Fleet tests", rc == 0, out + err):
+            return T.summary()
+        annex_id = T.guarded(test_prioritized, m, pool)
+        T.guarded(test_type_errors, m, pool)
+        T.guarded(test_spot, m, pool)
+        T.guarded(test_fallback, m, pool)
+        T.guarded(test_min_count, m, pool)
+        T.guarded(test_dry_run, m, pool)
+        T.guarded(test_usage, m, pool)
+        if annex_id:
+            T.guarded(test_off, m, pool, annex_id)
+    return T.summary()
+
+
+sys.exit(main())
