@@ -407,9 +407,9 @@ static int confirm(struct launch *l, struct annex_err *err)
 	if (yes)
 		return 0;
 	puts("Not starting an annex; user did not confirm.");
-	if (!o->given_instance_type || !o->given_duration || !o->given_idle)
+	if ((!o->given_instance_type && !o->instance_types) || !o->given_duration || !o->given_idle)
 		putchar('\n');
-	if (!o->given_instance_type && !l->fleet_config_file)
+	if (!o->given_instance_type && !l->fleet_config_file && !o->instance_types)
 		puts("To change the instance type, use the -aws-on-demand-instance-type flag.");
 	if (!o->given_duration)
 		puts("To change the lease duration, use the -duration flag.");
