@@ -63,6 +63,13 @@ static void t_instance_rule(void)
 	CHECK(!ownership_instance(&o, &inv, &in));                /* another profile */
 	in = inst("i-1", PROFILE, NULL, "sfr-9");
 	CHECK(ownership_instance(&o, &inv, &in));                 /* annex's profile, EC2's fleet tag */
+	in = inst("i-1", PROFILE, NULL, NULL);
+	in.ec2_fleet_id = "fleet-9";
+	CHECK(ownership_instance(&o, &inv, &in));                 /* annex's profile, EC2's EC2 Fleet tag */
+	in.profile_arn = "arn:aws:iam::123456789012:instance-profile/db";
+	CHECK(!ownership_instance(&o, &inv, &in));                /* a forged member: another profile, a fleet's */
+	in.profile_arn = NULL;
+	CHECK(!ownership_instance(&o, &inv, &in));                /* ... or none */
 	in = inst("i-1", NULL, NULL, "sfr-1");
 	CHECK(!ownership_instance(&o, &inv, &in));                /* its fleet not listed */
 	inventory_add_fleet(&inv, &own);
