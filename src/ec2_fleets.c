@@ -156,6 +156,43 @@ int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec
 	return ec2_describe_ec2_fleets(ctx, collect_of_annex, &c, err);
 }
 
+/* The fleet of annex_id made with token: its id and its instances (as
+ * DescribeFleets shows an instant fleet's), the reply a lost CreateFleet
+ * would have carried, less its errors. */
+struct by_token {
+	const char *annex_id, *token;
+	struct ec2_fleet_reply *out;
+	int found;
+};
+
+static int by_token_page(xmlDoc *doc, void *ud, struct annex_err *err)
+{
+	struct by_token *b = ud;
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "fleetSet");
+
+	(void)err;
+	for (xmlNode *f = set ? xml_first(set, "item") : NULL; f && !b->found; f = xml_next(f, "item")) {
+		char *token = xml_text(f, "clientToken"), *id = ec2_tag_value(xml_find(f, "tagSet"), "htcondor:AnnexId");
+		if (token && id && strcmp(token, b->token) == 0 && strcmp(id, b->annex_id) == 0) {
+			b->found = 1;
+			read_reply(f, b->out);
+		}
+		free(token);
+		free(id);
+	}
+	return 0;
+}
+
+int ec2_ec2_fleet_by_token(struct aws_ctx *ctx, const char *annex_id, const char *token,
+			   struct ec2_fleet_reply *out, struct annex_err *err)
+{
+	struct by_token b = { annex_id, token, out, 0 };
+
+	if (aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", NULL, by_token_page, &b, err) != 0)
+		return -1;
+	return b.found;
+}
+
 int ec2_delete_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
 {
 	int rc = 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annex/aws_retry.h"
 #include "annex/dryrun.h"
 #include "annex/launch_template.h"
 
@@ -131,6 +132,42 @@ static int ec2fleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, st
 	return rc;
 }
 
+/* CreateFleet's resends: every attempt carries the same ClientToken on a
+ * fresh connection (AWS_RETRY_TOKEN), which AWS answers with the fleet it
+ * made; and, as for RunInstances, a request whose reply was lost may have
+ * made the fleet, so before sending it again annex looks for a fleet of
+ * this annex made with this token and adopts it (an emulator, or AWS past
+ * the token's lifetime, would make a second). */
+struct fleet_adopt {
+	struct aws_ctx *aws;
+	const char *annex_id, *token;
+	struct ec2_fleet_reply *out;
+};
+
+static int fleet_adopt_made(void *ud, const struct annex_err *last, struct annex_err *err)
+{
+	struct fleet_adopt *a = ud;
+	struct annex_err e2;
+
+	(void)last;
+	(void)err;
+	annex_err_clear(&e2);
+	ec2_fleet_reply_free(a->out);
+	return ec2_ec2_fleet_by_token(a->aws, a->annex_id, a->token, a->out, &e2) == 1 ? AWS_DONE : AWS_RESEND;
+}
+
+static int create_fleet(struct aws_ctx *aws, const struct launch_spec *s, const struct params *p, const char *token,
+			struct ec2_fleet_reply *out, struct annex_err *err)
+{
+	struct fleet_adopt a = { aws, s->annex_id, token, out };
+	struct aws_call call = { 0 };
+
+	call.retry = AWS_RETRY_TOKEN;
+	call.before_resend = fleet_adopt_made;
+	call.ud = &a;
+	return ec2_create_fleet(aws, p, &call, out, err) < 0 ? -1 : 0;
+}
+
 /* Says each error of the reply on one line (stderr) and adds its
  * instances to res. */
 static void take_reply(const struct ec2_fleet_reply *r, struct launch_result *res)
@@ -182,7 +219,7 @@ static int ec2fleet_launch(struct aws_ctx *aws, const struct launch_spec *s, str
 	free_versions(versions);
 	if (rc == 0) {
 		fleet_params(s, name, s->market, s->count, s->client_token, &p);
-		rc = ec2_create_fleet(aws, &p, NULL, &r[0], err) < 0 ? -1 : 0;
+		rc = create_fleet(aws, s, &p, s->client_token, &r[0], err);
 		params_free(&p);
 		n_r = 1;
 	}
@@ -197,7 +234,7 @@ static int ec2fleet_launch(struct aws_ctx *aws, const struct launch_spec *s, str
 		       "on-demand).\n", res->instances.n, s->count, rest);
 		fflush(stdout);
 		fleet_params(s, name, LAUNCH_ON_DEMAND, rest, token, &p);
-		rc = ec2_create_fleet(aws, &p, NULL, &r[1], err) < 0 ? -1 : 0;
+		rc = create_fleet(aws, s, &p, token, &r[1], err);
 		params_free(&p);
 		free(token);
 		n_r = 2;

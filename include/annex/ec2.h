@@ -219,6 +219,11 @@ typedef void (*ec2_fleet_fn)(const struct ec2_fleet *f, void *ud);
 int ec2_describe_ec2_fleets(struct aws_ctx *ctx, ec2_fleet_fn fn, void *ud, struct annex_err *err);
 /* EC2 Fleets tagged htcondor:AnnexId=annex_id, not deleted (DescribeFleets has no tag filter). */
 int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec2_ids *out, struct annex_err *err);
+/* 1 with out filled (fleetId, the instances, the errors DescribeFleets shows) when DescribeFleets
+ * shows a fleet tagged htcondor:AnnexId=annex_id made with ClientToken
+ * token, 0 when none does, -1 with err. */
+int ec2_ec2_fleet_by_token(struct aws_ctx *ctx, const char *annex_id, const char *token,
+			   struct ec2_fleet_reply *out, struct annex_err *err);
 /* DeleteFleets with TerminateInstances=true (what an instant fleet needs). */
 int ec2_delete_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
 

@@ -322,6 +322,26 @@ def test_debug_keeps_secrets(m, pool):
     T.run_annex(["-off", "-annex-name", "dbg"], pool.env())
 
 
+def test_lost_reply(m, pool):
+    """A CreateFleet whose reply is lost made the fleet: the resend adopts
+    it (found by the annex id and the ClientToken) instead of making a
+    second one (moto, unlike AWS, does not answer a resend by its token)."""
+    fleet_errors("")
+    with T.FaultProxy([{"call": "CreateFleet", "nth": 1, "fault": "drop_reply"}]) as fp:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "lost", "-instance-types", "m5.large,c5.large",
+                                    "-yes"], pool.env(**fp.env()))
+        calls = fp.calls()
+    ops = [c["operation"] for c in calls]
+    mine = [f for f in m.client("ec2").describe_fleets()["Fleets"]
+            if tags(f).get("htcondor:AnnexName") == "lost"]
+    T.check("a lost CreateFleet reply: the fleet adopted, not made twice", rc == 0 and len(mine) == 1 and
+            len(live(m, "lost")) == 2 and ops.count("CreateFleet") == 1 and "DescribeFleets" in ops,
+            (out, err, ops, len(mine)))
+    T.check("... and reported as launched", "CreateFleet launched 2 of the 2 instances requested: 2 m5.large "
+            "(on-demand)." in out, out)
+    T.run_annex(["-off", "-annex-name", "lost"], pool.env())
+
+
 def test_usage(m, pool):
     cases = [
         (["-instance-types", "m5.large", "-instance-type", "c5.large"], "-instance-types and -instance-type"),
@@ -376,6 +396,7 @@ def main():
         T.guarded(test_min_count, m, pool)
         T.guarded(test_dry_run, m, pool)
         T.guarded(test_usage, m, pool)
+        T.guarded(test_lost_reply, m, pool)
         T.guarded(test_prompt_and_cost, m, pool)
         T.guarded(test_debug_keeps_secrets, m, pool)
         if annex_id:
