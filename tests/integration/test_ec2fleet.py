@@ -372,7 +372,19 @@ def test_off(m, pool, annex_id):
                                    {"Key": "htcondor:AnnexId", "Value": annex_id},
                                    {"Key": "htcondor:LeaseExpiration", "Value": "2000-01-01T00:00:00Z"}]}]
                                )["Instances"][0]["InstanceId"]
-    rc, out, err = T.run_annex(["-off", "-annex-name", "multi"], pool.env())
+    # one of the annex's own instances without its profile: only its EC2
+    # Fleet (aws:ec2:fleet-id naming a fleet of the annex's token and
+    # template) proves it annex's
+    own = [i["InstanceId"] for i in live(m, "multi") if i["InstanceId"] != forged]
+    assoc = ec2.describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": own[:1]}])["IamInstanceProfileAssociations"]
+    for a in assoc:
+        ec2.disassociate_iam_instance_profile(AssociationId=a["AssociationId"])
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-off", "-annex-name", "multi"], pool.env(**fp.env()))
+        ops = [c["operation"] for c in fp.calls()]
+    T.check("-off asks DescribeFleets for the instance only its fleet proves", len(assoc) == 1 and
+            ops.count("DescribeFleets") == 1, (assoc, ops))
     left = [i["InstanceId"] for i in live(m, "multi")]
     T.check("-off ends the EC2 Fleet annex's instances", rc == 0 and left == [forged], (out, err, left))
     T.check("-off leaves a forged member alone, saying so",
