@@ -26,7 +26,7 @@ _annex_options="-aws-region -aws-ec2-url -aws-events-url -aws-lambda-url -aws-s3
 -status -classads -yes -instance-type -aws-iam-url -aws-sts-url -debug -dry-run -wait
 -json -off -reap -config-val -version -min-count -ssh-cidr -remove -force
 -aws-spot-fleet-maintain -no-may-use-aws -no-connectivity-check -max-cost -vcpus
--memory-gib -gpus -auto -max-instances -instance-types"
+-memory-gib -gpus -auto -max-instances -instance-types -spot -spot-fallback"
 
 # AWS's commercial regions (2026); annex accepts any name.
 _annex_regions="us-east-1 us-east-2 us-west-1 us-west-2 af-south-1 ap-east-1
@@ -104,7 +104,11 @@ _annex()
 		compopt -o filenames 2>/dev/null
 		return
 		;;
-	-aws-* | -owner | -tag | -duration | -idle | -slots | -count | -instance-type | -min-count | -max-cost | -vcpus | -memory-gib | -gpus | -ssh-cidr | -max-instances | -instance-types)
+	-spot-fallback)
+		mapfile -t COMPREPLY < <(compgen -W "on-demand" -- "$cur")
+		return
+		;;
+	-aws-* | -owner | -tag | -duration | -idle | -slots | -count | -instance-type | -instance-types | -min-count | -max-cost | -vcpus | -memory-gib | -gpus | -ssh-cidr | -max-instances)
 		# a value annex cannot guess (a number, an id, a URL): offer nothing,
 		# except after the flags among these names
 		case $prev in

@@ -31,7 +31,7 @@ enum cli_id {
 	ID_IAM_URL, ID_STS_URL, ID_DEBUG, ID_DRY_RUN, ID_WAIT, ID_JSON, ID_OFF,
 	ID_REAP, ID_CONFIG_VAL, ID_VERSION, ID_MIN_COUNT, ID_SSH_CIDR, ID_REMOVE, ID_FORCE, ID_SFR_MAINTAIN,
 	ID_NO_MAY_USE_AWS, ID_NO_CONN_CHECK, ID_MAX_COST, ID_VCPUS, ID_MEMORY_GIB, ID_GPUS,
-	ID_AUTO, ID_MAX_INSTANCES, ID_INSTANCE_TYPES,
+	ID_AUTO, ID_MAX_INSTANCES, ID_INSTANCE_TYPES, ID_SPOT, ID_SPOT_FALLBACK,
 	ID_LAST_
 };
 
@@ -120,6 +120,8 @@ static const struct cli_option cli_options[] = {
 	{ "auto", 0, ID_AUTO, ARG_NONE },
 	{ "max-instances", 0, ID_MAX_INSTANCES, ARG_COUNT },
 	{ "instance-types", 0, ID_INSTANCE_TYPES, ARG_STRING },
+	{ "spot", 0, ID_SPOT, ARG_NONE },
+	{ "spot-fallback", 0, ID_SPOT_FALLBACK, ARG_STRING },
 };
 
 #define CLI_N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
@@ -250,6 +252,7 @@ static char **cli_str_field(struct annex_opts *o, enum cli_id id)
 	case ID_S3_CONFIG_PATH: return &o->s3_config_path;
 	case ID_SSH_CIDR: return &o->ssh_cidr;
 	case ID_INSTANCE_TYPES: return &o->instance_types;
+	case ID_SPOT_FALLBACK: return &o->spot_fallback;
 	default: return NULL;
 	}
 }
@@ -376,6 +379,7 @@ static int cli_apply(const struct cli_option *opt, int argc, char **argv, int *i
 	case ID_SFR_MAINTAIN: o->spot_fleet_maintain = 1; return 0;
 	case ID_NO_MAY_USE_AWS: o->no_may_use_aws = 1; return 0;
 	case ID_NO_CONN_CHECK: o->no_connectivity_check = 1; return 0;
+	case ID_SPOT: o->spot = 1; return 0;
 	case ID_COUNT: return cli_positive_long(opt->name, val, &o->count, err);
 	case ID_SLOTS: return cli_positive_long(opt->name, val, &o->slots, err);
 	case ID_MIN_COUNT: return cli_positive_long(opt->name, val, &o->min_count, err);
@@ -464,6 +468,40 @@ static int cli_setup_args(struct annex_opts *o, struct annex_err *err)
 	return 0;
 }
 
+/* The EC2 Fleet options (-instance-types, -spot, -spot-fallback): a launch
+ * with -count, not a Spot Fleet (-slots and its config name their own
+ * types), and -instance-types not with -instance-type. */
+static int cli_fleet_options(const struct annex_opts *o, struct annex_err *err)
+{
+	const char *opt = o->instance_types ? "-instance-types" : o->spot ? "-spot" :
+			  o->spot_fallback ? "-spot-fallback" : NULL;
+
+	if (!opt)
+		return 0;
+	if (o->command == CMD_AUTO) {
+		/* -auto's own -instance-types: the types it may launch, on-demand */
+		if (o->spot || o->spot_fallback)
+			return annex_err_set(err, "Usage", "-auto launches on-demand instances; it takes no %s",
+					     o->spot ? "-spot" : "-spot-fallback");
+		return 0;
+	}
+	if (o->spot_fallback && strcmp(o->spot_fallback, "on-demand") != 0)
+		return annex_err_set(err, "Usage", "-spot-fallback takes only 'on-demand', not '%s'", o->spot_fallback);
+	if (o->spot_fallback && !o->spot)
+		return annex_err_set(err, "Usage", "-spot-fallback on-demand needs -spot");
+	if (o->slots > 0 || o->spot_fleet_config_file || o->aws_spot_fleet || o->spot_fleet_maintain)
+		return annex_err_set(err, "Usage", "%s launches an EC2 Fleet with -count; it does not go with a Spot "
+				     "Fleet (-slots, -aws-spot-fleet[-config-file])", opt);
+	if (o->instance_types && o->given_instance_type)
+		return annex_err_set(err, "Usage", "-instance-types and -instance-type (-aws-on-demand-instance-type) "
+				     "are mutually exclusive: give every type in -instance-types");
+	if (o->spot && o->aws_on_demand)
+		return annex_err_set(err, "Usage", "-spot and -aws-on-demand are mutually exclusive");
+	if (o->count == 0)
+		return annex_err_set(err, "Usage", "%s goes only with a launch of -count N instances", opt);
+	return 0;
+}
+
 /* Checks that the options agree with each other and derives the command
  * when no command word was given (condor_annex's rules: -count/-slots
  * start an annex, -duration alone changes a lease). */
@@ -492,10 +530,13 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 					     "launch (-count); a Spot Fleet names its types in its config file");
 		if (o->count == 0)
 			return annex_err_set(err, "Usage", "-vcpus, -memory-gib and -gpus go only with a launch of -count N");
-		if (o->instance_type)
+		if (o->instance_type || o->instance_types)
 			return annex_err_set(err, "Usage", "-vcpus, -memory-gib and -gpus choose the instance types: "
-					     "give them or -instance-type (-aws-on-demand-instance-type), not both");
+					     "give them or %s, not both",
+					     o->instance_types ? "-instance-types" : "-instance-type (-aws-on-demand-instance-type)");
 	}
+	if (cli_fleet_options(o, err))
+		return -1;
 	if (o->count > 0 && o->slots > 0)
 		return annex_err_set(err, "Usage", "-count (on-demand instances) and -slots (a Spot Fleet) are mutually exclusive");
 	if (o->count > 0 && spot)
@@ -513,8 +554,6 @@ static int cli_finish(int argc, struct annex_opts *o, struct cli_state *st, stru
 		return annex_err_set(err, "Usage", "-max-cost goes only with a launch (-count or -slots) or -auto");
 	if (o->max_instances > 0 && o->command != CMD_AUTO)
 		return annex_err_set(err, "Usage", "-max-instances goes only with -auto");
-	if (o->instance_types && o->command != CMD_AUTO)
-		return annex_err_set(err, "Usage", "-instance-types goes only with -auto");
 	if (o->command == CMD_AUTO && (o->json || o->classad))
 		return annex_err_set(err, "Usage", "-auto prints its plan as text: %s goes only with -status",
 				     o->json ? "-json" : "-classads");

@@ -88,14 +88,44 @@ static int pick_backend(struct launch *l, struct annex_err *err)
 		l->fleet_config_file = o->spot_fleet_config_file;
 		l->spec.fleet_maintain = o->spot_fleet_maintain;
 	} else {
-		l->backend = &launch_ondemand;
+		/* several types, or spot: one instant CreateFleet (launch_ec2fleet.c) */
+		l->backend = o->instance_types || o->spot ? &launch_ec2fleet : &launch_ondemand;
+		l->spec.types_prioritized = o->instance_types != NULL;
+		l->spec.spot_fallback = o->spot_fallback != NULL;
 		l->spec.count = o->count;
 		l->spec.min_count = o->min_count;
-		l->spec.market = LAUNCH_ON_DEMAND;
+		l->spec.market = o->spot ? LAUNCH_SPOT : LAUNCH_ON_DEMAND;
 		l->function_opt = o->odi_lease_function_arn;
 		l->function_knob = "ANNEX_DEFAULT_ODI_LEASE_FUNCTION_ARN";
 	}
 	return 0;
+}
+
+/* -instance-types T1,T2,...: each a valid type, none twice, at most 64
+ * (the worst case prices each; cost.h). */
+static int add_types(struct launch_spec *sp, const char *list, struct annex_err *err)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = 0;
+
+	for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save)) {
+		if (launchplan_check_instance_type(t, "-instance-types", err) != 0) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = 0; i < sp->n_instance_types; i++)
+			if (strcmp(sp->instance_types[i], t) == 0)
+				rc = annex_err_set(err, "Usage", "-instance-types names %s twice", t);
+		if (rc == 0 && sp->n_instance_types == 64)
+			rc = annex_err_set(err, "Usage", "-instance-types names more than 64 types");
+		if (rc == 0)
+			launch_spec_add_type(sp, t);
+	}
+	if (rc == 0 && (sp->n_instance_types == 0 || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,")))
+		rc = annex_err_set(err, "Usage", "-instance-types needs a comma-separated list of instance types, not '%s'",
+				   list);
+	free(copy);
+	return rc;
 }
 
 /* Every check that needs no AWS call, in the order a user fixes them. */
@@ -110,7 +140,10 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	if (launchplan_check_name(o->annex_name, err) != 0)
 		return -1;
 	sp->annex_name = xstrdup(o->annex_name);
-	if (!l->fleet_config_file && !typeselect_given(&o->typesel)) {  /* ranges: select_types */
+	if (o->instance_types) {
+		if (add_types(sp, o->instance_types, err) != 0)
+			return -1;
+	} else if (!l->fleet_config_file && !typeselect_given(&o->typesel)) {  /* ranges: select_types */
 		v = knob_or(l, o->instance_type, "ANNEX_DEFAULT_ODI_INSTANCE_TYPE");
 		launch_spec_add_type(sp, v ? v : PLATFORMS_DEFAULT_TYPE);
 		free(v);
@@ -191,12 +224,6 @@ static int plan_local(struct launch *l, struct annex_err *err)
 	return 0;
 }
 
-/* The back-end that sends several instance types as one request (EC2
- * Fleet's CreateFleet); NULL while this build has none, and ranges that
- * keep several types are then refused, never launched as RunInstances of
- * one of them. With that back-end merged, this names it. */
-static const struct launch_backend *const several_types_backend = NULL;
-
 /* The architecture the ranges select types for: the image's (the option's
  * or ANNEX_DEFAULT_ODI_IMAGE_ID's), or x86_64, the only one annex has a
  * default image for (imagecheck.h). */
@@ -260,14 +287,10 @@ static int select_types(struct launch *l, struct annex_err *err)
 		list.matched == 1 ? "" : "s", l->s.region, list.matched == 1 ? "es" : "", buf_cstr(&ranges), arch, usage,
 		buf_cstr(&line));
 	rc = 0;
-	if (list.n > 1 && l->backend == &launch_ondemand) {
-		if (several_types_backend)
-			l->backend = several_types_backend;
-		else
-			rc = annex_err_set(err, "SeveralTypes", "%s keeps %zu instance types, and this annex launches one "
-					   "type at a time (RunInstances): narrow the ranges until one type matches, or "
-					   "name it with -instance-type", buf_cstr(&ranges), list.n);
-	}
+	/* several types go as one EC2 Fleet (lowest-price: types_prioritized
+	 * stays 0); one type on-demand stays a plain RunInstances */
+	if (list.n > 1 && l->backend == &launch_ondemand)
+		l->backend = &launch_ec2fleet;
 out:
 	typeselect_list_free(&list);
 	buf_free(&ranges);
@@ -362,6 +385,10 @@ static int pick_image(struct launch *l, struct annex_err *err)
 	} else {
 		sp->image_id = knob_or(l, l->o->ami_id, "ANNEX_DEFAULT_ODI_IMAGE_ID");
 		rc = imagecheck_pick_image(&ic, sp->instance_types[0], &sp->image_id, err);
+		/* an EC2 Fleet's every type boots the template's one image */
+		for (size_t i = 1; rc == 0 && i < sp->n_instance_types; i++)
+			if (imagecheck_pair(&ic, sp->instance_types[i], sp->image_id, err) != 0)
+				rc = annex_err_prefix(err, "-instance-types");
 	}
 	imagecheck_free(&ic);
 	return rc;
@@ -403,6 +430,9 @@ static int check_cost(struct launch *l, struct annex_err *err)
 		return 0;
 	if (l->fleet_config_file)
 		cost_quote_fleet(l->s.aws, l->spec.fleet_config, l->spec.count, l->lease_h, &q);
+	else if (l->backend == &launch_ec2fleet)
+		cost_quote_types(l->s.aws, l->s.region, l->spec.instance_types, l->spec.n_instance_types,
+				 l->spec.market == LAUNCH_SPOT, l->spec.spot_fallback, l->spec.count, l->lease_h, &q);
 	else
 		cost_quote_ondemand(l->s.aws, l->s.region, l->spec.instance_types[0], l->spec.count, l->lease_h, &q);
 	cost_line(&q, time(NULL), &l->cost_line);
@@ -439,6 +469,10 @@ static int confirm(struct launch *l, struct annex_err *err)
 		return 0;
 	if (l->fleet_config_file)
 		launchplan_prompt_fleet(&q, l->spec.count, l->lease_h, l->idle_h);
+	else if (l->backend == &launch_ec2fleet)
+		launchplan_prompt_ec2fleet(&q, l->spec.count, l->spec.market == LAUNCH_SPOT, l->spec.instance_types,
+					   l->spec.n_instance_types, l->spec.types_prioritized, l->spec.spot_fallback,
+					   l->lease_h, l->idle_h);
 	else
 		launchplan_prompt_ondemand(&q, l->spec.count, l->spec.instance_types[0], l->lease_h, l->idle_h);
 	/* the worst case goes just before the question */
@@ -457,8 +491,9 @@ static int confirm(struct launch *l, struct annex_err *err)
 	if (yes)
 		return 0;
 	puts("Not starting an annex; user did not confirm.");
-	/* ranges chose the type: the hint to name one would contradict them */
-	type_hint = !o->given_instance_type && !typeselect_given(&o->typesel);
+	/* ranges or -instance-types chose the types: the hint to name one
+	 * would contradict them */
+	type_hint = !o->given_instance_type && !o->instance_types && !typeselect_given(&o->typesel);
 	if (type_hint || !o->given_duration || !o->given_idle)
 		putchar('\n');
 	if (type_hint && !l->fleet_config_file)

@@ -216,6 +216,8 @@ int cmd_off(const struct annex_opts *o, struct annex_err *err)
 	annex_err_clear(&e);
 	if (inventory_list_instances(s.aws, &inv, &e) != 0) {
 		cmd_off_failed(&first, &failures, &e);
+	} else if (ownership_list_ec2_fleets(s.aws, &own, &inv, &e) != 0) {
+		cmd_off_failed(&first, &failures, &e);
 	} else {
 		listed_inst = 1;
 		ownership_set_aside(&own, &inv, stdout);

@@ -466,3 +466,70 @@ double cost_price_for(const char *tag, const char *type)
 	}
 	return best;
 }
+
+/* ---- an EC2 Fleet: several types (issue 21, item 1) ---- */
+
+static void quote_add_price(struct cost_quote *q, const char *type, double usd)
+{
+	struct cost_price *cp;
+
+	if (q->n_prices == COST_MAX_TYPES)
+		return;
+	cp = &q->prices[q->n_prices++];
+	snprintf(cp->type, sizeof(cp->type), "%s", type);
+	cp->usd = usd;
+}
+
+void cost_quote_types(struct aws_ctx *aws, const char *region, char *const *types, size_t n, int spot,
+		      int spot_fallback, long count, double hours, struct cost_quote *q)
+{
+	struct fleet_types ft;
+	struct annex_err e;
+	double price[COST_MAX_TYPES] = { 0 };
+	time_t when[COST_MAX_TYPES] = { 0 };
+
+	/* with the on-demand fallback any instance may be on-demand, which
+	 * bounds a spot price too (spot is never above it) */
+	quote_init(q, spot && !spot_fallback, count, hours);
+	memset(&ft, 0, sizeof(ft));
+	for (size_t i = 0; i < n && ft.n < COST_MAX_TYPES; i++) {
+		ft.type[ft.n] = types[i];
+		ft.uncapped[ft.n++] = 1;   /* an EC2 Fleet of annex's has no SpotPrice cap */
+	}
+	memset(&e, 0, sizeof(e));
+	if (spot_fallback)
+		snprintf(q->how, sizeof(q->how), "spot with the on-demand fallback: on-demand prices bound it");
+	if (q->spot) {
+		if (spot_history(aws, &ft, price, when, &e) != 0) {
+			why_from(q, "DescribeSpotPriceHistory", &e);
+			return;
+		}
+		for (size_t i = 0; i < ft.n; i++)
+			if (price[i] > 0)
+				quote_add_price(q, ft.type[i], price[i]);
+		memset(&e, 0, sizeof(e));
+		if (fleet_bound(&ft, price, when, 1, q, &e) != 0) {
+			why_from(q, "DescribeSpotPriceHistory", &e);
+			q->hourly = 0;
+			q->type[0] = 0;
+			return;
+		}
+		q->priced = 1;
+		return;
+	}
+	for (size_t i = 0; i < ft.n; i++) {
+		double hourly;
+		if (ondemand_price(aws, region, ft.type[i], &hourly, &e) != 0) {
+			why_from(q, "Price List GetProducts", &e);
+			q->hourly = 0;
+			q->type[0] = 0;
+			return;
+		}
+		quote_add_price(q, ft.type[i], hourly);
+		if (hourly > q->hourly) {
+			q->hourly = hourly;
+			snprintf(q->type, sizeof(q->type), "%s", ft.type[i]);
+		}
+	}
+	q->priced = 1;
+}

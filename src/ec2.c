@@ -257,8 +257,9 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 			struct ec2_annex_tags t;
 			xmlNode *tags = xml_find(i, "tagSet");
 			char *fleet = ec2_tag_value(tags, "aws:ec2spot:fleet-request-id");
+			char *ec2_fleet = ec2_tag_value(tags, "aws:ec2:fleet-id");
 			struct ec2_instance in = { id, state, type, ip, launched, profile, token, fleet ? fleet : "",
-						   &t, tags, lifecycle };
+						   ec2_fleet ? ec2_fleet : "", &t, tags, lifecycle };
 			xml_text_buf(i, "instanceLifecycle", lifecycle, sizeof(lifecycle));
 			xml_text_buf(i, "iamInstanceProfile/arn", profile, sizeof(profile));
 			xml_text_buf(i, "clientToken", token, sizeof(token));
@@ -271,6 +272,7 @@ static int ec2_instance_page(xmlDoc *doc, void *ud, struct annex_err *err)
 			w->fn(&in, w->ud);
 			ec2_annex_tags_free(&t);
 			free(fleet);
+			free(ec2_fleet);
 		}
 	}
 	return 0;

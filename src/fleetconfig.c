@@ -286,6 +286,14 @@ static void complete_version(json_object *data, const struct fleet_settings *s)
 	add_tag_spec(data, "volume", s->node_tags, s->n_node_tags);
 }
 
+json_object *fleetconfig_template_data(const struct fleet_settings *s)
+{
+	json_object *data = json_object_new_object();
+
+	complete_version(data, s);
+	return data;
+}
+
 static json_object *template_spec(const struct fleet_settings *s, size_t version)
 {
 	json_object *lts = json_object_new_object();

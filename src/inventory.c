@@ -40,6 +40,7 @@ static void inventory_take_instance(const struct ec2_instance *e, void *ud)
 		.lifecycle = inventory_or_null(e->lifecycle),
 		.prices = inventory_or_null(prices),
 		.budget = inventory_or_null(budget),
+		.ec2_fleet_id = inventory_or_null(e->ec2_fleet_id),
 	};
 
 	inventory_add_instance(ud, &in);

@@ -21,7 +21,7 @@ static const size_t inventory_instance_strings[] = {
 	offsetof(struct inventory_instance, idle_timeout), offsetof(struct inventory_instance, owner),
 	offsetof(struct inventory_instance, console),    offsetof(struct inventory_instance, console_note),
 	offsetof(struct inventory_instance, profile_arn), offsetof(struct inventory_instance, client_token),
-	offsetof(struct inventory_instance, fleet_id),
+	offsetof(struct inventory_instance, fleet_id), offsetof(struct inventory_instance, ec2_fleet_id),
 	offsetof(struct inventory_instance, lifecycle),  offsetof(struct inventory_instance, prices),
 	offsetof(struct inventory_instance, budget),
 };

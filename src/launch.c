@@ -93,6 +93,7 @@ void launch_found_free(struct launch_found *found)
 	ec2_ids_free(&found->instances);
 	ec2_ids_free(&found->fleets);
 	ec2_ids_free(&found->templates);
+	ec2_ids_free(&found->ec2_fleets);
 }
 
 /* ---- the lease rule through EventBridge ---- */
@@ -162,7 +163,7 @@ static int end_found(const struct launch_ctx *ctx, const struct launch_spec *spe
 	struct annex_err ue;
 	FILE *out = msg_out(ctx);
 
-	if (ids->n == 0 && found->fleets.n == 0 && found->templates.n == 0)
+	if (ids->n == 0 && found->fleets.n == 0 && found->templates.n == 0 && found->ec2_fleets.n == 0)
 		return 0;
 	annex_err_clear(&ue);
 	if (be->undo(ctx->aws, spec, found, &ue) == 0) {

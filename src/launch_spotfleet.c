@@ -18,56 +18,23 @@
 #include "annex/cost.h"
 #include "annex/dryrun.h"
 #include "annex/fleetconfig.h"
-
-char *launch_spotfleet_template_name(const char *annex_id)
-{
-	return xasprintf("htcondor-annex-%s", annex_id);
-}
+#include "annex/launch_template.h"
 
 /* The request and the template versions for s (cfg and versions to free,
  * versions with fleetconfig_cleanse first). */
 static int build(const struct launch_spec *s, const char *template_name, json_object **cfg,
 		 json_object **versions, struct annex_err *err)
 {
-	char budget[32];
-	const struct fleet_tag tags[] = {
-		{ "htcondor:AnnexName", s->annex_name },
-		{ "htcondor:AnnexId", s->annex_id },
-		{ "htcondor:LeaseExpiration", s->lease_iso },
-		{ "htcondor:BudgetUSD", budget },   /* only with -max-cost */
-	};
-	struct fleet_tag *node_tags = xcalloc(s->n_tags ? s->n_tags : 1, sizeof(*node_tags));
+	struct fleet_tag *tags;
 	struct fleet_settings fs;
 	int rc;
 
 	*versions = NULL;
-	if (json_object_deep_copy(s->fleet_config, cfg, NULL) != 0) {
-		free(node_tags);
+	if (json_object_deep_copy(s->fleet_config, cfg, NULL) != 0)
 		return annex_err_set(err, "Internal", "could not copy the Spot Fleet config");
-	}
-	for (size_t i = 0; i < s->n_tags; i++) {
-		node_tags[i].key = s->tags[i].key;
-		node_tags[i].value = s->tags[i].value;
-	}
-	memset(&fs, 0, sizeof(fs));
-	fs.target_capacity = s->count;
-	fs.fleet_type = s->fleet_maintain ? "maintain" : "request";
-	fs.fleet_role_arn = s->fleet_role_arn;
-	fs.valid_until = s->lease_iso;
-	fs.client_token = s->client_token;
-	fs.template_name = template_name;
-	fs.image_id = s->image_id;
-	fs.user_data_b64 = buf_cstr(&s->user_data_b64);
-	fs.instance_profile_arn = s->instance_profile_arn;
-	fs.security_group_ids = s->security_group_ids;
-	fs.key_name = s->key_name;
-	cost_num(s->budget_usd, budget, sizeof(budget));
-	fs.tags = tags;
-	fs.n_tags = s->budget_usd > 0 ? 4 : 3;
-	fs.node_tags = node_tags;
-	fs.n_node_tags = s->n_tags;
+	launch_template_settings(s, template_name, &fs, &tags);
 	rc = fleetconfig_apply(*cfg, &fs, versions, err);
-	free(node_tags);
+	free(tags);
 	return rc;
 }
 
@@ -78,73 +45,6 @@ static void free_built(json_object *cfg, json_object *versions)
 	json_object_put(cfg);
 }
 
-/* CreateLaunchTemplate's parameters: the name, the token, the template's
- * own tags and version 1's data. */
-static int create_params(const struct launch_spec *s, const char *name, json_object *data, struct params *p,
-			 struct annex_err *err)
-{
-	params_add(p, "LaunchTemplateName", name);
-	params_add(p, "ClientToken", s->client_token);
-	params_add(p, "VersionDescription", s->annex_id);
-	params_add(p, "TagSpecification.1.ResourceType", "launch-template");
-	params_add(p, "TagSpecification.1.Tag.1.Key", "htcondor:AnnexName");
-	params_add(p, "TagSpecification.1.Tag.1.Value", s->annex_name);
-	params_add(p, "TagSpecification.1.Tag.2.Key", "htcondor:AnnexId");
-	params_add(p, "TagSpecification.1.Tag.2.Value", s->annex_id);
-	params_add(p, "TagSpecification.1.Tag.3.Key", "htcondor:LeaseExpiration");
-	params_add(p, "TagSpecification.1.Tag.3.Value", s->lease_iso);
-	if (s->budget_usd > 0) {
-		char budget[32];
-		cost_num(s->budget_usd, budget, sizeof(budget));
-		params_add(p, "TagSpecification.1.Tag.4.Key", "htcondor:BudgetUSD");
-		params_add(p, "TagSpecification.1.Tag.4.Value", budget);
-	}
-	return fleetconfig_template_params(data, p, err);
-}
-
-/* Creates the template and its versions beyond the first. */
-static int make_template(struct aws_ctx *aws, const struct launch_spec *s, const char *name, json_object *versions,
-			 struct annex_err *err)
-{
-	struct params p = PARAMS_INIT;
-	char *id = NULL;
-	int rc = create_params(s, name, json_object_array_get_idx(versions, 0), &p, err);
-
-	if (rc == 0)
-		rc = ec2_create_launch_template(aws, &p, &id, err);
-	if (rc != 0 && strcmp(err->code, "InvalidLaunchTemplateName.AlreadyExistsException") == 0) {
-		/* the name holds this launch's annex id: a resend whose first
-		 * attempt's reply was lost made it (AWS answers such a resend by
-		 * its ClientToken; an emulator may not), so adopt it */
-		struct ec2_ids found = { 0 };
-		struct annex_err e2;
-		annex_err_clear(&e2);
-		if (ec2_launch_templates_by_tag(aws, "htcondor:AnnexId", s->annex_id, &found, &e2) == 0 &&
-		    found.n == 1) {
-			id = xstrdup(found.v[0]);
-			annex_err_clear(err);
-			rc = 0;
-		}
-		ec2_ids_free(&found);
-	}
-	params_free(&p);
-	for (size_t i = 1; rc == 0 && i < json_object_array_length(versions); i++) {
-		char *token = xasprintf("%s.%zu", s->client_token, i + 1);
-		params_add(&p, "LaunchTemplateId", id);
-		params_add(&p, "ClientToken", token);
-		params_add(&p, "VersionDescription", s->annex_id);
-		free(token);
-		rc = fleetconfig_template_params(json_object_array_get_idx(versions, i), &p, err);
-		if (rc == 0)
-			rc = ec2_create_launch_template_version(aws, &p, err);
-		params_free(&p);
-	}
-	if (rc == 0)
-		printf("Launch template %s (%s) created for the Spot Fleet.\n", name, id);
-	free(id);
-	return rc;
-}
-
 /* -dry-run: prints the CreateLaunchTemplate and RequestSpotFleet requests
  * annex would send (dryrun.h: the user-data redacted), then sends only
  * CreateLaunchTemplate with DryRun=true, so AWS checks the permissions and
@@ -152,7 +52,7 @@ static int make_template(struct aws_ctx *aws, const struct launch_spec *s, const
  * which a dry run does not create (and moto ignores DryRun on it). */
 static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, struct annex_err *err)
 {
-	char *name = launch_spotfleet_template_name(s->annex_id);
+	char *name = launch_template_name(s->annex_id);
 	struct params p = PARAMS_INIT, fp = PARAMS_INIT;
 	json_object *cfg = NULL, *versions = NULL;
 	int rc = build(s, name, &cfg, &versions, err);
@@ -168,7 +68,7 @@ static int spotfleet_dry_run(struct aws_ctx *aws, const struct launch_spec *s, s
 		params_free(&vp);
 	}
 	if (rc == 0)
-		rc = create_params(s, name, json_object_array_get_idx(versions, 0), &p, err);
+		rc = launch_template_params(s, name, json_object_array_get_idx(versions, 0), &p, err);
 	if (rc == 0) {
 		char *id = NULL;
 		dryrun_params(stdout, "EC2", "CreateLaunchTemplate", &p);
@@ -239,7 +139,7 @@ static int request_fleet(struct aws_ctx *aws, const struct launch_spec *s, const
 static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, struct launch_result *res,
 			    struct annex_err *err)
 {
-	char *name = launch_spotfleet_template_name(s->annex_id);
+	char *name = launch_template_name(s->annex_id);
 	struct params p = PARAMS_INIT;
 	json_object *cfg = NULL, *versions = NULL;
 	int rc = build(s, name, &cfg, &versions, err);
@@ -247,7 +147,7 @@ static int spotfleet_launch(struct aws_ctx *aws, const struct launch_spec *s, st
 	if (rc == 0)
 		rc = fleetconfig_to_params(cfg, &p, err);
 	if (rc == 0)
-		rc = make_template(aws, s, name, versions, err);
+		rc = launch_template_create(aws, s, name, versions, "the Spot Fleet", err);
 	if (rc == 0)
 		rc = request_fleet(aws, s, &p, &res->fleet_id, err);
 	params_free(&p);

@@ -188,6 +188,22 @@ void launchplan_prompt_ondemand(struct buf *out, long count, const char *type, d
 	buf_puts(out, "Is that OK?  (Type 'yes' or 'no'): ");
 }
 
+void launchplan_prompt_ec2fleet(struct buf *out, long count, int spot, char *const *types, size_t n_types,
+				int prioritized, int fallback, double lease_h, double idle_h)
+{
+	buf_printf(out, "Will request %ld %s instance%s of ", count, spot ? "spot" : "on-demand", count == 1 ? "" : "s");
+	for (size_t i = 0; i < n_types; i++)
+		buf_printf(out, "%s%s", i == 0 ? "" : i + 1 == n_types ? " or " : ", ", types[i]);
+	if (n_types > 1)
+		buf_puts(out, spot ? " (the most available at the lowest price)" :
+			 prioritized ? " (in that order of preference)" : " (the cheapest first)");
+	if (fallback)
+		buf_puts(out, ", the rest on-demand when spot cannot fill them");
+	buf_printf(out, " for %.2f hours.  Each instance will terminate after being idle for %.2f hours.\n",
+		   lease_h, idle_h);
+	buf_puts(out, "Is that OK?  (Type 'yes' or 'no'): ");
+}
+
 void launchplan_prompt_fleet(struct buf *out, long slots, double lease_h, double idle_h)
 {
 	buf_printf(out, "Will request %ld spot slots for %.2f hours.  "

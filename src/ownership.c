@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "annex/buf.h"
+#include "annex/launch.h"
+#include "annex/launch_template.h"
 #include "annex/session.h"
 #include "annex/setupnames.h"
 
@@ -23,6 +25,7 @@ void ownership_free(struct ownership *o)
 	free(o->profile_arn);
 	free(o->fleet_role_arn);
 	ec2_ids_free(&o->members);
+	ec2_ids_free(&o->ec2_fleets);
 	ec2_ids_free(&o->said);
 	memset(o, 0, sizeof(*o));
 }
@@ -73,6 +76,36 @@ int ownership_fleet(const struct ownership *o, const struct inventory_fleet *f)
 	return ownership_fleet_role(o, f->role_arn) && (!f->client_token || same(f->client_token, f->annex_id));
 }
 
+int ownership_ec2_fleet(const struct ec2_fleet *f)
+{
+	const char *id = f->tags ? f->tags->id : NULL;
+	char *fallback, *tpl;
+	int own;
+
+	if (!id || !*id || f->n_templates == 0 || f->other_template)
+		return 0;
+	fallback = launch_ec2fleet_fallback_token(id);
+	tpl = launch_template_name(id);
+	own = (strcmp(f->client_token, id) == 0 || strcmp(f->client_token, fallback) == 0) &&
+	      strcmp(f->template_name, tpl) == 0;
+	free(fallback);
+	free(tpl);
+	return own;
+}
+
+/* fleet_id names one of annex_id's own EC2 Fleets (o->ec2_fleets). */
+static int own_ec2_fleet(const struct ownership *o, const char *fleet_id, const char *annex_id)
+{
+	size_t n = strlen(fleet_id);
+
+	for (size_t i = 0; i < o->ec2_fleets.n; i++) {
+		const char *e = o->ec2_fleets.v[i];
+		if (strncmp(e, fleet_id, n) == 0 && e[n] == ' ' && strcmp(e + n + 1, annex_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The fleet request id names one of inv's fleets of that annex id that is
  * annex's own. */
 static int own_fleet_of(const struct ownership *o, const struct inventory *inv, const char *fleet_id,
@@ -112,9 +145,11 @@ static int ownership_direct(const struct ownership *o, const struct inventory *i
 {
 	if (in->annex_id && own_fleet_of(o, inv, in->fleet_id, in->annex_id))
 		return 1;
+	if (in->annex_id && in->ec2_fleet_id && own_ec2_fleet(o, in->ec2_fleet_id, in->annex_id))
+		return 1;
 	if (!ownership_profile(o, in->profile_arn))
 		return 0;
-	return !in->annex_id || same(in->client_token, in->annex_id) || in->fleet_id;
+	return !in->annex_id || same(in->client_token, in->annex_id) || in->fleet_id || in->ec2_fleet_id;
 }
 
 int ownership_instance(const struct ownership *o, const struct inventory *inv, const struct inventory_instance *in)
@@ -154,6 +189,34 @@ size_t ownership_set_aside(struct ownership *o, struct inventory *inv, FILE *out
 	return n;
 }
 
+static void keep_own_ec2_fleet(const struct ec2_fleet *f, void *ud)
+{
+	struct ownership *o = ud;
+	char *e;
+
+	if (strncmp(f->state, "deleted", 7) == 0 || !ownership_ec2_fleet(f))
+		return;
+	e = xasprintf("%s %s", f->id, f->tags->id);
+	ec2_ids_add(&o->ec2_fleets, e);
+	free(e);
+	for (size_t i = 0; i < f->instances->n; i++)
+		ec2_ids_add(&o->members, f->instances->v[i]);
+}
+
+int ownership_list_ec2_fleets(struct aws_ctx *ctx, struct ownership *o, const struct inventory *inv,
+			   struct annex_err *err)
+{
+	int needed = 0;
+
+	for (size_t i = 0; i < inv->n_inst && !needed && !o->ec2_fleets_listed; i++)
+		needed = inv->inst[i].ec2_fleet_id && inv->inst[i].annex_id && inventory_state_live(inv->inst[i].state) &&
+			 !ownership_direct(o, inv, &inv->inst[i]) && !listed_member(o, inv->inst[i].id);
+	if (!needed)
+		return 0;
+	o->ec2_fleets_listed = 1;
+	return ec2_describe_ec2_fleets(ctx, keep_own_ec2_fleet, o, err);
+}
+
 int ownership_list_members(struct aws_ctx *ctx, struct ownership *o, const struct inventory *inv,
 			   struct annex_err *err)
 {
@@ -167,5 +230,5 @@ int ownership_list_members(struct aws_ctx *ctx, struct ownership *o, const struc
 		if (needed && ec2_spot_fleet_instances(ctx, fl->id, &o->members, err) != 0)
 			return -1;
 	}
-	return 0;
+	return ownership_list_ec2_fleets(ctx, o, inv, err);
 }

@@ -60,12 +60,14 @@ struct annex_opts {
 	int no_may_use_aws;         /* nodes start jobs without MayUseAWS == TRUE too */
 	double max_cost_usd;        /* -max-cost USD; 0 when absent (cost.h) */
 	long max_instances;         /* -auto -max-instances N; 0 when absent (ANNEX_AUTO_MAX_INSTANCES) */
-	char *instance_types;       /* -auto -instance-types T1,T2,...; NULL when absent */
 	int no_connectivity_check;  /* launch without the collector check (issue 19) */
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */
 	char *owner;
 	char *instance_type;        /* -aws-on-demand-instance-type / -instance-type */
 	struct typeselect typesel;  /* -vcpus, -memory-gib, -gpus: types by ranges (typeselect.h) */
+	char *instance_types;       /* -instance-types T1,T2,...: an EC2 Fleet, in priority order; with -auto, the types it may launch */
+	int spot;                   /* -spot: the EC2 Fleet asks for spot capacity */
+	char *spot_fallback;        /* -spot-fallback on-demand (the only value) */
 	char *ami_id, *security_group_ids, *key_name, *instance_profile_arn;
 	char *user_data, *user_data_file;
 	char *default_user_data, *default_user_data_file;

@@ -18,7 +18,7 @@
 #define COST_TAG_MAX 256        /* EC2's limit on a tag value */
 
 struct cost_quote {
-	int spot;               /* spot prices (a Spot Fleet), else on-demand */
+	int spot;               /* spot prices (a Spot Fleet, -spot), else on-demand */
 	long count;             /* the most instances the launch could start */
 	double hours;           /* the lease */
 	int priced;             /* hourly and type are known */
@@ -89,5 +89,11 @@ double cost_price_of(const char *tag, const char *type);
  * else the highest the tag lists (a type left out is cheaper); -1 when the
  * tag lists none. The lease function's instance_price is the same rule. */
 double cost_price_for(const char *tag, const char *type);
+/* An EC2 Fleet of count instances of any of the n types: the highest
+ * price among them (spot: one DescribeSpotPriceHistory for every type;
+ * on-demand, or spot with spot_fallback: GetProducts per type). At most
+ * 64 types (launch refuses more). */
+void cost_quote_types(struct aws_ctx *aws, const char *region, char *const *types, size_t n, int spot,
+		      int spot_fallback, long count, double hours, struct cost_quote *q);
 
 #endif

@@ -129,6 +129,7 @@ struct ec2_instance {
 	const char *profile_arn;     /* iamInstanceProfile/arn */
 	const char *client_token;    /* the launch's ClientToken */
 	const char *fleet_id;        /* tag aws:ec2spot:fleet-request-id (set by EC2 only) */
+	const char *ec2_fleet_id;    /* tag aws:ec2:fleet-id (set by EC2 only: an EC2 Fleet's instance) */
 	const struct ec2_annex_tags *tags;
 	xmlNode *tag_set;
 	const char *lifecycle;       /* instanceLifecycle: "spot", ...; "" for on-demand (absent) */
@@ -185,7 +186,52 @@ int ec2_cancel_spot_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struc
 int ec2_spot_fleets_by_tag(struct aws_ctx *ctx, const char *key, const char *value, struct ec2_ids *out,
 			   struct annex_err *err);
 
-/* Launch templates (a Spot Fleet's nodes are described by one). */
+/* EC2 Fleets (CreateFleet; ec2_fleets.c). */
+struct ec2_fleet_launched {
+	char *instance_id, *type, *lifecycle;   /* lifecycle: "spot" or "on-demand" */
+};
+struct ec2_fleet_error {
+	char *type, *lifecycle, *code, *message;   /* type: the override's InstanceType ("" when absent) */
+};
+/* What an instant CreateFleet answered. */
+struct ec2_fleet_reply {
+	char *fleet_id;
+	struct ec2_fleet_launched *inst;
+	size_t n_inst;
+	struct ec2_fleet_error *errors;
+	size_t n_errors;
+};
+void ec2_fleet_reply_free(struct ec2_fleet_reply *r);
+/* CreateFleet with params (they carry the ClientToken: resent as
+ * AWS_RETRY_TOKEN under call, which may be NULL); the reply read. Returns
+ * AWS_DONE (1) when call's before_resend ended the call. */
+int ec2_create_fleet(struct aws_ctx *ctx, const struct params *params, const struct aws_call *call,
+		     struct ec2_fleet_reply *out, struct annex_err *err);
+
+/* One EC2 Fleet of a DescribeFleets reply ("" when absent); valid for the
+ * duration of the callback only. */
+struct ec2_fleet {
+	const char *id, *state, *type, *client_token;
+	const char *template_name;   /* the first launch template config's name ("" when none) */
+	int n_templates;             /* launch template configs; others than template_name count too */
+	int other_template;          /* 1 when a config names another template (or only an id) */
+	const struct ec2_ids *instances;   /* the instant fleet's instances (fleetInstanceSet) */
+	const struct ec2_annex_tags *tags;
+};
+typedef void (*ec2_fleet_fn)(const struct ec2_fleet *f, void *ud);
+/* DescribeFleets, every page, fn once per fleet. */
+int ec2_describe_ec2_fleets(struct aws_ctx *ctx, ec2_fleet_fn fn, void *ud, struct annex_err *err);
+/* EC2 Fleets tagged htcondor:AnnexId=annex_id, not deleted (DescribeFleets has no tag filter). */
+int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec2_ids *out, struct annex_err *err);
+/* 1 with out filled (fleetId, the instances, the errors DescribeFleets shows) when DescribeFleets
+ * shows a fleet tagged htcondor:AnnexId=annex_id made with ClientToken
+ * token, 0 when none does, -1 with err. */
+int ec2_ec2_fleet_by_token(struct aws_ctx *ctx, const char *annex_id, const char *token,
+			   struct ec2_fleet_reply *out, struct annex_err *err);
+/* DeleteFleets with TerminateInstances=true (what an instant fleet needs). */
+int ec2_delete_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
+
+/* Launch templates (a fleet launch's nodes are described by one). */
 /* CreateLaunchTemplate with params; the new template's id. */
 int ec2_create_launch_template(struct aws_ctx *ctx, const struct params *params, char **template_id,
 			       struct annex_err *err);

@@ -72,6 +72,11 @@ const char *fleetconfig_type(json_object *cfg);
 int fleetconfig_apply(json_object *cfg, const struct fleet_settings *s, json_object **versions,
 		      struct annex_err *err);
 
+/* One version's data with only annex's parts (as fleetconfig_apply adds
+ * them to each version): the template of an EC2 Fleet launch, whose
+ * overrides name the types. Cleanse its UserData before freeing. */
+json_object *fleetconfig_template_data(const struct fleet_settings *s);
+
 /* Wipes the UserData strings of a versions array (fleetconfig_apply). */
 void fleetconfig_cleanse(json_object *versions);
 

@@ -63,6 +63,7 @@ struct inventory_instance {
 	char *lifecycle;          /* instanceLifecycle: "spot", ...; NULL for on-demand (EC2 leaves it out) */
 	char *prices;             /* htcondor:PriceUSDPerHour as tagged ("TYPE=USD,..."); NULL when untagged */
 	char *budget;             /* htcondor:BudgetUSD as tagged; NULL when untagged */
+	char *ec2_fleet_id;       /* tag aws:ec2:fleet-id (set by EC2 only: an EC2 Fleet's); NULL when absent */
 	/* the pool's view, set by inventory_join */
 	enum inventory_join joined;   /* BY_ID when any ad names its id, else BY_ADDRESS when any names its address */
 	size_t n_ads;             /* startd ads joined to it (a partitionable machine has several) */

@@ -3,7 +3,8 @@
  * A command plans a launch into a struct launch_spec (what to start, with
  * which user-data, lease and tags) and picks a back-end: the way AWS is
  * asked to start it (launch_ondemand: RunInstances; launch_spotfleet:
- * a launch template, then RequestSpotFleet; an EC2 Fleet back-end fits the same interface).
+ * a launch template, then RequestSpotFleet; launch_ec2fleet: a launch
+ * template, then an instant CreateFleet).
  * launch_run() then registers the lease rule, calls the back-end and, when
  * the launch fails halfway, takes the one undo path: it ends what this
  * launch started (found by its htcondor:AnnexId tag), removes the lease
@@ -63,6 +64,9 @@ struct launch_spec {
 	int fleet_maintain;          /* Spot Fleet: Type maintain (replace ended nodes) instead of request */
 	double budget_usd;           /* -max-cost: the htcondor:BudgetUSD tag; 0: none */
 	char *price_tag;             /* the quoted prices (cost_price_tag): htcondor:PriceUSDPerHour; NULL: none */
+	int types_prioritized;       /* EC2 Fleet: instance_types is in the user's order of preference
+				        (-instance-types): on-demand allocation prioritized */
+	int spot_fallback;           /* EC2 Fleet: -spot-fallback on-demand */
 };
 
 /* Zeroes spec and makes user_data_b64 a secret buffer. */
@@ -89,7 +93,8 @@ void launch_result_free(struct launch_result *res);
 struct launch_found {
 	struct ec2_ids instances;
 	struct ec2_ids fleets;       /* fleet requests */
-	struct ec2_ids templates;    /* launch templates (a Spot Fleet's) */
+	struct ec2_ids templates;    /* launch templates (a fleet launch's) */
+	struct ec2_ids ec2_fleets;   /* EC2 Fleets (CreateFleet) */
 };
 
 void launch_found_free(struct launch_found *found);
@@ -119,9 +124,13 @@ struct launch_backend {
 extern const struct launch_backend launch_ondemand;    /* launch_ondemand.c */
 extern const struct launch_backend launch_spotfleet;   /* launch_spotfleet.c */
 
-/* The name of the launch template of a Spot Fleet launch (malloc'd):
- * "htcondor-annex-" + the annex id. */
-char *launch_spotfleet_template_name(const char *annex_id);
+extern const struct launch_backend launch_ec2fleet;    /* launch_ec2fleet.c */
+
+/* The ClientToken of an EC2 Fleet launch's on-demand fallback request
+ * (-spot-fallback on-demand; malloc'd): "od-" + the first 61 characters of
+ * the annex id, so that it differs from the first request's token (the
+ * annex id) and fits EC2's 64. The ownership rule accepts it too. */
+char *launch_ec2fleet_fallback_token(const char *annex_id);
 
 /* The lease: a rule named by the annex id that runs the lease function
  * every five minutes. */

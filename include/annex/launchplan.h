@@ -51,6 +51,9 @@ enum collector_verdict launchplan_classify_collector(const char *addr, char *hos
 
 /* condor_annex's prompts and hints, exactly (SPEC.md section 1). */
 void launchplan_prompt_ondemand(struct buf *out, long count, const char *type, double lease_h, double idle_h);
+/* An EC2 Fleet's (-instance-types, -spot): the types joined "a, b or c". */
+void launchplan_prompt_ec2fleet(struct buf *out, long count, int spot, char *const *types, size_t n_types,
+				int prioritized, int fallback, double lease_h, double idle_h);
 void launchplan_prompt_fleet(struct buf *out, long slots, double lease_h, double idle_h);
 /* 1 for yes ("yes"/"y", any case), 0 for anything else (EOF = no). */
 int launchplan_is_yes(const char *answer);

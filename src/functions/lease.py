@@ -15,8 +15,9 @@ constant input
    instance of any annex carrying a `htcondor:LeaseExpiration` tag, not
    counting those already shutting down or terminated, every Spot Fleet
    request tagged `htcondor:AnnexId` that is still submitted, active or
-   modifying, and every launch template tagged `htcondor:AnnexId` (a Spot
-   Fleet launch makes one);
+   modifying, every EC2 Fleet (CreateFleet, an -instance-types or -spot
+   launch) so tagged that is not deleted, and every launch template tagged
+   `htcondor:AnnexId` (a fleet launch makes one);
 2. groups them by annex id; an annex's lease is the latest
    `htcondor:LeaseExpiration` among its live resources (tags are
    authoritative: a lease change rewrites them, and a change that retagged
@@ -29,9 +30,11 @@ constant input
 3. for every annex whose lease has passed (lease <= now), or whose
    accrued cost reached its htcondor:BudgetUSD (`Budget`, below): cancels its Spot
    Fleet requests with TerminateInstances=true, then terminates its other
-   instances (those of a fleet just cancelled are its fleet's to end);
-   then, when every step for it succeeded, deletes its launch templates
-   (nothing launches from them any more);
+   instances (those of a fleet just cancelled are its fleet's to end),
+   then deletes its EC2 Fleets (DeleteFleets, TerminateInstances=true, as
+   AWS requires of an instant fleet); then, when every step for it
+   succeeded, deletes its launch templates (nothing launches from them any
+   more);
 4. when the input's annex has ended and every step for it succeeded,
    removes the targets of the rule named AnnexId and deletes the rule. The
    rule is the function's own retry timer, so it goes last and stays when
@@ -54,6 +57,13 @@ Spot Fleet's), or when it belongs to a Spot Fleet request that is annex's
 (listed by DescribeSpotFleetInstances, or named by that tag); a fleet request is annex's when it runs with
 annex's fleet role (and, where the reply shows it, its ClientToken is its
 annex id); a launch template when its name is `htcondor-annex-<annex id>`.
+An EC2 Fleet is annex's when its ClientToken is its annex id (or the
+on-demand fallback's token, `od-` + the first 61 characters of the annex
+id) and every launch template it names is the annex's own; an instance is
+then annex's also when it is one of such a fleet's (EC2's
+`aws:ec2:fleet-id` tag names it, or DescribeFleets lists it: AWS's
+DescribeFleetInstances does not serve instant fleets), or when it has
+annex's node profile and carries the `aws:ec2:fleet-id` tag.
 Anything else that carries annex's tags is reported under LeftAlone and
 never touched. Annex's node profiles and fleet roles are
 NODE_PROFILE_ARNS / FLEET_ROLE_ARNS (comma-separated, set by
@@ -90,7 +100,9 @@ TAG_BUDGET = "htcondor:BudgetUSD"        # -max-cost: the annex's ceiling in dol
 TAG_PRICE = "htcondor:PriceUSDPerHour"   # "TYPE=USD[,TYPE=USD...]": what the launch was quoted
 
 TAG_FLEET = "aws:ec2spot:fleet-request-id"   # set by EC2 only: users cannot create aws: tags
-TEMPLATE_PREFIX = "htcondor-annex-"           # launch_spotfleet_template_name in annex
+TAG_EC2_FLEET = "aws:ec2:fleet-id"            # an EC2 Fleet's instance; set by EC2 only
+TEMPLATE_PREFIX = "htcondor-annex-"           # launch_template_name in annex
+FALLBACK_TOKEN_PREFIX = "od-"                 # launch_ec2fleet_fallback_token in annex
 OWN_PROFILE_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:instance-profile/HTCondorAnnex-InstanceProfile$")
 OWN_FLEET_ROLE_RE = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/HTCondorAnnex-SpotFleetRole$")
 LEFT_ALONE = "not annex's (forged or foreign tags), left alone"
@@ -101,6 +113,7 @@ ACTIVE_FLEET_STATES = ("submitted", "active", "modifying")
 PAGE_SIZE = 1000          # DescribeInstances MaxResults (5..1000)
 TERMINATE_BATCH = 500     # instance ids per TerminateInstances call
 CANCEL_BATCH = 100        # fleet ids per CancelSpotFleetRequests call
+DELETE_FLEETS_BATCH = 25  # instant fleet ids per DeleteFleets call (AWS's limit)
 REMOVE_TARGETS_BATCH = 100  # EventBridge's limit per RemoveTargets call
 LIST_TARGETS_LIMIT = 100    # ListTargetsByRule page size (1..100)
 
@@ -148,6 +161,17 @@ class Owner:
         token = cfg.get("ClientToken")
         return self.fleet_role(cfg.get("IamFleetRole")) and (not token or token == annex_id)
 
+    @staticmethod
+    def ec2_fleet(fleet, annex_id):
+        """An EC2 Fleet (DescribeFleets item) is annex's: its ClientToken is
+        the annex id or the fallback's token derived from it, and every
+        launch template it names is the annex's own."""
+        token = fleet.get("ClientToken")
+        configs = fleet.get("LaunchTemplateConfigs") or []
+        names = [(c.get("LaunchTemplateSpecification") or {}).get("LaunchTemplateName") for c in configs]
+        return (token in (annex_id, (FALLBACK_TOKEN_PREFIX + annex_id)[:64]) and bool(names) and
+                all(n == TEMPLATE_PREFIX + annex_id for n in names))
+
     def instance(self, inst, annex_id, fleet_ids, members):
         """An instance (DescribeInstances item) is annex's: a member of one
         of the annex's own fleets `fleet_ids` (named by the EC2-set fleet
@@ -155,7 +179,7 @@ class Owner:
         node profile and either its ClientToken the annex id (RunInstances)
         or the EC2-set fleet tag (a Spot Fleet instance whose request is
         not listed, e.g. when DescribeSpotFleetRequests failed)."""
-        fleet_tag = tags_of(inst).get(TAG_FLEET)
+        fleet_tag = tags_of(inst).get(TAG_FLEET) or tags_of(inst).get(TAG_EC2_FLEET)
         if fleet_tag in fleet_ids or inst.get("InstanceId") in members:
             return True
         profile = (inst.get("IamInstanceProfile") or {}).get("Arn")
@@ -345,6 +369,7 @@ class Run:
             "Budgets": {},
             "TerminatedInstances": [],
             "CancelledSpotFleetRequests": [],
+            "DeletedEC2Fleets": [],
             "DeletedLaunchTemplates": [],
             "RemovedTargets": [],
             "DeletedRule": None,
@@ -391,6 +416,16 @@ class Run:
             self.describe_failed = True
             return None
 
+    def describe_ec2_fleets(self):
+        """Every EC2 Fleet of the region (DescribeFleets has no tag
+        filter); None on error."""
+        try:
+            return paginate(self.ec2.describe_fleets, {}, lambda page: page.get("Fleets", []))
+        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+            self.error("DescribeFleets", "*", exc)
+            self.describe_failed = True
+            return None
+
     def describe_templates(self):
         """Every launch template tagged htcondor:AnnexId; None on error."""
         try:
@@ -409,7 +444,8 @@ class Run:
         annexes = {}
 
         def slot(annex_id):
-            return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "templates": {}, "leases": []})
+            return annexes.setdefault(annex_id, {"instances": {}, "fleets": {}, "ec2_fleets": {}, "templates": {},
+                                                 "leases": []})
 
         def add(kind, key, obj):
             """Files obj under its annex id tag (once), with its lease tag;
@@ -440,6 +476,9 @@ class Run:
         for fleet in self.describe_fleets() or []:
             if fleet.get("SpotFleetRequestState") in ACTIVE_FLEET_STATES:
                 add("fleets", fleet["SpotFleetRequestId"], fleet)
+        for fleet in self.describe_ec2_fleets() or []:
+            if not str(fleet.get("FleetState", "")).startswith("deleted"):
+                add("ec2_fleets", fleet["FleetId"], fleet)
         for template in self.describe_templates() or []:
             add("templates", template["LaunchTemplateId"], template)
         return annexes
@@ -475,14 +514,25 @@ class Run:
                 fleets[fid] = fleet
             else:
                 self.left_alone("spot-fleet-request", fid, annex_id)
+        ec2_fleets = {}
+        for fid, fleet in entry["ec2_fleets"].items():
+            if owner.ec2_fleet(fleet, annex_id):
+                ec2_fleets[fid] = fleet
+            else:
+                self.left_alone("fleet", fid, annex_id)
         entry["members"] = members = {}
-        if fleets and any(not owner.instance(i, annex_id, fleets, ()) for i in entry["instances"].values()):
+        if fleets and any(not owner.instance(i, annex_id, set(fleets) | set(ec2_fleets), ())
+                          for i in entry["instances"].values()):
             for fid in sorted(fleets):
                 members[fid] = self.fleet_members(annex_id, fid)
         listed = {m for ids in members.values() for m in ids or ()}
+        # an instant EC2 Fleet lists its instances itself (DescribeFleets)
+        listed |= {i for f in ec2_fleets.values() for group in f.get("Instances") or []
+                   for i in group.get("InstanceIds") or []}
+        own_fleet_ids = set(fleets) | set(ec2_fleets)
         instances = {}
         for iid, inst in entry["instances"].items():
-            if owner.instance(inst, annex_id, fleets, listed):
+            if owner.instance(inst, annex_id, own_fleet_ids, listed):
                 instances[iid] = inst
             else:
                 self.left_alone("instance", iid, annex_id)
@@ -493,8 +543,10 @@ class Run:
             else:
                 self.left_alone("launch-template", tid, annex_id)
         entry["fleets"], entry["instances"], entry["templates"] = fleets, instances, templates
+        entry["ec2_fleets"] = ec2_fleets
         entry["leases"] = [lease for lease in (parse_time(tags_of(o).get(TAG_LEASE)) for kind in
-                                               (fleets, instances, templates) for o in kind.values()) if lease]
+                                               (fleets, ec2_fleets, instances, templates) for o in kind.values())
+                           if lease]
 
     def check_budget(self, annex_id, entry):
         """True when the annex's own resources carry a htcondor:BudgetUSD
@@ -554,6 +606,26 @@ class Run:
             for change in reply.get("TerminatingInstances", []):
                 self.report["TerminatedInstances"].append(change["InstanceId"])
             log.info("terminated %d instance(s) of annex %s: %s", len(chunk), annex_id, " ".join(chunk))
+
+    def delete_ec2_fleets(self, annex_id, fleet_ids):
+        """Delete the annex's EC2 Fleets with TerminateInstances=true (what
+        AWS requires of an instant fleet; its instances were terminated
+        just before)."""
+        for i in range(0, len(fleet_ids), DELETE_FLEETS_BATCH):
+            chunk = fleet_ids[i:i + DELETE_FLEETS_BATCH]
+            try:
+                reply = self.ec2.delete_fleets(FleetIds=chunk, TerminateInstances=True)
+            except Exception as exc:  # noqa: BLE001
+                self.error("DeleteFleets", ",".join(chunk), exc, annex_id)
+                continue
+            for ok in reply.get("SuccessfulFleetDeletions", []):
+                self.report["DeletedEC2Fleets"].append(ok["FleetId"])
+                log.info("deleted EC2 Fleet %s of annex %s", ok["FleetId"], annex_id)
+            for bad in reply.get("UnsuccessfulFleetDeletions", []):
+                err = bad.get("Error", {})
+                exc = ClientError({"Error": {"Code": err.get("Code", "Unknown"),
+                                             "Message": err.get("Message", "")}}, "DeleteFleets")
+                self.error("DeleteFleets", bad.get("FleetId"), exc, annex_id)
 
     def delete_templates(self, annex_id, template_ids):
         """Delete the launch templates of an annex that has ended; one
@@ -644,6 +716,8 @@ def run(event, ec2=None, events=None, now=None, owner=None):
         instance_ids = sorted(i for i in entry["instances"] if i not in by_fleet)
         if instance_ids:
             r.terminate(annex_id, instance_ids)
+        if entry["ec2_fleets"]:
+            r.delete_ec2_fleets(annex_id, sorted(entry["ec2_fleets"]))
         if entry["templates"] and annex_id not in r.failed_annexes:
             r.delete_templates(annex_id, sorted(entry["templates"]))
 

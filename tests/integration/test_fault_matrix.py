@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The fault matrix (issue 18 item 6): every fault on every mutating call of
--setup, launch (on-demand and Spot Fleet), the lease change, -off and
+-setup, launch (on-demand, Spot Fleet and EC2 Fleet), the lease change, -off and
 -reap, against moto with signature checking on, through
 tests/lib/faultproxy.py.
 
@@ -336,6 +336,41 @@ class LaunchFleet(Launch):
         return problems
 
 
+class LaunchEC2Fleet(Launch):
+    """-instance-types: annex's launch template, then one instant
+    CreateFleet (issue 21); a lost reply's fleet is adopted by its token."""
+    name = "launch (EC2 Fleet)"
+    slots = [("Events PutRule", "PutRule", None), ("Events PutTargets", "PutTargets", None),
+             ("EC2 CreateLaunchTemplate", "CreateLaunchTemplate", None),
+             ("EC2 CreateFleet", "CreateFleet", None)]
+
+    def prepare(self, w):
+        return {"annex": w.fresh_name("ef")}
+
+    def args(self, st):
+        return ["-count", str(self.count), "-instance-types", "m5.large,c5.large", "-annex-name", st["annex"],
+                "-yes"]
+
+    def ec2_fleets(self, w, name):
+        return [f for f in w.ec2().describe_fleets()["Fleets"] if f["FleetState"] == "active" and
+                {t["Key"]: t["Value"] for t in f.get("Tags", [])}.get("htcondor:AnnexName") == name]
+
+    def verify(self, w, st, rc, out, err):
+        problems = Launch.verify(self, w, st, rc, out, err)
+        fleets, tpls = self.ec2_fleets(w, st["annex"]), w.templates(st["annex"])
+        if rc == 0 and (len(fleets) != 1 or len(tpls) != 1):
+            problems.append("%d EC2 Fleets, %d templates" % (len(fleets), len(tpls)))
+        if rc != 0 and (fleets or tpls):
+            problems.append("failed launch left %d EC2 Fleets, %d templates" % (len(fleets), len(tpls)))
+        return problems
+
+    def recover(self, w, st):
+        problems = Launch.recover(self, w, st)
+        if w.templates(st["annex"]):
+            problems.append("-off left the template")
+        return problems
+
+
 class Lease(Scenario):
     name = "lease change (-duration)"
     slots = [("EC2 CreateTags", "CreateTags", None), ("Events PutTargets", "PutTargets", None)]
@@ -443,7 +478,7 @@ class Reap(Off):
         return ["the next run: rc %d, left %s: %s" % (rc, left, err[-200:])] if rc != 0 or left else []
 
 
-SCENARIOS = [Setup(), Launch(), LaunchFleet(), Lease(), Off(), OffFleet(), Reap()]
+SCENARIOS = [Setup(), Launch(), LaunchFleet(), LaunchEC2Fleet(), Lease(), Off(), OffFleet(), Reap()]
 
 
 def reap_fleet_expected_fail(w):

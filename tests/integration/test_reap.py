@@ -337,6 +337,29 @@ def test_fleet_template(m, r):
             rules(m, "sfr") == [], (out, err, left))
 
 
+def test_ec2_fleet(m, r):
+    """An expired EC2 Fleet annex (-instance-types, issue 21): its
+    instances (annex's profile and EC2's aws:ec2:fleet-id tag, as
+    tests/lib/motopatch gives them) are annex's own, so -reap ends them
+    and deletes the launch template and the rule; an instance merely
+    tagged as one of them is left alone."""
+    rc, out, err = T.run_annex(["-count", "2", "-instance-types", "m5.large,c5.large", "-annex-name", "ef",
+                                "-duration", "0.001", "-yes"], r.pool.env())
+    ids = live_ids(m, "ef")
+    T.check("EC2 Fleet annex launched", rc == 0 and len(ids) == 2, out + err)
+    annex_id = rules(m, "ef")[0] if rules(m, "ef") else ""
+    rogue = forge(m, r.pool, "ef", annex_id)
+    wait_past(5)
+    rc, out, err = r.run()
+    lts = m.client("ec2").describe_launch_templates(Filters=[{"Name": "tag:htcondor:AnnexName", "Values": ["ef"]}])
+    T.check("-reap ends the expired EC2 Fleet annex: instances, template, rule",
+            rc == 0 and live_ids(m, "ef") == [rogue] and "terminated 2 instances" in out and
+            "deleted 1 launch template" in out and lts["LaunchTemplates"] == [] and rules(m, "ef") == [] and
+            "instance %s of annex 'ef': not annex's (forged or foreign tags), left alone." % rogue in out,
+            (rc, out, err))
+    m.client("ec2").terminate_instances(InstanceIds=[rogue])
+
+
 def forge(m, pool, name, annex_id, profile=None, token=None):
     """An instance someone else launched (`profile` None: without one; its
     own ClientToken) and then tagged as a member of annex_id, lease long
@@ -417,7 +440,8 @@ def main():
             return T.summary()
         r = Reaper(pool, StandIn(pool))
         for fn in (test_nothing_to_do, test_lease_expired, test_orphan_rule, test_never_joined, test_idle,
-                   test_concurrent, test_failure, test_dry_run, test_fleet_template, test_forged_tags):
+                   test_concurrent, test_failure, test_dry_run, test_fleet_template, test_forged_tags,
+                   test_ec2_fleet):
             T.guarded(fn, m, r)
     return T.summary()
 

@@ -42,8 +42,11 @@ def free_port():
 
 
 class MotoServer:
-    def __init__(self, region="us-east-1", log=None):
+    def __init__(self, region="us-east-1", log=None, env=None):
+        """env: variables for the server's process only (e.g. the test-only
+        ANNEX_MOTO_FLEET_ERRORS of motopatch/sitecustomize.py)."""
         self.region = region
+        self.server_env = dict(env or {})
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.proc = None
@@ -52,6 +55,7 @@ class MotoServer:
 
     def start(self):
         env = dict(os.environ)
+        env.update(self.server_env)
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(FREE_CALLS)
         env.pop("AWS_ENDPOINT_URL", None)
         # motopatch/sitecustomize.py: where moto 5.2.1 differs from AWS in

@@ -26,7 +26,7 @@ import lease
 
 UTC = datetime.timezone.utc
 MUTATING = {"terminate_instances", "cancel_spot_fleet_requests", "remove_targets", "delete_rule",
-            "delete_launch_template"}
+            "delete_launch_template", "delete_fleets"}
 FUNCTION_ARN = "arn:aws:lambda:%s:123456789012:function:HTCondorAnnex-LeaseFunction"
 NODE_PROFILE = "arn:aws:iam::123456789012:instance-profile/HTCondorAnnex-InstanceProfile"
 OTHER_PROFILE = "arn:aws:iam::123456789012:instance-profile/DatabaseServers"
@@ -788,3 +788,63 @@ def test_parse_prices(value, expected):
                                              ("inf", None)])
 def test_parse_budget(value, expected):
     assert lease.parse_budget(value) == expected
+
+
+# ---- EC2 Fleets (issue 21): instant CreateFleet launches ----
+
+def ec2_fleet(world, annex_id, tags, count, token, template_name, profile=None):
+    """An instant EC2 Fleet as annex's EC2 Fleet back-end makes one: a
+    launch template (here without a profile unless given, so that only
+    fleet membership can prove its instances annex's), then CreateFleet
+    with the ClientToken and instance and fleet tags. tests/lib/motopatch
+    gives the instances EC2's aws:ec2:fleet-id tag, as AWS does."""
+    data = {"ImageId": world.ami, "InstanceType": "t3.micro"}
+    if profile:
+        data["IamInstanceProfile"] = {"Arn": profile}
+    try:
+        world.ec2.create_launch_template(LaunchTemplateName=template_name, LaunchTemplateData=data,
+                                         TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags}])
+    except ClientError as e:
+        assert "AlreadyExists" in e.response["Error"]["Code"]
+    reply = world.ec2.create_fleet(
+        Type="instant", ClientToken=token,
+        TargetCapacitySpecification={"TotalTargetCapacity": count, "DefaultTargetCapacityType": "on-demand"},
+        LaunchTemplateConfigs=[{"LaunchTemplateSpecification": {"LaunchTemplateName": template_name,
+                                                                "Version": "1"},
+                                "Overrides": [{"InstanceType": "t3.micro"}]}],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}, {"ResourceType": "fleet", "Tags": tags}])
+    return reply["FleetId"], [i for g in reply.get("Instances", []) for i in g["InstanceIds"]]
+
+
+def test_expired_ec2_fleet_annex_ended_and_forged_members_left(world):
+    """The annex's own instant fleets (its ClientToken and the fallback's,
+    annex's template) end with their instances, whatever their profile; a
+    fleet of someone else's (another token or template) tagged as the annex,
+    and an instance merely tagged so, are left alone."""
+    a = world.launch("ec2fleet", PAST, count=0, fleet=0)
+    tags = [{"Key": "htcondor:AnnexName", "Value": "ec2fleet"}, {"Key": "htcondor:AnnexId", "Value": a["id"]},
+            {"Key": "htcondor:LeaseExpiration", "Value": PAST}]
+    own_name = "htcondor-annex-" + a["id"]
+    own, own_ids = ec2_fleet(world, a["id"], tags, 2, a["id"], own_name)
+    fallback, fallback_ids = ec2_fleet(world, a["id"], tags, 1, ("od-" + a["id"])[:64], own_name)
+    foreign, foreign_ids = ec2_fleet(world, a["id"], tags, 1, "someone-elses-token", own_name)
+    other_tpl, other_tpl_ids = ec2_fleet(world, a["id"], tags, 1, a["id"], "their-template")
+    db = forged_instance(world, a)
+    # a bystander whose lease has not passed (annex's profile: the other route)
+    b = world.launch("ec2keep", FUTURE, count=0, fleet=0)
+    btags = [{"Key": "htcondor:AnnexName", "Value": "ec2keep"}, {"Key": "htcondor:AnnexId", "Value": b["id"]},
+             {"Key": "htcondor:LeaseExpiration", "Value": FUTURE}]
+    kept, kept_ids = ec2_fleet(world, b["id"], btags, 1, b["id"], "htcondor-annex-" + b["id"], profile=NODE_PROFILE)
+    report = world.run(world.event(a, PAST))
+    assert world.running(kept_ids) and kept not in report["DeletedEC2Fleets"]
+    assert world.ended(own_ids + fallback_ids)
+    assert world.running(foreign_ids + other_tpl_ids + [db]), "an instance that is not annex's was ended"
+    assert sorted(report["DeletedEC2Fleets"]) == sorted([own, fallback])
+    left = {(x["Type"], x["Resource"]) for x in report["LeftAlone"]}
+    assert {("fleet", foreign), ("fleet", other_tpl), ("instance", db)} <= left
+    assert {("instance", i) for i in foreign_ids + other_tpl_ids} <= left
+    assert not world.rule_exists(a["id"])
+    assert report["Errors"] == []
+    delete_calls = [c[1] for c in world.calls if c[0] == "delete_fleets"]
+    assert delete_calls == [{"FleetIds": sorted([own, fallback]), "TerminateInstances": True}]
+

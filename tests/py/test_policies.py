@@ -41,6 +41,7 @@ STAR_ONLY_ACTIONS = {
     "ec2:DescribeInstanceStatus",
     "ec2:DescribeSpotFleetRequests",
     "ec2:DescribeSpotFleetInstances",
+    "ec2:DescribeFleets",
     "ec2:DescribeLaunchTemplates",
     "ec2:DescribeImages",
     "ec2:DescribeSubnets",

@@ -88,13 +88,15 @@ static const struct condor_row condor_rows[] = {
 
 /* annex's own options: full name and a unique prefix of it. */
 static const struct { const char *full, *prefix; } annex_rows[] = {
-	{ "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
+	/* instance-type is a prefix of instance-types: only its whole name names it */
+	{ "instance-type", "instance-type" }, { "aws-iam-url", "aws-i" }, { "aws-sts-url", "aws-st" },
 	{ "debug", "deb" }, { "dry-run", "dr" }, { "wait", "w" }, { "json", "j" },
 	{ "off", "of" }, { "reap", "rea" }, { "config-val", "config-v" }, { "version", "ve" },
 	{ "min-count", "mi" }, { "vcpus", "vc" }, { "memory-gib", "me" }, { "gpus", "gp" }, { "ssh-cidr", "ss" }, { "remove", "rem" },
 	{ "force", "fo" },
 	{ "no-may-use-aws", "no-m" },
 	{ "no-connectivity-check", "no-c" }, { "auto", "au" }, { "max-instances", "max-i" },
+	{ "instance-types", "instance-types" }, { "spot", "spot" }, { "spot-fallback", "spot-f" },
 };
 
 #define N_ANNEX (sizeof annex_rows / sizeof annex_rows[0])
@@ -308,6 +310,8 @@ static void t_double_dash(void)
 		snprintf(opt, sizeof opt, "--%s", annex_rows[i].full);
 		CHECK_INT(cli_match(opt, &name, &e), 0);
 		CHECK_STR(name, annex_rows[i].full);
+		if (strcmp(annex_rows[i].prefix, annex_rows[i].full) == 0)
+			continue;   /* a name that is a prefix of another has no shorter spelling */
 		snprintf(opt, sizeof opt, "--%s", annex_rows[i].prefix);
 		CHECK_INT(cli_match(opt, &name, &e), -1);
 	}
@@ -591,7 +595,6 @@ static void t_missing_argument_names_option(void)
 	/* -instance-type and -instance-types (-auto) share every prefix: only the whole names */
 	CHECK_USAGE("ambiguous option '-instance': could be -instance-type, -instance-types", "-instance");
 	CHECK_USAGE("-instance-types requires an argument", "-auto", "-instance-types");
-	CHECK_USAGE("-instance-types goes only with -auto", "-count", "1", "-annex-name", "a", "-instance-types", "m5.large");
 	CHECK_USAGE("-max-instances goes only with -auto", "-count", "1", "-annex-name", "a", "-max-instances", "2");
 	CHECK_USAGE("-auto needs -annex-name NAME", "-auto");
 	CHECK_USAGE("-auto prints its plan as text: -json goes only with -status", "-auto", "-annex-name", "a", "-json");
@@ -599,6 +602,8 @@ static void t_missing_argument_names_option(void)
 		    "-count", "2");
 	CHECK_USAGE("-auto launches on-demand instances of -instance-types T1,T2,...; it takes no -wait", "-auto",
 		    "-annex-name", "a", "-wait");
+	CHECK_USAGE("-instance-types requires an argument", "-count", "1", "-instance-types");
+	CHECK_USAGE("-auto launches on-demand instances; it takes no -spot", "-auto", "-annex-name", "a", "-spot");
 	CHECK_USAGE("-duration requires an argument", "-annex", "a", "-duration");
 	CHECK_USAGE("-count requires an argument", "-count");
 }
@@ -766,6 +771,37 @@ static void t_no_may_use_aws(void)
 
 /* -no-connectivity-check: a launch without the collector check (issue
  * 19); with any other command it is refused (-check-setup always checks). */
+/* The EC2 Fleet options (issue 21): what goes together, what is refused. */
+static void t_fleet_options(void)
+{
+	struct annex_opts o;
+	struct annex_err e;
+
+	CHECK_INT(parse(&o, &e, ARGV("-annex", "a", "-count", "3", "-instance-types", "m5.large,c5.large", "-spot",
+				     "-spot-fallback", "on-demand")), 0);
+	CHECK_STR(o.instance_types, "m5.large,c5.large");
+	CHECK_INT(o.spot, 1);
+	CHECK_STR(o.spot_fallback, "on-demand");
+	CHECK_INT(o.command, CMD_LAUNCH);
+	cli_opts_free(&o);
+	CHECK_INT(parse(&o, &e, ARGV("-annex", "a", "-count", "1", "-instance-type", "c5.large", "-spot")), 0);
+	cli_opts_free(&o);
+	CHECK_USAGE("-spot-fallback takes only 'on-demand', not 'spot'", "-annex", "a", "-count", "1", "-spot",
+		    "-spot-fallback", "spot");
+	CHECK_USAGE("-spot-fallback on-demand needs -spot", "-annex", "a", "-count", "1", "-spot-fallback", "on-demand");
+	CHECK_USAGE("-instance-types and -instance-type (-aws-on-demand-instance-type) are mutually exclusive: give "
+		    "every type in -instance-types", "-annex", "a", "-count", "1", "-instance-types", "m5.large",
+		    "-aws-on-demand-instance-type", "c5.large");
+	CHECK_USAGE("-instance-types launches an EC2 Fleet with -count; it does not go with a Spot Fleet (-slots, "
+		    "-aws-spot-fleet[-config-file])", "-annex", "a", "-slots", "2", "-instance-types", "m5.large");
+	CHECK_USAGE("-spot launches an EC2 Fleet with -count; it does not go with a Spot Fleet (-slots, "
+		    "-aws-spot-fleet[-config-file])", "-annex", "a", "-count", "2", "-spot", "-aws-spot-fleet");
+	CHECK_USAGE("-spot and -aws-on-demand are mutually exclusive", "-annex", "a", "-count", "2", "-spot",
+		    "-aws-on-demand");
+	CHECK_USAGE("-spot goes only with a launch of -count N instances", "-annex", "a", "-spot");
+	CHECK(strstr(cli_usage_all(), "-instance-types") != NULL && strstr(cli_usage_all(), "-spot-fallback") != NULL);
+}
+
 static void t_no_connectivity_check(void)
 {
 	struct annex_opts o;
@@ -835,5 +871,5 @@ TESTS(T(t_condor_min_and_full), T(t_condor_one_shorter), T(t_shorter_fills_other
       T(t_case_insensitive_extension), T(t_exact_name_wins), T(t_ambiguity_names_candidates),
       T(t_bare_words), T(t_setup_forms), T(t_config_val_takes_rest), T(t_tags), T(t_numbers),
       T(t_missing_argument_names_option), T(t_command_derivation), T(t_conflicts),
-      T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_no_connectivity_check),
+      T(t_given_flags_and_aliases), T(t_no_may_use_aws), T(t_no_connectivity_check), T(t_fleet_options),
       T(t_type_ranges), T(t_usage_text))

@@ -63,6 +63,13 @@ static void t_instance_rule(void)
 	CHECK(!ownership_instance(&o, &inv, &in));                /* another profile */
 	in = inst("i-1", PROFILE, NULL, "sfr-9");
 	CHECK(ownership_instance(&o, &inv, &in));                 /* annex's profile, EC2's fleet tag */
+	in = inst("i-1", PROFILE, NULL, NULL);
+	in.ec2_fleet_id = "fleet-9";
+	CHECK(ownership_instance(&o, &inv, &in));                 /* annex's profile, EC2's EC2 Fleet tag */
+	in.profile_arn = "arn:aws:iam::123456789012:instance-profile/db";
+	CHECK(!ownership_instance(&o, &inv, &in));                /* a forged member: another profile, a fleet's */
+	in.profile_arn = NULL;
+	CHECK(!ownership_instance(&o, &inv, &in));                /* ... or none */
 	in = inst("i-1", NULL, NULL, "sfr-1");
 	CHECK(!ownership_instance(&o, &inv, &in));                /* its fleet not listed */
 	inventory_add_fleet(&inv, &own);
@@ -99,6 +106,50 @@ static void t_fleet_rule(void)
 	CHECK(!ownership_fleet(&o, &f));
 }
 
+/* EC2 Fleets (issue 21): the fleet rule, and its members counting
+ * whatever their profile, for their own annex only. */
+static void t_ec2_fleet_rule(void)
+{
+	struct ec2_ids members = { 0 };
+	struct ec2_annex_tags tags = { .id = ID };
+	struct ec2_fleet f = { "fleet-1", "active", "instant", ID, "htcondor-annex-" ID, 1, 0, &members, &tags };
+	struct ownership o = { 0 };
+	struct inventory inv;
+	struct inventory_instance in;
+
+	CHECK(ownership_ec2_fleet(&f));                           /* the annex id as token, annex's template */
+	f.client_token = "od-" ID;
+	CHECK(ownership_ec2_fleet(&f));                           /* the fallback's token */
+	f.client_token = "someone-elses";
+	CHECK(!ownership_ec2_fleet(&f));
+	f.client_token = ID;
+	f.template_name = "their-template";
+	CHECK(!ownership_ec2_fleet(&f));                          /* another template */
+	f.template_name = "htcondor-annex-" ID;
+	f.other_template = 1;
+	CHECK(!ownership_ec2_fleet(&f));                          /* and another besides */
+	f.other_template = 0;
+	f.n_templates = 0;
+	CHECK(!ownership_ec2_fleet(&f));                          /* none */
+	f.n_templates = 1;
+	tags.id = NULL;
+	CHECK(!ownership_ec2_fleet(&f));                          /* no annex id tag */
+
+	inventory_init(&inv, NULL);
+	in = inst("i-1", NULL, NULL, NULL);
+	in.ec2_fleet_id = "fleet-1";
+	CHECK(!ownership_instance(&o, &inv, &in));                /* its fleet not proven annex's */
+	ec2_ids_add(&o.ec2_fleets, "fleet-1 " ID);
+	CHECK(ownership_instance(&o, &inv, &in));                 /* a member of the annex's own EC2 Fleet */
+	in.annex_id = "b_1";
+	CHECK(!ownership_instance(&o, &inv, &in));                /* that fleet is another annex's */
+	in.annex_id = ID;
+	in.ec2_fleet_id = "fleet-10";
+	CHECK(!ownership_instance(&o, &inv, &in));                /* a fleet id that only starts the same */
+	ownership_free(&o);
+	inventory_free(&inv);
+}
+
 static void t_set_aside(void)
 {
 	struct ownership o = { 0 };
@@ -130,4 +181,4 @@ static void t_set_aside(void)
 	ownership_free(&o);
 }
 
-TESTS(T(t_profiles_and_roles), T(t_instance_rule), T(t_fleet_rule), T(t_set_aside))
+TESTS(T(t_profiles_and_roles), T(t_instance_rule), T(t_fleet_rule), T(t_ec2_fleet_rule), T(t_set_aside))
