@@ -6,7 +6,7 @@
 #   make check-config CONFIG_CASES=DIR    HTCondor config oracle cases
 #   make check-sigv4  SIGV4_CASES=DIR     SigV4 official vectors
 #   make fuzz FUZZ_SECONDS=600            the libFuzzer targets (tests/fuzz/run.sh)
-#   make bench-sigv4 | bench-setup | bench-launch | bench-status
+#   make bench-sigv4 | bench-setup | bench-launch | bench-fleet | bench-status
 #   make demo            the whole workflow against a local AWS emulator
 #   make knobs-doc       regenerate docs/knobs.md and docs/annex.1 from the knob registry
 #   make man             regenerate docs/annex.1 (from docs/annex.1.in and the registry)
@@ -58,7 +58,7 @@ TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 EMBED    := $(wildcard src/functions/*.py) $(wildcard src/templates/*) $(wildcard policies/*.json)
 
 .PHONY: all deps test-deps test unit asan check-config check-sigv4 fuzz \
-        bench-sigv4 bench-setup bench-launch bench-status demo install uninstall clean knobs-doc man
+        bench-sigv4 bench-setup bench-launch bench-fleet bench-status demo install uninstall clean knobs-doc man
 
 all: deps annex
 
@@ -133,6 +133,9 @@ bench-setup: test-deps build-tests
 
 bench-launch: test-deps build-tests
 	@bench/launch.sh
+
+bench-fleet: test-deps build-tests
+	@bench/fleet.sh
 
 # annex -status over BENCH_STATUS_N instances (moto's tag filtering dominates the wall time)
 bench-status: test-deps build-tests

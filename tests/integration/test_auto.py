@@ -207,7 +207,7 @@ def test_burst_and_second_runs(m, pool, si, stub):
                         ANNEX_CONDOR_STATUS=os.path.join(pool.dir, "no-condor_status"))
     T.check("without condor_status every live instance counts as on its way (a launch too few, never one too many)",
             rc == 0 and "On its way: 3 instances (3 booting, 0 joined and unclaimed); 0 busy" in out and
-            "\nPool: Pool membership is not shown: ANNEX_CONDOR_STATUS names " in out and
+            "\nPool membership is not shown: ANNEX_CONDOR_STATUS names " in out and
             ". Every live instance counts as on its way.\n" in out and "Launch: nothing.\n" in out, (rc, out, err))
     rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge", "-max-instances",
                                          "4", "-dry-run"])

@@ -4,7 +4,8 @@ Puts tests/lib (motoserver) and src/functions (the Lambda functions) on
 sys.path and provides one moto server for the whole session, started with signature
 checking on. Tests that need an empty world take a region of their own
 (`fresh_region`): moto keeps EC2 and EventBridge state per region, while
-IAM, which holds the test's access key, is global.
+IAM, which holds the test's access key, is global. When the regions run
+out, the emulator is reset and they are used again.
 """
 import itertools
 import os
@@ -44,10 +45,14 @@ def moto():
 
 
 @pytest.fixture
-def fresh_region():
-    """A region no earlier test of this session has used."""
+def fresh_region(moto):
+    """A region no earlier test has used since the emulator was last reset.
+    When every region of REGIONS has been used, the emulator is reset (the
+    tests run one after another, so no earlier test still needs its world)
+    and the cycle starts again."""
     region = next(_next_region)
     if region in _used:
-        raise RuntimeError("out of fresh regions: add more to conftest.REGIONS")
+        moto.reset()
+        _used.clear()
     _used.add(region)
     return region
