@@ -78,9 +78,11 @@ static void fleet_params(const struct launch_spec *s, const char *name, enum lau
 			aws_params_addn(p, n, "LaunchTemplateConfigs.1.Overrides.%zu.Priority", i + 1);
 		}
 	}
+	/* an instant fleet takes only these two resource types (the API
+	 * reference; moto takes any): the volumes get their tags from annex's
+	 * launch template, whose data tags instance and volume */
 	add_tag_spec(s, p, 1, "instance");
-	add_tag_spec(s, p, 2, "volume");
-	add_tag_spec(s, p, 3, "fleet");
+	add_tag_spec(s, p, 2, "fleet");
 }
 
 /* -dry-run: prints CreateLaunchTemplate (the user-data redacted) and

@@ -104,8 +104,8 @@ def test_prioritized(m, pool):
             p.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName") == name and
             p.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version") == "1", p)
     ts = tag_specs(p)
-    T.check("instance, volume and fleet tagged with annex's tags and -tag",
-            set(ts) == {"instance", "volume", "fleet"} and all(
+    T.check("instance and fleet tagged with annex's tags and -tag (an instant fleet takes no other type)",
+            set(ts) == {"instance", "fleet"} and all(
                 t.get("htcondor:AnnexId") == annex_id and t.get("htcondor:AnnexName") == "multi" and
                 t.get("project") == "p7" and "htcondor:LeaseExpiration" in t for t in ts.values()), ts)
     T.check("the user-data is never printed", "UserData" not in out and "s3cr3t" not in out + err, out)
