@@ -129,11 +129,27 @@ static int fleets_page(xmlDoc *doc, void *ud, struct annex_err *err)
 	return 0;
 }
 
-int ec2_describe_ec2_fleets(struct aws_ctx *ctx, ec2_fleet_fn fn, void *ud, struct annex_err *err)
+/* AWS leaves an instant fleet out of DescribeFleets unless its id is asked
+ * for (the API reference; moto lists it anyway), so the ids go as FleetId.N,
+ * at most DESCRIBE_FLEETS_BATCH a call. */
+#define DESCRIBE_FLEETS_BATCH 100
+
+int ec2_describe_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, ec2_fleet_fn fn, void *ud,
+			    struct annex_err *err)
 {
 	struct ec2_fleets_walk w = { fn, ud };
+	int rc = 0;
 
-	return aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", NULL, fleets_page, &w, err);
+	if (!ids)
+		return aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", NULL, fleets_page, &w, err);
+	for (size_t i = 0; i < ids->n && rc == 0; i += DESCRIBE_FLEETS_BATCH) {
+		struct params p = PARAMS_INIT;
+		size_t n = ids->n - i < DESCRIBE_FLEETS_BATCH ? ids->n - i : DESCRIBE_FLEETS_BATCH;
+		aws_params_add_list(&p, "FleetId", (const char *const *)ids->v + i, n);
+		rc = aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", &p, fleets_page, &w, err);
+		params_free(&p);
+	}
+	return rc;
 }
 
 struct of_annex {
@@ -153,7 +169,7 @@ int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec
 {
 	struct of_annex c = { annex_id, out };
 
-	return ec2_describe_ec2_fleets(ctx, collect_of_annex, &c, err);
+	return ec2_describe_ec2_fleets(ctx, NULL, collect_of_annex, &c, err);
 }
 
 /* The fleet of annex_id made with token: its id and its instances (as

@@ -206,15 +206,22 @@ static void keep_own_ec2_fleet(const struct ec2_fleet *f, void *ud)
 int ownership_list_ec2_fleets(struct aws_ctx *ctx, struct ownership *o, const struct inventory *inv,
 			   struct annex_err *err)
 {
-	int needed = 0;
+	struct ec2_ids ids = { 0 };
+	int rc;
 
-	for (size_t i = 0; i < inv->n_inst && !needed && !o->ec2_fleets_listed; i++)
-		needed = inv->inst[i].ec2_fleet_id && inv->inst[i].annex_id && inventory_state_live(inv->inst[i].state) &&
-			 !ownership_direct(o, inv, &inv->inst[i]) && !listed_member(o, inv->inst[i].id);
-	if (!needed)
+	/* the fleets the instances that need one name (EC2's aws:ec2:fleet-id):
+	 * AWS's DescribeFleets shows an instant fleet only when asked by id */
+	for (size_t i = 0; i < inv->n_inst && !o->ec2_fleets_listed; i++)
+		if (inv->inst[i].ec2_fleet_id && inv->inst[i].annex_id && inventory_state_live(inv->inst[i].state) &&
+		    !ownership_direct(o, inv, &inv->inst[i]) && !listed_member(o, inv->inst[i].id) &&
+		    !listed(&ids, inv->inst[i].ec2_fleet_id))
+			ec2_ids_add(&ids, inv->inst[i].ec2_fleet_id);
+	if (ids.n == 0)
 		return 0;
 	o->ec2_fleets_listed = 1;
-	return ec2_describe_ec2_fleets(ctx, keep_own_ec2_fleet, o, err);
+	rc = ec2_describe_ec2_fleets(ctx, &ids, keep_own_ec2_fleet, o, err);
+	ec2_ids_free(&ids);
+	return rc;
 }
 
 int ownership_list_members(struct aws_ctx *ctx, struct ownership *o, const struct inventory *inv,

@@ -219,8 +219,10 @@ struct ec2_fleet {
 	const struct ec2_annex_tags *tags;
 };
 typedef void (*ec2_fleet_fn)(const struct ec2_fleet *f, void *ud);
-/* DescribeFleets, every page, fn once per fleet. */
-int ec2_describe_ec2_fleets(struct aws_ctx *ctx, ec2_fleet_fn fn, void *ud, struct annex_err *err);
+/* DescribeFleets of the fleets ids (NULL: every fleet AWS lists unasked,
+ * which leaves out every instant fleet), every page, fn once per fleet. */
+int ec2_describe_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, ec2_fleet_fn fn, void *ud,
+			    struct annex_err *err);
 /* EC2 Fleets tagged htcondor:AnnexId=annex_id, not deleted (DescribeFleets has no tag filter). */
 int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec2_ids *out, struct annex_err *err);
 /* 1 with out filled (fleetId, the instances, the errors DescribeFleets shows) when DescribeFleets
