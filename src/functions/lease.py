@@ -114,6 +114,7 @@ PAGE_SIZE = 1000          # DescribeInstances MaxResults (5..1000)
 TERMINATE_BATCH = 500     # instance ids per TerminateInstances call
 CANCEL_BATCH = 100        # fleet ids per CancelSpotFleetRequests call
 DELETE_FLEETS_BATCH = 25  # instant fleet ids per DeleteFleets call (AWS's limit)
+DESCRIBE_FLEETS_BATCH = 100  # fleet ids per DescribeFleets call
 REMOVE_TARGETS_BATCH = 100  # EventBridge's limit per RemoveTargets call
 LIST_TARGETS_LIMIT = 100    # ListTargetsByRule page size (1..100)
 
@@ -416,15 +417,34 @@ class Run:
             self.describe_failed = True
             return None
 
-    def describe_ec2_fleets(self):
-        """Every EC2 Fleet of the region (DescribeFleets has no tag
-        filter); None on error."""
-        try:
-            return paginate(self.ec2.describe_fleets, {}, lambda page: page.get("Fleets", []))
-        except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
-            self.error("DescribeFleets", "*", exc)
+    def describe_ec2_fleets(self, fleet_ids):
+        """The EC2 Fleets `fleet_ids` (DescribeFleets has no tag filter, and
+        AWS shows an instant fleet only when asked for it by id: the ids
+        come from EC2's aws:ec2:fleet-id tag on the instances); None on
+        error. A batch AWS refuses is asked again one id at a time, so that
+        one fleet AWS no longer knows (InvalidFleetId.NotFound) hides no
+        other."""
+        fleets, failed = [], False
+        ids = sorted(fleet_ids)
+        for i in range(0, len(ids), DESCRIBE_FLEETS_BATCH):
+            chunk = ids[i:i + DESCRIBE_FLEETS_BATCH]
+            try:
+                fleets += paginate(self.ec2.describe_fleets, {"FleetIds": chunk}, lambda page: page.get("Fleets", []))
+                continue
+            except Exception:  # noqa: BLE001 - asked again one by one below
+                pass
+            for fid in chunk:
+                try:
+                    fleets += paginate(self.ec2.describe_fleets, {"FleetIds": [fid]},
+                                       lambda page: page.get("Fleets", []))
+                except Exception as exc:  # noqa: BLE001 - one failed piece must not stop the rest
+                    if not error_code(exc).startswith("InvalidFleetId"):
+                        self.error("DescribeFleets", fid, exc)
+                        failed = True
+        if failed:
             self.describe_failed = True
             return None
+        return fleets
 
     def describe_templates(self):
         """Every launch template tagged htcondor:AnnexId; None on error."""
@@ -476,7 +496,9 @@ class Run:
         for fleet in self.describe_fleets() or []:
             if fleet.get("SpotFleetRequestState") in ACTIVE_FLEET_STATES:
                 add("fleets", fleet["SpotFleetRequestId"], fleet)
-        for fleet in self.describe_ec2_fleets() or []:
+        fleet_ids = {tags_of(i).get(TAG_EC2_FLEET) for e in annexes.values() for i in e["instances"].values()}
+        fleet_ids.discard(None)
+        for fleet in self.describe_ec2_fleets(fleet_ids) or []:
             if not str(fleet.get("FleetState", "")).startswith("deleted"):
                 add("ec2_fleets", fleet["FleetId"], fleet)
         for template in self.describe_templates() or []:

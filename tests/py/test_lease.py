@@ -62,7 +62,12 @@ class Recorder:
             self._calls.append((name, kwargs))
             if self._fail and self._fail(name, kwargs):
                 raise ClientError({"Error": {"Code": "InjectedFault", "Message": "injected by the test"}}, name)
-            return attr(**kwargs)
+            reply = attr(**kwargs)
+            if name == "describe_fleets" and not kwargs.get("FleetIds"):
+                # as AWS answers (moto lists them anyway): an instant fleet
+                # shows only when asked for by id
+                reply = dict(reply, Fleets=[f for f in reply.get("Fleets", []) if f.get("Type") != "instant"])
+            return reply
         return call
 
 
