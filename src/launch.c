@@ -82,6 +82,7 @@ void launch_spec_add_annex_tags(struct launch_spec *spec)
 void launch_result_free(struct launch_result *res)
 {
 	ec2_ids_free(&res->instances);
+	ec2_ids_free(&res->ec2_fleets);
 	free(res->fleet_id);
 	free(res->rule_arn);
 	memset(res, 0, sizeof(*res));
@@ -185,6 +186,17 @@ static int end_found(const struct launch_ctx *ctx, const struct launch_spec *spe
 	return -1;
 }
 
+static void add_missing(struct ec2_ids *to, const struct ec2_ids *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		size_t j = 0;
+		while (j < to->n && strcmp(to->v[j], from->v[i]) != 0)
+			j++;
+		if (j == to->n)
+			ec2_ids_add(to, from->v[i]);
+	}
+}
+
 /* After a failed launch: end whatever it may have started, and remove the
  * lease rule only when nothing of this launch can still be running;
  * otherwise the rule stays, so the cloud-side lease ends what is left at
@@ -198,7 +210,14 @@ static void undo_launch(const struct launch_ctx *ctx, const struct launch_spec *
 
 	memset(&found, 0, sizeof(found));
 	annex_err_clear(&e);
-	clean = be->find(ctx->aws, spec, &found, &e) == 0 && end_found(ctx, spec, be, &found, &e) == 0;
+	clean = be->find(ctx->aws, spec, &found, &e) == 0;
+	/* what the launch's own replies named counts too: AWS's Describe calls
+	 * are eventually consistent (a tag filter may not show an instance
+	 * started a moment ago) and DescribeFleets never lists an instant fleet
+	 * unasked, so find() alone could miss them and let the rule go */
+	add_missing(&found.instances, &res->instances);
+	add_missing(&found.ec2_fleets, &res->ec2_fleets);
+	clean = clean && end_found(ctx, spec, be, &found, &e) == 0;
 	launch_found_free(&found);
 	if (clean) {
 		undo_lease(ctx, spec, res);

@@ -227,6 +227,7 @@ static int ec2fleet_launch(struct aws_ctx *aws, const struct launch_spec *s, str
 	}
 	if (rc == 0) {
 		res->fleet_id = xstrdup(r[0].fleet_id);
+		ec2_ids_add(&res->ec2_fleets, r[0].fleet_id);
 		take_reply(&r[0], res);
 	}
 	if (rc == 0 && s->spot_fallback && s->market == LAUNCH_SPOT && (long)res->instances.n < s->count) {
@@ -240,8 +241,10 @@ static int ec2fleet_launch(struct aws_ctx *aws, const struct launch_spec *s, str
 		params_free(&p);
 		free(token);
 		n_r = 2;
-		if (rc == 0)
+		if (rc == 0) {
+			ec2_ids_add(&res->ec2_fleets, r[1].fleet_id);
 			take_reply(&r[1], res);
+		}
 		else
 			annex_err_prefix(err, "the on-demand fallback's CreateFleet");
 	}

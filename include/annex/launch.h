@@ -85,6 +85,7 @@ struct launch_result {
 	long started;                /* instances.n, or -1 when a fleet fills its capacity over time */
 	char *fleet_id;              /* the fleet request, or NULL */
 	char *rule_arn;              /* the lease rule, once registered */
+	struct ec2_ids ec2_fleets;   /* the EC2 Fleets the launch's replies named */
 };
 
 void launch_result_free(struct launch_result *res);

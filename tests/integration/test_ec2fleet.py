@@ -216,6 +216,37 @@ def test_min_count(m, pool):
             "Started 1 of the 3 instances requested (-min-count 1)." in out, (out, err))
 
 
+EMPTY_INSTANCES = ('<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+                   '<reservationSet/></DescribeInstancesResponse>')
+EMPTY_FLEETS = ('<DescribeFleetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+                '<fleetSet/></DescribeFleetsResponse>')
+
+
+def test_undo_unlisted(m, pool):
+    """A failed launch ends what its own replies named even when AWS's
+    Describe calls do not show it yet: DescribeInstances is eventually
+    consistent (its tag filter may miss an instance started a moment ago)
+    and DescribeFleets never lists an instant fleet unasked. The proxy
+    answers both as AWS may."""
+    fleet_errors("c5.large:on-demand:InsufficientInstanceCapacity:1,m5.large:on-demand:InsufficientInstanceCapacity")
+    rules = [{"call": "DescribeInstances", "nth": 1, "times": 0, "fault": "reply", "status": 200,
+              "params": {"Filter.1.Name": "tag:htcondor:AnnexId"}, "body": EMPTY_INSTANCES},
+             {"call": "DescribeFleets", "nth": 1, "times": 0, "fault": "reply", "status": 200, "body": EMPTY_FLEETS}]
+    with T.FaultProxy(rules) as fp:
+        rc, out, err = T.run_annex(["-annex-name", "unlisted", "-yes", "-count", "3", "-min-count", "2",
+                                    "-instance-types", "c5.large,m5.large"], pool.env(**fp.env()))
+        calls = fp.calls()
+    made = [c for c in calls if c["operation"] == "CreateFleet"]
+    deleted = [c["params"] for c in calls if c["operation"] == "DeleteFleets"]
+    T.check("fewer than -min-count, nothing listed: the launch still fails", rc != 0 and
+            "fewer than -min-count 2" in err, (out, err))
+    T.check("... and ends the instance its CreateFleet reply named", not live(m, "unlisted") and
+            "terminated the 1 instance this launch started" in err, (out, err))
+    T.check("... and deletes the instant fleet its reply named", len(made) == 1 and len(deleted) == 1 and
+            deleted[0].get("FleetId.1", "").startswith("fleet-") and deleted[0].get("TerminateInstances") == "true",
+            (deleted, [c["operation"] for c in calls]))
+
+
 def test_dry_run(m, pool):
     fleet_errors("")
     before = len(m.client("ec2").describe_fleets()["Fleets"])
@@ -415,6 +446,7 @@ def main():
         T.guarded(test_spot, m, pool)
         T.guarded(test_fallback, m, pool)
         T.guarded(test_min_count, m, pool)
+        T.guarded(test_undo_unlisted, m, pool)
         T.guarded(test_dry_run, m, pool)
         T.guarded(test_usage, m, pool)
         T.guarded(test_lost_reply, m, pool)
