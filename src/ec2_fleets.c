@@ -209,17 +209,44 @@ int ec2_ec2_fleet_by_token(struct aws_ctx *ctx, const char *annex_id, const char
 	return b.found;
 }
 
+/* DeleteFleets answers 200 also when it deleted none of them: each fleet it
+ * could not delete is an item of unsuccessfulFleetDeletionSet. One that does
+ * not exist (gone already, or a resend after a lost reply) is done; any
+ * other is the call's error (the first said, the rest still asked). */
+static int delete_failures(xmlDoc *doc, struct annex_err *err)
+{
+	xmlNode *set = xml_find(xmlDocGetRootElement(doc), "unsuccessfulFleetDeletionSet");
+	int rc = 0;
+
+	for (xmlNode *it = set ? xml_first(set, "item") : NULL; it; it = xml_next(it, "item")) {
+		char *id = text_or_empty(it, "fleetId"), *code = text_or_empty(it, "error/code"),
+		     *msg = text_or_empty(it, "error/message");
+		if (strcmp(code, "fleetIdDoesNotExist") != 0 && rc == 0)
+			rc = annex_err_set(err, *code ? code : "unexpectedError", "EC2 DeleteFleets: fleet %s: %s", id,
+					   *msg ? msg : "not deleted");
+		free(id);
+		free(code);
+		free(msg);
+	}
+	return rc;
+}
+
 int ec2_delete_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < ids->n && rc == 0; i += 25) {
+	for (size_t i = 0; i < ids->n; i += 25) {
 		struct params p = PARAMS_INIT;
 		xmlDoc *doc = NULL;
+		struct annex_err e;
 		size_t n = ids->n - i < 25 ? ids->n - i : 25;
+		annex_err_clear(&e);
 		aws_params_add_list(&p, "FleetId", (const char *const *)ids->v + i, n);
 		params_add(&p, "TerminateInstances", "true");
-		rc = ec2_query(ctx, "DeleteFleets", &p, &doc, err);
+		if ((ec2_query(ctx, "DeleteFleets", &p, &doc, &e) != 0 || delete_failures(doc, &e) != 0) && rc == 0) {
+			*err = e;
+			rc = -1;
+		}
 		xmlFreeDoc(doc);
 	}
 	return rc;

@@ -273,14 +273,30 @@ static int ec2fleet_find(struct aws_ctx *aws, const struct launch_spec *s, struc
 
 /* Deletes the instant fleets (with TerminateInstances, which AWS requires
  * of an instant fleet), terminates every instance tagged with the annex id
- * (those too whose fleet was not found), then deletes the template. */
+ * (those too whose fleet was not found), then deletes the template. A fleet
+ * DeleteFleets did not delete does not stop the TerminateInstances (what
+ * costs money is the instances); once they are ended it is said on one line
+ * with the command that deletes it (an instant fleet without instances costs
+ * nothing). */
 static int ec2fleet_undo(struct aws_ctx *aws, const struct launch_spec *s, const struct launch_found *found,
 			 struct annex_err *err)
 {
+	struct annex_err fe;
+	int fleets_rc;
+
 	(void)s;
-	if (ec2_delete_ec2_fleets(aws, &found->ec2_fleets, err) != 0 ||
-	    ec2_terminate_instances(aws, &found->instances, err) != 0)
+	annex_err_clear(&fe);
+	fleets_rc = ec2_delete_ec2_fleets(aws, &found->ec2_fleets, &fe);
+	if (ec2_terminate_instances(aws, &found->instances, err) != 0)
 		return -1;
+	if (fleets_rc != 0) {
+		fprintf(stderr, "annex: %s: %s; its instances were terminated; delete the fleet%s with: aws ec2 "
+			"delete-fleets --terminate-instances --fleet-ids", fe.code, fe.msg,
+			found->ec2_fleets.n == 1 ? "" : "s");
+		for (size_t i = 0; i < found->ec2_fleets.n; i++)
+			fprintf(stderr, " %s", found->ec2_fleets.v[i]);
+		fputc('\n', stderr);
+	}
 	return ec2_delete_launch_templates(aws, &found->templates, err);
 }
 

@@ -230,7 +230,10 @@ int ec2_ec2_fleets_of_annex(struct aws_ctx *ctx, const char *annex_id, struct ec
  * token, 0 when none does, -1 with err. */
 int ec2_ec2_fleet_by_token(struct aws_ctx *ctx, const char *annex_id, const char *token,
 			   struct ec2_fleet_reply *out, struct annex_err *err);
-/* DeleteFleets with TerminateInstances=true (what an instant fleet needs). */
+/* DeleteFleets with TerminateInstances=true (what an instant fleet needs),
+ * 25 ids a call (AWS's limit for instant fleets); every batch is asked; -1
+ * with the first error, an API error or a fleet of the reply's
+ * unsuccessfulFleetDeletionSet other than fleetIdDoesNotExist. */
 int ec2_delete_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, struct annex_err *err);
 
 /* Launch templates (a fleet launch's nodes are described by one). */

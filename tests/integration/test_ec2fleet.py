@@ -247,6 +247,38 @@ def test_undo_unlisted(m, pool):
             (deleted, [c["operation"] for c in calls]))
 
 
+def delete_fleets_reply(code):
+    return ('<DeleteFleetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+            '<successfulFleetDeletionSet/><unsuccessfulFleetDeletionSet><item><fleetId>fleet-00000000-0000-0000-'
+            '0000-000000000000</fleetId><error><code>%s</code><message>not now</message></error></item>'
+            '</unsuccessfulFleetDeletionSet></DeleteFleetsResponse>' % code)
+
+
+def test_undo_delete_fleets_unsuccessful(m, pool):
+    """DeleteFleets answers 200 with unsuccessfulFleetDeletionSet when it
+    deleted nothing: the undo says so with the command to delete the fleet,
+    and still ends the instances; fleetIdDoesNotExist (a resend after a lost
+    reply, or gone already) is done, said nowhere."""
+    for code, said in (("unexpectedError", True), ("fleetIdDoesNotExist", False)):
+        fleet_errors("c5.large:on-demand:InsufficientInstanceCapacity:1,"
+                     "m5.large:on-demand:InsufficientInstanceCapacity")
+        name = "undel" + ("x" if said else "y")
+        rules = [{"call": "DeleteFleets", "nth": 1, "fault": "reply", "status": 200, "body": delete_fleets_reply(code)}]
+        with T.FaultProxy(rules) as fp:
+            rc, out, err = T.run_annex(["-annex-name", name, "-yes", "-count", "3", "-min-count", "2",
+                                        "-instance-types", "c5.large,m5.large"], pool.env(**fp.env()))
+        T.check("DeleteFleets %s: the instances are ended all the same" % code, rc != 0 and not live(m, name) and
+                "terminated the 1 instance this launch started" in err, (out, err))
+        line = [ln for ln in err.split("\n") if "delete-fleets" in ln]
+        T.check("DeleteFleets %s: %s" % (code, "said on one line with the command" if said else "not said"),
+                (len(line) == 1 and line[0].startswith("annex: unexpectedError: EC2 DeleteFleets: fleet fleet-") and
+                 "aws ec2 delete-fleets --terminate-instances --fleet-ids fleet-" in line[0]) if said else not line,
+                err)
+        for f in m.client("ec2").describe_fleets()["Fleets"]:
+            if tags(f).get("htcondor:AnnexName") == name and not f["FleetState"].startswith("deleted"):
+                m.client("ec2").delete_fleets(FleetIds=[f["FleetId"]], TerminateInstances=True)
+
+
 def test_dry_run(m, pool):
     fleet_errors("")
     before = len(m.client("ec2").describe_fleets()["Fleets"])
@@ -447,6 +479,7 @@ def main():
         T.guarded(test_fallback, m, pool)
         T.guarded(test_min_count, m, pool)
         T.guarded(test_undo_unlisted, m, pool)
+        T.guarded(test_undo_delete_fleets_unsuccessful, m, pool)
         T.guarded(test_dry_run, m, pool)
         T.guarded(test_usage, m, pool)
         T.guarded(test_lost_reply, m, pool)
