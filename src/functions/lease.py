@@ -645,6 +645,9 @@ class Run:
                 log.info("deleted EC2 Fleet %s of annex %s", ok["FleetId"], annex_id)
             for bad in reply.get("UnsuccessfulFleetDeletions", []):
                 err = bad.get("Error", {})
+                if err.get("Code") == "fleetIdDoesNotExist":   # gone already: nothing left to end
+                    log.info("EC2 Fleet %s of annex %s: already gone", bad.get("FleetId"), annex_id)
+                    continue
                 exc = ClientError({"Error": {"Code": err.get("Code", "Unknown"),
                                              "Message": err.get("Message", "")}}, "DeleteFleets")
                 self.error("DeleteFleets", bad.get("FleetId"), exc, annex_id)

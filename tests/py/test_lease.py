@@ -853,3 +853,32 @@ def test_expired_ec2_fleet_annex_ended_and_forged_members_left(world):
     delete_calls = [c[1] for c in world.calls if c[0] == "delete_fleets"]
     assert delete_calls == [{"FleetIds": sorted([own, fallback]), "TerminateInstances": True}]
 
+
+
+class _DeleteFleetsReply:
+    """An EC2 client whose DeleteFleets answers `reply` (AWS's 200 with
+    UnsuccessfulFleetDeletions, which moto never sends)."""
+
+    def __init__(self, reply):
+        self.reply, self.calls = reply, []
+
+    def delete_fleets(self, **kwargs):
+        self.calls.append(kwargs)
+        return self.reply
+
+
+@pytest.mark.parametrize("code,failed", [("fleetIdDoesNotExist", False), ("fleetNotInDeletableState", True),
+                                         ("unexpectedError", True)])
+def test_delete_fleets_unsuccessful(code, failed):
+    """A fleet DeleteFleets did not delete is an error that keeps the
+    annex's rule for the next run, except one that no longer exists; every
+    batch of 25 (AWS's limit for instant fleets) is asked."""
+    ec2 = _DeleteFleetsReply({"SuccessfulFleetDeletions": [{"FleetId": "fleet-1"}],
+                              "UnsuccessfulFleetDeletions": [{"FleetId": "fleet-2",
+                                                              "Error": {"Code": code, "Message": "m"}}]})
+    r = lease.Run(ec2, None, now(), lease.Owner())
+    r.delete_ec2_fleets("a1", ["fleet-%d" % i for i in range(30)])
+    assert [len(c["FleetIds"]) for c in ec2.calls] == [25, 5]
+    assert all(c["TerminateInstances"] is True for c in ec2.calls)
+    assert ("a1" in r.failed_annexes) == failed
+    assert [e["Code"] for e in r.report["Errors"]] == ([code, code] if failed else [])
