@@ -148,6 +148,22 @@ int ec2_describe_ec2_fleets(struct aws_ctx *ctx, const struct ec2_ids *ids, ec2_
 		aws_params_add_list(&p, "FleetId", (const char *const *)ids->v + i, n);
 		rc = aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", &p, fleets_page, &w, err);
 		params_free(&p);
+		/* one id AWS no longer knows fails the whole batch: ask again one
+		 * at a time, skipping such ids (their instances prove nothing) */
+		if (rc != 0 && strncmp(err->code, "InvalidFleetId", 14) == 0) {
+			annex_err_clear(err);
+			rc = 0;
+			for (size_t k = 0; k < n && rc == 0; k++) {
+				aws_params_add_list(&p, "FleetId", (const char *const *)ids->v + i + k, 1);
+				if (aws_query_paginate(ctx, AWS_EC2, "DescribeFleets", &p, fleets_page, &w, err) != 0) {
+					if (strncmp(err->code, "InvalidFleetId", 14) == 0)
+						annex_err_clear(err);
+					else
+						rc = -1;
+				}
+				params_free(&p);
+			}
+		}
 	}
 	return rc;
 }

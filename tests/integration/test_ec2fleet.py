@@ -467,6 +467,33 @@ def test_off(m, pool, annex_id):
     ec2.terminate_instances(InstanceIds=[forged])
 
 
+def test_off_unknown_fleet(m, pool):
+    """A DescribeFleets that AWS refuses for a fleet id it does not know
+    (InvalidFleetId.NotFound fails the whole call) does not stop -off: the
+    ids are asked again one at a time, the unknown one skipped; the
+    instance only that fleet could prove annex's is left alone, saying so,
+    and the annex's other instances are ended."""
+    fleet_errors("")
+    rc, out, err, calls, annex_id = launch(m, pool, ["-count", "2", "-instance-types", "m5.large"], "stale")
+    inst = [i["InstanceId"] for i in live(m, "stale")]
+    ec2 = m.client("ec2")
+    assoc = ec2.describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": inst[:1]}])["IamInstanceProfileAssociations"]
+    for a in assoc:
+        ec2.disassociate_iam_instance_profile(AssociationId=a["AssociationId"])
+    rules = [{"call": "DescribeFleets", "nth": 1, "times": 0, "fault": "error", "code": "InvalidFleetId.NotFound"}]
+    with T.FaultProxy(rules) as fp:
+        rc, out, err = T.run_annex(["-off", "-annex-name", "stale"], pool.env(**fp.env()))
+        ops = [c["operation"] for c in fp.calls()]
+    left = [i["InstanceId"] for i in live(m, "stale")]
+    T.check("an unknown fleet id: DescribeFleets asked again by id, -off goes on", rc == 0 and len(inst) == 2 and
+            len(assoc) == 1 and ops.count("DescribeFleets") == 2 and left == inst[:1], (out, err, ops, left))
+    T.check("... the instance only that fleet proves is left alone, saying so",
+            "instance %s of annex 'stale': not annex's" % inst[0] in out + err, out + err)
+    if left:
+        ec2.terminate_instances(InstanceIds=left)
+
+
 def main():
     with MotoServer(env={"ANNEX_MOTO_FLEET_ERRORS": "@" + ERRORS}) as m:
         pool = T.Pool(m)
@@ -487,6 +514,7 @@ def main():
         T.guarded(test_debug_keeps_secrets, m, pool)
         if annex_id:
             T.guarded(test_off, m, pool, annex_id)
+        T.guarded(test_off_unknown_fleet, m, pool)
     return T.summary()
 
 
