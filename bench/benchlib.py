@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,20 +50,36 @@ def cli_env(moto, home, extra=None):
 class Run:
     """One child's figures: exit status, wall seconds, user and system CPU
     seconds and peak RSS (KiB) of the child and every descendant it waited
-    for (from /usr/bin/time, i.e. wait4's rusage), stdout, stderr."""
+    for, stdout, stderr. The child runs under /usr/bin/time, which reports
+    its peak RSS (%M: the child's own; a process forked from this Python
+    would count Python's pages). The CPU is wait4's rusage of the
+    /usr/bin/time process read here, which includes the child it reaped, in
+    microseconds (time's own -f %U %S prints hundredths, which round annex's
+    few milliseconds to 0.00 or 0.01); it includes time's own start, well
+    under a millisecond, which counts against annex."""
 
     def __init__(self, argv, env, stdin=subprocess.DEVNULL):
         fd, tfile = tempfile.mkstemp(prefix="bench-time-")
         os.close(fd)
         t0 = time.perf_counter()
-        p = subprocess.run([TIME, "-o", tfile, "-f", "%U %S %M"] + argv, env=env, stdin=stdin,
-                           capture_output=True, text=True)
+        p = subprocess.Popen([TIME, "-o", tfile, "-f", "%M"] + argv, env=env, stdin=stdin,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        got = {}
+        readers = [threading.Thread(target=lambda k, f: got.__setitem__(k, f.read()), args=(k, f))
+                   for k, f in (("out", p.stdout), ("err", p.stderr))]
+        for t in readers:
+            t.start()
+        _, status, ru = os.wait4(p.pid, 0)
         self.wall = time.perf_counter() - t0
-        self.rc, self.out, self.err = p.returncode, p.stdout, p.stderr
+        for t in readers:
+            t.join()
+        p.stdout.close()
+        p.stderr.close()
+        p.returncode = os.waitstatus_to_exitcode(status)   # reaped here: Popen must not wait again
+        self.rc, self.out, self.err = p.returncode, got["out"], got["err"]
         last = [ln for ln in open(tfile).read().splitlines() if ln.strip()][-1]
         os.unlink(tfile)
-        u, s, m = last.split()[-3:]
-        self.user, self.sys, self.rss_kib = float(u), float(s), int(m)
+        self.user, self.sys, self.rss_kib = ru.ru_utime, ru.ru_stime, int(last.split()[-1])
 
     @property
     def cpu(self):

@@ -7,7 +7,7 @@ annex sent. Both go through the recording proxy, which counts the calls and
 lets the bench compare the two RunInstances requests field by field (it
 refuses to report if they differ beyond the tag values and the token).
 
-Figures per client, from /usr/bin/time (wait4's rusage of the child): CPU
+Figures per client (benchlib.Run: wait4's rusage and /usr/bin/time's %M): CPU
 (user+sys) and peak RSS; the median of BENCH_LAUNCH_REPS runs (default 3).
 BENCH_LAUNCH_COUNT changes the 500.
 """

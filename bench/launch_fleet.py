@@ -8,7 +8,7 @@ it, on annex's launch template, and the bench refuses to report unless the
 CLI's request equals annex's field by field (beyond the client token and
 the annex id in tag values, which each launch has its own of).
 
-Figures per client, from /usr/bin/time (wait4's rusage of the child): CPU
+Figures per client (benchlib.Run: wait4's rusage and /usr/bin/time's %M): CPU
 (user+sys) and peak RSS; the median of BENCH_FLEET_REPS runs (default 3).
 BENCH_FLEET_COUNT changes the 500, BENCH_FLEET_TYPES the types.
 """
