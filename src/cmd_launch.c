@@ -424,24 +424,15 @@ static void quote(struct launch *l, struct cost_quote *q)
 	const struct launch_spec *sp = &l->spec;
 
 	if (l->o->quoted_hourly_usd > 0 && l->backend == &launch_ondemand && sp->n_instance_types == 1 &&
-	    l->o->instance_type && strcmp(l->o->instance_type, sp->instance_types[0]) == 0) {
-		memset(q, 0, sizeof(*q));
-		q->count = sp->count;
-		q->hours = l->lease_h;
-		q->priced = 1;
-		q->hourly = l->o->quoted_hourly_usd;
-		snprintf(q->type, sizeof(q->type), "%s", sp->instance_types[0]);
-		snprintf(q->prices[0].type, sizeof(q->prices[0].type), "%s", sp->instance_types[0]);
-		q->prices[0].usd = q->hourly;
-		q->n_prices = 1;
-	} else if (l->fleet_config_file) {
+	    l->o->instance_type && strcmp(l->o->instance_type, sp->instance_types[0]) == 0)
+		cost_quote_given(sp->instance_types[0], l->o->quoted_hourly_usd, sp->count, l->lease_h, q);
+	else if (l->fleet_config_file)
 		cost_quote_fleet(l->s.aws, sp->fleet_config, sp->count, l->lease_h, q);
-	} else if (l->backend == &launch_ec2fleet) {
+	else if (l->backend == &launch_ec2fleet)
 		cost_quote_types(l->s.aws, l->s.region, sp->instance_types, sp->n_instance_types,
 				 sp->market == LAUNCH_SPOT, sp->spot_fallback, sp->count, l->lease_h, q);
-	} else {
+	else
 		cost_quote_ondemand(l->s.aws, l->s.region, sp->instance_types[0], sp->count, l->lease_h, q);
-	}
 }
 
 /* The worst case and the price tag (issue 21; cost.h). Every real launch

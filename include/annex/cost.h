@@ -67,6 +67,11 @@ int cost_check_max(const struct cost_quote *q, double max_usd, struct annex_err 
 void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *type, long count, double hours,
 			 struct cost_quote *q);
 
+/* An on-demand launch of count instances of type at an hourly price
+ * already quoted (annex -auto's plan asked the Price List for it): the
+ * same quote as cost_quote_ondemand's, without the call. */
+void cost_quote_given(const char *type, double hourly, long count, double hours, struct cost_quote *q);
+
 /* A Spot Fleet: the types and weights cfg names, slots capacity units.
  * Each launch specification's bound is its SpotPrice, else the config's
  * SpotPrice, else its type's newest spot point: a cap is what an instance
