@@ -1,5 +1,6 @@
 /* cost.h - a launch's worst case (issue 21, item 3): count x the highest
- * hourly price x the lease, for the prompt and -max-cost. On-demand
+ * hourly price x the lease, for the prompt and -max-cost, and the price
+ * tag every real launch (-yes too) puts on its instances. On-demand
  * prices come from the AWS Price List API (GetProducts), spot prices
  * from EC2 DescribeSpotPriceHistory (Linux/UNIX, the newest point per
  * type). Read-only calls; a price that cannot be had is said, never
