@@ -19,6 +19,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 import annextest  # noqa: E402,F401  (Pool, FaultProxy)
+import pricelist  # noqa: E402,F401  (PriceList: every launch asks the on-demand price; moto has no Price List)
 from motoserver import MotoServer  # noqa: E402,F401
 
 ANNEX = os.environ.get("ANNEX_BIN") or os.path.join(ROOT, "build", "annex")

@@ -6,6 +6,8 @@ metadata options, tags (instance and volume) and the very user-data bytes
 annex sent. Both go through the recording proxy, which counts the calls and
 lets the bench compare the two RunInstances requests field by field (it
 refuses to report if they differ beyond the tag values and the token).
+annex's launch is priced (GetProducts, from a stub Price List on loopback:
+moto has none), as every launch is; its price tag is one of the tags.
 
 Figures per client (benchlib.Run: wait4's rusage and /usr/bin/time's %M): CPU
 (user+sys) and peak RSS; the median of BENCH_LAUNCH_REPS runs (default 3).
@@ -57,8 +59,11 @@ def user_data(m, iid):
 
 def run_annex(m, pool, n):
     before = all_ids(m)
-    with B.annextest.FaultProxy([]) as fp:
-        r = B.Run([B.ANNEX, "-count", str(n), "-annex-name", "bench", "-yes"], pool.env(**fp.env()))
+    # every launch asks its price (GetProducts): a stub Price List answers
+    # it, as AWS would, so the calls counted are a real launch's
+    with B.pricelist.PriceList() as stub, B.annextest.FaultProxy([]) as fp:
+        r = B.Run([B.ANNEX, "-count", str(n), "-annex-name", "bench", "-yes"],
+                  pool.env(AWS_ENDPOINT_URL_PRICING=stub.url, **fp.env()))
         calls = fp.calls()
     r.ok("annex -count %d" % n)
     ids = [w.strip("'.") for w in r.out.split() if w.startswith("'bench_")]
@@ -108,6 +113,8 @@ def main():
             runs = [c for c in calls if c["operation"] == "RunInstances"]
             if len(runs) != 1 or runs[0]["params"].get("MaxCount") != str(n):
                 B.die("annex's RunInstances: %r" % runs)
+            if "htcondor:PriceUSDPerHour" not in runs[0]["params"].values():
+                B.die("annex's launch was not priced (no htcondor:PriceUSDPerHour tag)")
             # the same user-data bytes (before base64) and tags, for the CLI
             ud = user_data(m, got[0])
             ud_path = os.path.join(work, "user-data")

@@ -99,9 +99,12 @@ def main():
             m.reset()
             B.Run([B.ANNEX, "-setup"], pool.env()).ok("annex -setup")
             before = all_ids(m)
-            with B.annextest.FaultProxy([]) as fp:
+            # every launch asks its prices (GetProducts per type): a stub
+            # Price List answers them, as AWS would
+            with B.pricelist.PriceList() as stub, B.annextest.FaultProxy([]) as fp:
                 r = B.Run([B.ANNEX, "-count", str(n), "-annex-name", "bench", "-instance-types", types, "-yes"],
-                          pool.env(**fp.env())).ok("annex -count %d -instance-types %s" % (n, types))
+                          pool.env(AWS_ENDPOINT_URL_PRICING=stub.url, **fp.env())).ok(
+                              "annex -count %d -instance-types %s" % (n, types))
                 calls = fp.calls()
             annex_runs.append(r)
             per_launch.append(len(calls))

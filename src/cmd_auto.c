@@ -386,6 +386,7 @@ static int launch_all(struct autorun *a, struct annex_err *err)
 		one.instance_types = NULL;
 		one.max_instances = 0;
 		one.max_cost_usd = 0;     /* the plan's worst case was bound above */
+		one.quoted_hourly_usd = a->plan.types[i].hourly;   /* the tag's price, not asked twice */
 		one.yes = 1;
 		one.dry_run = 0;
 		if (owners)

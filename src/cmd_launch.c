@@ -417,24 +417,40 @@ static int check_connectivity(struct launch *l, struct annex_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The worst case (issue 21; cost.h): priced only when the user is asked
- * or -max-cost was given, with read-only calls. A price that cannot be
- * had never blocks a launch, unless -max-cost asked for a proof. */
+/* The price: -auto's plan already quoted its launch's one type (the
+ * options carry it); else the read-only calls (cost.h). */
+static void quote(struct launch *l, struct cost_quote *q)
+{
+	const struct launch_spec *sp = &l->spec;
+
+	if (l->o->quoted_hourly_usd > 0 && l->backend == &launch_ondemand && sp->n_instance_types == 1 &&
+	    l->o->instance_type && strcmp(l->o->instance_type, sp->instance_types[0]) == 0)
+		cost_quote_given(sp->instance_types[0], l->o->quoted_hourly_usd, sp->count, l->lease_h, q);
+	else if (l->fleet_config_file)
+		cost_quote_fleet(l->s.aws, sp->fleet_config, sp->count, l->lease_h, q);
+	else if (l->backend == &launch_ec2fleet)
+		cost_quote_types(l->s.aws, l->s.region, sp->instance_types, sp->n_instance_types,
+				 sp->market == LAUNCH_SPOT, sp->spot_fallback, sp->count, l->lease_h, q);
+	else
+		cost_quote_ondemand(l->s.aws, l->s.region, sp->instance_types[0], sp->count, l->lease_h, q);
+}
+
+/* The worst case and the price tag (issue 21; cost.h). Every real launch
+ * is priced, -yes ones too (cron, -auto), so that its instances carry
+ * what they were quoted and -status and the lease function can reckon the
+ * cost so far; -dry-run only for -max-cost. Read-only calls under the
+ * usual retry deadlines: a price that cannot be had only means no tag
+ * (and, with -yes, nothing said), never a refused launch, unless
+ * -max-cost asked for a proof. */
 static int check_cost(struct launch *l, struct annex_err *err)
 {
 	const struct annex_opts *o = l->o;
 	struct cost_quote q;
 	int rc;
 
-	if (o->max_cost_usd <= 0 && (o->yes || o->dry_run))
+	if (o->max_cost_usd <= 0 && o->dry_run)
 		return 0;
-	if (l->fleet_config_file)
-		cost_quote_fleet(l->s.aws, l->spec.fleet_config, l->spec.count, l->lease_h, &q);
-	else if (l->backend == &launch_ec2fleet)
-		cost_quote_types(l->s.aws, l->s.region, l->spec.instance_types, l->spec.n_instance_types,
-				 l->spec.market == LAUNCH_SPOT, l->spec.spot_fallback, l->spec.count, l->lease_h, &q);
-	else
-		cost_quote_ondemand(l->s.aws, l->s.region, l->spec.instance_types[0], l->spec.count, l->lease_h, &q);
+	quote(l, &q);
 	cost_line(&q, time(NULL), &l->cost_line);
 	/* what the instances were quoted, tagged on them (plan_annex) so the
 	 * lease function and -status can reckon the cost so far */

@@ -189,6 +189,12 @@ void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *ty
 		why_from(q, "Price List GetProducts", &e);
 		return;
 	}
+	cost_quote_given(type, hourly, count, hours, q);
+}
+
+void cost_quote_given(const char *type, double hourly, long count, double hours, struct cost_quote *q)
+{
+	quote_init(q, 0, count, hours);
 	q->priced = 1;
 	q->hourly = hourly;
 	snprintf(q->type, sizeof(q->type), "%s", type);

@@ -59,6 +59,10 @@ struct annex_opts {
 	int yes, dry_run, debug, wait, json, classad, no_owner;
 	int no_may_use_aws;         /* nodes start jobs without MayUseAWS == TRUE too */
 	double max_cost_usd;        /* -max-cost USD; 0 when absent (cost.h) */
+	/* not an option: -auto's launches carry the on-demand price its plan
+	 * quoted for instance_type, so that the launch does not ask again
+	 * (cmd_launch check_cost); 0: the launch asks */
+	double quoted_hourly_usd;
 	long max_instances;         /* -auto -max-instances N; 0 when absent (ANNEX_AUTO_MAX_INSTANCES) */
 	int no_connectivity_check;  /* launch without the collector check (issue 19) */
 	int aws_spot_fleet, aws_on_demand;    /* condor_annex's type selectors */

@@ -1,5 +1,6 @@
 /* cost.h - a launch's worst case (issue 21, item 3): count x the highest
- * hourly price x the lease, for the prompt and -max-cost. On-demand
+ * hourly price x the lease, for the prompt and -max-cost, and the price
+ * tag every real launch (-yes too) puts on its instances. On-demand
  * prices come from the AWS Price List API (GetProducts), spot prices
  * from EC2 DescribeSpotPriceHistory (Linux/UNIX, the newest point per
  * type). Read-only calls; a price that cannot be had is said, never
@@ -66,6 +67,11 @@ int cost_check_max(const struct cost_quote *q, double max_usd, struct annex_err 
  * returns with q filled; q->priced says whether a price was had. */
 void cost_quote_ondemand(struct aws_ctx *aws, const char *region, const char *type, long count, double hours,
 			 struct cost_quote *q);
+
+/* An on-demand launch of count instances of type at an hourly price
+ * already quoted (annex -auto's plan asked the Price List for it): the
+ * same quote as cost_quote_ondemand's, without the call. */
+void cost_quote_given(const char *type, double hourly, long count, double hours, struct cost_quote *q);
 
 /* A Spot Fleet: the types and weights cfg names, slots capacity units.
  * Each launch specification's bound is its SpotPrice, else the config's

@@ -22,15 +22,14 @@ joined and are idle (no double launch), then when they are busy; the bounds
 (-max-instances, -max-cost); the lock; the prefix's length.
 """
 import fcntl
-import http.server
 import json
 import os
 import re
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
+import pricelist  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
@@ -41,39 +40,6 @@ PRICES = {"m5.large": "0.096", "m5.xlarge": "0.192", "c5.large": "0.085", "g4dn.
           "g4dn.4xlarge": "1.204"}
 NAME = re.compile(r"as annex ([a-z0-9.-]+-\d{8}T\d{4}Z) \(on-demand")
 TOO_BIG = "Excluded: 2 jobs (192 CPUs, 2097152 MB, x86_64): too big for any allowed type; never launched for.\n"
-
-
-class PriceList:
-    """GetProducts answers the on-demand price of the type asked for (PRICES)."""
-
-    def __init__(self):
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-                f = {x["Field"]: x["Value"] for x in body.get("Filters", [])}
-                usd = PRICES.get(f.get("instanceType"))
-                products = []
-                if usd:
-                    dims = {"d0": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}}
-                    products = [json.dumps({"product": {"attributes": {"instanceType": f["instanceType"]}},
-                                            "terms": {"OnDemand": {"SKU.OFFER": {"priceDimensions": dims}}}})]
-                out = json.dumps({"FormatVersion": "aws_v1", "PriceList": products}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class StandIns:
@@ -172,8 +138,18 @@ def test_burst_dry_run(m, pool, si, stub):
 
 def test_burst_and_second_runs(m, pool, si, stub):
     si.select("idle-af.txt")
+    asked = len(stub.requests)
     rc, out, err = auto(pool, si, stub, ["-annex-name", "burst", "-instance-types", "m5.xlarge"])
     got = live(m, "burst")
+    T.check("burst: the launch carries the plan's price (htcondor:PriceUSDPerHour), asked once, not again by "
+            "the launch", got and all(g[3].get("htcondor:PriceUSDPerHour") == "m5.xlarge=0.192" for g in got) and
+            stub.types()[asked:] == ["m5.xlarge"], (got, stub.types()[asked:]))
+    rc_s, out_s, err_s = T.run_annex(["-status", "-annex-name", got[0][0] if got else "?", "-json"],
+                                     pool.env(ANNEX_CONDOR_STATUS=si.condor_status))
+    annex = (json.loads(out_s).get("Annexes") or [{}])[0] if rc_s == 0 else {}
+    T.check("burst: -status shows the annex's cost so far (priced, none unpriced)",
+            isinstance(annex.get("CostSoFarUSD"), float) and annex.get("UnpricedInstances") == 0,
+            ({k: v for k, v in annex.items() if k != "Instances"}, err_s))
     name = NAME.search(out)
     T.check("burst: launched 3 x m5.xlarge as one annex PREFIX-<timestamp>, tagged, leased, owner recq",
             rc == 0 and name and len(got) == 3 and all(g[0] == name.group(1) and g[2] == "m5.xlarge" and
@@ -242,6 +218,9 @@ def test_mixed_types_launch(m, pool, si, stub):
             rc == 0 and sorted(g[2] for g in got) == ["g4dn.2xlarge"] * 3 + ["m5.xlarge"] * 3 and
             len(names) == 1 and len({g[3].get("htcondor:AnnexId") for g in got}) == 2 and
             out.count("Annex started.") == 2, (rc, out, err, got))
+    T.check("two types: each launch tagged with its own type's price from the plan",
+            got and all(g[3].get("htcondor:PriceUSDPerHour") == "%s=%s" % (g[2], PRICES[g[2]]) for g in got),
+            [(g[2], g[3].get("htcondor:PriceUSDPerHour")) for g in got])
 
 
 def test_second_launch_fails(m, pool, si, stub):
@@ -340,7 +319,7 @@ def main():
         if not T.check("setup for the -auto tests", rc == 0, out + err):
             return T.summary()
         si = StandIns(pool)
-        stub = PriceList()
+        stub = pricelist.PriceList(PRICES, default=None)
         try:
             T.guarded(test_empty_queue, m, pool, si, stub)
             T.guarded(test_burst_dry_run, m, pool, si, stub)

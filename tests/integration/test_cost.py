@@ -11,6 +11,12 @@ whose price cannot be had, before any mutating call; it accepts one within
 it; with -dry-run the plan shows the check's result. A stub Price List
 endpoint on loopback (AWS_ENDPOINT_URL_PRICING) gives the priced on-demand
 path.
+
+Every real launch is priced, -yes ones too (cron, -auto), so that its
+instances carry htcondor:PriceUSDPerHour, saying nothing new: the output of
+a priced -yes launch is that of an unpriced one. A price that cannot be had
+(moto's 500, a black-holed Price List within the request deadlines) only
+means no tag. -dry-run asks no price unless -max-cost.
 """
 import http.server
 import json
@@ -21,9 +27,13 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
+import pricelist  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+PRICING_OPS = ("GetProducts", "DescribeSpotPriceHistory")
 
 
 def live(m, name):
@@ -277,6 +287,91 @@ def test_spot_price_cap(m, pool):
             (out, err))
 
 
+def node_tags(m, name):
+    return [{t["Key"]: t["Value"] for t in i.get("Tags", [])} for i in live(m, name)]
+
+
+def same_words(out, name):
+    """A launch's output with its annex name and id made generic."""
+    return re.sub(r"'%s_%s'" % (name, UUID), "'ANNEX'", out)
+
+
+def test_yes_priced(m, pool):
+    """-yes (cron, and -auto's launches) is priced like a prompted launch, so
+    its instances carry the price they were quoted, and says nothing more
+    than an unpriced -yes launch."""
+    with pricelist.PriceList({"m6i.large": "0.192"}) as stub, T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "yespriced", "-yes"],
+                                   pool.env(AWS_ENDPOINT_URL_PRICING=stub.url, **fp.env()))
+        calls = fp.calls()
+    tags = node_tags(m, "yespriced")
+    T.check("-yes on-demand launch with a Price List: each instance tagged with the price quoted, no budget",
+            rc == 0 and len(tags) == 2 and all(t.get("htcondor:PriceUSDPerHour") == "m6i.large=0.192" and
+                                               "htcondor:BudgetUSD" not in t for t in tags), (out, err, tags))
+    T.check("... with one GetProducts (read-only), before the first mutating call",
+            stub.types() == ["m6i.large"] and [c["operation"] for c in calls if c["operation"] in PRICING_OPS]
+            == ["GetProducts"] and [c["operation"] for c in calls].index("GetProducts") <
+            min(i for i, c in enumerate(calls) if c["mutating"]), [c["operation"] for c in calls])
+    T.check("... and says nothing of it: no worst case line, nothing on stderr",
+            "Worst case" not in out and "$" not in out and not T.without_region_line(err).strip(), (out, err))
+    rc2, out2, err2 = T.run_annex(["-count", "2", "-annex-name", "yesunpriced", "-yes"], pool.env())
+    tags = node_tags(m, "yesunpriced")
+    T.check("-yes with no price to be had (moto's Price List: 500): launched all the same, untagged",
+            rc2 == 0 and len(tags) == 2 and not any("htcondor:PriceUSDPerHour" in t for t in tags), (out2, err2, tags))
+    T.check("the priced and the unpriced -yes launch print the same lines",
+            same_words(out, "yespriced") == same_words(out2, "yesunpriced") and
+            not T.without_region_line(err2).strip(), (out, out2, err2))
+    T.run_annex(["-off", "-annex-name", "yespriced"], pool.env())
+    T.run_annex(["-off", "-annex-name", "yesunpriced"], pool.env())
+
+
+def test_yes_price_black_hole(m, pool):
+    """A Price List that never answers: the launch waits only the request
+    deadlines (ANNEX_REQUEST_TIMEOUT x ANNEX_MAX_ATTEMPTS), then goes on
+    untagged, exit 0."""
+    import time
+    rule = {"call": "GetProducts", "nth": 1, "times": 0, "fault": "blackhole"}
+    with T.FaultProxy([rule]) as fp:
+        t0 = time.time()
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", "yeshole", "-yes"],
+                                   pool.env(ANNEX_REQUEST_TIMEOUT="1", ANNEX_MAX_ATTEMPTS="2", **fp.env()))
+        took = time.time() - t0
+        asked = [c for c in fp.calls() if c["operation"] == "GetProducts"]
+    tags = node_tags(m, "yeshole")
+    T.check("black-holed Price List: two attempts of 1 s, then the launch, untagged, exit 0",
+            rc == 0 and len(asked) == 2 and 2 <= took < 15 and len(tags) == 1 and
+            "htcondor:PriceUSDPerHour" not in tags[0] and "Annex started." in out, (rc, took, len(asked), out, err))
+    T.run_annex(["-off", "-annex-name", "yeshole"], pool.env())
+
+
+def test_yes_spot_fleet_priced(m, pool, path):
+    """A -yes Spot Fleet: the nodes' tags (annex's launch template) carry
+    each type's newest spot price; no budget, nothing printed of it."""
+    with T.FaultProxy([]) as fp:
+        rc, out, err = T.run_annex(["-slots", "8", "-annex-name", "spyes", "-aws-spot-fleet-config-file", path,
+                                    "-yes"], pool.env(**fp.env()))
+        calls = fp.calls()
+    made = [c for c in calls if c["operation"] == "CreateLaunchTemplate"]
+    sent = json.dumps(made[0]["params"]) if made else ""
+    want = "c6i.4xlarge=0.00001,c7i.4xlarge=0.00001,g4dn.xlarge=0.00001,g5.xlarge=0.00001"
+    T.check("-yes Spot Fleet: one DescribeSpotPriceHistory; the template's instance tags carry the prices, no "
+            "budget; no worst case printed", rc == 0 and
+            [c["operation"] for c in calls if c["operation"] in PRICING_OPS] == ["DescribeSpotPriceHistory"] and
+            want in sent and "htcondor:BudgetUSD" not in sent and "Worst case" not in out, (out, err, sent[:300]))
+    T.run_annex(["-off", "-annex-name", "spyes"], pool.env())
+
+
+def test_dry_run_unpriced(m, pool, path):
+    """-dry-run asks no price unless -max-cost needs one."""
+    for args in (["-count", "2"], ["-slots", "8", "-aws-spot-fleet-config-file", path],
+                 ["-count", "2", "-instance-types", "m5.large,c5.large", "-spot"]):
+        with T.FaultProxy([]) as fp:
+            rc, out, err = T.run_annex(args + ["-annex-name", "drynp", "-dry-run"], pool.env(**fp.env()))
+            ops = [c["operation"] for c in fp.calls()]
+        T.check("-dry-run %s: no pricing call" % " ".join(args[:2]),
+                rc == 0 and not [o for o in ops if o in PRICING_OPS] and "Worst case" not in out, (out, err, ops))
+
+
 def test_usage(pool):
     rc, _, err = T.run_annex(["-count", "1", "-annex-name", "u", "-max-cost", "-3", "-yes"], pool.env())
     T.check("-max-cost takes a positive number of dollars", rc != 0 and "-max-cost requires" in err, err)
@@ -299,6 +394,10 @@ def main():
         T.guarded(test_max_cost_dry_run, m, pool, path)
         T.guarded(test_spot_price_cap, m, pool)
         T.guarded(test_max_cost_accepts, m, pool, path)
+        T.guarded(test_yes_priced, m, pool)
+        T.guarded(test_yes_price_black_hole, m, pool)
+        T.guarded(test_yes_spot_fleet_priced, m, pool, path)
+        T.guarded(test_dry_run_unpriced, m, pool, path)
     return T.summary()
 
 

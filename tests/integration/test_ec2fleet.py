@@ -160,6 +160,12 @@ def test_spot(m, pool):
     T.check("two spot instances of the other type", len(inst) == 2 and
             all(i["InstanceType"] == "m5.large" and i.get("InstanceLifecycle") == "spot" for i in inst), inst)
     T.check("spot summary", "2 m5.large (spot)." in out, out)
+    ops = [c["operation"] for c in calls]
+    T.check("-yes spot: priced all the same (one DescribeSpotPriceHistory, no GetProducts), each instance "
+            "tagged with every type's newest spot price, nothing printed of it",
+            ops.count("DescribeSpotPriceHistory") == 1 and "GetProducts" not in ops and inst and
+            all(tags(i).get("htcondor:PriceUSDPerHour") == "c5.large=0.00001,m5.large=0.00001" for i in inst) and
+            "Worst case" not in out, (ops, [tags(i).get("htcondor:PriceUSDPerHour") for i in inst]))
     # -spot with one -instance-type goes through the same back-end
     fleet_errors("")
     rc, out, err, calls, annex_id = launch(m, pool, ["-count", "1", "-instance-type", "c5.large", "-spot"], "spot1")
@@ -196,6 +202,10 @@ def test_fallback(m, pool):
     T.check("summary per type and market",
             "CreateFleet launched 3 of the 3 instances requested: 1 m5.large (spot), 2 c5.large (on-demand)." in out,
             out)
+    ops = [c["operation"] for c in calls]
+    T.check("-spot-fallback -yes: the on-demand prices asked (GetProducts per type); moto has no Price List, so "
+            "the launch goes on untagged", "GetProducts" in ops and "DescribeSpotPriceHistory" not in ops and
+            not any("htcondor:PriceUSDPerHour" in tags(i) for i in inst), (ops, [tags(i) for i in inst]))
     return annex_id
 
 

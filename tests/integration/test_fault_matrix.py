@@ -26,6 +26,12 @@ one run covers every call of a command for all of them; a chain whose
 command fails loses the culprit fault to single runs (one fault, one call).
 moto is reset through /moto-api/reset, one server for the file.
 
+The read-only pricing calls every launch makes (issue 21: Price List
+GetProducts from a stub on loopback, DescribeSpotPriceHistory from moto)
+get each fault on every attempt: the price can never be had, and the
+launch must still succeed, say nothing more, and carry no
+htcondor:PriceUSDPerHour tag (a delay only slows it: then it carries one).
+
 The observed table is compared with the one in docs/reliability.md
 (between its fault-table markers); FAULT_TABLE_UPDATE=1 rewrites it.
 """
@@ -38,6 +44,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
+import pricelist  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
@@ -76,8 +83,9 @@ def rule_for(fault):
 # ---- the independent client ----
 
 class World:
-    def __init__(self, m, pool):
+    def __init__(self, m, pool, pricing_url):
         self.m, self.pool = m, pool
+        self.pricing_url = pricing_url  # every launch is priced: on-demand from the stub Price List
         self.reported = set()       # annex ids annex printed
         self.named = set()          # instance ids annex named in an error
         self.counter = 0
@@ -139,6 +147,7 @@ class World:
         return bad
 
     def run(self, args, rules=None, **env):
+        env.setdefault("AWS_ENDPOINT_URL_PRICING", self.pricing_url)
         if rules is None:
             rc, out, err = T.run_annex(args, self.pool.env(**env))
             self.note(out, err)
@@ -186,9 +195,12 @@ def error_code(err):
 # ---- the commands ----
 
 class Scenario:
-    """One command under faults. slots: (label, call name, params filter)."""
+    """One command under faults. slots: (label, call name, params filter)
+    of its mutating calls; reads: its read-only pricing calls (launches),
+    each faulted on every attempt."""
     name = ""
     slots = []
+    reads = []
     needs_setup = True
 
     def prepare(self, w):
@@ -204,6 +216,10 @@ class Scenario:
         return []
 
     def recover(self, w, st):
+        return []
+
+    def priced(self, w, st):
+        """The price tags the launch left on its nodes ([] when none)."""
         return []
 
 
@@ -265,9 +281,14 @@ class Launch(Scenario):
     count = 2
     slots = [("Events PutRule", "PutRule", None), ("Events PutTargets", "PutTargets", None),
              ("EC2 RunInstances", "RunInstances", None)]
+    reads = [("Pricing GetProducts", "GetProducts", None)]
 
     def prepare(self, w):
         return {"annex": w.fresh_name("od")}
+
+    def priced(self, w, st):
+        return [t for t in ({x["Key"]: x["Value"] for x in i.get("Tags", [])}.get("htcondor:PriceUSDPerHour")
+                            for i in w.live(st["annex"])) if t]
 
     def args(self, st):
         return ["-count", str(self.count), "-annex-name", st["annex"], "-yes"]
@@ -304,9 +325,21 @@ class LaunchFleet(Launch):
     slots = [("Events PutRule", "PutRule", None), ("Events PutTargets", "PutTargets", None),
              ("EC2 CreateLaunchTemplate", "CreateLaunchTemplate", None),
              ("EC2 RequestSpotFleet", "RequestSpotFleet", None)]
+    reads = [("EC2 DescribeSpotPriceHistory", "DescribeSpotPriceHistory", None)]
 
     def prepare(self, w):
         return {"annex": w.fresh_name("sf"), "file": w.fleet_file}
+
+    def priced(self, w, st):
+        """The nodes' tags of a Spot Fleet are its launch template's."""
+        out = []
+        for t in w.templates(st["annex"]):
+            for v in w.ec2().describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"])[
+                    "LaunchTemplateVersions"]:
+                for spec in v["LaunchTemplateData"].get("TagSpecifications", []):
+                    if spec.get("ResourceType") == "instance":
+                        out += [x["Value"] for x in spec.get("Tags", []) if x["Key"] == "htcondor:PriceUSDPerHour"]
+        return out
 
     def args(self, st):
         return ["-slots", "1", "-annex-name", st["annex"], "-aws-spot-fleet-config-file", st["file"], "-yes"]
@@ -343,6 +376,7 @@ class LaunchEC2Fleet(Launch):
     slots = [("Events PutRule", "PutRule", None), ("Events PutTargets", "PutTargets", None),
              ("EC2 CreateLaunchTemplate", "CreateLaunchTemplate", None),
              ("EC2 CreateFleet", "CreateFleet", None)]
+    reads = [("Pricing GetProducts", "GetProducts", None)]
 
     def prepare(self, w):
         return {"annex": w.fresh_name("ef")}
@@ -501,7 +535,7 @@ def reap_fleet_expected_fail(w):
 # ---- the engine ----
 
 def slot_of(sc, call):
-    for label, name, params in sc.slots:
+    for label, name, params in sc.slots + sc.reads:
         if call.get("name", call["operation"]) != name and call["operation"] != name:
             continue
         # a form field (query protocol), else a member of the JSON body
@@ -521,6 +555,7 @@ def one_run(w, sc, rules, max_attempts):
     env = dict(sc.env(st), ANNEX_RETRY_BASE_MS="1", ANNEX_RETRY_CAP_MS="5", ANNEX_MAX_ATTEMPTS=str(max_attempts))
     rc, out, err, calls = w.run(sc.args(st), rules, **env)
     problems = sc.verify(w, st, rc, out, err) + tokens_equal(calls)
+    priced = sc.priced(w, st) if rc == 0 else []
     bad = w.unreported()
     if bad:
         problems.append("instances annex did not report: %s" % bad)
@@ -535,7 +570,7 @@ def one_run(w, sc, rules, max_attempts):
     bad = w.unreported()
     if bad:
         problems.append("after the next command, instances annex did not report: %s" % bad)
-    return rc, out, err, calls, problems
+    return rc, out, err, calls, problems, priced
 
 
 def by_key(calls):
@@ -546,13 +581,17 @@ def by_key(calls):
 
 
 def traced(w, sc):
-    rc, out, err, calls, problems = one_run(w, sc, [], 5)
+    rc, out, err, calls, problems, priced = one_run(w, sc, [], 5)
     seen = [slot_of(sc, c) for c in calls if c["mutating"]]
     T.check("%s: a clean run succeeds, nothing left behind" % sc.name, rc == 0 and not problems,
             (out, err, problems))
     T.check("%s: its mutating calls are exactly the matrix's calls" % sc.name,
             None not in seen and set(seen) == {s[0] for s in sc.slots},
             [(c["name"], c["params"].get("RoleName")) for c in calls if c["mutating"]])
+    if sc.reads:
+        reads = {slot_of(sc, c) for c in calls if not c["mutating"]} - {None}
+        T.check("%s (-yes): priced with its read-only calls, the price tagged on the nodes" % sc.name,
+                reads == {s[0] for s in sc.reads} and priced, (sorted(reads), priced))
 
 
 def chain_runs(w, sc, chain, outcomes, failures):
@@ -564,7 +603,7 @@ def chain_runs(w, sc, chain, outcomes, failures):
     chain, culprits = list(chain), []
     while chain:
         rules = [dict(rule_for(f), call="mutating", per_request=True, nth=k + 1) for k, f in enumerate(chain)]
-        rc, out, err, calls, problems = one_run(w, sc, rules, len(chain) + 1)
+        rc, out, err, calls, problems, _ = one_run(w, sc, rules, len(chain) + 1)
         seq = by_key(calls)
         if rc == 0 and not problems:
             for key, cs in seq.items():
@@ -598,7 +637,7 @@ def single_run(w, sc, slot, fault, outcomes, failures):
     rule = dict(rule_for(fault), call=name, nth=1)
     if params:
         rule["params"] = params
-    rc, out, err, calls, problems = one_run(w, sc, [rule], 5)
+    rc, out, err, calls, problems, _ = one_run(w, sc, [rule], 5)
     faulted = [c for c in calls if c["fault"]]
     if not faulted:
         failures.append("%s / %s / %s: the fault was never injected" % (sc.name, label, fault))
@@ -619,6 +658,26 @@ def single_run(w, sc, slot, fault, outcomes, failures):
     outcomes[(label, fault)] = outcome
 
 
+def read_run(w, sc, slot, fault, outcomes, failures):
+    """A pricing call faulted on every attempt: the launch succeeds all the
+    same, saying nothing more, and its nodes carry no price tag (a delay:
+    the tag)."""
+    label, name, params = slot
+    rc, out, err, calls, problems, priced = one_run(w, sc, [dict(rule_for(fault), call=name, nth=1, times=0)], 5)
+    faulted = [c for c in calls if c["fault"] and slot_of(sc, c) == label]
+    if not faulted:
+        failures.append("%s / %s / %s: the fault was never injected" % (sc.name, label, fault))
+        return
+    want = fault == "delay"
+    said = T.without_region_line(err).strip() or ("Worst case" in out and out)
+    outcome = ("failed: " + error_code(err)) if rc != 0 else "ok" if priced else "ok, no price tag"
+    if rc != 0 or bool(priced) != want or said or problems:
+        failures.append("%s / %s / %s: exit %d, price tags %s, said %r, %s" % (sc.name, label, fault, rc, priced,
+                                                                           said, problems))
+        outcome += " BROKEN"
+    outcomes[(label, fault)] = outcome
+
+
 def run_matrix(w, sc, outcomes, failures):
     traced(w, sc)
     singles = set(chain_runs(w, sc, ["delay"], outcomes, failures))   # every call delayed at once
@@ -632,6 +691,9 @@ def run_matrix(w, sc, outcomes, failures):
         for slot in sc.slots:
             if (slot[0], f) not in outcomes:
                 single_run(w, sc, slot, f, outcomes, failures)
+    for slot in sc.reads:
+        for f in FAULTS:
+            read_run(w, sc, slot, f, outcomes, failures)
 
 
 # ---- the table ----
@@ -644,7 +706,7 @@ def table(outcomes):
     lines = ["| command | call | " + " | ".join(SHORT[f] for f in BASE_FAULTS) + " | throttling codes |",
              "| --- | --- |" + " --- |" * (len(BASE_FAULTS) + 1)]
     for sc in SCENARIOS:
-        for label, _, _ in sc.slots:
+        for label, _, _ in sc.slots + sc.reads:
             cells = [outcomes.get((sc.name, label, f), "?") for f in BASE_FAULTS]
             codes = {c: outcomes.get((sc.name, label, "throttle:" + c), "?") for c in THROTTLE_CODES}
             common = max(set(codes.values()), key=list(codes.values()).count)
@@ -659,9 +721,10 @@ def main():
     start = time.time()
     outcomes_all = {}
     failures = []
-    with MotoServer() as m:
+    with MotoServer() as m, pricelist.PriceList({"m6i.large": "0.096", "m5.large": "0.096",
+                                                 "c5.large": "0.085"}) as stub:
         pool = T.Pool(m)
-        w = World(m, pool)
+        w = World(m, pool, stub.url)
         only = os.environ.get("FAULT_MATRIX_ONLY")   # debugging: a comma list of scenario indexes
         for i, sc in enumerate(SCENARIOS):
             if only and str(i) not in only.split(","):

@@ -18,6 +18,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
+import pricelist  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
@@ -405,8 +406,10 @@ def test_cost_so_far(m, pool, si):
     instances (one of them spot) and one without a price tag. moto's
     LaunchTime is real time, so the cost is small: compared with the
     formula, hours since LaunchTime x the tag's price, within the seconds
-    the run took. An annex launched with -yes (no price asked) shows
-    unknown."""
+    the run took. Every launch is priced, -yes too: an annex launched with
+    -yes shows its cost so far when the (loopback stub) Price List answered,
+    "unknown" when no price could be had (moto has no Price List: the
+    'render' annex)."""
     import datetime
     import time
     priced = (("htcondor:PriceUSDPerHour", "m5.large=1,t3.micro=0.5"), ("htcondor:BudgetUSD", "3"))
@@ -454,13 +457,30 @@ def test_cost_so_far(m, pool, si):
             "Budget: $3 (htcondor:BudgetUSD)" in extra and "Cost" not in head and "Market" not in head, out)
     rc, out, err = status(pool, ["-status", "-annex-name", "render", "-json"], ANNEX_CONDOR_STATUS=si.path)
     annex = (json.loads(out).get("Annexes") or [{}])[0] if rc == 0 else {}
-    T.check("an annex launched with -yes (no price asked): cost so far null, every running instance unpriced, "
-            "no budget", annex.get("CostSoFarUSD", 0) is None and annex.get("UnpricedInstances") == 3 and
+    T.check("an annex launched with -yes when no price could be had: cost so far null, every running instance "
+            "unpriced, no budget", annex.get("CostSoFarUSD", 0) is None and annex.get("UnpricedInstances") == 3 and
             annex.get("BudgetUSD", 0) is None and annex.get("Market") == "on-demand",
             {k: v for k, v in annex.items() if k != "Instances"})
     rc, out, err = status(pool, ["-status", "-annex-name", "render"], ANNEX_CONDOR_STATUS=si.path)
     T.check("human: 'Cost so far: unknown' for it",
             "\nCost so far: unknown (no running instance carries a htcondor:PriceUSDPerHour tag).\n" in out, out)
+    with pricelist.PriceList({"m5.large": "0.096"}) as stub:
+        rc, out, err = T.run_annex(["-count", "2", "-annex-name", "yescost", "-instance-type", "m5.large",
+                                    "-duration", "1", "-yes"], pool.env(AWS_ENDPOINT_URL_PRICING=stub.url))
+    T.check("launch yescost with -yes, the Price List answering", rc == 0 and stub.types() == ["m5.large"],
+            (out, err, stub.types()))
+    time.sleep(1.5)
+    rc, out, err = status(pool, ["-status", "-annex-name", "yescost", "-json"], ANNEX_CONDOR_STATUS=si.path)
+    annex = (json.loads(out).get("Annexes") or [{}])[0] if rc == 0 else {}
+    T.check("an annex launched with -yes, priced: CostSoFarUSD > 0, no unpriced instance, no budget",
+            isinstance(annex.get("CostSoFarUSD"), float) and annex["CostSoFarUSD"] > 0 and
+            annex.get("UnpricedInstances") == 0 and annex.get("BudgetUSD", 0) is None and
+            all(j.get("PriceUSDPerHour") == 0.096 for j in annex.get("Instances", [])),
+            {k: v for k, v in annex.items() if k != "Instances"})
+    rc, out, err = status(pool, ["-status", "-annex-name", "yescost"], ANNEX_CONDOR_STATUS=si.path)
+    T.check("human: its 'Cost so far: $X (2 running instances x ...)' line",
+            rc == 0 and re.search(r"^Cost so far: \$[0-9.]+ \(2 running instances x hours since launch x the hourly "
+                                  r"price quoted at launch", out, re.M) and "unknown" not in out, out)
 
 
 def main():

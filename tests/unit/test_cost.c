@@ -148,4 +148,23 @@ static void t_price_tag(void)
 	CHECK(cost_price_of(tag, "r6id.0xlarge") == -1);
 }
 
-TESTS(T(t_arithmetic), T(t_usd), T(t_line), T(t_max), T(t_capped_line), T(t_price_tag))
+/* -auto hands its launches the price its plan quoted: the same quote, line
+ * and tag as the Price List's answer would give. */
+static void t_given(void)
+{
+	struct cost_quote q;
+	struct buf line = BUF_INIT;
+	char tag[COST_TAG_MAX + 1];
+
+	cost_quote_given("m5.xlarge", 0.192, 3, 2, &q);
+	CHECK(q.priced && !q.spot && q.count == 3 && q.hours == 2 && q.hourly == 0.192);
+	CHECK_STR(q.type, "m5.xlarge");
+	cost_price_tag(&q, tag, sizeof tag);
+	CHECK_STR(tag, "m5.xlarge=0.192");
+	cost_line(&q, 0, &line);
+	CHECK_STR(buf_cstr(&line), "Worst case: at most $1.16 (3 instances x $0.192/h x 2.00 h; on-demand price of "
+		  "m5.xlarge)");
+	buf_free(&line);
+}
+
+TESTS(T(t_arithmetic), T(t_usd), T(t_line), T(t_max), T(t_capped_line), T(t_price_tag), T(t_given))
