@@ -70,8 +70,8 @@ static const struct knob_def knob_table[] = {
 	{ "ANNEX_DEFAULT_ODI_KEY_NAME", KNOB_STRING, NULL, NULL, 0, 0, 0,
 	  "The EC2 key pair of the nodes; none when unset (-aws-on-demand-key-name wins)." },
 	{ "ANNEX_CHECK_PERMISSIONS", KNOB_LIST,
-	  "RunInstances, CreateLaunchTemplate, RequestSpotFleet, TerminateInstances, CancelSpotFleetRequests, "
-	  "DescribeInstances", NULL, 0, 0, 0,
+	  "RunInstances, CreateLaunchTemplate, RequestSpotFleet, CreateFleet, TerminateInstances, "
+	  "CancelSpotFleetRequests, DeleteFleets, DescribeInstances", NULL, 0, 0, 0,
 	  "The EC2 calls -check-setup sends with DryRun=true to prove the user may make them (docs/iam.md); "
 	  "none: no probe." },
 

@@ -9,16 +9,20 @@
 #include "annex/xml.h"
 
 const char permprobe_actions[] =
-	"RunInstances CreateLaunchTemplate RequestSpotFleet TerminateInstances CancelSpotFleetRequests "
-	"DescribeInstances";
+	"RunInstances CreateLaunchTemplate RequestSpotFleet CreateFleet TerminateInstances CancelSpotFleetRequests "
+	"DeleteFleets DescribeInstances";
 
 /* The tag every probe carries where a launch tags: a policy conditioned on
  * aws:RequestTag/htcondor:AnnexName sees what a launch sends. */
 #define PROBE_ANNEX "annex-permission-probe"
 /* Well-formed ids that name nothing (EC2's shapes: i- and 17 hex digits,
- * sfr- and a UUID). */
+ * sfr- and fleet- and a UUID), and the launch template the CreateFleet
+ * probe names, which no launch makes (annex's are htcondor-<annex id>...:
+ * a dry run creates none, and AWS decides permission before it looks). */
 #define PROBE_INSTANCE "i-0000000000000000a"
 #define PROBE_FLEET "sfr-00000000-0000-0000-0000-00000000000a"
+#define PROBE_EC2_FLEET "fleet-00000000-0000-0000-0000-00000000000a"
+#define PROBE_TEMPLATE "htcondor-" PROBE_ANNEX
 
 enum verdict { ALLOWED, MISSING, UNPROVEN, FAILING };
 
@@ -67,7 +71,7 @@ static void build(const struct probe *pr, struct params *p)
 		add_tags(p, 1, "instance");
 		add_tags(p, 2, "volume");
 	} else if (strcmp(pr->action, "CreateLaunchTemplate") == 0) {
-		params_add(p, "LaunchTemplateName", "htcondor-" PROBE_ANNEX);
+		params_add(p, "LaunchTemplateName", PROBE_TEMPLATE);
 		params_add(p, "LaunchTemplateData.ImageId", s->image_id);
 		params_add(p, "LaunchTemplateData.InstanceType", s->instance_type);
 		params_add(p, "LaunchTemplateData.IamInstanceProfile.Arn", s->instance_profile_arn);
@@ -87,10 +91,25 @@ static void build(const struct probe *pr, struct params *p)
 		aws_params_addn(p, "spot-fleet-request", "%s.TagSpecification.1.ResourceType", c);
 		aws_params_addn(p, EC2_TAG_ANNEX_NAME, "%s.TagSpecification.1.Tag.1.Key", c);
 		aws_params_addn(p, PROBE_ANNEX, "%s.TagSpecification.1.Tag.1.Value", c);
+	} else if (strcmp(pr->action, "CreateFleet") == 0) {
+		/* the EC2 Fleet launch's instant request (launch_ec2fleet.c),
+		 * one on-demand instance of annex's type */
+		params_add(p, "Type", "instant");
+		params_add(p, "TargetCapacitySpecification.TotalTargetCapacity", "1");
+		params_add(p, "TargetCapacitySpecification.DefaultTargetCapacityType", "on-demand");
+		params_add(p, "OnDemandOptions.AllocationStrategy", "lowest-price");
+		params_add(p, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName", PROBE_TEMPLATE);
+		params_add(p, "LaunchTemplateConfigs.1.LaunchTemplateSpecification.Version", "1");
+		params_add(p, "LaunchTemplateConfigs.1.Overrides.1.InstanceType", s->instance_type);
+		add_tags(p, 1, "instance");
+		add_tags(p, 2, "fleet");
 	} else if (strcmp(pr->action, "TerminateInstances") == 0) {
 		params_add(p, "InstanceId.1", PROBE_INSTANCE);
 	} else if (strcmp(pr->action, "CancelSpotFleetRequests") == 0) {
 		params_add(p, "SpotFleetRequestId.1", PROBE_FLEET);
+		params_add(p, "TerminateInstances", "true");
+	} else if (strcmp(pr->action, "DeleteFleets") == 0) {
+		params_add(p, "FleetId.1", PROBE_EC2_FLEET);
 		params_add(p, "TerminateInstances", "true");
 	} else {   /* DescribeInstances */
 		params_add(p, "MaxResults", "5");
@@ -138,6 +157,13 @@ static void undo_ignored(struct aws_ctx *ctx, const struct probe *pr, xmlDoc *do
 			free(id);
 			ec2_cancel_spot_fleets(ctx, &ids, err);
 		}
+	} else if (strcmp(pr->action, "CreateFleet") == 0) {
+		/* an instant fleet's instances end with it (TerminateInstances=true) */
+		if ((id = xml_text(root, "fleetId"))) {
+			ec2_ids_add(&ids, id);
+			free(id);
+			ec2_delete_ec2_fleets(ctx, &ids, err);
+		}
 	}
 	ec2_ids_free(&ids);
 }
@@ -148,6 +174,10 @@ static int is_made_up_id(const char *action, const char *code)
 		return strncmp(code, "InvalidInstanceID.", 18) == 0;
 	if (strcmp(action, "CancelSpotFleetRequests") == 0)
 		return strncmp(code, "InvalidSpotFleetRequestId.", 26) == 0;
+	if (strcmp(action, "DeleteFleets") == 0)
+		return strncmp(code, "InvalidFleetId.", 15) == 0;
+	if (strcmp(action, "CreateFleet") == 0)   /* the made-up template */
+		return strncmp(code, "InvalidLaunchTemplateName.", 26) == 0;
 	return 0;
 }
 
@@ -168,8 +198,12 @@ static int probe_one(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 			struct annex_err e2;
 			annex_err_clear(&e2);
 			undo_ignored(ctx, pr, doc, &e2);
-			snprintf(pr->why, sizeof(pr->why), "the EC2 endpoint ignored DryRun and did the call%s%s",
-				 *e2.msg ? "; undoing it failed: " : "; annex undid it", e2.msg);
+			if (strcmp(pr->action, "DeleteFleets") == 0)   /* a made-up id: nothing to end */
+				snprintf(pr->why, sizeof(pr->why), "the EC2 endpoint ignored DryRun and did the call "
+					 "(on a made-up id: nothing changed)");
+			else
+				snprintf(pr->why, sizeof(pr->why), "the EC2 endpoint ignored DryRun and did the call%s%s",
+					 *e2.msg ? "; undoing it failed: " : "; annex undid it", e2.msg);
 		}
 	} else if (strcmp(err->code, "DryRunOperation") == 0) {
 		pr->v = ALLOWED;
@@ -178,7 +212,8 @@ static int probe_one(struct aws_ctx *ctx, void *ud, struct annex_err *err)
 		short_message(pr->why, sizeof(pr->why), err->msg);
 	} else if (is_made_up_id(pr->action, err->code)) {
 		pr->v = UNPROVEN;
-		snprintf(pr->why, sizeof(pr->why), "EC2 looked up the made-up id before deciding: %s", err->msg);
+		snprintf(pr->why, sizeof(pr->why), "EC2 looked up the made-up %s before deciding: %s",
+			 strcmp(pr->action, "CreateFleet") == 0 ? "launch template" : "id", err->msg);
 	} else {
 		pr->v = FAILING;
 		short_message(pr->why, sizeof(pr->why), err->msg);
@@ -236,8 +271,8 @@ static int listed(const char *list, const char *action)
 }
 
 static const char *const probe_names[] = {
-	"RunInstances", "CreateLaunchTemplate", "RequestSpotFleet", "TerminateInstances",
-	"CancelSpotFleetRequests", "DescribeInstances",
+	"RunInstances", "CreateLaunchTemplate", "RequestSpotFleet", "CreateFleet", "TerminateInstances",
+	"CancelSpotFleetRequests", "DeleteFleets", "DescribeInstances",
 };
 #define N_PROBES (sizeof(probe_names) / sizeof(probe_names[0]))
 

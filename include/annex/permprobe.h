@@ -9,8 +9,9 @@
  *   a success reply        the endpoint ignored DryRun (an emulator): read
  *                          calls count as allowed; what a mutating call
  *                          made is ended at once and the probe fails
- *   NotFound/Malformed of  TerminateInstances/CancelSpotFleetRequests
- *   the made-up id         name an id that does not exist; AWS looked it up
+ *   NotFound/Malformed of  TerminateInstances/CancelSpotFleetRequests/
+ *   the made-up id         DeleteFleets name an id, CreateFleet a launch
+ *   (or template)          template, that does not exist; AWS looked it up
  *                          before deciding, so the permission is not proved
  *                          either way (a warning, not a failure)
  *   anything else          the call would fail: AWS's words, a failure

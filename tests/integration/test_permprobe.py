@@ -3,10 +3,11 @@
 against moto with signature checking on, through the fault proxy.
 
 moto answers DryRunOperation (412) for RunInstances, CreateLaunchTemplate,
-TerminateInstances (before looking the id up) and ignores DryRun on
-DescribeInstances, RequestSpotFleet (it makes the fleet) and
-CancelSpotFleetRequests (a 500 for an unknown id): the proxy answers the two
-Spot Fleet calls with AWS's DryRunOperation where a test wants them allowed,
+TerminateInstances (before looking the id up), CreateFleet (before looking
+the launch template up) and ignores DryRun on DescribeInstances,
+RequestSpotFleet (it makes the fleet), CancelSpotFleetRequests and
+DeleteFleets (a 500 for an unknown id): the proxy answers those three calls
+with AWS's DryRunOperation where a test wants them allowed,
 and with UnauthorizedOperation, throttling or NotFound where it wants those.
 Runs in a private network namespace so the collector address answers.
 """
@@ -21,8 +22,8 @@ T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
 
 LINE = "Checking permissions for launching... "
-ALL = ["RunInstances", "CreateLaunchTemplate", "RequestSpotFleet", "TerminateInstances",
-       "CancelSpotFleetRequests", "DescribeInstances"]
+ALL = ["RunInstances", "CreateLaunchTemplate", "RequestSpotFleet", "CreateFleet", "TerminateInstances",
+       "CancelSpotFleetRequests", "DeleteFleets", "DescribeInstances"]
 DRY_OK = ('<Response><Errors><Error><Code>DryRunOperation</Code><Message>Request would have succeeded, but '
           'DryRun flag is set.</Message></Error></Errors><RequestID>probe</RequestID></Response>')
 DENIED = ('<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform '
@@ -37,8 +38,15 @@ def reply(action, body, status=412, **more):
                  "params": {"DryRun": "true"}}, **more)
 
 
-# The two Spot Fleet probes answered as AWS would answer an allowed dry run.
-SPOT_OK = [reply("RequestSpotFleet", DRY_OK), reply("CancelSpotFleetRequests", DRY_OK)]
+# The probes moto does not honour DryRun for (the two Spot Fleet ones and
+# DeleteFleets) answered as AWS would answer an allowed dry run.
+SPOT_OK = [reply("RequestSpotFleet", DRY_OK), reply("CancelSpotFleetRequests", DRY_OK),
+           reply("DeleteFleets", DRY_OK)]
+
+
+def denied(action):
+    """AWS's refusal of a dry run of action (encoded message cut short)."""
+    return DENIED.replace("ec2:RunInstances", "ec2:" + action)
 
 
 def check_setup(pool, rules, **env):
@@ -73,7 +81,8 @@ def made(m):
             if i["State"]["Name"] not in ("terminated", "shutting-down")]
     fleets = [f for f in ec2.describe_spot_fleet_requests()["SpotFleetRequestConfigs"]
               if f["SpotFleetRequestState"] in ("submitted", "active", "modifying")]
-    return len(live), len(fleets), len(ec2.describe_launch_templates()["LaunchTemplates"])
+    ec2_fleets = [f for f in ec2.describe_fleets()["Fleets"] if not f["FleetState"].startswith("deleted")]
+    return len(live), len(fleets) + len(ec2_fleets), len(ec2.describe_launch_templates()["LaunchTemplates"])
 
 
 def test_all_allowed(m, pool):
@@ -86,7 +95,7 @@ def test_all_allowed(m, pool):
             out.splitlines().index("Checking for Spot Fleet role... OK.") + 1 and
             out.splitlines()[out.splitlines().index(LINE + "OK.") + 1].startswith("Checking collector address"),
             out)
-    T.check("each of the six actions probed once, every one with DryRun=true",
+    T.check("each of the eight actions probed once, every one with DryRun=true",
             sorted(c["operation"] for c in probes) == sorted(ALL) and
             all(c["params"].get("DryRun") == "true" for c in probes), probes)
     run = next(c["params"] for c in probes if c["operation"] == "RunInstances")
@@ -100,6 +109,20 @@ def test_all_allowed(m, pool):
     sfr = next(c["params"] for c in probes if c["operation"] == "RequestSpotFleet")
     T.check("RequestSpotFleet names annex's fleet role",
             sfr.get("SpotFleetRequestConfig.IamFleetRole") == k["ANNEX_DEFAULT_SFR_FLEET_ROLE_ARN"], sfr)
+    cf = next(c["params"] for c in probes if c["operation"] == "CreateFleet")
+    T.check("CreateFleet is an instant fleet of annex's type over the made-up template, tagged on instance and "
+            "fleet, the type RunInstances probes (moto answered its dry run itself)",
+            cf.get("Type") == "instant" and
+            cf.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateName") ==
+            "htcondor-annex-permission-probe" and
+            cf.get("LaunchTemplateConfigs.1.Overrides.1.InstanceType") == run.get("InstanceType") and
+            cf.get("TagSpecification.1.ResourceType") == "instance" and
+            cf.get("TagSpecification.2.ResourceType") == "fleet" and
+            cf.get("TagSpecification.2.Tag.1.Key") == "htcondor:AnnexName", cf)
+    df = next(c["params"] for c in probes if c["operation"] == "DeleteFleets")
+    T.check("DeleteFleets names the made-up fleet id with TerminateInstances=true",
+            df.get("FleetId.1") == "fleet-00000000-0000-0000-0000-00000000000a" and
+            df.get("TerminateInstances") == "true", df)
     T.check("no call changed anything: every mutating call was a dry run",
             # (the connectivity check's Lambda Invoke runs a probe that changes nothing: issue 19)
             [c["operation"] for c in calls if c["mutating"] and c["params"].get("DryRun") != "true" and
@@ -132,6 +155,43 @@ def test_run_instances_denied(m, pool):
             "Zm9v" not in out + err and "aws sts decode-authorization-message" in line, line)
     T.check("the error says what to do", "PermissionDenied" not in out and "missing permissions" in err and
             "Your setup looks OK." not in out, err)
+
+
+def test_fleet_probes_denied(m, pool):
+    for action in ("CreateFleet", "DeleteFleets"):
+        rules = [reply(action, denied(action), status=403)] + [r for r in SPOT_OK if r["call"] != action]
+        rc, out, err, calls, _, _ = check_setup(pool, rules)
+        line = probe_line(out) or ""
+        print("denied: " + line)
+        T.check("%s unauthorized: FAILED naming ec2:%s with AWS's code, exit non-zero" % (action, action),
+                rc != 0 and line.startswith(LINE + "FAILED: missing ec2:%s (UnauthorizedOperation: "
+                                            "You are not authorized" % action) and
+                "missing permissions" in err and "Your setup looks OK." not in out, out + err)
+        T.check("%s: only it is named, the encoded message cut" % action,
+                all(("ec2:" + a) not in line for a in ALL if a != action) and "Zm9v" not in out + err, line)
+        T.check("%s: no fleet, instance or template made" % action, made(m) == (0, 0, 0), made(m))
+
+
+def test_create_fleet_dry_run_ignored(m, pool):
+    # an endpoint that makes the fleet: annex deletes it with its instances
+    ok = ('<CreateFleetResponse><requestId>p</requestId><fleetId>fleet-11111111-1111-1111-1111-111111111111'
+          '</fleetId><errorSet/><fleetInstanceSet/></CreateFleetResponse>')
+    gone = ('<DeleteFleetsResponse><requestId>p</requestId><successfulFleetDeletionSet><item><fleetId>'
+            'fleet-11111111-1111-1111-1111-111111111111</fleetId><currentFleetState>deleted_terminating'
+            '</currentFleetState></item></successfulFleetDeletionSet><unsuccessfulFleetDeletionSet/>'
+            '</DeleteFleetsResponse>')
+    rules = [reply("CreateFleet", ok, status=200),
+             reply("DeleteFleets", gone, status=200, params={"FleetId.1": "fleet-11111111-1111-1111-1111-111111111111"})
+             ] + SPOT_OK
+    rc, out, err, calls, _, _ = check_setup(pool, rules)
+    line = probe_line(out) or ""
+    T.check("CreateFleet answered as done fails the probe, naming it",
+            rc != 0 and line.startswith(LINE + "FAILED: could not probe ec2:CreateFleet (the EC2 endpoint ignored "
+                                        "DryRun and did the call; annex undid it)"), out + err)
+    deletes = [c["params"] for c in calls if c["operation"] == "DeleteFleets" and c["params"].get("DryRun") != "true"]
+    T.check("the fleet it named was deleted with its instances",
+            len(deletes) == 1 and deletes[0].get("FleetId.1") == "fleet-11111111-1111-1111-1111-111111111111" and
+            deletes[0].get("TerminateInstances") == "true", deletes)
 
 
 def test_throttled_probe_retried(m, pool):
@@ -202,6 +262,8 @@ def main():
         T.check("setup exits 0", rc == 0, out + err)
         T.guarded(test_all_allowed, m, pool)
         T.guarded(test_run_instances_denied, m, pool)
+        T.guarded(test_fleet_probes_denied, m, pool)
+        T.guarded(test_create_fleet_dry_run_ignored, m, pool)
         T.guarded(test_throttled_probe_retried, m, pool)
         T.guarded(test_unproven, m, pool)
         T.guarded(test_dry_run_ignored, m, pool)

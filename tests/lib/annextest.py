@@ -99,9 +99,10 @@ class Pool:
 
     # -check-setup's permission probes (docs/iam.md) that moto honours: its
     # RequestSpotFleet and CancelSpotFleetRequests ignore DryRun (TESTING.md),
-    # so a probe of them would make a fleet; tests/integration/test_permprobe.py
-    # answers them through the fault proxy instead.
-    MOTO_PROBES = "RunInstances, CreateLaunchTemplate, TerminateInstances, DescribeInstances"
+    # so a probe of them would make a fleet, and its DeleteFleets ignores DryRun
+    # too (a 500 for the made-up fleet id); tests/integration/test_permprobe.py
+    # answers those three through the fault proxy instead.
+    MOTO_PROBES = "RunInstances, CreateLaunchTemplate, CreateFleet, TerminateInstances, DescribeInstances"
 
     def __init__(self, moto, collector=COLLECTOR_IP + ":9618", extra="", probes=MOTO_PROBES):
         self.dir = tempfile.mkdtemp(prefix="annex-pool-")
