@@ -140,6 +140,25 @@ void aws_ctx_restart_deadline(struct aws_ctx *ctx)
 	aws_retry_start_deadline(&ctx->retry);
 }
 
+int64_t aws_ctx_tighten_deadline(struct aws_ctx *ctx, long ms, const char *knob)
+{
+	int64_t saved = ctx->retry.deadline_ms, until = aws_retry_now_ms(&ctx->retry) + ms;
+
+	if (ms > 0 && (saved == 0 || until < saved)) {
+		ctx->retry.deadline_ms = until;
+		ctx->retry.tight_knob = knob;
+		ctx->retry.tight_ms = ms;
+	}
+	return saved;
+}
+
+void aws_ctx_loosen_deadline(struct aws_ctx *ctx, int64_t saved)
+{
+	ctx->retry.deadline_ms = saved;
+	ctx->retry.tight_knob = NULL;
+	ctx->retry.tight_ms = 0;
+}
+
 long aws_ctx_time_left_ms(const struct aws_ctx *ctx)
 {
 	return aws_retry_time_left_ms(&ctx->retry);

@@ -124,7 +124,9 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 	const struct aws_call *c = call ? call : &dflt;
 	int max = aws_retry_max_attempts(r, c), fresh = c->retry != AWS_RETRY_IDEMPOTENT;
 	long iam_limit = c->iam_wait && r->set.iam_wait_ms > 0 ? r->set.iam_wait_ms : 0, iam_waited = 0;
-	long deadline_s = r->set.command_timeout_ms / 1000;
+	long deadline_s = (r->tight_knob ? r->tight_ms : r->set.command_timeout_ms) / 1000;
+	const char *knob = r->tight_knob ? r->tight_knob : "ANNEX_COMMAND_TIMEOUT";
+	const char *whose = r->tight_knob ? "the" : "the command's";
 	int n = 0, iam_waits = 0, sent = 0;
 
 	for (;;) {
@@ -136,10 +138,10 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 			/* only reached before the first attempt, or when a hook took
 			 * the time that was left: err holds the last failure */
 			if (!sent)
-				return annex_err_set(err, "Timeout", "not sent: the command's deadline (%ld s; "
-						     "raise ANNEX_COMMAND_TIMEOUT) has passed", deadline_s);
-			return annex_err_suffix(err, "; not retried: the command's deadline (%ld s; raise "
-						"ANNEX_COMMAND_TIMEOUT) has passed", deadline_s);
+				return annex_err_set(err, "Timeout", "not sent: %s deadline (%ld s; "
+						     "raise %s) has passed", whose, deadline_s, knob);
+			return annex_err_suffix(err, "; not retried: %s deadline (%ld s; raise "
+						"%s) has passed", whose, deadline_s, knob);
 		}
 		annex_err_clear(err);
 		sent = 1;
@@ -178,11 +180,11 @@ int aws_retry_run(const struct aws_retrier *r, const struct aws_call *call, cons
 		 * not be made */
 		if (!aws_deadline_allows(aws_retry_now_ms(r), r->deadline_ms, ms)) {
 			if (iam)
-				return annex_err_prefix(err, "IAM did not make %s usable before the command's "
-							"deadline (%ld s; raise ANNEX_COMMAND_TIMEOUT); try again later",
-							c->iam_wait, deadline_s);
-			return annex_err_suffix(err, "; not retried: the command's deadline (%ld s; raise "
-						"ANNEX_COMMAND_TIMEOUT) comes before the next attempt", deadline_s);
+				return annex_err_prefix(err, "IAM did not make %s usable before %s "
+							"deadline (%ld s; raise %s); try again later",
+							c->iam_wait, whose, deadline_s, knob);
+			return annex_err_suffix(err, "; not retried: %s deadline (%ld s; raise "
+						"%s) comes before the next attempt", whose, deadline_s, knob);
 		}
 		if (a->waiting)
 			a->waiting(a->ud, ms, err);

@@ -450,7 +450,20 @@ static int check_cost(struct launch *l, struct annex_err *err)
 
 	if (o->max_cost_usd <= 0 && o->dry_run)
 		return 0;
-	quote(l, &q);
+	if (o->max_cost_usd > 0) {
+		quote(l, &q);
+	} else {
+		/* nothing needs the price: an unreachable Price List (a firewall,
+		 * a partition without one) costs the launch ANNEX_PRICE_TIMEOUT
+		 * at most, not the command's whole deadline */
+		long price_s = 15;
+		int64_t saved;
+		if (knobs_get_long(l->s.cfg, "ANNEX_PRICE_TIMEOUT", &price_s, err) < 0)
+			return -1;
+		saved = aws_ctx_tighten_deadline(l->s.aws, price_s * 1000, "ANNEX_PRICE_TIMEOUT");
+		quote(l, &q);
+		aws_ctx_loosen_deadline(l->s.aws, saved);
+	}
 	cost_line(&q, time(NULL), &l->cost_line);
 	/* what the instances were quoted, tagged on them (plan_annex) so the
 	 * lease function and -status can reckon the cost so far */

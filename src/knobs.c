@@ -152,6 +152,8 @@ static const struct knob_def knob_table[] = {
 	  "How long one attempt of an AWS request may take in all, from connecting to the reply's last byte." },
 	{ "ANNEX_COMMAND_TIMEOUT", KNOB_DURATION, "600", "seconds", 0, DAY_S, KNOB_ENV,
 	  "How long one command's AWS calls may take in all (attempts, retries, IAM waits; not the time at a prompt); 0: no limit." },
+	{ "ANNEX_PRICE_TIMEOUT", KNOB_DURATION, "15", "seconds", 1, 3600, KNOB_ENV,
+	  "How long a launch's price lookups may take when nothing needs them (no -max-cost): past it the launch goes on without the price line's figure and the price tag." },
 	{ "ANNEX_SLOW_CALL_NOTICE", KNOB_DURATION, "5", "seconds", 0, 3600, KNOB_ENV,
 	  "After how long an AWS call that still waits (a slow reply, a retry's wait, IAM) says so on stderr, once; 0: never." },
 

@@ -128,6 +128,12 @@ const struct aws_retry_settings *aws_ctx_retry_settings(const struct aws_ctx *ct
  * after a prompt, so that the time the user takes to answer is not taken
  * from the AWS work that follows. */
 void aws_ctx_restart_deadline(struct aws_ctx *ctx);
+/* A tighter deadline for calls a command can do without (a launch's
+ * prices when no -max-cost needs them): now + ms, unless the command's own
+ * deadline ends sooner; messages then name knob. Returns what
+ * aws_ctx_loosen_deadline gives back. */
+int64_t aws_ctx_tighten_deadline(struct aws_ctx *ctx, long ms, const char *knob);
+void aws_ctx_loosen_deadline(struct aws_ctx *ctx, int64_t saved);
 /* The ms left before that deadline (0 once passed), -1 when there is none. */
 long aws_ctx_time_left_ms(const struct aws_ctx *ctx);
 

@@ -97,6 +97,11 @@ struct aws_retrier {
 	uint64_t (*random)(void);      /* jitter; NULL: OpenSSL's RAND_bytes */
 	int64_t (*now_ms)(void);       /* the deadline's clock; NULL: CLOCK_MONOTONIC in ms */
 	int64_t deadline_ms;           /* on that clock; 0: none (aws_retry_start_deadline) */
+	/* while a tighter deadline holds (aws_ctx_tighten_deadline): its
+	 * length and the knob that sets it, for the messages; NULL: the
+	 * command's own (ANNEX_COMMAND_TIMEOUT) */
+	const char *tight_knob;
+	long tight_ms;
 };
 
 /* Sets r's deadline to now + r->set.command_timeout_ms (none when that is

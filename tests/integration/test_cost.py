@@ -344,6 +344,31 @@ def test_yes_price_black_hole(m, pool):
     T.run_annex(["-off", "-annex-name", "yeshole"], pool.env())
 
 
+def test_price_timeout(m, pool):
+    """A Price List that never answers, with the default request timeout
+    (60 s): a launch without -max-cost waits only ANNEX_PRICE_TIMEOUT for
+    its prices, then goes on untagged; with -max-cost (the proof matters)
+    the command's own deadline holds, and the price line names the knob."""
+    import time
+    rule = {"call": "GetProducts", "nth": 1, "times": 0, "fault": "blackhole"}
+    with T.FaultProxy([rule]) as fp:
+        t0 = time.time()
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", "pricecap", "-yes"],
+                                   pool.env(ANNEX_PRICE_TIMEOUT="2", **fp.env()))
+        took = time.time() - t0
+    tags = node_tags(m, "pricecap")
+    T.check("ANNEX_PRICE_TIMEOUT bounds the optional price lookups: launched untagged within it, exit 0",
+            rc == 0 and 2 <= took < 12 and len(tags) == 1 and "htcondor:PriceUSDPerHour" not in tags[0] and
+            "Annex started." in out, (rc, took, out, err))
+    T.run_annex(["-off", "-annex-name", "pricecap"], pool.env())
+    with T.FaultProxy([rule]) as fp:
+        rc, out, err = T.run_annex(["-count", "1", "-annex-name", "pricecap2", "-dry-run", "-max-cost", "5"],
+                                   pool.env(ANNEX_PRICE_TIMEOUT="1", ANNEX_COMMAND_TIMEOUT="3", **fp.env()))
+    T.check("with -max-cost the command's deadline holds, not ANNEX_PRICE_TIMEOUT (refused: no proof)",
+            rc != 0 and "ANNEX_PRICE_TIMEOUT" not in out + err and "ANNEX_COMMAND_TIMEOUT" in out + err,
+            (rc, out, err))
+
+
 def test_yes_spot_fleet_priced(m, pool, path):
     """A -yes Spot Fleet: the nodes' tags (annex's launch template) carry
     each type's newest spot price; no budget, nothing printed of it."""
@@ -396,6 +421,7 @@ def main():
         T.guarded(test_max_cost_accepts, m, pool, path)
         T.guarded(test_yes_priced, m, pool)
         T.guarded(test_yes_price_black_hole, m, pool)
+        T.guarded(test_price_timeout, m, pool)
         T.guarded(test_yes_spot_fleet_priced, m, pool, path)
         T.guarded(test_dry_run_unpriced, m, pool, path)
     return T.summary()
