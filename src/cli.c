@@ -278,45 +278,41 @@ bad:
 	return annex_err_set(err, "Usage", "-%s requires a positive integer, not '%s'", opt, s);
 }
 
-/* Parses a positive decimal number of hours ("2", "0.25", ".5"): digits
- * and one point only, so "1e3", "inf", "0x10" and "-1" are refused. Like
- * condor_annex, the value must come to at least one whole second. */
+/* Whether s is a plain decimal number: digits and at most one point, at
+ * least one digit ("2", "0.25", ".5"), so "1e3", "inf", "0x10" and "-1"
+ * are not. */
+static int cli_plain_decimal(const char *s)
+{
+	int digits = 0, points = 0;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s == '.' && !points)
+			points++;
+		else
+			return 0;
+	}
+	return digits > 0;
+}
+
 /* -max-cost USD: a plain decimal number of US dollars, above zero. */
 static int cli_max_cost(const char *s, double *out, struct annex_err *err)
 {
-	const char *p = s;
-	int digits = 0, points = 0;
-
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			digits++;
-		else if (*p == '.' && !points)
-			points++;
-		else
-			break;
-	}
-	*out = strtod(s, NULL);
-	if (*p != '\0' || digits == 0 || !isfinite(*out) || !(*out > 0) || *out > 1e12)
+	*out = cli_plain_decimal(s) ? strtod(s, NULL) : 0;
+	if (!isfinite(*out) || !(*out > 0) || *out > 1e12)
 		return annex_err_set(err, "Usage", "-max-cost requires a positive number of US dollars "
 				     "(e.g. 25 or 7.50), not '%s'", s);
 	return 0;
 }
 
+/* Parses a positive decimal number of hours (cli_plain_decimal). Like
+ * condor_annex, the value must come to at least one whole second. */
 static int cli_positive_hours(const char *opt, const char *s, double *out, struct annex_err *err)
 {
-	const char *p = s;
-	int digits = 0, points = 0;
 	double v;
 
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			digits++;
-		else if (*p == '.' && !points)
-			points++;
-		else
-			break;
-	}
-	if (*p != '\0' || digits == 0)
+	if (!cli_plain_decimal(s))
 		return annex_err_set(err, "Usage", "-%s requires a positive decimal number of hours, not '%s'", opt, s);
 	v = strtod(s, NULL);
 	if (!isfinite(v) || v > CLI_MAX_HOURS)
