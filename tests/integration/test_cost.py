@@ -18,12 +18,10 @@ a priced -yes launch is that of an unpriced one. A price that cannot be had
 (moto's 500, a black-holed Price List within the request deadlines) only
 means no tag. -dry-run asks no price unless -max-cost.
 """
-import http.server
 import json
 import os
 import re
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
@@ -57,44 +55,9 @@ def fleet_config(pool, m):
     return path
 
 
-class PriceList:
-    """A stub Price List API on loopback: GetProducts answers one product
-    with two OnDemand price dimensions (the higher is the worst case) and
-    records each request (its target, body and signing scope)."""
-
-    def __init__(self, usd=("0.096", "0.192")):
-        self.requests = []
-        owner = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-                owner.requests.append({"target": self.headers.get("X-Amz-Target"), "body": body,
-                                       "auth": self.headers.get("Authorization", "")})
-                dims = {"d%d" % i: {"unit": "Hrs", "pricePerUnit": {"USD": v}} for i, v in enumerate(usd)}
-                product = {"product": {"attributes": {"instanceType": body["Filters"][0]["Value"]}},
-                           "terms": {"OnDemand": {"SKU.OFFER": {"priceDimensions": dims}}}}
-                out = json.dumps({"FormatVersion": "aws_v1", "PriceList": [json.dumps(product)]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_ondemand_priced(m, pool):
-    stub = PriceList()
+    # one product with two OnDemand price dimensions: the higher is the worst case
+    stub = pricelist.PriceList(default=("0.096", "0.192"))
     try:
         env = pool.env(AWS_ENDPOINT_URL_PRICING=stub.url)
         rc, out, _ = T.run_annex(["-count", "3", "-annex-name", "odpriced", "-duration", "2"], env, answer="no")

@@ -9,16 +9,14 @@ prioritized fills in priority order; the server's ANNEX_MOTO_FLEET_ERRORS
 makes chosen (type, market) pools fail as AWS reports it). Here it names a
 file, rewritten before each case.
 """
-import http.server
-import json
 import os
 import re
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import annextest as T  # noqa: E402
+import pricelist  # noqa: E402
 
 T.enter_netns()
 from motoserver import MotoServer  # noqa: E402
@@ -306,42 +304,6 @@ def test_dry_run(m, pool):
             len(m.client("ec2").describe_fleets()["Fleets"]) == before, out)
 
 
-class PriceList:
-    """A stub Price List API on loopback: GetProducts answers the price of
-    the type asked (PRICES), recording the types asked."""
-
-    PRICES = {"m5.large": "0.096", "c5.large": "0.085"}
-
-    def __init__(self):
-        self.types = []
-        owner = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-                t = {f["Field"]: f["Value"] for f in body.get("Filters", [])}.get("instanceType")
-                owner.types.append(t)
-                dims = {"d": {"unit": "Hrs", "pricePerUnit": {"USD": PriceList.PRICES.get(t, "0")}}}
-                product = {"terms": {"OnDemand": {"SKU.OFFER": {"priceDimensions": dims}}}}
-                out = json.dumps({"FormatVersion": "aws_v1", "PriceList": [json.dumps(product)]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_prompt_and_cost(m, pool):
     with T.FaultProxy([]) as fp:
         rc, out, _ = T.run_annex(["-count", "2", "-annex-name", "askspot", "-duration", "2", "-instance-types",
@@ -359,7 +321,7 @@ def test_prompt_and_cost(m, pool):
             sph[0].get("ProductDescription.1") == "Linux/UNIX", sph)
     T.check("declined: nothing launched, no -instance-type hint", not live(m, "askspot") and
             "To change the instance type" not in out, out)
-    stub = PriceList()
+    stub = pricelist.PriceList({"m5.large": "0.096", "c5.large": "0.085"}, default="0")
     try:
         env = pool.env(AWS_ENDPOINT_URL_PRICING=stub.url)
         rc, out, _ = T.run_annex(["-count", "3", "-annex-name", "askod", "-duration", "2", "-instance-types",
@@ -367,16 +329,16 @@ def test_prompt_and_cost(m, pool):
         # 3 x $0.096 (m5.large, the dearer) x 2 h = $0.576 -> $0.58
         T.check("on-demand worst case: GetProducts per type, the highest price", rc == 1 and
                 "Worst case: at most $0.58 (3 instances x $0.096/h x 2.00 h; on-demand price of m5.large)" in out
-                and sorted(stub.types) == ["c5.large", "m5.large"], (out, stub.types))
+                and sorted(stub.types()) == ["c5.large", "m5.large"], (out, stub.types()))
         T.check("on-demand prompt: in the user's order of preference",
                 "Will request 3 on-demand instances of c5.large or m5.large (in that order of preference)" in out, out)
-        stub.types.clear()
+        stub.requests.clear()
         rc, out, err = T.run_annex(["-count", "3", "-annex-name", "askfb", "-duration", "2", "-instance-types",
                                     "c5.large,m5.large", "-spot", "-spot-fallback", "on-demand", "-max-cost", "0.57",
                                     "-yes"], env)
         T.check("-spot-fallback: the on-demand prices bound it; -max-cost refuses above them",
                 rc != 0 and "at most $0.58, exceeds -max-cost $0.57" in err and not live(m, "askfb") and
-                sorted(stub.types) == ["c5.large", "m5.large"], (out, err, stub.types))
+                sorted(stub.types()) == ["c5.large", "m5.large"], (out, err, stub.types()))
     finally:
         stub.close()
 

@@ -4,7 +4,8 @@ its answer is a 500, so a launch against moto alone is never priced).
 
 GetProducts answers the price of the type its instanceType filter asks for
 (prices: {type: "USD"}; a type not listed gets default, and no product at
-all when default is None), one OnDemand price dimension, in the shape AWS
+all when default is None), one OnDemand price dimension per USD (a tuple
+of USD strings gives several, as some products have), in the shape AWS
 sends (each PriceList entry a JSON document in a string). Every request is
 recorded: its X-Amz-Target, body, Authorization header and the type asked.
 Point annex at it with AWS_ENDPOINT_URL_PRICING=stub.url; through a
@@ -32,7 +33,8 @@ class PriceList:
                 usd = owner.prices.get(t, owner.default)
                 products = []
                 if usd is not None:
-                    dims = {"d0": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}}
+                    usds = usd if isinstance(usd, (list, tuple)) else (usd,)
+                    dims = {"d%d" % i: {"unit": "Hrs", "pricePerUnit": {"USD": v}} for i, v in enumerate(usds)}
                     products = [json.dumps({"product": {"attributes": {"instanceType": t}},
                                             "terms": {"OnDemand": {"SKU.OFFER": {"priceDimensions": dims}}}})]
                 out = json.dumps({"FormatVersion": "aws_v1", "PriceList": products}).encode()
