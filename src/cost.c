@@ -98,6 +98,18 @@ static void quote_init(struct cost_quote *q, int spot, long count, double hours)
 	q->hours = hours;
 }
 
+/* One type's quoted price, for the price tag (at most COST_MAX_TYPES). */
+static void quote_add_price(struct cost_quote *q, const char *type, double usd)
+{
+	struct cost_price *cp;
+
+	if (q->n_prices == COST_MAX_TYPES)
+		return;
+	cp = &q->prices[q->n_prices++];
+	snprintf(cp->type, sizeof(cp->type), "%s", type);
+	cp->usd = usd;
+}
+
 static void why_from(struct cost_quote *q, const char *what, const struct annex_err *e)
 {
 	snprintf(q->why, sizeof(q->why), "%.30s: %.280s", what, e->msg[0] ? e->msg : e->code);
@@ -198,9 +210,7 @@ void cost_quote_given(const char *type, double hourly, long count, double hours,
 	q->priced = 1;
 	q->hourly = hourly;
 	snprintf(q->type, sizeof(q->type), "%s", type);
-	snprintf(q->prices[0].type, sizeof(q->prices[0].type), "%s", type);
-	q->prices[0].usd = hourly;
-	q->n_prices = 1;
+	quote_add_price(q, type, hourly);
 }
 
 /* ---- spot: DescribeSpotPriceHistory ---- */
@@ -373,11 +383,8 @@ void cost_quote_fleet(struct aws_ctx *aws, json_object *cfg, long slots, double 
 	if (!have)
 		why_from(q, "DescribeSpotPriceHistory", &e);
 	for (size_t i = 0; have && i < ft.n; i++)
-		if (price[i] > 0) {
-			struct cost_price *cp = &q->prices[q->n_prices++];
-			snprintf(cp->type, sizeof(cp->type), "%s", ft.type[i]);
-			cp->usd = price[i];
-		}
+		if (price[i] > 0)
+			quote_add_price(q, ft.type[i], price[i]);
 	memset(&e, 0, sizeof(e));
 	if (fleet_bound(&ft, price, when, have, q, &e) != 0) {
 		if (have)
@@ -474,17 +481,6 @@ double cost_price_for(const char *tag, const char *type)
 }
 
 /* ---- an EC2 Fleet: several types (issue 21, item 1) ---- */
-
-static void quote_add_price(struct cost_quote *q, const char *type, double usd)
-{
-	struct cost_price *cp;
-
-	if (q->n_prices == COST_MAX_TYPES)
-		return;
-	cp = &q->prices[q->n_prices++];
-	snprintf(cp->type, sizeof(cp->type), "%s", type);
-	cp->usd = usd;
-}
 
 void cost_quote_types(struct aws_ctx *aws, const char *region, char *const *types, size_t n, int spot,
 		      int spot_fallback, long count, double hours, struct cost_quote *q)
